@@ -1,0 +1,217 @@
+//! NVIDIA GPUs through NVML (`nvml-wrapper`, which loads libnvidia-ml at run time).
+//!
+//! Energy comes from `nvmlDeviceGetTotalEnergyConsumption` (mJ since driver load, Volta
+//! and newer). On GPUs without it, `nvmlDeviceGetPowerUsage` (mW) is integrated over
+//! the read intervals instead, and the source says so. No driver or library means an
+//! unavailable source with the reason, never a panic.
+
+use std::time::Instant;
+
+use nvml_wrapper::Nvml;
+
+use crate::energy::{CounterRow, Domain, NVML_GROUP};
+use crate::error::{PowerError, Result};
+use crate::source::{Availability, EnergySource, Reading, SourceInfo};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    EnergyCounter,
+    IntegratedPower,
+}
+
+#[derive(Debug, Clone)]
+struct Gpu {
+    index: u32,
+    mode: Mode,
+    integrated_uj: f64,
+    last: Option<(Instant, f64)>,
+}
+
+/// NVIDIA GPU energy, power and memory.
+pub struct NvmlSource {
+    nvml: Option<Nvml>,
+    gpus: Vec<Gpu>,
+    availability: Availability,
+    limitations: Vec<String>,
+}
+
+impl NvmlSource {
+    /// Initializes NVML and finds the GPUs. Never fails: without a driver, library or GPU
+    /// the source is unavailable with the reason.
+    pub fn open() -> NvmlSource {
+        let nvml = match Nvml::init() {
+            Ok(n) => n,
+            Err(e) => {
+                return NvmlSource::unavailable(format!(
+                    "NVML not usable (no NVIDIA driver/libnvidia-ml?): {e}"
+                ))
+            }
+        };
+        let count = match nvml.device_count() {
+            Ok(c) => c,
+            Err(e) => return NvmlSource::unavailable(format!("NVML device count failed: {e}")),
+        };
+        if count == 0 {
+            return NvmlSource::unavailable("NVML found no NVIDIA GPU".to_owned());
+        }
+        let mut gpus = Vec::new();
+        let mut limitations = Vec::new();
+        for index in 0..count {
+            let device = match nvml.device_by_index(index) {
+                Ok(d) => d,
+                Err(e) => {
+                    limitations.push(format!("gpu{index}: not accessible: {e}"));
+                    continue;
+                }
+            };
+            let mode = if device.total_energy_consumption().is_ok() {
+                Mode::EnergyCounter
+            } else if device.power_usage().is_ok() {
+                limitations.push(format!(
+                    "gpu{index}: no energy counter; power_usage integrated at each read"
+                ));
+                Mode::IntegratedPower
+            } else {
+                limitations.push(format!("gpu{index}: neither energy nor power readable"));
+                continue;
+            };
+            gpus.push(Gpu {
+                index,
+                mode,
+                integrated_uj: 0.0,
+                last: None,
+            });
+        }
+        if gpus.is_empty() {
+            return NvmlSource::unavailable(format!(
+                "no NVIDIA GPU reports energy or power ({})",
+                limitations.join("; ")
+            ));
+        }
+        limitations.push("GPU only; CPU and DRAM not covered".to_owned());
+        NvmlSource {
+            nvml: Some(nvml),
+            gpus,
+            availability: Availability::Available,
+            limitations,
+        }
+    }
+
+    fn unavailable(reason: String) -> NvmlSource {
+        NvmlSource {
+            nvml: None,
+            gpus: Vec::new(),
+            availability: Availability::unavailable(reason),
+            limitations: Vec::new(),
+        }
+    }
+
+    /// Current power per GPU in watts (`nvmlDeviceGetPowerUsage`), GPUs that fail left out.
+    pub fn power_usage_w(&self) -> Vec<f64> {
+        let Some(nvml) = &self.nvml else {
+            return Vec::new();
+        };
+        self.gpus
+            .iter()
+            .filter_map(|g| nvml.device_by_index(g.index).ok())
+            .filter_map(|d| d.power_usage().ok())
+            .map(|mw| f64::from(mw) / 1e3)
+            .collect()
+    }
+}
+
+impl EnergySource for NvmlSource {
+    fn info(&self) -> SourceInfo {
+        SourceInfo {
+            name: "nvml".to_owned(),
+            availability: self.availability.clone(),
+            domains: if self.gpus.is_empty() {
+                Vec::new()
+            } else {
+                vec![Domain::Gpu]
+            },
+            limitations: self.limitations.clone(),
+        }
+    }
+
+    fn read(&mut self) -> Result<Reading> {
+        let Some(nvml) = &self.nvml else {
+            return Err(PowerError::Unavailable(
+                self.availability.reason().unwrap_or("NVML").to_owned(),
+            ));
+        };
+        let mut rows = Vec::with_capacity(self.gpus.len());
+        let mut errors = Vec::new();
+        for g in &mut self.gpus {
+            let device = match nvml.device_by_index(g.index) {
+                Ok(d) => d,
+                Err(e) => {
+                    errors.push(format!("gpu{}: {e}", g.index));
+                    continue;
+                }
+            };
+            let channel = format!("gpu{}", g.index);
+            match g.mode {
+                Mode::EnergyCounter => match device.total_energy_consumption() {
+                    Ok(mj) => rows.push(CounterRow::new(NVML_GROUP, &channel, "mJ", mj)),
+                    Err(e) => errors.push(format!("{channel}: {e}")),
+                },
+                Mode::IntegratedPower => match device.power_usage() {
+                    Ok(mw) => {
+                        let now = Instant::now();
+                        let w = f64::from(mw) / 1e3;
+                        if let Some((t, prev_w)) = g.last {
+                            // Trapezoid between the two reads.
+                            let dt = now.duration_since(t).as_secs_f64();
+                            g.integrated_uj += (prev_w + w) / 2.0 * dt * 1e6;
+                        }
+                        g.last = Some((now, w));
+                        rows.push(CounterRow::new(
+                            NVML_GROUP,
+                            &channel,
+                            "uJ",
+                            g.integrated_uj.round() as u64,
+                        ));
+                    }
+                    Err(e) => errors.push(format!("{channel}: {e}")),
+                },
+            }
+        }
+        if rows.is_empty() {
+            return Err(PowerError::Platform(format!(
+                "NVML read failed: {}",
+                errors.join("; ")
+            )));
+        }
+        Ok(Reading { rows, t_ns: None })
+    }
+
+    fn device_memory_used_bytes(&mut self) -> Option<u64> {
+        let nvml = self.nvml.as_ref()?;
+        let mut total = None;
+        for g in &self.gpus {
+            if let Ok(info) = nvml.device_by_index(g.index).and_then(|d| d.memory_info()) {
+                total = Some(total.unwrap_or(0) + info.used);
+            }
+        }
+        total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_without_driver_does_not_panic() {
+        let mut s = NvmlSource::open();
+        let info = s.info();
+        assert_eq!(info.name, "nvml");
+        if !info.availability.is_available() {
+            assert!(!info.availability.reason().unwrap().is_empty());
+            assert!(s.read().is_err());
+            assert!(s.power_usage_w().is_empty());
+            assert_eq!(s.device_memory_used_bytes(), None);
+        }
+    }
+}
