@@ -1,0 +1,2 @@
+//! benchbar CLI.
+fn main() {}

@@ -1,0 +1,25 @@
+//! BenchBar core: the plain types and pure logic every other crate builds on.
+//!
+//! Nothing here does I/O. Measurement (engines), storage, reporting and the app
+//! depend on this crate; it depends on none of them.
+//!
+//! * [`spec`] — what to run: suites, run specs, the cell plan.
+//! * [`sample`] — what an engine measured: raw per-token timestamps per request.
+//! * [`metrics`] — derived metrics exactly as ARCHITECTURE.md defines them.
+//! * [`stats`] — summaries (mean, median, SD, CV, 95% CI, guarded percentiles) and Welch's test.
+//! * [`suite`] — the seed specification's benchmark suite as data.
+//! * [`targets`] — the seed's target matrix as data, and grading a run against it.
+//! * [`regression`] — configuration keys and the regression detector.
+//! * [`report`] — the JSON report contract built from raw samples.
+
+pub mod error;
+pub mod metrics;
+pub mod regression;
+pub mod report;
+pub mod sample;
+pub mod spec;
+pub mod stats;
+pub mod suite;
+pub mod targets;
+
+pub use error::{Error, Result};

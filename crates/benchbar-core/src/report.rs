@@ -1,0 +1,333 @@
+//! The JSON report contract, built from raw samples.
+//!
+//! Field names here are a contract: later features add fields, never rename them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::{request_metrics, trial_metrics, TrialMetrics};
+use crate::regression::Regression;
+use crate::sample::{RequestSample, TrialSample};
+use crate::spec::{Category, CellPlan};
+use crate::stats::{summarize, Stats};
+use crate::targets::{grade_row, Grade, Measured, ModelTargets, TargetMatrix};
+
+/// Bytes per GB as the seed's matrix uses it.
+pub const BYTES_PER_GB: f64 = 1e9;
+
+/// The machine a run was measured on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachineInfo {
+    /// Operating system name and version.
+    pub os: String,
+    /// CPU architecture (`aarch64`, `x86_64`).
+    pub arch: String,
+    /// CPU brand string.
+    pub cpu: String,
+    /// Physical memory, bytes.
+    pub memory_bytes: u64,
+    /// Chip name (e.g. "Apple M3 Max"); None where it is not known.
+    pub chip: Option<String>,
+}
+
+/// The engine that produced a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineInfo {
+    /// Engine name (`mlx`, `openai`, ...).
+    pub name: String,
+    /// Engine version, including the MLX version for MLX engines.
+    pub version: String,
+}
+
+/// The model a run measured.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelRef {
+    /// Model id (repo id, `builtin:tiny`, or path).
+    pub id: String,
+    /// Resolved path on disk, when local.
+    pub path: Option<String>,
+    /// Quantization label (`4bit`, `8bit`, `bf16`, `f32`), when known.
+    pub quantization: Option<String>,
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Every cell ran.
+    Completed,
+    /// The user stopped the run; the cells that finished are kept.
+    Cancelled,
+    /// The engine failed; the cells that finished are kept.
+    Failed,
+}
+
+impl RunStatus {
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Completed => "completed",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::Failed => "failed",
+        }
+    }
+
+    /// Parses a lowercase name.
+    pub fn parse(s: &str) -> Option<RunStatus> {
+        [
+            RunStatus::Completed,
+            RunStatus::Cancelled,
+            RunStatus::Failed,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+}
+
+/// Everything about a run except its cells.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunMeta {
+    /// Store id; None for a run not saved.
+    pub run_id: Option<i64>,
+    /// When the run started.
+    pub started_at: DateTime<Utc>,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Where it ran.
+    pub machine: MachineInfo,
+    /// What ran it.
+    pub engine: EngineInfo,
+    /// What it measured.
+    pub model: ModelRef,
+    /// Suite name.
+    pub suite: String,
+    /// Notes for the reader (e.g. "no target row for this model").
+    pub warnings: Vec<String>,
+}
+
+/// A cell as measured: its plan and the raw trials.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CellRaw {
+    /// What was asked.
+    pub plan: CellPlan,
+    /// Measured trials (warmup excluded).
+    pub trials: Vec<TrialSample>,
+}
+
+/// Per-metric summaries of a cell; each absent when the metric could not be measured.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CellSummary {
+    /// Decode tokens/s per trial (aggregate over the batch).
+    pub decode_tps: Option<Stats>,
+    /// Prefill tokens/s per trial.
+    pub prefill_tps: Option<Stats>,
+    /// Time to first token per request, ms.
+    pub ttft_ms: Option<Stats>,
+    /// Inter-token latency per gap, ms.
+    pub itl_ms: Option<Stats>,
+    /// End-to-end latency per request, ms.
+    pub e2e_ms: Option<Stats>,
+    /// Generated tokens / wall time per trial.
+    pub throughput_tps: Option<Stats>,
+    /// MLX peak memory per trial, bytes.
+    pub peak_memory_bytes: Option<Stats>,
+    /// Process peak footprint per trial, bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_peak_memory_bytes: Option<Stats>,
+}
+
+/// A trial in the report: derived numbers plus the raw per-request samples.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrialReport {
+    /// Derived per-trial numbers.
+    #[serde(flatten)]
+    pub metrics: TrialMetrics,
+    /// Raw per-request token timestamps.
+    pub requests: Vec<RequestSample>,
+}
+
+/// A cell of the report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CellReport {
+    /// Test name.
+    pub test: String,
+    /// Seed category.
+    pub category: Category,
+    /// Requests per trial.
+    pub batch_size: u32,
+    /// Prompt length in tokens (per request).
+    pub prompt_tokens: u32,
+    /// Requested generation length per request.
+    pub gen_tokens: u32,
+    /// Measured trials recorded.
+    pub reps: u32,
+    /// Statistics.
+    pub summary: CellSummary,
+    /// Raw per-trial numbers.
+    pub trials: Vec<TrialReport>,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Store id; None when not saved.
+    pub run_id: Option<i64>,
+    /// Start time (RFC 3339).
+    pub started_at: DateTime<Utc>,
+    /// How the run ended.
+    pub status: RunStatus,
+    /// Machine.
+    pub machine: MachineInfo,
+    /// Engine.
+    pub engine: EngineInfo,
+    /// Model.
+    pub model: ModelRef,
+    /// Suite name.
+    pub suite: String,
+    /// Cells in run order.
+    pub cells: Vec<CellReport>,
+    /// The matrix row the grades refer to, when the model has one.
+    pub target_row: Option<String>,
+    /// Grades against that row.
+    pub grades: Vec<Grade>,
+    /// Regressions against the baseline.
+    pub regressions: Vec<Regression>,
+    /// Notes for the reader.
+    pub warnings: Vec<String>,
+}
+
+/// Builds a cell's report from its raw trials.
+pub fn build_cell(raw: &CellRaw) -> CellReport {
+    let ok: Vec<&TrialSample> = raw.trials.iter().filter(|t| t.ok()).collect();
+    let metrics: Vec<TrialMetrics> = raw.trials.iter().map(trial_metrics).collect();
+    let ok_metrics: Vec<&TrialMetrics> = metrics.iter().filter(|m| m.error.is_none()).collect();
+    let per_trial = |f: &dyn Fn(&TrialMetrics) -> Option<f64>| -> Option<Stats> {
+        summarize(&ok_metrics.iter().filter_map(|m| f(m)).collect::<Vec<_>>())
+    };
+    let requests = || ok.iter().flat_map(|t| t.requests.iter());
+    let per_request: Vec<_> = requests().map(|r| (r, request_metrics(r))).collect();
+    let pooled = |f: &dyn Fn(&crate::metrics::RequestMetrics) -> Option<f64>| {
+        summarize(
+            &per_request
+                .iter()
+                .filter_map(|(_, m)| f(m))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let itl: Vec<f64> = per_request
+        .iter()
+        .filter(|(r, _)| !r.is_short())
+        .flat_map(|(_, m)| m.itl_ms.iter().copied())
+        .collect();
+    let summary = CellSummary {
+        decode_tps: per_trial(&|m| m.decode_tps),
+        prefill_tps: per_trial(&|m| m.prefill_tps),
+        ttft_ms: pooled(&|m| m.ttft_ms),
+        itl_ms: summarize(&itl),
+        e2e_ms: pooled(&|m| m.e2e_ms),
+        throughput_tps: per_trial(&|m| m.throughput_tps),
+        peak_memory_bytes: per_trial(&|m| m.peak_memory_bytes.map(|b| b as f64)),
+        process_peak_memory_bytes: per_trial(&|m| m.process_peak_memory_bytes.map(|b| b as f64)),
+    };
+    CellReport {
+        test: raw.plan.test.clone(),
+        category: raw.plan.category,
+        batch_size: raw.plan.batch_size,
+        prompt_tokens: requests().next().map_or(0, |r| r.prompt_tokens),
+        gen_tokens: raw.plan.gen_tokens,
+        reps: raw.trials.len() as u32,
+        summary,
+        trials: raw
+            .trials
+            .iter()
+            .zip(metrics)
+            .map(|(t, m)| TrialReport {
+                metrics: m,
+                requests: t.requests.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Builds the report (grades included, regressions empty: the caller adds them against its
+/// baseline).
+pub fn build_report(meta: &RunMeta, cells: &[CellRaw], matrix: &TargetMatrix) -> RunReport {
+    let cells: Vec<CellReport> = cells.iter().map(build_cell).collect();
+    let mut report = RunReport {
+        run_id: meta.run_id,
+        started_at: meta.started_at,
+        status: meta.status,
+        machine: meta.machine.clone(),
+        engine: meta.engine.clone(),
+        model: meta.model.clone(),
+        suite: meta.suite.clone(),
+        cells,
+        target_row: None,
+        grades: Vec::new(),
+        regressions: Vec::new(),
+        warnings: meta.warnings.clone(),
+    };
+    match matrix.row_for_model(&meta.model.id) {
+        Some(row) => apply_grades(&mut report, row),
+        None => report.warnings.push(format!(
+            "no target row for model '{}': the seed's matrix covers Qwen3 1.7B, 7B (graded for 8B) and 14B at 4/8/16-bit",
+            meta.model.id
+        )),
+    }
+    report
+}
+
+/// (Re)grades a report against a given row.
+pub fn apply_grades(report: &mut RunReport, row: &ModelTargets) {
+    report.target_row = Some(row.name.clone());
+    report.grades = grade_row(row, &measured(&report.cells));
+}
+
+/// Extracts the values the matrix grades from a run's cells.
+pub fn measured(cells: &[CellReport]) -> Measured {
+    let mean = |s: &Option<Stats>| s.as_ref().map(|s| s.mean);
+    let single: Vec<&CellReport> = {
+        let b1: Vec<&CellReport> = cells.iter().filter(|c| c.batch_size == 1).collect();
+        let short: Vec<&CellReport> = b1
+            .iter()
+            .copied()
+            .filter(|c| c.category == Category::Short)
+            .collect();
+        if short.is_empty() {
+            b1
+        } else {
+            short
+        }
+    };
+    let avg = |xs: Vec<f64>| (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64);
+    let mut batch_tps = std::collections::BTreeMap::<u32, Vec<f64>>::new();
+    for c in cells {
+        if let Some(v) = mean(&c.summary.decode_tps) {
+            batch_tps.entry(c.batch_size).or_default().push(v);
+        }
+    }
+    Measured {
+        single_batch_tps: avg(single
+            .iter()
+            .filter_map(|c| mean(&c.summary.decode_tps))
+            .collect()),
+        optimal_batch_tps: cells
+            .iter()
+            .filter_map(|c| mean(&c.summary.decode_tps))
+            .reduce(f64::max),
+        first_token_ms: avg(single
+            .iter()
+            .filter_map(|c| mean(&c.summary.ttft_ms))
+            .collect()),
+        memory_gb: cells
+            .iter()
+            .filter_map(|c| c.summary.peak_memory_bytes.as_ref().map(|s| s.max))
+            .reduce(f64::max)
+            .map(|b| b / BYTES_PER_GB),
+        power_w: None,
+        batch_tps: batch_tps
+            .into_iter()
+            .filter_map(|(b, v)| avg(v).map(|m| (b, m)))
+            .collect(),
+    }
+}

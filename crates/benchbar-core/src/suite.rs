@@ -1,0 +1,202 @@
+//! The seed specification's suite, embedded as data (`data/suite.toml`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::spec::{Category, SuiteName};
+use crate::{Error, Result};
+
+const SUITE_TOML: &str = include_str!("../data/suite.toml");
+
+/// One prompt of the seed with its fixed generation length and repetitions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TestDef {
+    /// Unique test name, e.g. `short.1`.
+    pub name: String,
+    /// The seed category.
+    pub category: Category,
+    /// The prompt text (repeated `repeat` times, as the seed's memory stress test does).
+    pub prompt: String,
+    /// How many times `prompt` is repeated to form the request.
+    #[serde(default = "one")]
+    pub repeat: u32,
+    /// Tokens generated per request.
+    pub gen_tokens: u32,
+    /// Measured repetitions.
+    pub reps: u32,
+    /// Batch sizes, filled from the suite selection.
+    #[serde(default)]
+    pub batch_sizes: Vec<u32>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl TestDef {
+    /// The full prompt text sent to the model.
+    pub fn prompt_text(&self) -> String {
+        self.prompt.repeat(self.repeat as usize)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Selection {
+    test: String,
+    batch_sizes: Vec<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SuiteFile {
+    warmup: u32,
+    test: Vec<TestDef>,
+    suite: Suites,
+}
+
+#[derive(Debug, Deserialize)]
+struct Suites {
+    quick: Vec<Selection>,
+    standard: Vec<Selection>,
+    full: Vec<Selection>,
+}
+
+/// The parsed suite: every test and the three suite selections.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Suite {
+    /// Default discarded warmup runs per cell.
+    pub warmup: u32,
+    /// All tests known to the suite.
+    pub tests: Vec<TestDef>,
+    quick: Vec<TestDef>,
+    standard: Vec<TestDef>,
+    full: Vec<TestDef>,
+}
+
+impl Suite {
+    /// The embedded seed suite. The data is validated by tests, so this cannot fail in a build
+    /// that passed them; the `expect` documents that invariant.
+    pub fn seed() -> Suite {
+        Suite::parse(SUITE_TOML).expect("embedded suite.toml is validated by tests")
+    }
+
+    /// Parses a suite file, checking that every selection names a known test.
+    pub fn parse(text: &str) -> Result<Suite> {
+        let file: SuiteFile =
+            toml::from_str(text).map_err(|e| Error::EmbeddedData(format!("suite: {e}")))?;
+        let resolve = |sel: &[Selection]| -> Result<Vec<TestDef>> {
+            sel.iter()
+                .map(|s| {
+                    let mut t = file
+                        .test
+                        .iter()
+                        .find(|t| t.name == s.test)
+                        .cloned()
+                        .ok_or_else(|| {
+                            Error::EmbeddedData(format!("suite selects unknown test {}", s.test))
+                        })?;
+                    t.batch_sizes = s.batch_sizes.clone();
+                    Ok(t)
+                })
+                .collect()
+        };
+        Ok(Suite {
+            warmup: file.warmup,
+            quick: resolve(&file.suite.quick)?,
+            standard: resolve(&file.suite.standard)?,
+            full: resolve(&file.suite.full)?,
+            tests: file.test,
+        })
+    }
+
+    /// The tests (with batch sizes) a suite runs, in order.
+    pub fn tests_for(&self, name: SuiteName) -> &[TestDef] {
+        match name {
+            SuiteName::Quick => &self.quick,
+            SuiteName::Standard => &self.standard,
+            SuiteName::Full => &self.full,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::RunSpec;
+
+    #[test]
+    fn embedded_suite_parses() {
+        Suite::parse(SUITE_TOML).unwrap();
+    }
+
+    #[test]
+    fn quick_is_one_short_prompt_batch_one_five_reps() {
+        let plan = RunSpec::new("m", "e", SuiteName::Quick)
+            .plan(&Suite::seed())
+            .unwrap();
+        assert_eq!(plan.len(), 1);
+        assert_eq!(plan[0].category, Category::Short);
+        assert_eq!(plan[0].batch_size, 1);
+        assert_eq!(plan[0].reps, 5);
+    }
+
+    #[test]
+    fn full_has_everything_the_seed_lists() {
+        let suite = Suite::seed();
+        let full = suite.tests_for(SuiteName::Full);
+        let count = |c: Category| full.iter().filter(|t| t.category == c).count();
+        for c in [
+            Category::Short,
+            Category::Medium,
+            Category::Long,
+            Category::Code,
+            Category::StructuredExtraction,
+            Category::MemoryStress,
+        ] {
+            assert_eq!(count(c), 3, "{c:?}");
+        }
+        assert_eq!(count(Category::LatencyConsistency), 1);
+        // Batch tests at 4/8/16 for every short and code prompt, batch 1 only elsewhere.
+        for t in full {
+            let expected: &[u32] = match t.category {
+                Category::Short | Category::Code => &[1, 4, 8, 16],
+                _ => &[1],
+            };
+            assert_eq!(t.batch_sizes, expected, "{}", t.name);
+        }
+        let latency = full.iter().find(|t| t.name == "latency").unwrap();
+        assert_eq!(latency.reps, 20);
+        let plan = RunSpec::new("m", "e", SuiteName::Full)
+            .plan(&suite)
+            .unwrap();
+        assert_eq!(plan.len(), 15 + 6 * 3 + 3 + 1);
+    }
+
+    #[test]
+    fn memory_stress_prompts_are_repeated_like_the_seed() {
+        let suite = Suite::seed();
+        let m1 = suite.tests.iter().find(|t| t.name == "memory.1").unwrap();
+        assert_eq!(
+            m1.prompt_text(),
+            "Write a detailed explanation of quantum mechanics ".repeat(100)
+        );
+    }
+
+    #[test]
+    fn extraction_prompts_carry_documents_not_placeholders() {
+        for t in Suite::seed().tests {
+            assert!(
+                !t.prompt.contains("[sample"),
+                "{} has a placeholder",
+                t.name
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_selection_is_an_error() {
+        let bad =
+            "warmup = 1\n[[test]]\nname='a'\ncategory='short'\nprompt='x'\ngen_tokens=1\nreps=1\n\
+                   [suite]\nquick=[{test='b',batch_sizes=[1]}]\nstandard=[]\nfull=[]\n";
+        let err = Suite::parse(bad).unwrap_err();
+        assert!(err.to_string().contains("unknown test b"), "{err}");
+    }
+}
