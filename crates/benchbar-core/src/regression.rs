@@ -314,7 +314,7 @@ pub fn compare_metric(
         delta_pct: delta * 100.0,
         p_value,
         verdict,
-        severity: (verdict == Verdict::Regression).then(|| {
+        severity: (verdict == Verdict::Regression).then_some({
             if worse > 2.0 * th {
                 Severity::Critical
             } else {

@@ -186,13 +186,15 @@ mod tests {
         assert_eq!(g(165.1), Mark::Fail);
     }
 
+    type Pick = dyn Fn(Range, Direction) -> f64;
+
     /// Every row: a value inside each range passes, the edge passes, 5% worse warns,
     /// 20% worse fails, and an unmeasured metric is n/a.
     #[test]
     fn every_row_inside_edge_outside_na() {
         let matrix = TargetMatrix::seed();
         for row in &matrix.models {
-            let all = |pick: &dyn Fn(Range, Direction) -> f64| -> Measured {
+            let all = |pick: &Pick| -> Measured {
                 let p = |r: Range, d| Some(pick(r, d));
                 Measured {
                     single_batch_tps: p(row.single_batch_tps, Direction::HigherIsBetter),
@@ -209,7 +211,7 @@ mod tests {
                         .collect(),
                 }
             };
-            let cases: [(&dyn Fn(Range, Direction) -> f64, Mark); 3] = [
+            let cases: [(&Pick, Mark); 3] = [
                 (&|r: Range, _| (r[0] + r[1]) / 2.0, Mark::Pass),
                 (
                     &|r: Range, d| match d {
