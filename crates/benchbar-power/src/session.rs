@@ -562,7 +562,7 @@ mod tests {
             }
             fn read(&mut self) -> crate::Result<crate::Reading> {
                 self.0 += 1;
-                if self.0 % 2 == 0 {
+                if self.0 & 1 == 0 {
                     Err(crate::PowerError::Platform("boom".into()))
                 } else {
                     Ok(crate::Reading {
