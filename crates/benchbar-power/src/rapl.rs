@@ -43,12 +43,20 @@ struct Zone {
 #[derive(Debug, Clone)]
 pub struct RaplSource {
     zones: Vec<Zone>,
+    reader: FileReader,
     availability: Availability,
     limitations: Vec<String>,
 }
 
-fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| PowerError::Io {
+/// Reads a whole file; injectable so tests can simulate errors such as EACCES.
+pub type FileReader = fn(&Path) -> std::io::Result<String>;
+
+fn fs_read(path: &Path) -> std::io::Result<String> {
+    std::fs::read_to_string(path)
+}
+
+fn read_text(reader: FileReader, path: &Path) -> Result<String> {
+    reader(path).map_err(|source| PowerError::Io {
         path: path.to_owned(),
         source,
     })
@@ -63,13 +71,19 @@ impl RaplSource {
     /// Opens the package zones under `root` (a powercap directory). Never fails: problems
     /// become an unavailable source with the reason, or limitations.
     pub fn open(root: &Path) -> RaplSource {
+        RaplSource::open_with_reader(root, fs_read)
+    }
+
+    /// Like [`RaplSource::open`], reading files through `reader` (directory listing
+    /// still uses the file system).
+    pub fn open_with_reader(root: &Path, reader: FileReader) -> RaplSource {
         let entries = match std::fs::read_dir(root) {
             Ok(e) => e,
             Err(e) => {
-                return RaplSource::unavailable(format!(
-                    "RAPL not present ({}: {e})",
-                    root.display()
-                ))
+                return RaplSource::unavailable(
+                    reader,
+                    format!("RAPL not present ({}: {e})", root.display()),
+                )
             }
         };
         let mut dirs: Vec<(String, PathBuf)> = entries
@@ -85,10 +99,13 @@ impl RaplSource {
                 .unwrap_or(u64::MAX)
         });
         if dirs.is_empty() {
-            return RaplSource::unavailable(format!(
-                "RAPL not present (no intel-rapl:N zone under {})",
-                root.display()
-            ));
+            return RaplSource::unavailable(
+                reader,
+                format!(
+                    "RAPL not present (no intel-rapl:N zone under {})",
+                    root.display()
+                ),
+            );
         }
 
         let mut zones = Vec::new();
@@ -96,7 +113,7 @@ impl RaplSource {
         let mut denied = Vec::new();
         let mut limitations = Vec::new();
         for (dir_name, dir) in dirs {
-            let zone_name = read_text(&dir.join("name"))
+            let zone_name = read_text(reader, &dir.join("name"))
                 .map(|s| s.trim().to_owned())
                 .unwrap_or_else(|_| dir_name.clone());
             if zone_name == "psys" {
@@ -110,7 +127,7 @@ impl RaplSource {
                 continue;
             }
             let energy_path = dir.join("energy_uj");
-            match std::fs::read_to_string(&energy_path) {
+            match reader(&energy_path) {
                 Ok(text) => {
                     if let Err(e) = parse_uj(&text) {
                         problems.push(format!("{}: {e}", energy_path.display()));
@@ -126,7 +143,7 @@ impl RaplSource {
                     continue;
                 }
             }
-            let max_range_uj = match read_text(&dir.join("max_energy_range_uj")) {
+            let max_range_uj = match read_text(reader, &dir.join("max_energy_range_uj")) {
                 Ok(t) => parse_uj(&t).ok().filter(|m| *m > 0),
                 Err(_) => None,
             };
@@ -148,7 +165,7 @@ impl RaplSource {
                 denied.join(", ")
             );
             if zones.is_empty() {
-                return RaplSource::unavailable(msg);
+                return RaplSource::unavailable(reader, msg);
             }
             limitations.push(msg);
         }
@@ -158,7 +175,7 @@ impl RaplSource {
             } else {
                 problems.join("; ")
             };
-            return RaplSource::unavailable(format!("RAPL unreadable: {why}"));
+            return RaplSource::unavailable(reader, format!("RAPL unreadable: {why}"));
         }
         limitations.extend(problems);
         limitations.push(
@@ -167,14 +184,16 @@ impl RaplSource {
         );
         RaplSource {
             zones,
+            reader,
             availability: Availability::Available,
             limitations,
         }
     }
 
-    fn unavailable(reason: String) -> RaplSource {
+    fn unavailable(reader: FileReader, reason: String) -> RaplSource {
         RaplSource {
             zones: Vec::new(),
+            reader,
             availability: Availability::unavailable(reason),
             limitations: Vec::new(),
         }
@@ -207,7 +226,7 @@ impl EnergySource for RaplSource {
         let mut rows = Vec::with_capacity(self.zones.len());
         let mut errors = Vec::new();
         for z in &self.zones {
-            match read_text(&z.energy_path).and_then(|t| parse_uj(&t)) {
+            match read_text(self.reader, &z.energy_path).and_then(|t| parse_uj(&t)) {
                 Ok(v) => {
                     let mut row = CounterRow::new(RAPL_GROUP, &z.channel, "uJ", v);
                     row.max_range = z.max_range_uj;
