@@ -21,5 +21,6 @@ pub mod spec;
 pub mod stats;
 pub mod suite;
 pub mod targets;
+pub mod testkit;
 
 pub use error::{Error, Result};

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::{CellReport, RunReport};
+use crate::report::{CellReport, EngineInfo, MachineInfo, ModelRef, RunReport};
 use crate::stats::{welch_greater, Stats};
 use crate::{Error, Result};
 
@@ -33,12 +33,16 @@ pub struct RunKey {
 impl RunKey {
     /// The key of a report.
     pub fn of(r: &RunReport) -> RunKey {
-        let m = &r.machine;
+        RunKey::new(&r.model, &r.engine, &r.machine)
+    }
+
+    /// The key of a model measured by an engine on a machine.
+    pub fn new(model: &ModelRef, engine: &EngineInfo, m: &MachineInfo) -> RunKey {
         RunKey {
-            model: r.model.id.clone(),
-            quantization: r.model.quantization.clone().unwrap_or_default(),
-            engine: r.engine.name.clone(),
-            engine_version: r.engine.version.clone(),
+            model: model.id.clone(),
+            quantization: model.quantization.clone().unwrap_or_default(),
+            engine: engine.name.clone(),
+            engine_version: engine.version.clone(),
             machine: format!(
                 "{} | {} bytes | {} | {}",
                 m.chip.as_deref().unwrap_or(&m.cpu),

@@ -1,77 +1,18 @@
 //! Regression detector: clear regression, noise that must not be flagged, incompatible keys.
 
 use benchbar_core::regression::{compare_runs, Metric, Severity, Verdict};
-use benchbar_core::report::{
-    build_report, CellRaw, EngineInfo, MachineInfo, ModelRef, RunMeta, RunReport, RunStatus,
-};
-use benchbar_core::sample::{EngineCounters, RequestSample, TrialSample};
-use benchbar_core::spec::{Category, CellPlan, PromptSpec};
+use benchbar_core::report::{build_report, RunReport};
 use benchbar_core::targets::TargetMatrix;
+use benchbar_core::testkit::{synthetic_cell, synthetic_meta};
 use benchbar_core::Error;
 
-/// A trial decoding `n` tokens at `tps` after a `ttft_ms` prefill.
-fn trial(index: u32, tps: f64, ttft_ms: f64, n: u32, mem: u64) -> TrialSample {
-    let first = (ttft_ms * 1e6) as u64;
-    let gap = 1e9 / tps;
-    let offsets: Vec<u64> = (0..n)
-        .map(|i| first + (f64::from(i) * gap) as u64)
-        .collect();
-    TrialSample {
-        index,
-        wall_ns: *offsets.last().unwrap(),
-        requests: vec![RequestSample {
-            prompt_tokens: 16,
-            requested_tokens: n,
-            token_offsets_ns: offsets,
-        }],
-        counters: EngineCounters {
-            mlx_peak_memory_bytes: Some(mem),
-            process_peak_memory_bytes: None,
-        },
-        error: None,
-    }
-}
-
 fn run(id: i64, engine_version: &str, tps: &[f64], ttft_ms: &[f64], mem: u64) -> RunReport {
-    let plan = CellPlan {
-        test: "short.1".into(),
-        category: Category::Short,
-        prompt: PromptSpec::Text { text: "x".into() },
-        batch_size: 1,
-        gen_tokens: 64,
-        reps: tps.len() as u32,
-        warmup: 1,
-    };
-    let trials = tps
-        .iter()
-        .zip(ttft_ms)
-        .enumerate()
-        .map(|(i, (t, f))| trial(i as u32, *t, *f, 64, mem))
-        .collect();
-    let meta = RunMeta {
-        run_id: Some(id),
-        started_at: "2026-11-26T10:00:00Z".parse().unwrap(),
-        status: RunStatus::Completed,
-        machine: MachineInfo {
-            os: "macOS 15.1".into(),
-            arch: "aarch64".into(),
-            cpu: "Apple M3 Max".into(),
-            memory_bytes: 128 << 30,
-            chip: Some("Apple M3 Max".into()),
-        },
-        engine: EngineInfo {
-            name: "mlx".into(),
-            version: engine_version.into(),
-        },
-        model: ModelRef {
-            id: "mlx-community/Qwen3-1.7B-4bit".into(),
-            path: None,
-            quantization: Some("4bit".into()),
-        },
-        suite: "quick".into(),
-        warnings: vec![],
-    };
-    build_report(&meta, &[CellRaw { plan, trials }], &TargetMatrix::seed())
+    let meta = synthetic_meta(Some(id), "mlx-community/Qwen3-1.7B-4bit", engine_version);
+    build_report(
+        &meta,
+        &[synthetic_cell(tps, ttft_ms, mem)],
+        &TargetMatrix::seed(),
+    )
 }
 
 const STEADY: [f64; 5] = [100.0, 101.0, 99.0, 100.5, 99.5];

@@ -1,0 +1,269 @@
+//! Queries on runs, one function per query.
+
+use benchbar_core::regression::{Regression, RunKey};
+use benchbar_core::report::{
+    build_report, CellRaw, EngineInfo, ModelRef, RunMeta, RunReport, RunStatus,
+};
+use benchbar_core::sample::TrialSample;
+use benchbar_core::spec::CellPlan;
+use benchbar_core::targets::TargetMatrix;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result, Store};
+
+/// A run as stored: metadata, raw cells, and the regressions found when it was saved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredRun {
+    /// Metadata (with `run_id` set).
+    pub meta: RunMeta,
+    /// Raw cells in run order.
+    pub cells: Vec<CellRaw>,
+    /// Regressions recorded with the run.
+    pub regressions: Vec<Regression>,
+}
+
+impl StoredRun {
+    /// The full report, derived from the raw samples.
+    pub fn report(&self, matrix: &TargetMatrix) -> RunReport {
+        let mut r = build_report(&self.meta, &self.cells, matrix);
+        r.regressions = self.regressions.clone();
+        r
+    }
+}
+
+/// One line of the history listing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRow {
+    /// Run id.
+    pub run_id: i64,
+    /// Start time.
+    pub started_at: DateTime<Utc>,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Suite.
+    pub suite: String,
+    /// Model.
+    pub model: ModelRef,
+    /// Engine.
+    pub engine: EngineInfo,
+}
+
+const RUN_COLUMNS: &str = "id, started_at, status, suite, model_id, model_path, quantization, \
+                           engine_name, engine_version, machine_json, warnings_json, regressions_json";
+
+fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<(RunMeta, String)> {
+    let json_err = |i: usize, e: serde_json::Error| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    };
+    let started: String = r.get(1)?;
+    let status: String = r.get(2)?;
+    let machine: String = r.get(9)?;
+    let warnings: String = r.get(10)?;
+    Ok((
+        RunMeta {
+            run_id: Some(r.get(0)?),
+            started_at: DateTime::parse_from_rfc3339(&started)
+                .map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        1,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })?
+                .with_timezone(&Utc),
+            status: RunStatus::parse(&status).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    2,
+                    rusqlite::types::Type::Text,
+                    format!("unknown status {status}").into(),
+                )
+            })?,
+            suite: r.get(3)?,
+            model: ModelRef {
+                id: r.get(4)?,
+                path: r.get(5)?,
+                quantization: r.get(6)?,
+            },
+            engine: EngineInfo {
+                name: r.get(7)?,
+                version: r.get(8)?,
+            },
+            machine: serde_json::from_str(&machine).map_err(|e| json_err(9, e))?,
+            warnings: serde_json::from_str(&warnings).map_err(|e| json_err(10, e))?,
+        },
+        r.get(11)?,
+    ))
+}
+
+impl Store {
+    /// Stores a whole run in one transaction and returns its id.
+    pub fn save_run(
+        &mut self,
+        meta: &RunMeta,
+        cells: &[CellRaw],
+        regressions: &[Regression],
+    ) -> Result<i64> {
+        self.save_run_observed(meta, cells, regressions, &mut |_| {})
+    }
+
+    /// [`Store::save_run`], calling `after_cell(i)` inside the transaction after cell `i` is
+    /// written. Used to prove that a writer killed mid-transaction leaves nothing behind.
+    pub fn save_run_observed(
+        &mut self,
+        meta: &RunMeta,
+        cells: &[CellRaw],
+        regressions: &[Regression],
+        after_cell: &mut dyn FnMut(usize),
+    ) -> Result<i64> {
+        let key = RunKey::new(&meta.model, &meta.engine, &meta.machine).canonical();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO runs (started_at, status, suite, model_id, model_path, quantization, engine_name, \
+             engine_version, machine_json, run_key, warnings_json, regressions_json) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                meta.started_at.to_rfc3339(),
+                meta.status.as_str(),
+                meta.suite,
+                meta.model.id,
+                meta.model.path,
+                meta.model.quantization,
+                meta.engine.name,
+                meta.engine.version,
+                serde_json::to_string(&meta.machine)?,
+                key,
+                serde_json::to_string(&meta.warnings)?,
+                serde_json::to_string(regressions)?,
+            ],
+        )?;
+        let run_id = tx.last_insert_rowid();
+        for (pos, cell) in cells.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO cells (run_id, position, test, batch_size, plan_json) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![run_id, pos as i64, cell.plan.test, cell.plan.batch_size, serde_json::to_string(&cell.plan)?],
+            )?;
+            let cell_id = tx.last_insert_rowid();
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO trials (cell_id, trial_index, sample_json) VALUES (?1, ?2, ?3)",
+            )?;
+            for t in &cell.trials {
+                stmt.execute(params![cell_id, t.index, serde_json::to_string(t)?])?;
+            }
+            drop(stmt);
+            after_cell(pos);
+        }
+        tx.commit()?;
+        Ok(run_id)
+    }
+
+    /// Loads a run with its raw cells.
+    pub fn load_run(&self, run_id: i64) -> Result<StoredRun> {
+        let (mut meta, regressions) = self
+            .conn
+            .query_row(
+                &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
+                [run_id],
+                meta_from_row,
+            )
+            .optional()?
+            .ok_or(Error::UnknownRun(run_id))?;
+        meta.run_id = Some(run_id);
+        let mut cells_stmt = self.conn.prepare_cached(
+            "SELECT id, plan_json FROM cells WHERE run_id = ?1 ORDER BY position",
+        )?;
+        let cell_rows: Vec<(i64, String)> = cells_stmt
+            .query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut trials_stmt = self.conn.prepare_cached(
+            "SELECT sample_json FROM trials WHERE cell_id = ?1 ORDER BY trial_index",
+        )?;
+        let mut cells = Vec::with_capacity(cell_rows.len());
+        for (cell_id, plan) in cell_rows {
+            let plan: CellPlan = serde_json::from_str(&plan)?;
+            let trials = trials_stmt
+                .query_map([cell_id], |r| r.get::<_, String>(0))?
+                .map(|s| Ok(serde_json::from_str::<TrialSample>(&s?)?))
+                .collect::<Result<Vec<_>>>()?;
+            cells.push(CellRaw { plan, trials });
+        }
+        Ok(StoredRun {
+            meta,
+            cells,
+            regressions: serde_json::from_str(&regressions)?,
+        })
+    }
+
+    /// Lists runs, newest first, optionally for one model.
+    pub fn list_runs(&self, model: Option<&str>, limit: usize) -> Result<Vec<RunRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE (?1 IS NULL OR model_id = ?1) \
+             ORDER BY started_at DESC, id DESC LIMIT ?2"
+        ))?;
+        let rows = stmt
+            .query_map(params![model, limit as i64], meta_from_row)?
+            .map(|r| {
+                let (m, _) = r?;
+                Ok(RunRow {
+                    run_id: m.run_id.unwrap_or_default(),
+                    started_at: m.started_at,
+                    status: m.status,
+                    suite: m.suite,
+                    model: m.model,
+                    engine: m.engine,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Makes a run the baseline for its configuration key (replacing an earlier one).
+    pub fn set_baseline(&mut self, run_id: i64) -> Result<String> {
+        let key: String = self
+            .conn
+            .query_row("SELECT run_key FROM runs WHERE id = ?1", [run_id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or(Error::UnknownRun(run_id))?;
+        self.conn.execute(
+            "INSERT INTO baselines (run_key, run_id, set_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (run_key) DO UPDATE SET run_id = excluded.run_id, set_at = excluded.set_at",
+            params![key, run_id, Utc::now().to_rfc3339()],
+        )?;
+        Ok(key)
+    }
+
+    /// The baseline run id for a configuration key.
+    pub fn baseline_for_key(&self, run_key: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT run_id FROM baselines WHERE run_key = ?1",
+                [run_key],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// All baselines: (key, run id, set at).
+    pub fn baselines(&self) -> Result<Vec<(String, i64, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT run_key, run_id, set_at FROM baselines ORDER BY set_at DESC")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Records that a notification with this fingerprint was sent; false if it already was.
+    pub fn record_notification(&mut self, fingerprint: &str, run_id: i64) -> Result<bool> {
+        let n = self.conn.execute(
+            "INSERT OR IGNORE INTO notifications (fingerprint, run_id, sent_at) VALUES (?1, ?2, ?3)",
+            params![fingerprint, run_id, Utc::now().to_rfc3339()],
+        )?;
+        Ok(n == 1)
+    }
+}
