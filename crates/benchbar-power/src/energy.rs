@@ -166,15 +166,21 @@ pub fn classify_domain(group: &str, channel: &str, unit: &str) -> Option<Domain>
 }
 
 /// The whole-machine energy of a set of domains, without double counting:
-/// the `system` domain when present (it contains everything else); otherwise
-/// `package` (or `cpu` when there is no package) + `gpu` + `ane` + `dram` + `other`.
+/// `package` (or `cpu` when there is no package) + `gpu` + `ane` + `dram` + `other`;
+/// when a `system` domain is present (SMC `PSTR`, RAPL `psys`), which contains all of
+/// these, the larger of it and that sum.
 ///
 /// With RAPL the package contains the cores and the integrated GPU, so `cpu` is only
 /// added when no package is measured; a `gpu` next to a package is a discrete (NVML) GPU.
 pub fn total_of(domains: &DomainMap) -> f64 {
-    if let Some(system) = domains.get(&Domain::System) {
-        return *system;
+    let parts = components_of(domains);
+    match domains.get(&Domain::System) {
+        Some(system) => system.max(parts),
+        None => parts,
     }
+}
+
+fn components_of(domains: &DomainMap) -> f64 {
     let get = |d: Domain| domains.get(&d).copied().unwrap_or(0.0);
     let cpu_side = if domains.contains_key(&Domain::Package) {
         get(Domain::Package)
@@ -182,6 +188,63 @@ pub fn total_of(domains: &DomainMap) -> f64 {
         get(Domain::Cpu)
     };
     cpu_side + get(Domain::Gpu) + get(Domain::Ane) + get(Domain::Dram) + get(Domain::Other)
+}
+
+/// Which figure [`total_of`] used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TotalBasis {
+    /// The sum of the component domains.
+    Components,
+    /// The `system` domain (it was at least the sum of the components).
+    System,
+}
+
+/// Which figure [`total_of`] uses for these domains.
+pub fn total_basis(domains: &DomainMap) -> TotalBasis {
+    match domains.get(&Domain::System) {
+        Some(system) if *system >= components_of(domains) => TotalBasis::System,
+        _ => TotalBasis::Components,
+    }
+}
+
+/// Integrates sampled power (watts) into a cumulative energy counter, by trapezoids
+/// between successive samples. Used for sources that only give power (SMC `PSTR`,
+/// NVML `power_usage` on GPUs without an energy counter).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PowerIntegrator {
+    total_uj: f64,
+    last: Option<(u64, f64)>,
+}
+
+impl PowerIntegrator {
+    /// A counter at 0.
+    pub fn new() -> PowerIntegrator {
+        PowerIntegrator::default()
+    }
+
+    /// Adds a power sample at `t_ns` (monotonic); returns the cumulative energy in uJ.
+    /// Non-finite or negative watts and samples not later than the previous one are
+    /// ignored.
+    pub fn add(&mut self, t_ns: u64, watts: f64) -> u64 {
+        if watts.is_finite() && watts >= 0.0 {
+            match self.last {
+                Some((t0, w0)) if t_ns > t0 => {
+                    let dt_s = (t_ns - t0) as f64 / 1e9;
+                    self.total_uj += (w0 + watts) / 2.0 * dt_s * 1e6;
+                    self.last = Some((t_ns, watts));
+                }
+                Some(_) => {}
+                None => self.last = Some((t_ns, watts)),
+            }
+        }
+        self.counter_uj()
+    }
+
+    /// The cumulative energy in uJ.
+    pub fn counter_uj(&self) -> u64 {
+        self.total_uj.round() as u64
+    }
 }
 
 /// The outcome of comparing two readings of a cumulative counter.
@@ -659,7 +722,33 @@ mod tests {
             .into_iter()
             .collect();
         assert!(close(total_of(&m), 30.0, 1e-12));
+        assert_eq!(total_basis(&m), TotalBasis::System);
+        // A system figure below the components (coarse PSTR sampling): the larger wins.
+        let m: DomainMap = [
+            (Domain::System, 3.0),
+            (Domain::Cpu, 2.0),
+            (Domain::Gpu, 2.0),
+        ]
+        .into_iter()
+        .collect();
+        assert!(close(total_of(&m), 4.0, 1e-12));
+        assert_eq!(total_basis(&m), TotalBasis::Components);
         assert_eq!(total_of(&DomainMap::new()), 0.0);
+    }
+
+    #[test]
+    fn power_integrator_trapezoids() {
+        let mut p = PowerIntegrator::new();
+        assert_eq!(p.add(0, 10.0), 0);
+        // 10 W -> 20 W over 0.5 s = 7.5 J.
+        assert_eq!(p.add(500_000_000, 20.0), 7_500_000);
+        // Bad samples are ignored.
+        assert_eq!(p.add(600_000_000, f64::NAN), 7_500_000);
+        assert_eq!(p.add(400_000_000, 50.0), 7_500_000);
+        assert_eq!(p.add(700_000_000, -1.0), 7_500_000);
+        // 20 W -> 20 W over 0.25 s = 5 J.
+        assert_eq!(p.add(750_000_000, 20.0), 12_500_000);
+        assert_eq!(p.counter_uj(), 12_500_000);
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub mod macos;
 pub use energy::{
     classify_domain, counter_delta, idle_baseline, phase_energy, power_timeline, total_of,
     CounterDelta, CounterRow, Domain, DomainMap, EnergyAccumulator, EnergyPoint, EnergyUnit,
-    IdleBaseline, PhaseEnergy, PowerSample,
+    IdleBaseline, PhaseEnergy, PowerIntegrator, PowerSample, TotalBasis,
 };
 pub use error::{PowerError, Result};
 pub use memory::{process_peak, system_memory, ProcessPeak, SystemMemory};

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use nvml_wrapper::Nvml;
 
-use crate::energy::{CounterRow, Domain, NVML_GROUP};
+use crate::energy::{CounterRow, Domain, PowerIntegrator, NVML_GROUP};
 use crate::error::{PowerError, Result};
 use crate::source::{Availability, EnergySource, Reading, SourceInfo};
 
@@ -23,12 +23,12 @@ enum Mode {
 struct Gpu {
     index: u32,
     mode: Mode,
-    integrated_uj: f64,
-    last: Option<(Instant, f64)>,
+    integrator: PowerIntegrator,
 }
 
 /// NVIDIA GPU energy, power and memory.
 pub struct NvmlSource {
+    origin: Instant,
     nvml: Option<Nvml>,
     gpus: Vec<Gpu>,
     availability: Availability,
@@ -78,8 +78,7 @@ impl NvmlSource {
             gpus.push(Gpu {
                 index,
                 mode,
-                integrated_uj: 0.0,
-                last: None,
+                integrator: PowerIntegrator::new(),
             });
         }
         if gpus.is_empty() {
@@ -90,6 +89,7 @@ impl NvmlSource {
         }
         limitations.push("GPU only; CPU and DRAM not covered".to_owned());
         NvmlSource {
+            origin: Instant::now(),
             nvml: Some(nvml),
             gpus,
             availability: Availability::Available,
@@ -99,6 +99,7 @@ impl NvmlSource {
 
     fn unavailable(reason: String) -> NvmlSource {
         NvmlSource {
+            origin: Instant::now(),
             nvml: None,
             gpus: Vec::new(),
             availability: Availability::unavailable(reason),
@@ -158,20 +159,10 @@ impl EnergySource for NvmlSource {
                 },
                 Mode::IntegratedPower => match device.power_usage() {
                     Ok(mw) => {
-                        let now = Instant::now();
-                        let w = f64::from(mw) / 1e3;
-                        if let Some((t, prev_w)) = g.last {
-                            // Trapezoid between the two reads.
-                            let dt = now.duration_since(t).as_secs_f64();
-                            g.integrated_uj += (prev_w + w) / 2.0 * dt * 1e6;
-                        }
-                        g.last = Some((now, w));
-                        rows.push(CounterRow::new(
-                            NVML_GROUP,
-                            &channel,
-                            "uJ",
-                            g.integrated_uj.round() as u64,
-                        ));
+                        let t_ns =
+                            u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                        let uj = g.integrator.add(t_ns, f64::from(mw) / 1e3);
+                        rows.push(CounterRow::new(NVML_GROUP, &channel, "uJ", uj));
                     }
                     Err(e) => errors.push(format!("{channel}: {e}")),
                 },

@@ -1,5 +1,6 @@
-//! All unsafe FFI of the macOS code: the private IOReport library (energy counters) and
-//! `proc_pid_rusage` (peak footprint). Everything here hands plain Rust values to the
+//! All unsafe FFI of the macOS code: the private IOReport library (energy counters), the
+//! AppleSMC user client (system power, key `PSTR`) and `proc_pid_rusage` (peak
+//! footprint). Everything here hands plain Rust values to the
 //! pure code; every CoreFoundation object created here is released on `Drop` or before
 //! returning.
 //!
@@ -15,6 +16,10 @@
 //!   CFTypeRef)`
 //! - `CFStringRef IOReportChannelGet{Group,ChannelName,UnitLabel}(CFDictionaryRef)`
 //! - `int64_t IOReportSimpleGetIntegerValue(CFDictionaryRef, int32_t)`
+//!
+//! AppleSMC is reached through public IOKit calls (`IOServiceMatching`,
+//! `IOServiceGetMatchingServices`, `IOServiceOpen`, `IOConnectCallStructMethod` with
+//! selector 2 and the classic `SMCKeyData_t` layout).
 
 use std::ffi::c_void;
 use std::ptr;
@@ -65,6 +70,31 @@ extern "C" {
     fn IOReportChannelGetChannelName(channel: CFDictionaryRef) -> CFStringRef;
     fn IOReportChannelGetUnitLabel(channel: CFDictionaryRef) -> CFStringRef;
     fn IOReportSimpleGetIntegerValue(channel: CFDictionaryRef, index: i32) -> i64;
+}
+
+type IoObject = u32;
+
+#[link(name = "IOKit", kind = "framework")]
+extern "C" {
+    fn IOServiceMatching(name: *const std::ffi::c_char) -> CFMutableDictionaryRef;
+    fn IOServiceGetMatchingServices(
+        main_port: u32,
+        matching: CFDictionaryRef,
+        existing: *mut IoObject,
+    ) -> i32;
+    fn IOIteratorNext(iterator: IoObject) -> IoObject;
+    fn IORegistryEntryGetName(entry: IoObject, name: *mut std::ffi::c_char) -> i32;
+    fn IOObjectRelease(object: IoObject) -> i32;
+    fn IOServiceOpen(service: IoObject, owning_task: u32, kind: u32, connect: *mut u32) -> i32;
+    fn IOServiceClose(connect: u32) -> i32;
+    fn IOConnectCallStructMethod(
+        connect: u32,
+        selector: u32,
+        input: *const c_void,
+        input_size: usize,
+        output: *mut c_void,
+        output_size: *mut usize,
+    ) -> i32;
 }
 
 /// One channel value, as plain data.
@@ -236,6 +266,212 @@ fn channel_rows(sample: CFDictionaryRef) -> Result<Vec<RawRow>, String> {
         });
     }
     Ok(rows)
+}
+
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+struct SmcVersion {
+    major: u8,
+    minor: u8,
+    build: u8,
+    reserved: u8,
+    release: u16,
+}
+
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+struct SmcPLimit {
+    version: u16,
+    length: u16,
+    cpu_p_limit: u32,
+    gpu_p_limit: u32,
+    mem_p_limit: u32,
+}
+
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+struct SmcKeyInfo {
+    data_size: u32,
+    data_type: u32,
+    data_attributes: u8,
+}
+
+/// `SMCKeyData_t`: request and reply of the AppleSMC user client.
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+struct SmcKeyData {
+    key: u32,
+    vers: SmcVersion,
+    p_limit: SmcPLimit,
+    key_info: SmcKeyInfo,
+    result: u8,
+    status: u8,
+    data8: u8,
+    data32: u32,
+    bytes: [u8; 32],
+}
+
+// The C struct is 80 bytes; a layout slip would corrupt every SMC call.
+const _: () = assert!(std::mem::size_of::<SmcKeyData>() == 80);
+
+const SMC_SELECTOR_HANDLE_YPC_EVENT: u32 = 2;
+const SMC_CMD_READ_BYTES: u8 = 5;
+const SMC_CMD_READ_KEY_INFO: u8 = 9;
+/// FourCC `flt `.
+const SMC_TYPE_FLT: u32 = u32::from_be_bytes(*b"flt ");
+
+/// Big-endian FourCC of a 4-character SMC key.
+pub(crate) fn smc_key(name: &[u8; 4]) -> u32 {
+    u32::from_be_bytes(*name)
+}
+
+/// An open AppleSMC connection reading one 4-byte float key (e.g. `PSTR`, system
+/// power in watts).
+pub(crate) struct SmcFloatKey {
+    connection: u32,
+    key: u32,
+    info: SmcKeyInfo,
+}
+
+impl SmcFloatKey {
+    /// Opens AppleSMC (the `AppleSMCKeysEndpoint` service on Apple Silicon, else the
+    /// first `AppleSMC` service) and checks that `key` is a 4-byte float.
+    pub(crate) fn open(key: &[u8; 4]) -> Result<SmcFloatKey, String> {
+        let connection = open_smc()?;
+        let mut smc = SmcFloatKey {
+            connection,
+            key: smc_key(key),
+            info: SmcKeyInfo::default(),
+        };
+        let reply = smc.call(SmcKeyData {
+            key: smc.key,
+            data8: SMC_CMD_READ_KEY_INFO,
+            ..SmcKeyData::default()
+        })?;
+        if reply.key_info.data_size != 4 || reply.key_info.data_type != SMC_TYPE_FLT {
+            return Err(format!(
+                "SMC key {} is not a 4-byte float",
+                String::from_utf8_lossy(key)
+            ));
+        }
+        smc.info = reply.key_info;
+        Ok(smc)
+    }
+
+    /// Reads the key's current value.
+    pub(crate) fn read(&mut self) -> Result<f32, String> {
+        let reply = self.call(SmcKeyData {
+            key: self.key,
+            key_info: self.info,
+            data8: SMC_CMD_READ_BYTES,
+            ..SmcKeyData::default()
+        })?;
+        let b = reply.bytes;
+        Ok(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn call(&mut self, input: SmcKeyData) -> Result<SmcKeyData, String> {
+        let mut output = SmcKeyData::default();
+        let mut output_size = std::mem::size_of::<SmcKeyData>();
+        // SAFETY: `connection` is an open user client; input and output point to live
+        // SmcKeyData values of the size passed, and `output_size` is writable.
+        let rc = unsafe {
+            IOConnectCallStructMethod(
+                self.connection,
+                SMC_SELECTOR_HANDLE_YPC_EVENT,
+                &input as *const SmcKeyData as *const c_void,
+                std::mem::size_of::<SmcKeyData>(),
+                &mut output as *mut SmcKeyData as *mut c_void,
+                &mut output_size,
+            )
+        };
+        if rc != 0 {
+            return Err(format!("IOConnectCallStructMethod failed ({rc:#x})"));
+        }
+        match output.result {
+            0 => Ok(output),
+            132 => Err("SMC key not found".to_owned()),
+            r => Err(format!("SMC error {r}")),
+        }
+    }
+}
+
+impl Drop for SmcFloatKey {
+    fn drop(&mut self) {
+        // SAFETY: the connection was opened by `open_smc` and is closed exactly once.
+        unsafe {
+            IOServiceClose(self.connection);
+        }
+    }
+}
+
+fn open_smc() -> Result<u32, String> {
+    let name = b"AppleSMC\0";
+    let mut iterator: IoObject = 0;
+    // SAFETY: `name` is NUL-terminated. The matching dictionary is consumed by
+    // IOServiceGetMatchingServices (it must not be released here); `iterator` is a
+    // valid out-pointer.
+    let rc = unsafe {
+        let matching = IOServiceMatching(name.as_ptr() as *const std::ffi::c_char);
+        if matching.is_null() {
+            return Err("IOServiceMatching(AppleSMC) failed".to_owned());
+        }
+        IOServiceGetMatchingServices(0, matching as CFDictionaryRef, &mut iterator)
+    };
+    if rc != 0 || iterator == 0 {
+        return Err(format!("AppleSMC service not found ({rc:#x})"));
+    }
+    let mut chosen: IoObject = 0;
+    loop {
+        // SAFETY: `iterator` is a valid iterator; each returned object is ours to release.
+        let entry = unsafe { IOIteratorNext(iterator) };
+        if entry == 0 {
+            break;
+        }
+        let mut buf = [0 as std::ffi::c_char; 128];
+        // SAFETY: `entry` is valid and `buf` is an io_name_t-sized (128 bytes) buffer.
+        let named = unsafe { IORegistryEntryGetName(entry, buf.as_mut_ptr()) } == 0;
+        let entry_name = if named {
+            // SAFETY: on success the buffer holds a NUL-terminated name.
+            unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+                .to_string_lossy()
+                .into_owned()
+        } else {
+            String::new()
+        };
+        if chosen == 0 || entry_name == "AppleSMCKeysEndpoint" {
+            if chosen != 0 {
+                // SAFETY: `chosen` is an object we own and no longer need.
+                unsafe { IOObjectRelease(chosen) };
+            }
+            chosen = entry;
+        } else {
+            // SAFETY: `entry` is an object we own and do not keep.
+            unsafe { IOObjectRelease(entry) };
+        }
+        if entry_name == "AppleSMCKeysEndpoint" {
+            break;
+        }
+    }
+    // SAFETY: the iterator is ours and released once.
+    unsafe { IOObjectRelease(iterator) };
+    if chosen == 0 {
+        return Err("no AppleSMC service".to_owned());
+    }
+    let mut connection = 0u32;
+    // SAFETY: `chosen` is a valid service object; mach_task_self() names this task;
+    // `connection` is a valid out-pointer. The service object is released after opening.
+    let rc = unsafe {
+        #[allow(deprecated)]
+        let task = libc::mach_task_self();
+        let rc = IOServiceOpen(chosen, task, 0, &mut connection);
+        IOObjectRelease(chosen);
+        rc
+    };
+    if rc != 0 {
+        return Err(format!("IOServiceOpen(AppleSMC) failed ({rc:#x})"));
+    }
+    Ok(connection)
 }
 
 /// `proc_pid_rusage(getpid(), RUSAGE_INFO_V4).ri_lifetime_max_phys_footprint` in bytes.
