@@ -483,6 +483,8 @@ pub struct PhaseEnergy {
     pub elapsed_s: f64,
     /// Raw energy in joules ([`total_of`] the domains).
     pub total_j: f64,
+    /// Whether `total_j` is the system figure or the sum of components.
+    pub total_basis: TotalBasis,
     /// Raw energy per domain in joules.
     pub domains_j: DomainMap,
     /// Energy above idle: `total_j - idle_w * elapsed_s`, clamped at 0.
@@ -548,6 +550,7 @@ pub fn phase_energy(
     Some(PhaseEnergy {
         elapsed_s: elapsed,
         total_j,
+        total_basis: total_basis(&domains_j),
         net_j,
         domains_j,
         domains_net_j,

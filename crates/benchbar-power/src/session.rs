@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::energy::{
-    idle_baseline, peak_power_w, phase_energy, power_sample, tokens_per_joule, EnergyAccumulator,
-    EnergyPoint, IdleBaseline, PhaseEnergy, PowerSample,
+    idle_baseline, joules_per_token, peak_power_w, phase_energy, power_sample, tokens_per_joule,
+    EnergyAccumulator, EnergyPoint, IdleBaseline, PhaseEnergy, PowerSample,
 };
 use crate::source::{EnergySource, SourceInfo};
 use crate::sys::thread_cpu_time_ns;
@@ -37,6 +37,8 @@ pub struct CellPower {
     pub peak_power_w: Option<f64>,
     /// Tokens per raw joule.
     pub tokens_per_joule: Option<f64>,
+    /// Raw joules per token.
+    pub joules_per_token: Option<f64>,
     /// `"rapl"`, `"nvml"`, `"ioreport"`, `"powermetrics"`, or `"unavailable: <reason>"`.
     pub power_source: String,
 }
@@ -302,6 +304,9 @@ impl PowerSession {
             tokens_per_joule: phase
                 .as_ref()
                 .and_then(|p| tokens_per_joule(tokens, p.total_j)),
+            joules_per_token: phase
+                .as_ref()
+                .and_then(|p| joules_per_token(p.total_j, tokens)),
             power_source: self.power_source(),
         }
     }
