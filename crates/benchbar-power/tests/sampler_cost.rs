@@ -29,7 +29,7 @@ fn sampler_cpu_is_below_one_percent() {
         .unwrap();
     }
     let report = session.finish();
-    assert!(report.timeline.len() >= 4, "{:?}", report.timeline);
+    assert!(report.timeline.len() >= 2, "{:?}", report.timeline);
     let pct = report
         .sampler_cpu_pct
         .expect("thread CPU time on Linux/macOS");

@@ -96,8 +96,12 @@ fn prefill_and_decode_phases() {
     }
     assert_eq!(json["power_source"], "replay");
 
-    // Let the sampler (every 20 ms) take a few busy samples.
-    std::thread::sleep(Duration::from_millis(100));
+    // Let the sampler (every 20 ms) take a few busy samples; bounded wait for loaded
+    // machines.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while session.timeline().len() < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let session = Arc::try_unwrap(session).ok().unwrap();
     let report = session.finish();
     assert!(report.timeline.len() >= 3, "{:?}", report.timeline);
