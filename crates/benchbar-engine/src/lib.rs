@@ -1,1 +1,14 @@
-//! benchbar-engine.
+//! Engines and the runner.
+//!
+//! An [`Engine`] runs one trial at a time — `batch_size` requests submitted together — and
+//! returns raw samples: prompt token counts and one timestamp per generated token, taken after
+//! the token is materialised. The [`runner`] owns warmup, repetitions, fixed generation
+//! length, fresh prompts per trial and cancellation.
+
+mod double;
+mod engine;
+pub mod machine;
+pub mod runner;
+
+pub use double::TestDoubleEngine;
+pub use engine::{Engine, EngineError, Result, TokenTick, TrialRequest};
