@@ -1,0 +1,101 @@
+// C++ side of the cxx bridge over the MLX C++ API (Linux backend of benchbar-mlx).
+// Every function is a thin call into mlx::core; errors surface as C++ exceptions, which cxx
+// turns into Rust `Result`s.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mlx/mlx.h"
+#include "rust/cxx.h"
+
+namespace benchbar {
+
+struct Arr {
+  mlx::core::array a;
+  explicit Arr(mlx::core::array x) : a(std::move(x)) {}
+};
+
+struct ArrList {
+  std::vector<mlx::core::array> v;
+};
+
+struct ArrMap {
+  std::vector<std::string> names;
+  std::vector<mlx::core::array> arrays;
+};
+
+std::unique_ptr<Arr> arr_clone(const Arr& a);
+std::unique_ptr<ArrList> list_new();
+void list_push(ArrList& l, const Arr& a);
+std::size_t list_len(const ArrList& l);
+std::unique_ptr<Arr> list_get(const ArrList& l, std::size_t i);
+
+std::unique_ptr<Arr> from_f32(rust::Slice<const float> data, rust::Slice<const int32_t> shape);
+std::unique_ptr<Arr> from_i32(rust::Slice<const int32_t> data, rust::Slice<const int32_t> shape);
+std::unique_ptr<Arr> full(rust::Slice<const int32_t> shape, float value, uint8_t dtype);
+std::unique_ptr<Arr> arange(int32_t start, int32_t stop);
+
+rust::Vec<int32_t> shape(const Arr& a);
+uint8_t dtype(const Arr& a);
+std::size_t nbytes(const Arr& a);
+rust::Vec<float> to_f32_vec(const Arr& a);
+rust::Vec<int32_t> to_i32_vec(const Arr& a);
+void eval(const ArrList& l);
+void async_eval(const ArrList& l);
+
+std::unique_ptr<Arr> binary(uint8_t op, const Arr& a, const Arr& b);
+std::unique_ptr<Arr> unary(uint8_t op, const Arr& a);
+std::unique_ptr<Arr> where_(const Arr& c, const Arr& x, const Arr& y);
+std::unique_ptr<Arr> astype(const Arr& a, uint8_t dtype);
+
+std::unique_ptr<Arr> reshape(const Arr& a, rust::Slice<const int32_t> shape);
+std::unique_ptr<Arr> transpose(const Arr& a, rust::Slice<const int32_t> axes);
+std::unique_ptr<Arr> concatenate(const ArrList& l, int32_t axis);
+std::unique_ptr<Arr> slice(const Arr& a, rust::Slice<const int32_t> start, rust::Slice<const int32_t> stop);
+std::unique_ptr<Arr> slice_update(const Arr& src, const Arr& upd, rust::Slice<const int32_t> start,
+                                  rust::Slice<const int32_t> stop);
+std::unique_ptr<Arr> take(const Arr& a, const Arr& idx, int32_t axis);
+std::unique_ptr<Arr> take_along_axis(const Arr& a, const Arr& idx, int32_t axis);
+
+std::unique_ptr<Arr> reduce(uint8_t op, const Arr& a, int32_t axis, bool keepdims);
+std::unique_ptr<Arr> softmax(const Arr& a, int32_t axis, bool precise);
+std::unique_ptr<Arr> sort(const Arr& a, int32_t axis);
+std::unique_ptr<Arr> argsort(const Arr& a, int32_t axis);
+std::unique_ptr<Arr> argpartition(const Arr& a, int32_t kth, int32_t axis);
+std::unique_ptr<Arr> cumsum(const Arr& a, int32_t axis, bool reverse, bool inclusive);
+
+std::unique_ptr<Arr> matmul(const Arr& a, const Arr& b);
+std::unique_ptr<Arr> quantized_matmul(const Arr& x, const Arr& w, const Arr& scales, const Arr& biases,
+                                      bool has_biases, bool transpose, int32_t group_size, int32_t bits);
+std::unique_ptr<ArrList> quantize(const Arr& w, int32_t group_size, int32_t bits);
+std::unique_ptr<Arr> dequantize(const Arr& w, const Arr& scales, const Arr& biases, bool has_biases,
+                                int32_t group_size, int32_t bits);
+
+std::unique_ptr<Arr> rms_norm(const Arr& x, const Arr& w, bool has_weight, float eps);
+std::unique_ptr<Arr> rope(const Arr& x, int32_t dims, bool traditional, float base, float scale, int32_t offset);
+std::unique_ptr<Arr> rope_offsets(const Arr& x, int32_t dims, bool traditional, float base, float scale,
+                                  const Arr& offsets);
+std::unique_ptr<Arr> sdpa(const Arr& q, const Arr& k, const Arr& v, float scale, uint8_t mask_kind,
+                          const Arr& mask);
+
+std::unique_ptr<Arr> random_key(uint64_t seed);
+std::unique_ptr<ArrList> random_split(const Arr& key);
+std::unique_ptr<Arr> categorical(const Arr& logits, int32_t axis, const Arr& key);
+
+std::unique_ptr<ArrMap> load_safetensors(rust::Str path);
+rust::Vec<rust::String> map_names(const ArrMap& m);
+std::unique_ptr<Arr> map_get(const ArrMap& m, std::size_t i);
+
+std::size_t active_memory();
+std::size_t peak_memory();
+void reset_peak_memory();
+std::size_t cache_memory();
+void clear_cache();
+rust::String mlx_version();
+bool default_device_is_gpu();
+int32_t blas_threads_hint();
+
+}  // namespace benchbar

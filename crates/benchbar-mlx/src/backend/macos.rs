@@ -1,0 +1,312 @@
+//! macOS backend: one-line forwards to mlx-rs 0.33 (MLX on Metal). Nothing else lives here.
+//!
+//! Same contract as `linux.rs` ([`Backend`]); `Raw` is [`mlx_rs::Array`] (reference-counted,
+//! `Clone` shares the buffer). Every call uses mlx-rs's default stream (the default device:
+//! the GPU on Apple silicon), as the Linux shim uses MLX's default stream.
+//!
+//! Built on Linux only by `scripts/check-macos.sh` (type-check through the mlx-sys stand-in in
+//! `tools/mlx-sys-check`); it runs only on macOS.
+//!
+//! Differences from the Linux backend, all forced by mlx-rs 0.33 having no wider API:
+//! - `version()`: mlx-rs exposes no MLX version call; it returns the MLX version that mlx-sys
+//!   0.7.0 (pinned `=0.7.0` by mlx-rs 0.33) builds, see [`MLX_VERSION`].
+//! - memory statistics: mlx-rs returns `Result`; an MLX failure reads as 0 (the Linux shim
+//!   cannot report one either).
+//! - `slice` / `slice_update` go through mlx-rs indexing (`start..stop` per axis), which calls
+//!   the same `mlx_slice` / `mlx_slice_update` (stride 1) as the Linux shim.
+
+use mlx_rs::error::Exception;
+use mlx_rs::ops::indexing::{ArrayIndex, ArrayIndexOp, TryIndexOp, TryIndexUpdateOp, UpdateMode};
+use mlx_rs::{fast, memory, nn, ops, random, transforms, Array, Device, DeviceType};
+
+use super::Backend;
+use crate::ops::{BinaryOp, Dtype, MaskKind, ReduceOp, UnaryOp};
+use crate::{Error, Result};
+
+/// MLX version built by mlx-sys 0.7.0 (its mlx-c `CMakeLists.txt`: `GIT_TAG v0.32.2`). mlx-rs
+/// 0.33 has no version call; update together with the mlx-rs version in Cargo.toml.
+const MLX_VERSION: &str = "0.32.2";
+
+pub(crate) struct Macos;
+
+fn mlx(e: Exception) -> Error {
+    Error::Mlx(e.what().to_owned())
+}
+
+fn other(e: impl std::fmt::Display) -> Error {
+    Error::Mlx(e.to_string())
+}
+
+fn to_mlx(d: Dtype) -> mlx_rs::Dtype {
+    match d {
+        Dtype::Bool => mlx_rs::Dtype::Bool,
+        Dtype::U8 => mlx_rs::Dtype::Uint8,
+        Dtype::U32 => mlx_rs::Dtype::Uint32,
+        Dtype::I32 => mlx_rs::Dtype::Int32,
+        Dtype::I64 => mlx_rs::Dtype::Int64,
+        Dtype::F16 => mlx_rs::Dtype::Float16,
+        Dtype::BF16 => mlx_rs::Dtype::Bfloat16,
+        Dtype::F32 => mlx_rs::Dtype::Float32,
+    }
+}
+
+/// `start..stop` on every axis, as mlx-rs index operations.
+fn ranges<'a>(start: &[i32], stop: &[i32]) -> Result<Vec<ArrayIndexOp<'a>>> {
+    if start.len() != stop.len() {
+        return Err(Error::Mlx(format!("slice: start {start:?} and stop {stop:?} differ in rank")));
+    }
+    Ok(start.iter().zip(stop).map(|(&a, &b)| (a..b).index_op()).collect())
+}
+
+fn check_len(n: usize, shape: &[i32]) -> Result<()> {
+    let want: i64 = shape.iter().map(|&d| d as i64).product();
+    if shape.iter().any(|&d| d < 0) || want != n as i64 {
+        return Err(Error::Mlx(format!("{n} values do not fill shape {shape:?}")));
+    }
+    Ok(())
+}
+
+impl Backend for Macos {
+    type Raw = Array;
+
+    fn from_f32(data: &[f32], shape: &[i32]) -> Result<Array> {
+        check_len(data.len(), shape)?;
+        Ok(Array::from_slice(data, shape))
+    }
+    fn from_i32(data: &[i32], shape: &[i32]) -> Result<Array> {
+        check_len(data.len(), shape)?;
+        Ok(Array::from_slice(data, shape))
+    }
+    fn full(shape: &[i32], value: f32, dtype: Dtype) -> Result<Array> {
+        Array::full::<f32>(shape, Array::from_f32(value))
+            .and_then(|a| a.as_dtype(to_mlx(dtype)))
+            .map_err(mlx)
+    }
+    fn arange(start: i32, stop: i32) -> Result<Array> {
+        Array::arange::<i32, i32>(start, stop, None).map_err(mlx)
+    }
+
+    fn shape(a: &Array) -> Vec<i32> {
+        a.shape().to_vec()
+    }
+    fn dtype(a: &Array) -> Option<Dtype> {
+        Some(match a.dtype() {
+            mlx_rs::Dtype::Bool => Dtype::Bool,
+            mlx_rs::Dtype::Uint8 => Dtype::U8,
+            mlx_rs::Dtype::Uint32 => Dtype::U32,
+            mlx_rs::Dtype::Int32 => Dtype::I32,
+            mlx_rs::Dtype::Int64 => Dtype::I64,
+            mlx_rs::Dtype::Float16 => Dtype::F16,
+            mlx_rs::Dtype::Bfloat16 => Dtype::BF16,
+            mlx_rs::Dtype::Float32 => Dtype::F32,
+            _ => return None,
+        })
+    }
+    fn nbytes(a: &Array) -> usize {
+        a.nbytes()
+    }
+    fn to_f32_vec(a: &Array) -> Result<Vec<f32>> {
+        if a.size() == 0 {
+            return Ok(Vec::new());
+        }
+        let x = a.as_dtype(mlx_rs::Dtype::Float32).and_then(|x| x.contiguous()).map_err(mlx)?;
+        x.try_as_slice::<f32>().map(<[f32]>::to_vec).map_err(other)
+    }
+    fn to_i32_vec(a: &Array) -> Result<Vec<i32>> {
+        if a.size() == 0 {
+            return Ok(Vec::new());
+        }
+        let x = a.as_dtype(mlx_rs::Dtype::Int32).and_then(|x| x.contiguous()).map_err(mlx)?;
+        x.try_as_slice::<i32>().map(<[i32]>::to_vec).map_err(other)
+    }
+    fn eval(arrays: &[&Array]) -> Result<()> {
+        transforms::eval(arrays.iter().copied()).map_err(mlx)
+    }
+    fn async_eval(arrays: &[&Array]) -> Result<()> {
+        transforms::async_eval(arrays.iter().copied()).map_err(mlx)
+    }
+
+    fn binary(op: BinaryOp, a: &Array, b: &Array) -> Result<Array> {
+        match op {
+            BinaryOp::Add => ops::add(a, b),
+            BinaryOp::Sub => ops::subtract(a, b),
+            BinaryOp::Mul => ops::multiply(a, b),
+            BinaryOp::Div => ops::divide(a, b),
+            BinaryOp::Maximum => ops::maximum(a, b),
+            BinaryOp::Minimum => ops::minimum(a, b),
+            BinaryOp::Less => ops::lt(a, b),
+            BinaryOp::LessEqual => ops::le(a, b),
+            BinaryOp::Greater => ops::gt(a, b),
+            BinaryOp::GreaterEqual => ops::ge(a, b),
+            BinaryOp::Equal => ops::eq(a, b),
+            BinaryOp::LogicalAnd => ops::logical_and(a, b),
+        }
+        .map_err(mlx)
+    }
+    fn unary(op: UnaryOp, a: &Array) -> Result<Array> {
+        match op {
+            UnaryOp::Sigmoid => ops::sigmoid(a),
+            UnaryOp::Exp => ops::exp(a),
+            UnaryOp::Log => ops::log(a),
+            UnaryOp::Neg => ops::negative(a),
+            UnaryOp::LogicalNot => ops::logical_not(a),
+            UnaryOp::Silu => nn::silu(a),
+        }
+        .map_err(mlx)
+    }
+    fn where_(cond: &Array, x: &Array, y: &Array) -> Result<Array> {
+        ops::r#where(cond, x, y).map_err(mlx)
+    }
+    fn astype(a: &Array, dtype: Dtype) -> Result<Array> {
+        a.as_dtype(to_mlx(dtype)).map_err(mlx)
+    }
+
+    fn reshape(a: &Array, shape: &[i32]) -> Result<Array> {
+        ops::reshape(a, shape).map_err(mlx)
+    }
+    fn transpose(a: &Array, axes: &[i32]) -> Result<Array> {
+        ops::transpose_axes(a, axes).map_err(mlx)
+    }
+    fn concatenate(arrays: &[&Array], axis: i32) -> Result<Array> {
+        ops::concatenate_axis(arrays, axis).map_err(mlx)
+    }
+    fn slice(a: &Array, start: &[i32], stop: &[i32]) -> Result<Array> {
+        let idx = ranges(start, stop)?;
+        a.try_index(&idx[..]).map_err(mlx)
+    }
+    fn slice_update(src: &Array, update: &Array, start: &[i32], stop: &[i32]) -> Result<Array> {
+        let idx = ranges(start, stop)?;
+        src.try_index_update(&idx[..], update, UpdateMode::Replace).map_err(other)
+    }
+    fn take(a: &Array, indices: &Array, axis: i32) -> Result<Array> {
+        ops::indexing::take_axis(a, indices, axis).map_err(mlx)
+    }
+    fn take_along_axis(a: &Array, indices: &Array, axis: i32) -> Result<Array> {
+        ops::indexing::take_along_axis(a, indices, axis).map_err(mlx)
+    }
+
+    fn reduce(op: ReduceOp, a: &Array, axis: i32, keepdims: bool) -> Result<Array> {
+        match op {
+            ReduceOp::Sum => ops::sum_axis(a, axis, keepdims),
+            ReduceOp::Max => ops::max_axis(a, axis, keepdims),
+            ReduceOp::Min => ops::min_axis(a, axis, keepdims),
+            ReduceOp::LogSumExp => ops::logsumexp_axis(a, axis, keepdims),
+            ReduceOp::ArgMax => ops::indexing::argmax_axis(a, axis, keepdims),
+        }
+        .map_err(mlx)
+    }
+    fn softmax(a: &Array, axis: i32, precise: bool) -> Result<Array> {
+        ops::softmax_axis(a, axis, precise).map_err(mlx)
+    }
+    fn sort(a: &Array, axis: i32) -> Result<Array> {
+        ops::sort_axis(a, axis).map_err(mlx)
+    }
+    fn argsort(a: &Array, axis: i32) -> Result<Array> {
+        ops::argsort_axis(a, axis).map_err(mlx)
+    }
+    fn argpartition(a: &Array, kth: i32, axis: i32) -> Result<Array> {
+        ops::argpartition_axis(a, kth, axis).map_err(mlx)
+    }
+    fn cumsum(a: &Array, axis: i32, reverse: bool, inclusive: bool) -> Result<Array> {
+        ops::cumsum(a, axis, reverse, inclusive).map_err(mlx)
+    }
+
+    fn matmul(a: &Array, b: &Array) -> Result<Array> {
+        ops::matmul(a, b).map_err(mlx)
+    }
+    fn quantized_matmul(
+        x: &Array,
+        w: &Array,
+        scales: &Array,
+        biases: Option<&Array>,
+        transpose: bool,
+        group_size: i32,
+        bits: i32,
+    ) -> Result<Array> {
+        ops::quantized_matmul(x, w, scales, biases, transpose, group_size, bits).map_err(mlx)
+    }
+    fn quantize(w: &Array, group_size: i32, bits: i32) -> Result<(Array, Array, Array)> {
+        ops::quantize(w, group_size, bits).map_err(mlx)
+    }
+    fn dequantize(
+        w: &Array,
+        scales: &Array,
+        biases: Option<&Array>,
+        group_size: i32,
+        bits: i32,
+    ) -> Result<Array> {
+        ops::dequantize(w, scales, biases, group_size, bits).map_err(mlx)
+    }
+
+    fn rms_norm(x: &Array, weight: Option<&Array>, eps: f32) -> Result<Array> {
+        fast::rms_norm(x, weight, eps).map_err(mlx)
+    }
+    fn rope(x: &Array, dims: i32, traditional: bool, base: f32, scale: f32, offset: i32) -> Result<Array> {
+        fast::rope(x, dims, traditional, base, scale, offset, None).map_err(mlx)
+    }
+    fn rope_offsets(
+        x: &Array,
+        dims: i32,
+        traditional: bool,
+        base: f32,
+        scale: f32,
+        offsets: &Array,
+    ) -> Result<Array> {
+        fast::rope_dynamic(x, dims, traditional, base, scale, offsets, None).map_err(mlx)
+    }
+    fn sdpa(
+        q: &Array,
+        k: &Array,
+        v: &Array,
+        scale: f32,
+        mask_kind: MaskKind,
+        mask: Option<&Array>,
+    ) -> Result<Array> {
+        use fast::ScaledDotProductAttentionMask as M;
+        let mask = match (mask_kind, mask) {
+            (MaskKind::None, _) => None,
+            (MaskKind::Causal, _) => Some(M::Causal),
+            (MaskKind::Array, Some(m)) => Some(M::Array(m)),
+            (MaskKind::Array, None) => return Err(Error::Mlx("sdpa: MaskKind::Array needs a mask".into())),
+        };
+        fast::scaled_dot_product_attention(q, k, v, scale, mask, None).map_err(mlx)
+    }
+
+    fn random_key(seed: u64) -> Result<Array> {
+        random::key(seed).map_err(mlx)
+    }
+    fn random_split(key: &Array) -> Result<(Array, Array)> {
+        random::split(key, 2).map_err(mlx)
+    }
+    fn categorical(logits: &Array, axis: i32, key: &Array) -> Result<Array> {
+        random::categorical(logits, axis, None, key).map_err(mlx)
+    }
+
+    fn load_safetensors(path: &std::path::Path) -> Result<Vec<(String, Array)>> {
+        let map = Array::load_safetensors(path).map_err(|e| Error::file(path, e.to_string()))?;
+        Ok(map.into_iter().collect())
+    }
+    fn active_memory() -> usize {
+        memory::active_memory().unwrap_or(0)
+    }
+    fn peak_memory() -> usize {
+        memory::peak_memory().unwrap_or(0)
+    }
+    fn reset_peak_memory() {
+        let _ = memory::reset_peak_memory();
+    }
+    fn cache_memory() -> usize {
+        memory::cache_memory().unwrap_or(0)
+    }
+    fn clear_cache() {
+        let _ = memory::clear_cache();
+    }
+    fn version() -> String {
+        MLX_VERSION.to_owned()
+    }
+    fn default_device_is_gpu() -> bool {
+        Device::try_default()
+            .and_then(|d| d.get_type())
+            .is_ok_and(|t| matches!(t, DeviceType::Gpu))
+    }
+}

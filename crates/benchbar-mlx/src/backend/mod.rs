@@ -1,0 +1,177 @@
+//! The backend contract: every primitive `ops.rs` needs, with plain types only.
+//!
+//! One implementation per platform, selected at compile time:
+//! - Linux: [`linux`] (cxx bridge over the MLX C++ library from the PyPI wheel).
+//! - macOS: `macos.rs` (to be written: one-line forwards to mlx-rs 0.33, `Raw = mlx_rs::Array`).
+//!
+//! The trait exists so the compiler enforces identical signatures on both platforms. Arrays are
+//! the associated `Raw` type (cheap, reference-counted clone); errors are [`crate::Error`]
+//! (`Error::Mlx(message)` for failures reported by MLX). Axes are `i32` (negative = from the end),
+//! shapes are `&[i32]`.
+
+use crate::ops::{BinaryOp, Dtype, MaskKind, ReduceOp, UnaryOp};
+use crate::Result;
+
+#[cfg(target_os = "linux")]
+pub(crate) mod linux;
+
+/// The active backend.
+#[cfg(target_os = "linux")]
+pub(crate) type Active = linux::Linux;
+
+#[cfg(target_os = "macos")]
+pub(crate) mod macos;
+
+/// The active backend.
+#[cfg(target_os = "macos")]
+pub(crate) type Active = macos::Macos;
+
+/// The active backend's array handle.
+pub(crate) type Raw = <Active as Backend>::Raw;
+
+/// Primitive operations over MLX arrays (see the module docs).
+pub(crate) trait Backend {
+    /// A lazily evaluated MLX array; `clone` shares the buffer.
+    type Raw: Clone + Send;
+
+    // --- creation -------------------------------------------------------------------------
+    /// f32 array from host data (row-major).
+    fn from_f32(data: &[f32], shape: &[i32]) -> Result<Self::Raw>;
+    /// i32 array from host data (row-major).
+    fn from_i32(data: &[i32], shape: &[i32]) -> Result<Self::Raw>;
+    /// Array of `shape` filled with `value` cast to `dtype`.
+    fn full(shape: &[i32], value: f32, dtype: Dtype) -> Result<Self::Raw>;
+    /// `[start, stop)` as int32.
+    fn arange(start: i32, stop: i32) -> Result<Self::Raw>;
+
+    // --- introspection / evaluation -------------------------------------------------------
+    /// Shape.
+    fn shape(a: &Self::Raw) -> Vec<i32>;
+    /// Element type (`None` for types BenchBar does not use, e.g. complex).
+    fn dtype(a: &Self::Raw) -> Option<Dtype>;
+    /// Size of the data in bytes.
+    fn nbytes(a: &Self::Raw) -> usize;
+    /// Evaluate and copy out as f32 (any float/int dtype is converted).
+    fn to_f32_vec(a: &Self::Raw) -> Result<Vec<f32>>;
+    /// Evaluate and copy out as i32.
+    fn to_i32_vec(a: &Self::Raw) -> Result<Vec<i32>>;
+    /// Evaluate all arrays (blocking).
+    fn eval(arrays: &[&Self::Raw]) -> Result<()>;
+    /// Schedule evaluation of all arrays (non-blocking).
+    fn async_eval(arrays: &[&Self::Raw]) -> Result<()>;
+
+    // --- element-wise ---------------------------------------------------------------------
+    /// Broadcasting binary op.
+    fn binary(op: BinaryOp, a: &Self::Raw, b: &Self::Raw) -> Result<Self::Raw>;
+    /// Unary op.
+    fn unary(op: UnaryOp, a: &Self::Raw) -> Result<Self::Raw>;
+    /// `cond ? x : y` (broadcasting).
+    fn where_(cond: &Self::Raw, x: &Self::Raw, y: &Self::Raw) -> Result<Self::Raw>;
+    /// Cast.
+    fn astype(a: &Self::Raw, dtype: Dtype) -> Result<Self::Raw>;
+
+    // --- shape / indexing -----------------------------------------------------------------
+    /// Reshape (one dimension may be -1).
+    fn reshape(a: &Self::Raw, shape: &[i32]) -> Result<Self::Raw>;
+    /// Permute axes.
+    fn transpose(a: &Self::Raw, axes: &[i32]) -> Result<Self::Raw>;
+    /// Join along `axis`.
+    fn concatenate(arrays: &[&Self::Raw], axis: i32) -> Result<Self::Raw>;
+    /// `a[start..stop]` per axis (stride 1).
+    fn slice(a: &Self::Raw, start: &[i32], stop: &[i32]) -> Result<Self::Raw>;
+    /// Copy of `src` with `src[start..stop] = update`.
+    fn slice_update(src: &Self::Raw, update: &Self::Raw, start: &[i32], stop: &[i32]) -> Result<Self::Raw>;
+    /// Gather slices of `a` at `indices` along `axis` (embedding lookup).
+    fn take(a: &Self::Raw, indices: &Self::Raw, axis: i32) -> Result<Self::Raw>;
+    /// Gather along `axis` with indices broadcast against `a`.
+    fn take_along_axis(a: &Self::Raw, indices: &Self::Raw, axis: i32) -> Result<Self::Raw>;
+
+    // --- reductions / sorting -------------------------------------------------------------
+    /// Reduction over one axis (argmax returns uint32).
+    fn reduce(op: ReduceOp, a: &Self::Raw, axis: i32, keepdims: bool) -> Result<Self::Raw>;
+    /// Softmax over one axis (`precise`: accumulate in f32).
+    fn softmax(a: &Self::Raw, axis: i32, precise: bool) -> Result<Self::Raw>;
+    /// Ascending sort.
+    fn sort(a: &Self::Raw, axis: i32) -> Result<Self::Raw>;
+    /// Indices of an ascending sort (uint32).
+    fn argsort(a: &Self::Raw, axis: i32) -> Result<Self::Raw>;
+    /// Indices partitioned around the `kth` element (uint32).
+    fn argpartition(a: &Self::Raw, kth: i32, axis: i32) -> Result<Self::Raw>;
+    /// Cumulative sum.
+    fn cumsum(a: &Self::Raw, axis: i32, reverse: bool, inclusive: bool) -> Result<Self::Raw>;
+
+    // --- linear algebra -------------------------------------------------------------------
+    /// Matrix product (batched, broadcasting).
+    fn matmul(a: &Self::Raw, b: &Self::Raw) -> Result<Self::Raw>;
+    /// `x @ dequantize(w).T` (transpose) or `x @ dequantize(w)`, MLX affine quantization.
+    #[allow(clippy::too_many_arguments)]
+    fn quantized_matmul(
+        x: &Self::Raw,
+        w: &Self::Raw,
+        scales: &Self::Raw,
+        biases: Option<&Self::Raw>,
+        transpose: bool,
+        group_size: i32,
+        bits: i32,
+    ) -> Result<Self::Raw>;
+    /// MLX affine quantization of the last axis: (packed weight, scales, biases).
+    fn quantize(w: &Self::Raw, group_size: i32, bits: i32) -> Result<(Self::Raw, Self::Raw, Self::Raw)>;
+    /// Inverse of [`Backend::quantize`].
+    fn dequantize(
+        w: &Self::Raw,
+        scales: &Self::Raw,
+        biases: Option<&Self::Raw>,
+        group_size: i32,
+        bits: i32,
+    ) -> Result<Self::Raw>;
+
+    // --- fused kernels (mlx::core::fast) --------------------------------------------------
+    /// RMS norm over the last axis.
+    fn rms_norm(x: &Self::Raw, weight: Option<&Self::Raw>, eps: f32) -> Result<Self::Raw>;
+    /// RoPE on the last axis of `[B, H, L, D]`, positions `offset..offset+L`.
+    fn rope(x: &Self::Raw, dims: i32, traditional: bool, base: f32, scale: f32, offset: i32) -> Result<Self::Raw>;
+    /// RoPE with one position offset per batch row (`offsets`: int32 `[B]`).
+    fn rope_offsets(
+        x: &Self::Raw,
+        dims: i32,
+        traditional: bool,
+        base: f32,
+        scale: f32,
+        offsets: &Self::Raw,
+    ) -> Result<Self::Raw>;
+    /// Fused attention, GQA by head-count ratio; `mask` only with `MaskKind::Array`.
+    fn sdpa(
+        q: &Self::Raw,
+        k: &Self::Raw,
+        v: &Self::Raw,
+        scale: f32,
+        mask_kind: MaskKind,
+        mask: Option<&Self::Raw>,
+    ) -> Result<Self::Raw>;
+
+    // --- random ---------------------------------------------------------------------------
+    /// PRNG key from a seed.
+    fn random_key(seed: u64) -> Result<Self::Raw>;
+    /// Split a key in two.
+    fn random_split(key: &Self::Raw) -> Result<(Self::Raw, Self::Raw)>;
+    /// Sample indices from unnormalised log-probabilities along `axis`.
+    fn categorical(logits: &Self::Raw, axis: i32, key: &Self::Raw) -> Result<Self::Raw>;
+
+    // --- io / memory / device -------------------------------------------------------------
+    /// All tensors of one safetensors file (lazy: data is read on first use).
+    fn load_safetensors(path: &std::path::Path) -> Result<Vec<(String, Self::Raw)>>;
+    /// Bytes currently held by live MLX arrays.
+    fn active_memory() -> usize;
+    /// Peak of `active_memory` since start or the last reset.
+    fn peak_memory() -> usize;
+    /// Reset the peak counter.
+    fn reset_peak_memory();
+    /// Bytes held in MLX's buffer cache.
+    fn cache_memory() -> usize;
+    /// Release MLX's buffer cache.
+    fn clear_cache();
+    /// MLX version string.
+    fn version() -> String;
+    /// Whether the default device is a GPU.
+    fn default_device_is_gpu() -> bool;
+}

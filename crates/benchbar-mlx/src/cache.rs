@@ -1,0 +1,85 @@
+//! Preallocated KV cache, grown in steps of 256 positions (as mlx_lm's `KVCache`).
+
+use crate::ops::{self, Array};
+use crate::Result;
+
+/// Growth step in positions.
+pub const KV_STEP: i32 = 256;
+
+/// Keys and values of one layer: `[B, Nkv, capacity, D]`, valid up to `offset`.
+#[derive(Debug, Clone, Default)]
+pub struct KvCache {
+    keys: Option<Array>,
+    values: Option<Array>,
+    offset: usize,
+}
+
+impl KvCache {
+    /// Empty cache.
+    pub fn new() -> KvCache {
+        KvCache::default()
+    }
+
+    /// Positions stored.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Allocated positions.
+    pub fn capacity(&self) -> usize {
+        self.keys.as_ref().map(|k| k.dim(2) as usize).unwrap_or(0)
+    }
+
+    /// The arrays to evaluate to materialise the cache.
+    pub fn state(&self) -> Vec<&Array> {
+        self.keys.iter().chain(self.values.iter()).collect()
+    }
+
+    /// Append `k, v [B, Nkv, L, D]`; return all valid `[B, Nkv, offset + L, D]`.
+    pub fn update_and_fetch(&mut self, k: &Array, v: &Array) -> Result<(Array, Array)> {
+        let ks = k.shape();
+        let (b, nkv, l, d) = (ks[0], ks[1], ks[2], ks[3]);
+        let dv = v.dim(3);
+        let prev = self.offset as i32;
+        if self.keys.is_none() || prev + l > self.capacity() as i32 {
+            let n_steps = (KV_STEP + l - 1) / KV_STEP;
+            let cap = n_steps * KV_STEP;
+            let dtype = k.dtype().unwrap_or(ops::Dtype::F32);
+            let new_k = ops::zeros(&[b, nkv, cap, d], dtype)?;
+            let new_v = ops::zeros(&[b, nkv, cap, dv], v.dtype().unwrap_or(dtype))?;
+            match (self.keys.take(), self.values.take()) {
+                (Some(mut ok), Some(mut ov)) => {
+                    if prev % KV_STEP != 0 {
+                        ok = ops::slice(&ok, &[0, 0, 0, 0], &[b, nkv, prev, d])?;
+                        ov = ops::slice(&ov, &[0, 0, 0, 0], &[b, nkv, prev, dv])?;
+                    }
+                    self.keys = Some(ops::concatenate(&[&ok, &new_k], 2)?);
+                    self.values = Some(ops::concatenate(&[&ov, &new_v], 2)?);
+                }
+                _ => {
+                    self.keys = Some(new_k);
+                    self.values = Some(new_v);
+                }
+            }
+        }
+        let end = prev + l;
+        let (Some(keys), Some(values)) = (self.keys.take(), self.values.take()) else {
+            unreachable!("allocated above")
+        };
+        let keys = ops::slice_update(&keys, k, &[0, 0, prev, 0], &[b, nkv, end, d])?;
+        let values = ops::slice_update(&values, v, &[0, 0, prev, 0], &[b, nkv, end, dv])?;
+        self.offset = end as usize;
+        let cap = keys.dim(2);
+        let out = if end < cap {
+            (
+                ops::slice(&keys, &[0, 0, 0, 0], &[b, nkv, end, d])?,
+                ops::slice(&values, &[0, 0, 0, 0], &[b, nkv, end, dv])?,
+            )
+        } else {
+            (keys.clone(), values.clone())
+        };
+        self.keys = Some(keys);
+        self.values = Some(values);
+        Ok(out)
+    }
+}

@@ -1,0 +1,41 @@
+//! benchbar-mlx: BenchBar's MLX facade and in-process Qwen3 engine.
+//!
+//! - [`ops`]: our own small MLX API ([`ops::Array`] + ~30 operations), forwarding to a
+//!   per-platform backend (Linux: cxx bridge over the MLX C++ library; macOS: mlx-rs).
+//! - [`model`]: Qwen3 written once on `ops` (HF config names, `new(cfg, weights)` + `forward`).
+//! - [`Qwen3Runtime`]: load a checkpoint directory, tokenize, and generate (batched, streamed
+//!   per-token events with timestamps taken after each token is materialised).
+//! - [`resolve_model`] / [`list_models`]: model discovery (paths, HF cache, `builtin:tiny`).
+
+mod backend;
+mod error;
+pub mod ops;
+
+pub use error::{Error, Result};
+pub use ops::{device_name, memory, mlx_version, reset_peak_memory, MemoryStats};
+pub mod cache;
+pub mod config;
+mod discovery;
+pub mod model;
+mod runtime;
+pub mod sampler;
+pub mod tokenizer;
+pub mod weights;
+
+pub use config::{QuantizationConfig, Qwen3Config};
+pub use discovery::{hf_cache_dir, list_models, models_dir, resolve_model};
+pub use runtime::{GenerateOptions, ModelInfo, Qwen3Runtime, TokenEvent};
+pub use sampler::Sampling;
+pub use tokenizer::{apply_chat_template, ChatMessage};
+
+/// Number of OpenBLAS threads when the Linux backend links Debian's OpenBLAS (`None` otherwise).
+pub fn blas_threads() -> Option<i32> {
+    #[cfg(target_os = "linux")]
+    {
+        backend::linux::blas_threads()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}

@@ -1,0 +1,333 @@
+//! Qwen3, written once on [`crate::ops`] (candle-style: `new(cfg, weights)` + `forward`).
+//!
+//! Shapes: B batch, L new tokens, T cached+new tokens, H hidden, Nq/Nkv heads, D head_dim,
+//! I intermediate, V vocab.
+
+use crate::cache::KvCache;
+use crate::config::Qwen3Config;
+use crate::ops::{self, Array, Dtype, MaskKind, QuantParams, RopeOffset};
+use crate::weights::Weights;
+use crate::{Error, Result};
+
+/// A linear layer without bias: dense `[out, in]` or MLX affine-quantized.
+#[derive(Debug, Clone)]
+pub enum Linear {
+    /// `y = x @ w.T`
+    Dense {
+        /// `[out, in]`
+        w: Array,
+    },
+    /// `y = quantized_matmul(x, w, scales, biases, transpose=true)`
+    Quantized {
+        /// packed `[out, in * bits / 32]` uint32
+        w: Array,
+        /// `[out, in / group_size]`
+        scales: Array,
+        /// `[out, in / group_size]`
+        biases: Array,
+        /// group size and bits
+        q: QuantParams,
+    },
+}
+
+impl Linear {
+    /// Load `{prefix}.weight` (+ `.scales`/`.biases` when quantized), checking shapes.
+    pub fn load(w: &Weights, prefix: &str, out: usize, inp: usize, cfg_q: Option<QuantParams>) -> Result<Linear> {
+        let wname = format!("{prefix}.weight");
+        let sname = format!("{prefix}.scales");
+        if !w.contains(&sname) {
+            return Ok(Linear::Dense { w: w.get(&wname, Some(&[out as i32, inp as i32]))? });
+        }
+        let weight = w.get(&wname, None)?;
+        let scales = w.get(&sname, None)?;
+        let file = w.file_of(&wname);
+        let (ws, ss) = (weight.shape(), scales.shape());
+        if ws.len() != 2 || ss.len() != 2 || ws[0] as usize != out || ss[0] as usize != out || ws[1] == 0 || ss[1] == 0 {
+            return Err(Error::file(&file, format!("{prefix}: quantized shapes {ws:?}/{ss:?} do not match [{out}, ...]")));
+        }
+        if weight.dtype() != Some(Dtype::U32) {
+            return Err(Error::unsupported(&file, format!("{prefix}: quantized weight dtype {:?} (MLX packs uint32)", weight.dtype())));
+        }
+        let bits_num = ws[1] as usize * 32;
+        if bits_num % inp != 0 || inp % ss[1] as usize != 0 {
+            return Err(Error::file(&file, format!("{prefix}: quantized shapes {ws:?}/{ss:?} do not fit in_features {inp}")));
+        }
+        let q = QuantParams { bits: (bits_num / inp) as i32, group_size: (inp / ss[1] as usize) as i32 };
+        if q.bits != 4 && q.bits != 8 {
+            return Err(Error::unsupported(&file, format!("{prefix}: {}-bit quantization (4 and 8 are supported)", q.bits)));
+        }
+        if let Some(c) = cfg_q {
+            if c != q {
+                return Err(Error::file(&file, format!("{prefix}: tensors are {q:?} but config.json says {c:?}")));
+            }
+        }
+        let biases = w.get(&format!("{prefix}.biases"), Some(&ss))?;
+        Ok(Linear::Quantized { w: weight, scales, biases, q })
+    }
+
+    /// `[.., in] -> [.., out]`
+    pub fn forward(&self, x: &Array) -> Result<Array> {
+        match self {
+            Linear::Dense { w } => ops::matmul(x, &ops::transpose(w, &[1, 0])?),
+            Linear::Quantized { w, scales, biases, q } => ops::quantized_matmul(x, w, scales, Some(biases), true, *q),
+        }
+    }
+
+    /// Logical parameter count (unpacked).
+    pub fn is_quantized(&self) -> bool {
+        matches!(self, Linear::Quantized { .. })
+    }
+}
+
+/// Token embedding table (dense or quantized), usable as the tied output head.
+#[derive(Debug, Clone)]
+pub struct Embedding(Linear);
+
+impl Embedding {
+    /// `ids [B, L] -> [B, L, H]`
+    pub fn forward(&self, ids: &Array) -> Result<Array> {
+        match &self.0 {
+            Linear::Dense { w } => ops::take(w, ids, 0),
+            Linear::Quantized { w, scales, biases, q } => ops::dequantize(
+                &ops::take(w, ids, 0)?,
+                &ops::take(scales, ids, 0)?,
+                Some(&ops::take(biases, ids, 0)?),
+                *q,
+            ),
+        }
+    }
+    /// `[.., H] -> [.., V]` (tied head).
+    pub fn as_linear(&self, x: &Array) -> Result<Array> {
+        self.0.forward(x)
+    }
+}
+
+/// RMSNorm with a learned scale.
+#[derive(Debug, Clone)]
+pub struct RmsNorm {
+    w: Array,
+    eps: f32,
+}
+
+impl RmsNorm {
+    fn load(w: &Weights, name: &str, dim: usize, eps: f64) -> Result<RmsNorm> {
+        Ok(RmsNorm { w: w.get(&format!("{name}.weight"), Some(&[dim as i32]))?, eps: eps as f32 })
+    }
+    /// Normalise the last axis.
+    pub fn forward(&self, x: &Array) -> Result<Array> {
+        ops::rms_norm(x, Some(&self.w), self.eps)
+    }
+}
+
+/// Masking/positions for one forward call.
+#[derive(Debug, Clone)]
+pub struct AttnInputs {
+    /// Mask kind for the SDPA kernel.
+    pub mask_kind: MaskKind,
+    /// Bool `[B, 1, L, T]` when `mask_kind == Array`.
+    pub mask: Option<Array>,
+    /// Per-row RoPE start positions `[B]` (left padding) or `None` for the cache offset.
+    pub rope_offsets: Option<Array>,
+}
+
+impl AttnInputs {
+    /// Inputs for `l` new tokens after `offset` cached ones; `pads` = left padding per row.
+    pub fn new(l: usize, offset: usize, pads: &[usize]) -> Result<AttnInputs> {
+        if pads.iter().all(|&p| p == 0) {
+            let mask_kind = if l > 1 { MaskKind::Causal } else { MaskKind::None };
+            return Ok(AttnInputs { mask_kind, mask: None, rope_offsets: None });
+        }
+        let b = pads.len() as i32;
+        let (l, offset) = (l as i32, offset as i32);
+        let t = offset + l;
+        // mask[b, 0, i, j] = j <= offset + i  &&  j >= pad[b]
+        let rinds = ops::reshape(&ops::arange(0, t)?, &[1, 1, 1, t])?;
+        let linds = ops::reshape(&ops::arange(offset, t)?, &[1, 1, l, 1])?;
+        let pads_i: Vec<i32> = pads.iter().map(|&p| p as i32).collect();
+        let pad_arr = Array::from_i32(&pads_i, &[b, 1, 1, 1])?;
+        let causal = ops::binary(ops::BinaryOp::GreaterEqual, &linds, &rinds)?;
+        let valid = ops::binary(ops::BinaryOp::LessEqual, &pad_arr, &rinds)?;
+        let mask = ops::binary(ops::BinaryOp::LogicalAnd, &causal, &valid)?;
+        let offs: Vec<i32> = pads.iter().map(|&p| offset - p as i32).collect();
+        Ok(AttnInputs {
+            mask_kind: MaskKind::Array,
+            mask: Some(mask),
+            rope_offsets: Some(Array::from_i32(&offs, &[b])?),
+        })
+    }
+}
+
+/// Self-attention with q/k RMSNorm, RoPE, GQA and a KV cache.
+#[derive(Debug, Clone)]
+pub struct Attention {
+    q_proj: Linear,
+    k_proj: Linear,
+    v_proj: Linear,
+    o_proj: Linear,
+    q_norm: RmsNorm,
+    k_norm: RmsNorm,
+    n_heads: i32,
+    n_kv: i32,
+    head_dim: i32,
+    rope_theta: f32,
+    scale: f32,
+}
+
+impl Attention {
+    fn new(cfg: &Qwen3Config, w: &Weights, p: &str, q: Option<QuantParams>) -> Result<Attention> {
+        let (h, d) = (cfg.hidden_size, cfg.head_dim);
+        let (nq, nkv) = (cfg.num_attention_heads, cfg.num_key_value_heads);
+        Ok(Attention {
+            q_proj: Linear::load(w, &format!("{p}.q_proj"), nq * d, h, q)?,
+            k_proj: Linear::load(w, &format!("{p}.k_proj"), nkv * d, h, q)?,
+            v_proj: Linear::load(w, &format!("{p}.v_proj"), nkv * d, h, q)?,
+            o_proj: Linear::load(w, &format!("{p}.o_proj"), h, nq * d, q)?,
+            q_norm: RmsNorm::load(w, &format!("{p}.q_norm"), d, cfg.rms_norm_eps)?,
+            k_norm: RmsNorm::load(w, &format!("{p}.k_norm"), d, cfg.rms_norm_eps)?,
+            n_heads: nq as i32,
+            n_kv: nkv as i32,
+            head_dim: d as i32,
+            rope_theta: cfg.rope_theta as f32,
+            scale: (d as f32).powf(-0.5),
+        })
+    }
+
+    /// `x [B, L, H] -> [B, L, H]`
+    pub fn forward(&self, x: &Array, cache: &mut KvCache, inp: &AttnInputs) -> Result<Array> {
+        let s = x.shape();
+        let (b, l) = (s[0], s[1]);
+        let d = self.head_dim;
+        // 1. projections: [B, L, N*D] -> [B, L, N, D] -> norm -> [B, N, L, D]
+        let q = ops::reshape(&self.q_proj.forward(x)?, &[b, l, self.n_heads, d])?;
+        let q = ops::transpose(&self.q_norm.forward(&q)?, &[0, 2, 1, 3])?;
+        let k = ops::reshape(&self.k_proj.forward(x)?, &[b, l, self.n_kv, d])?;
+        let k = ops::transpose(&self.k_norm.forward(&k)?, &[0, 2, 1, 3])?;
+        let v = ops::transpose(&ops::reshape(&self.v_proj.forward(x)?, &[b, l, self.n_kv, d])?, &[0, 2, 1, 3])?;
+        // 2. RoPE at the cache position (per row when left padded)
+        let off = match &inp.rope_offsets {
+            Some(a) => RopeOffset::PerRow(a),
+            None => RopeOffset::Scalar(cache.offset() as i32),
+        };
+        let q = ops::rope(&q, d, false, self.rope_theta, 1.0, off)?;
+        let k = ops::rope(&k, d, false, self.rope_theta, 1.0, off)?;
+        // 3. cache: [B, Nkv, T, D]
+        let (k, v) = cache.update_and_fetch(&k, &v)?;
+        // 4. fused attention (GQA): [B, Nq, L, D] -> [B, L, Nq*D]
+        let o = ops::scaled_dot_product_attention(&q, &k, &v, self.scale, inp.mask_kind, inp.mask.as_ref())?;
+        let o = ops::reshape(&ops::transpose(&o, &[0, 2, 1, 3])?, &[b, l, self.n_heads * d])?;
+        self.o_proj.forward(&o)
+    }
+}
+
+/// SwiGLU MLP.
+#[derive(Debug, Clone)]
+pub struct Mlp {
+    gate_proj: Linear,
+    up_proj: Linear,
+    down_proj: Linear,
+}
+
+impl Mlp {
+    /// `[B, L, H] -> [B, L, H]`
+    pub fn forward(&self, x: &Array) -> Result<Array> {
+        let g = ops::silu(&self.gate_proj.forward(x)?)?; // [B, L, I]
+        let u = self.up_proj.forward(x)?; // [B, L, I]
+        self.down_proj.forward(&ops::mul(&g, &u)?)
+    }
+}
+
+/// One pre-norm decoder layer.
+#[derive(Debug, Clone)]
+pub struct DecoderLayer {
+    input_layernorm: RmsNorm,
+    self_attn: Attention,
+    post_attention_layernorm: RmsNorm,
+    mlp: Mlp,
+}
+
+impl DecoderLayer {
+    /// `[B, L, H] -> [B, L, H]`
+    pub fn forward(&self, x: &Array, cache: &mut KvCache, inp: &AttnInputs) -> Result<Array> {
+        let r = self.self_attn.forward(&self.input_layernorm.forward(x)?, cache, inp)?;
+        let h = ops::add(x, &r)?;
+        let r = self.mlp.forward(&self.post_attention_layernorm.forward(&h)?)?;
+        ops::add(&h, &r)
+    }
+}
+
+/// The Qwen3 causal LM.
+#[derive(Debug, Clone)]
+pub struct Qwen3 {
+    embed_tokens: Embedding,
+    layers: Vec<DecoderLayer>,
+    norm: RmsNorm,
+    lm_head: Option<Linear>,
+    cfg: Qwen3Config,
+}
+
+impl Qwen3 {
+    /// Build from a config and its weights (names without the `model.` prefix).
+    pub fn new(cfg: &Qwen3Config, w: &Weights) -> Result<Qwen3> {
+        let q = cfg.quantization.map(|q| QuantParams { group_size: q.group_size, bits: q.bits });
+        let (h, i, v) = (cfg.hidden_size, cfg.intermediate_size, cfg.vocab_size);
+        let embed_tokens = Embedding(Linear::load(w, "embed_tokens", v, h, q)?);
+        let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
+        for n in 0..cfg.num_hidden_layers {
+            let p = format!("layers.{n}");
+            layers.push(DecoderLayer {
+                input_layernorm: RmsNorm::load(w, &format!("{p}.input_layernorm"), h, cfg.rms_norm_eps)?,
+                self_attn: Attention::new(cfg, w, &format!("{p}.self_attn"), q)?,
+                post_attention_layernorm: RmsNorm::load(w, &format!("{p}.post_attention_layernorm"), h, cfg.rms_norm_eps)?,
+                mlp: Mlp {
+                    gate_proj: Linear::load(w, &format!("{p}.mlp.gate_proj"), i, h, q)?,
+                    up_proj: Linear::load(w, &format!("{p}.mlp.up_proj"), i, h, q)?,
+                    down_proj: Linear::load(w, &format!("{p}.mlp.down_proj"), h, i, q)?,
+                },
+            });
+        }
+        let norm = RmsNorm::load(w, "norm", h, cfg.rms_norm_eps)?;
+        let lm_head = if cfg.tie_word_embeddings { None } else { Some(Linear::load(w, "lm_head", v, h, q)?) };
+        Ok(Qwen3 { embed_tokens, layers, norm, lm_head, cfg: cfg.clone() })
+    }
+
+    /// The config.
+    pub fn config(&self) -> &Qwen3Config {
+        &self.cfg
+    }
+
+    /// Whether any layer is quantized.
+    pub fn is_quantized(&self) -> bool {
+        self.embed_tokens.0.is_quantized() || self.layers.first().is_some_and(|l| l.mlp.up_proj.is_quantized())
+    }
+
+    /// Fresh per-layer caches for batch `b`.
+    pub fn new_cache(&self) -> Vec<KvCache> {
+        (0..self.layers.len()).map(|_| KvCache::new()).collect()
+    }
+
+    /// Final hidden states: `ids [B, L] int32 -> [B, L, H]`, appending to `cache`.
+    pub fn forward_hidden(&self, ids: &Array, cache: &mut [KvCache], inp: &AttnInputs) -> Result<Array> {
+        if cache.len() != self.layers.len() {
+            return Err(Error::Invalid(format!("{} caches for {} layers", cache.len(), self.layers.len())));
+        }
+        let mut h = self.embed_tokens.forward(ids)?; // [B, L, H]
+        for (layer, c) in self.layers.iter().zip(cache.iter_mut()) {
+            h = layer.forward(&h, c, inp)?;
+        }
+        self.norm.forward(&h)
+    }
+
+    /// Output head: `[.., H] -> [.., V]`.
+    pub fn logits(&self, h: &Array) -> Result<Array> {
+        match &self.lm_head {
+            Some(head) => head.forward(h),
+            None => self.embed_tokens.as_linear(h),
+        }
+    }
+
+    /// Logits for every position: `ids [B, L] -> [B, L, V]`.
+    pub fn forward(&self, ids: &Array, cache: &mut [KvCache], inp: &AttnInputs) -> Result<Array> {
+        let h = self.forward_hidden(ids, cache, inp)?;
+        self.logits(&h)
+    }
+}

@@ -1,0 +1,338 @@
+//! [`Qwen3Runtime`]: load a checkpoint directory, tokenize, and generate with per-token events.
+
+use crate::cache::KvCache;
+use crate::config::{ids_of, Qwen3Config};
+use crate::model::{AttnInputs, Qwen3};
+use crate::ops::{self, Array};
+use crate::sampler::{Sampler, Sampling};
+use crate::tokenizer::{apply_chat_template, ChatMessage, Tokenizer, ENDOFTEXT, IM_END};
+use crate::weights::{self, Weights};
+use crate::{Error, Result};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What a model directory holds (cheap to compute: reads only JSON and safetensors headers).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ModelInfo {
+    /// "org/name" for HF-cache models, else the directory name.
+    pub id: String,
+    /// The checkpoint directory.
+    pub path: PathBuf,
+    /// "4bit", "8bit", or the float dtype ("f32", "bf16", "f16").
+    pub quantization: Option<String>,
+    /// Logical parameter count (quantized weights counted unpacked; scales/biases excluded).
+    pub param_count: u64,
+    /// Bytes of weight files on disk.
+    pub size_bytes: u64,
+}
+
+impl ModelInfo {
+    /// Describe `dir` (must hold a Qwen3 config.json and weights).
+    pub fn from_dir(dir: &Path) -> Result<ModelInfo> {
+        let cfg = Qwen3Config::from_dir(dir)?;
+        let files = weights::weight_files(dir)?;
+        let mut params = 0u64;
+        let mut size = 0u64;
+        let mut float_dtype: Option<String> = None;
+        let mut quant_bits: Option<i32> = cfg.quantization.map(|q| q.bits);
+        for f in &files {
+            size += std::fs::metadata(f).map_err(|e| Error::io(f, e))?.len();
+            let header = weights::read_header(f)?;
+            for (name, t) in &header {
+                let n: u64 = t.shape.iter().product::<usize>() as u64;
+                if name.ends_with(".scales") || name.ends_with(".biases") {
+                    continue;
+                }
+                if t.dtype == "U32" {
+                    // packed MLX weight: 32 / bits values per uint32 (bits from config, else 4)
+                    let bits = *quant_bits.get_or_insert(4) as u64;
+                    params += n * 32 / bits;
+                } else {
+                    params += n;
+                    if float_dtype.is_none() {
+                        float_dtype = Some(
+                            match t.dtype.as_str() {
+                                "F32" => "f32",
+                                "BF16" => "bf16",
+                                "F16" => "f16",
+                                other => other,
+                            }
+                            .to_string(),
+                        );
+                    }
+                }
+            }
+        }
+        let quantization = match quant_bits {
+            Some(b) => Some(format!("{b}bit")),
+            None => float_dtype,
+        };
+        Ok(ModelInfo { id: model_id(dir), path: dir.to_path_buf(), quantization, param_count: params, size_bytes: size })
+    }
+}
+
+/// "org/name" for `.../models--org--name/snapshots/<hash>`, else the directory name.
+pub(crate) fn model_id(dir: &Path) -> String {
+    let comps: Vec<String> = dir.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    if comps.len() >= 3 && comps[comps.len() - 2] == "snapshots" {
+        if let Some(rest) = comps[comps.len() - 3].strip_prefix("models--") {
+            return rest.replacen("--", "/", 1);
+        }
+    }
+    dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string())
+}
+
+/// Options for [`Qwen3Runtime::generate`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GenerateOptions {
+    /// Tokens to generate per row (upper bound when EOS is not suppressed).
+    pub max_tokens: usize,
+    /// Sampling parameters.
+    pub sampling: Sampling,
+    /// Mask EOS logits to -inf so every row generates exactly `max_tokens` (benchmarks).
+    pub suppress_eos: bool,
+    /// Prompt tokens per prefill forward pass.
+    pub prefill_chunk: usize,
+}
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        GenerateOptions { max_tokens: 128, sampling: Sampling::greedy(), suppress_eos: false, prefill_chunk: 2048 }
+    }
+}
+
+/// One generated token, emitted after it has been evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenEvent {
+    /// Index of the prompt in the batch.
+    pub row: usize,
+    /// Token id.
+    pub token: u32,
+    /// 0 for the first generated token (its time marks the end of prefill).
+    pub step: usize,
+    /// When the token was materialised (monotonic).
+    pub at: Instant,
+}
+
+/// A loaded Qwen3 model + tokenizer, ready to generate.
+pub struct Qwen3Runtime {
+    model: Qwen3,
+    tokenizer: Tokenizer,
+    info: ModelInfo,
+    eos: Vec<u32>,
+}
+
+impl std::fmt::Debug for Qwen3Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Qwen3Runtime").field("info", &self.info).field("eos", &self.eos).finish()
+    }
+}
+
+impl Qwen3Runtime {
+    /// Load `dir` (config.json, *.safetensors, tokenizer.json) and evaluate the weights.
+    pub fn load(dir: &Path) -> Result<Qwen3Runtime> {
+        if !dir.is_dir() {
+            return Err(Error::file(dir, "not a directory"));
+        }
+        let cfg = Qwen3Config::from_dir(dir)?;
+        let info = ModelInfo::from_dir(dir)?;
+        let w = Weights::load(dir)?;
+        let model = Qwen3::new(&cfg, &w)?;
+        drop(w);
+        let tokenizer = Tokenizer::from_dir(dir, cfg.vocab_size)?;
+        let mut eos = cfg.eos_ids();
+        let gen = dir.join("generation_config.json");
+        if let Ok(text) = std::fs::read_to_string(&gen) {
+            let v: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| Error::file(&gen, format!("malformed JSON: {e}")))?;
+            eos.extend(ids_of(v.get("eos_token_id")));
+        }
+        for id in [IM_END, ENDOFTEXT] {
+            if tokenizer.token_to_id(if id == IM_END { "<|im_end|>" } else { "<|endoftext|>" }) == Some(id) {
+                eos.push(id);
+            }
+        }
+        eos.sort_unstable();
+        eos.dedup();
+        let rt = Qwen3Runtime { model, tokenizer, info, eos };
+        rt.warm_weights()?;
+        Ok(rt)
+    }
+
+    /// Materialise every weight (reads the files) so the first timed step excludes I/O: one
+    /// 1-token forward pass.
+    fn warm_weights(&self) -> Result<()> {
+        let mut cache = self.model.new_cache();
+        let ids = Array::from_i32(&[0], &[1, 1])?;
+        let logits = self.model.forward(&ids, &mut cache, &AttnInputs::new(1, 0, &[0])?)?;
+        ops::eval(&[&logits])
+    }
+
+    /// Model description.
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// The config.
+    pub fn config(&self) -> &Qwen3Config {
+        self.model.config()
+    }
+
+    /// The model (for direct forward passes).
+    pub fn model(&self) -> &Qwen3 {
+        &self.model
+    }
+
+    /// EOS ids (config.json, generation_config.json, <|im_end|>, <|endoftext|>).
+    pub fn eos_ids(&self) -> &[u32] {
+        &self.eos
+    }
+
+    /// Token ids of `text`; with `chat`, as a single user turn in Qwen3's chat template with
+    /// thinking disabled.
+    pub fn encode(&self, text: &str, chat: bool) -> Result<Vec<u32>> {
+        if chat {
+            let msgs = [ChatMessage { role: "user".into(), content: text.into() }];
+            self.tokenizer.encode(&apply_chat_template(&msgs, false))
+        } else {
+            self.tokenizer.encode(text)
+        }
+    }
+
+    /// Token ids of a chat rendered with Qwen3's template.
+    pub fn encode_chat(&self, messages: &[ChatMessage], enable_thinking: bool) -> Result<Vec<u32>> {
+        self.tokenizer.encode(&apply_chat_template(messages, enable_thinking))
+    }
+
+    /// Text of `ids`.
+    pub fn decode(&self, ids: &[u32]) -> Result<String> {
+        self.tokenizer.decode(ids)
+    }
+
+    /// Logits `[B, V]` (f32, host) of the last prompt position, one full forward pass per row.
+    pub fn prompt_logits(&self, prompt: &[u32]) -> Result<Vec<f32>> {
+        let ids = self.ids_array(&[prompt.to_vec()], &[0], 0, prompt.len())?;
+        let mut cache = self.model.new_cache();
+        let logits = self.model.forward(&ids, &mut cache, &AttnInputs::new(prompt.len(), 0, &[0])?)?;
+        let l = logits.dim(1);
+        let v = logits.dim(2);
+        let last = ops::slice(&logits, &[0, l - 1, 0], &[1, l, v])?;
+        last.to_f32_vec()
+    }
+
+    fn ids_array(&self, padded: &[Vec<u32>], _pads: &[usize], start: usize, end: usize) -> Result<Array> {
+        let b = padded.len();
+        let l = end - start;
+        let mut flat = Vec::with_capacity(b * l);
+        let vocab = self.model.config().vocab_size as u32;
+        for row in padded {
+            for &t in &row[start..end] {
+                if t >= vocab {
+                    return Err(Error::Invalid(format!("token id {t} >= vocab_size {vocab}")));
+                }
+                flat.push(t as i32);
+            }
+        }
+        Array::from_i32(&flat, &[b as i32, l as i32])
+    }
+
+    /// Generate for a batch of prompts (left-padded to a common length; one eval per step for the
+    /// whole batch). `on_token` gets every token after it is materialised; a row that produces EOS
+    /// (unless `suppress_eos`) stops there (the EOS token is neither emitted nor returned).
+    /// Returns the generated ids per row.
+    pub fn generate(
+        &mut self,
+        prompts: &[Vec<u32>],
+        opts: &GenerateOptions,
+        on_token: &mut dyn FnMut(TokenEvent),
+    ) -> Result<Vec<Vec<u32>>> {
+        if prompts.is_empty() {
+            return Err(Error::Invalid("no prompts".into()));
+        }
+        if prompts.iter().any(|p| p.is_empty()) {
+            return Err(Error::Invalid("empty prompt".into()));
+        }
+        let b = prompts.len();
+        let mut out = vec![Vec::new(); b];
+        if opts.max_tokens == 0 {
+            return Ok(out);
+        }
+        let chunk = opts.prefill_chunk.max(1);
+        let max_len = prompts.iter().map(|p| p.len()).max().unwrap_or(0);
+        let pads: Vec<usize> = prompts.iter().map(|p| max_len - p.len()).collect();
+        let padded: Vec<Vec<u32>> = prompts
+            .iter()
+            .zip(&pads)
+            .map(|(p, &n)| std::iter::repeat(ENDOFTEXT).take(n).chain(p.iter().copied()).collect())
+            .collect();
+        let vocab = self.model.config().vocab_size;
+        let suppress: &[u32] = if opts.suppress_eos { &self.eos } else { &[] };
+        let mut sampler = Sampler::new(opts.sampling, vocab, suppress)?;
+        let mut cache: Vec<KvCache> = self.model.new_cache();
+
+        // 1. prefill all but the last prompt position, in chunks (as mlx_lm's generate_step)
+        let mut pos = 0;
+        while pos + 1 < max_len {
+            let end = (pos + chunk).min(max_len - 1);
+            let ids = self.ids_array(&padded, &pads, pos, end)?;
+            let inp = AttnInputs::new(end - pos, pos, &pads)?;
+            let h = self.model.forward_hidden(&ids, &mut cache, &inp)?;
+            let mut st: Vec<&Array> = cache.iter().flat_map(|c| c.state()).collect();
+            st.push(&h);
+            ops::eval(&st)?;
+            pos = end;
+        }
+        // 2. first token from the last prompt position
+        let last = self.ids_array(&padded, &pads, max_len - 1, max_len)?;
+        let mut y = self.step(&last, &mut cache, &pads, &mut sampler)?;
+        ops::async_eval(&[&y])?;
+
+        let eos = self.eos.clone();
+        let mut done = vec![false; b];
+        for step in 0..opts.max_tokens {
+            // 3. queue the next step before waiting on this one (pipelined, as mlx_lm)
+            let next = if step + 1 < opts.max_tokens {
+                let inp = ops::reshape(&y, &[b as i32, 1])?;
+                let n = self.step(&inp, &mut cache, &pads, &mut sampler)?;
+                ops::async_eval(&[&n])?;
+                Some(n)
+            } else {
+                None
+            };
+            let toks = y.to_i32_vec()?;
+            let at = Instant::now();
+            for (row, &t) in toks.iter().enumerate() {
+                if done[row] {
+                    continue;
+                }
+                let t = t as u32;
+                if !opts.suppress_eos && eos.contains(&t) {
+                    done[row] = true;
+                    continue;
+                }
+                out[row].push(t);
+                on_token(TokenEvent { row, token: t, step, at });
+            }
+            if done.iter().all(|&d| d) {
+                break;
+            }
+            match next {
+                Some(n) => y = n,
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// One decode step: `ids [B, 1] -> sampled tokens [B]` (lazy).
+    fn step(&self, ids: &Array, cache: &mut [KvCache], pads: &[usize], sampler: &mut Sampler) -> Result<Array> {
+        let offset = cache.first().map(|c| c.offset()).unwrap_or(0);
+        let inp = AttnInputs::new(1, offset, pads)?;
+        let ids = ops::astype(ids, ops::Dtype::I32)?;
+        let logits = self.model.forward(&ids, cache, &inp)?; // [B, 1, V]
+        let b = logits.dim(0);
+        let v = logits.dim(2);
+        let logits = ops::reshape(&logits, &[b, v])?;
+        sampler.sample(&logits)
+    }
+}

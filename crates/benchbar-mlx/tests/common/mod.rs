@@ -1,0 +1,88 @@
+//! Shared test helpers: locate (or generate) the fixtures and the mlx_lm oracle outputs.
+//!
+//! CI runs, from the repo root:
+//!   scripts/setup-python.sh
+//!   .venv/bin/python scripts/make_fixtures.py --verify
+//!   .venv/bin/python scripts/make_fixtures.py --out .fixtures
+//!   CARGO_TARGET_DIR=... cargo test -p benchbar-mlx
+//! The tests generate missing fixtures / oracle JSON themselves with the venv python
+//! (`BENCHBAR_PYTHON` overrides it), so the middle two steps are optional.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+static LOCK: Mutex<()> = Mutex::new(());
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+pub fn python() -> String {
+    std::env::var("BENCHBAR_PYTHON").unwrap_or_else(|_| repo().join(".venv/bin/python").display().to_string())
+}
+
+pub fn fixtures() -> PathBuf {
+    std::env::var_os("BENCHBAR_FIXTURES").map(PathBuf::from).unwrap_or_else(|| repo().join(".fixtures"))
+}
+
+fn run_py(args: &[&str]) {
+    let mut cmd = Command::new(python());
+    cmd.args(args).current_dir(repo());
+    // Give mlx_lm the same BLAS the Rust binary links, so both sides compute identical matmuls.
+    if benchbar_mlx::blas_threads().is_some() {
+        let ob = "/usr/lib/x86_64-linux-gnu/libopenblas.so.0";
+        if Path::new(ob).exists() {
+            cmd.env("LD_PRELOAD", ob);
+        }
+    }
+    let out = cmd.output().expect("run python");
+    assert!(
+        out.status.success(),
+        "{} {:?} failed:\n{}",
+        python(),
+        args,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `<fixtures>/tiny-<variant>`, generated if missing.
+pub fn model_dir(variant: &str) -> PathBuf {
+    let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = fixtures().join(format!("tiny-{variant}"));
+    if !dir.join("config.json").exists() {
+        let out = fixtures();
+        run_py(&["scripts/make_fixtures.py", "--out", out.to_str().unwrap(), "--only", variant]);
+    }
+    dir
+}
+
+/// The oracle JSON for `tiny-<variant>` (chat prompts), generated if missing or older than the model.
+pub fn oracle(variant: &str) -> (serde_json::Value, Vec<f32>) {
+    let dir = model_dir(variant);
+    let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let path = fixtures().join("oracle").join(format!("tiny-{variant}.json"));
+    let stale = match (std::fs::metadata(&path), std::fs::metadata(dir.join("model.safetensors"))) {
+        (Ok(o), Ok(m)) => o.modified().unwrap() < m.modified().unwrap(),
+        _ => true,
+    };
+    if stale {
+        run_py(&[
+            "scripts/mlx_oracle.py",
+            "--model",
+            dir.to_str().unwrap(),
+            "--out",
+            path.to_str().unwrap(),
+            "--chat",
+        ]);
+    }
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let bin = std::fs::read(path.with_extension("logits.bin")).unwrap();
+    let logits = bin.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    (doc, logits)
+}
+
+pub fn ids(v: &serde_json::Value) -> Vec<u32> {
+    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect()
+}

@@ -1,0 +1,43 @@
+//! The correctness oracle: the Rust engine vs mlx_lm (same MLX) on the tiny random-weight
+//! Qwen3 fixtures. See tests/common/mod.rs for how CI provides the fixtures.
+
+mod common;
+
+use benchbar_mlx::{GenerateOptions, Qwen3Runtime, Sampling};
+
+fn check_against_oracle(variant: &str, logit_tol: f32) {
+    let (doc, logits) = common::oracle(variant);
+    let mut rt = Qwen3Runtime::load(&common::model_dir(variant)).unwrap();
+    let vocab = doc["vocab"].as_u64().unwrap() as usize;
+    let steps = doc["steps"].as_u64().unwrap() as usize;
+    for (i, p) in doc["prompts"].as_array().unwrap().iter().enumerate() {
+        let text = p["text"].as_str().unwrap();
+        let want_ids = common::ids(&p["prompt_ids"]);
+        // tokenizer + chat template agree with mlx_lm's (transformers) rendering
+        assert_eq!(rt.encode(text, true).unwrap(), want_ids, "prompt ids for {text:?}");
+        // first-step logits
+        let got = rt.prompt_logits(&want_ids).unwrap();
+        let want = &logits[i * vocab..(i + 1) * vocab];
+        let max_diff = got.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+        eprintln!("{variant} prompt {i}: max |logit diff| {max_diff:e}");
+        assert!(max_diff < logit_tol, "{variant} prompt {i}: max |logit diff| {max_diff}");
+        // greedy tokens, EOS not special-cased on the Python side -> suppress nothing but
+        // compare the prefix up to any EOS
+        let opts = GenerateOptions { max_tokens: steps, sampling: Sampling::greedy(), suppress_eos: false, prefill_chunk: 7 };
+        let out = rt.generate(&[want_ids.clone()], &opts, &mut |_| {}).unwrap();
+        let want_toks = common::ids(&p["greedy"]);
+        let eos = rt.eos_ids().to_vec();
+        let cut = want_toks.iter().position(|t| eos.contains(t)).unwrap_or(want_toks.len());
+        assert_eq!(out[0], want_toks[..cut], "{variant} prompt {i}: greedy tokens");
+    }
+}
+
+#[test]
+fn tiny_f32_matches_mlx_lm() {
+    check_against_oracle("f32", 1e-4);
+}
+
+#[test]
+fn tiny_4bit_matches_mlx_lm() {
+    check_against_oracle("4bit", 1e-3);
+}
