@@ -50,8 +50,8 @@ pub use error::{PowerError, Result};
 pub use memory::{process_peak, system_memory, ProcessPeak, SystemMemory};
 pub use session::{CellPower, PowerReport, PowerSession, Snapshot};
 pub use source::{
-    Availability, CompositeSource, EnergySource, Reading, ReplaySource, SourceInfo,
-    UnavailableSource,
+    Availability, CompositeSource, EnergySource, Reading, RecordedFrames, Recording, ReplaySource,
+    SourceInfo, UnavailableSource,
 };
 pub use state::{read_thermal_power_state, ThermalPowerState};
 pub use sys::thread_cpu_time_ns;

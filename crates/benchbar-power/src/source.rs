@@ -184,6 +184,14 @@ impl ReplaySource {
         )
     }
 
+    /// Loads a recording written by [`RecordedFrames::to_json`] (a JSON array of
+    /// [`Reading`]s).
+    pub fn from_json(json: &str) -> Result<ReplaySource> {
+        let frames: Vec<Reading> = serde_json::from_str(json)
+            .map_err(|e| PowerError::Parse(format!("replay recording: {e}")))?;
+        Ok(ReplaySource::new(frames))
+    }
+
     /// Also report this thermal pressure.
     pub fn with_thermal_pressure(mut self, pressure: &str) -> ReplaySource {
         self.thermal_pressure = Some(pressure.to_owned());
@@ -229,6 +237,73 @@ impl EnergySource for ReplaySource {
 
     fn thermal_pressure(&self) -> Option<String> {
         self.thermal_pressure.clone()
+    }
+}
+
+/// Wraps a live source and records every reading (with its time since the recording
+/// started), so a real session can be replayed later by [`ReplaySource`].
+pub struct Recording<S: EnergySource> {
+    inner: S,
+    origin: std::time::Instant,
+    frames: std::sync::Arc<std::sync::Mutex<Vec<Reading>>>,
+}
+
+impl<S: EnergySource> Recording<S> {
+    /// Starts recording `inner`.
+    pub fn new(inner: S) -> Recording<S> {
+        Recording {
+            inner,
+            origin: std::time::Instant::now(),
+            frames: Default::default(),
+        }
+    }
+
+    /// A handle to the frames recorded so far (it stays valid after the source is
+    /// moved into a session).
+    pub fn frames(&self) -> RecordedFrames {
+        RecordedFrames(std::sync::Arc::clone(&self.frames))
+    }
+}
+
+/// Shared handle on the frames of a [`Recording`].
+#[derive(Clone)]
+pub struct RecordedFrames(std::sync::Arc<std::sync::Mutex<Vec<Reading>>>);
+
+impl RecordedFrames {
+    /// The frames so far.
+    pub fn get(&self) -> Vec<Reading> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The frames as JSON, loadable with [`ReplaySource::from_json`].
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&self.get()).unwrap_or_else(|_| "[]".to_owned())
+    }
+}
+
+impl<S: EnergySource> EnergySource for Recording<S> {
+    fn info(&self) -> SourceInfo {
+        self.inner.info()
+    }
+
+    fn read(&mut self) -> Result<Reading> {
+        let mut r = self.inner.read()?;
+        if r.t_ns.is_none() {
+            r.t_ns = Some(u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX));
+        }
+        self.frames
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(r.clone());
+        Ok(r)
+    }
+
+    fn thermal_pressure(&self) -> Option<String> {
+        self.inner.thermal_pressure()
+    }
+
+    fn device_memory_used_bytes(&mut self) -> Option<u64> {
+        self.inner.device_memory_used_bytes()
     }
 }
 
@@ -351,6 +426,30 @@ mod tests {
         assert_eq!(b.t_ns, Some(250_000_000));
         assert_eq!(c, d);
         assert_eq!(r.served(), 4);
+    }
+
+    #[test]
+    fn record_then_replay() {
+        let mut rec = Recording::new(ReplaySource::new(vec![
+            Reading {
+                rows: vec![CounterRow::new("rapl", "package-0", "uJ", 5)],
+                t_ns: None,
+            },
+            Reading {
+                rows: vec![CounterRow::new("rapl", "package-0", "uJ", 9)],
+                t_ns: None,
+            },
+        ]));
+        let frames = rec.frames();
+        rec.read().unwrap();
+        rec.read().unwrap();
+        let got = frames.get();
+        assert_eq!(got.len(), 2);
+        assert!(got[1].t_ns.unwrap() >= got[0].t_ns.unwrap());
+        let mut replay = ReplaySource::from_json(&frames.to_json()).unwrap();
+        assert_eq!(replay.read().unwrap(), got[0]);
+        assert_eq!(replay.read().unwrap().rows[0].value, 9);
+        assert!(ReplaySource::from_json("{").is_err());
     }
 
     #[test]
