@@ -108,6 +108,9 @@ fn check(dir: &Path) -> Result<PathBuf, String> {
     if dir.join("include/mlx/mlx.h").exists() && dir.join("lib/libmlx.so").exists() {
         Ok(dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()))
     } else {
-        Err(format!("{} lacks include/mlx/mlx.h or lib/libmlx.so", dir.display()))
+        Err(format!(
+            "{} lacks include/mlx/mlx.h or lib/libmlx.so",
+            dir.display()
+        ))
     }
 }

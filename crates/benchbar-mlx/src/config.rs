@@ -72,12 +72,15 @@ impl Qwen3Config {
             std::io::ErrorKind::NotFound => Error::file(&path, "missing (not a model directory?)"),
             _ => Error::io(&path, e),
         })?;
-        let raw: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| Error::file(&path, format!("malformed JSON: {e}")))?;
+        let raw: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::file(&path, format!("malformed JSON: {e}")))?;
         match raw.get("model_type").and_then(|v| v.as_str()) {
             Some("qwen3") => {}
             Some(other) => {
-                return Err(Error::unsupported(&path, format!("model_type \"{other}\" (only \"qwen3\" is supported)")))
+                return Err(Error::unsupported(
+                    &path,
+                    format!("model_type \"{other}\" (only \"qwen3\" is supported)"),
+                ))
             }
             None => return Err(Error::file(&path, "no \"model_type\" key")),
         }
@@ -85,39 +88,83 @@ impl Qwen3Config {
         if let Some(q) = raw.get("quantization") {
             if let Some(mode) = q.get("mode").and_then(|m| m.as_str()) {
                 if mode != "affine" {
-                    return Err(Error::unsupported(&path, format!("quantization mode \"{mode}\" (only MLX affine)")));
+                    return Err(Error::unsupported(
+                        &path,
+                        format!("quantization mode \"{mode}\" (only MLX affine)"),
+                    ));
                 }
             }
         }
-        let cfg: Qwen3Config =
-            serde_json::from_value(raw).map_err(|e| Error::file(&path, format!("invalid Qwen3 config: {e}")))?;
+        // Name the offending key (serde's message does not).
+        for key in [
+            "hidden_size",
+            "num_hidden_layers",
+            "num_attention_heads",
+            "num_key_value_heads",
+            "head_dim",
+            "intermediate_size",
+            "vocab_size",
+        ] {
+            match raw.get(key) {
+                None => return Err(Error::file(&path, format!("missing key \"{key}\""))),
+                Some(v) if !v.is_u64() => {
+                    return Err(Error::file(
+                        &path,
+                        format!("\"{key}\" must be a non-negative integer, got {v}"),
+                    ))
+                }
+                _ => {}
+            }
+        }
+        if !raw.get("rms_norm_eps").is_some_and(|v| v.is_number()) {
+            return Err(Error::file(
+                &path,
+                "\"rms_norm_eps\" missing or not a number",
+            ));
+        }
+        let cfg: Qwen3Config = serde_json::from_value(raw)
+            .map_err(|e| Error::file(&path, format!("invalid Qwen3 config: {e}")))?;
         cfg.validate(&path)?;
         Ok(cfg)
     }
 
     fn validate(&self, path: &Path) -> Result<()> {
         let bad = |m: String| Err(Error::file(path, m));
-        if self.hidden_size == 0 || self.num_hidden_layers == 0 || self.head_dim == 0 || self.vocab_size == 0 {
+        if self.hidden_size == 0
+            || self.num_hidden_layers == 0
+            || self.head_dim == 0
+            || self.vocab_size == 0
+        {
             return bad("zero-sized dimension".into());
         }
-        if self.num_key_value_heads == 0 || self.num_attention_heads % self.num_key_value_heads != 0 {
+        if self.num_key_value_heads == 0 || self.num_attention_heads % self.num_key_value_heads != 0
+        {
             return bad(format!(
                 "num_attention_heads {} is not a multiple of num_key_value_heads {}",
                 self.num_attention_heads, self.num_key_value_heads
             ));
         }
         if let Some(rs) = &self.rope_scaling {
-            let ty = rs.get("rope_type").or_else(|| rs.get("type")).and_then(|t| t.as_str());
+            let ty = rs
+                .get("rope_type")
+                .or_else(|| rs.get("type"))
+                .and_then(|t| t.as_str());
             if !rs.is_null() && ty != Some("default") {
                 return Err(Error::unsupported(path, format!("rope_scaling {rs}")));
             }
         }
         if let Some(q) = self.quantization {
             if q.bits != 4 && q.bits != 8 {
-                return Err(Error::unsupported(path, format!("{}-bit quantization (4 and 8 are supported)", q.bits)));
+                return Err(Error::unsupported(
+                    path,
+                    format!("{}-bit quantization (4 and 8 are supported)", q.bits),
+                ));
             }
             if ![32, 64, 128].contains(&q.group_size) {
-                return Err(Error::unsupported(path, format!("quantization group_size {}", q.group_size)));
+                return Err(Error::unsupported(
+                    path,
+                    format!("quantization group_size {}", q.group_size),
+                ));
             }
         }
         Ok(())
@@ -131,8 +178,14 @@ impl Qwen3Config {
 
 pub(crate) fn ids_of(v: Option<&serde_json::Value>) -> Vec<u32> {
     match v {
-        Some(serde_json::Value::Number(n)) => n.as_u64().map(|x| vec![x as u32]).unwrap_or_default(),
-        Some(serde_json::Value::Array(a)) => a.iter().filter_map(|x| x.as_u64()).map(|x| x as u32).collect(),
+        Some(serde_json::Value::Number(n)) => {
+            n.as_u64().map(|x| vec![x as u32]).unwrap_or_default()
+        }
+        Some(serde_json::Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_u64())
+            .map(|x| x as u32)
+            .collect(),
         _ => Vec::new(),
     }
 }

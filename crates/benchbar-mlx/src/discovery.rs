@@ -17,7 +17,10 @@ pub fn models_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("BENCHBAR_MODELS_DIR") {
         return PathBuf::from(d);
     }
-    dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("benchbar").join("models")
+    dirs::data_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("benchbar")
+        .join("models")
 }
 
 /// The Hugging Face hub cache: `$HF_HUB_CACHE`, `$HF_HOME/hub`, or `~/.cache/huggingface/hub`.
@@ -46,7 +49,11 @@ pub fn resolve_model(spec: &str) -> Result<PathBuf> {
             "tiny" | "tiny-f32" => "f32",
             "tiny-4bit" => "4bit",
             "tiny-8bit" => "8bit",
-            _ => return Err(Error::NotFound(format!("{spec} (builtins: builtin:tiny, builtin:tiny-4bit, builtin:tiny-8bit)"))),
+            _ => {
+                return Err(Error::NotFound(format!(
+                    "{spec} (builtins: builtin:tiny, builtin:tiny-4bit, builtin:tiny-8bit)"
+                )))
+            }
         };
         let dir = models_dir().join(format!("tiny-{variant}"));
         if !dir.join("config.json").exists() {
@@ -57,7 +64,10 @@ pub fn resolve_model(spec: &str) -> Result<PathBuf> {
     let p = Path::new(spec);
     if p.is_dir() {
         if !p.join("config.json").exists() {
-            return Err(Error::file(p.join("config.json"), "missing (not a model directory?)"));
+            return Err(Error::file(
+                p.join("config.json"),
+                "missing (not a model directory?)",
+            ));
         }
         return Ok(p.canonicalize().unwrap_or_else(|_| p.to_path_buf()));
     }
@@ -68,21 +78,28 @@ pub fn resolve_model(spec: &str) -> Result<PathBuf> {
             }
         }
     }
-    let cache = hf_cache_dir().map(|d| d.display().to_string()).unwrap_or_else(|| "(no HF cache dir)".into());
+    let cache = hf_cache_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|| "(no HF cache dir)".into());
     Err(Error::NotFound(format!(
         "\"{spec}\" is not a model directory, a repo id in the Hugging Face cache ({cache}), or builtin:tiny"
     )))
 }
 
 fn hf_snapshot(org: &str, name: &str) -> Option<PathBuf> {
-    let snaps = hf_cache_dir()?.join(format!("models--{org}--{name}")).join("snapshots");
+    let snaps = hf_cache_dir()?
+        .join(format!("models--{org}--{name}"))
+        .join("snapshots");
     let mut best: Option<(std::time::SystemTime, PathBuf)> = None;
     for e in std::fs::read_dir(&snaps).ok()?.flatten() {
         let p = e.path();
         if !p.join("config.json").exists() {
             continue;
         }
-        let t = e.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
+        let t = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .unwrap_or(std::time::UNIX_EPOCH);
         let newer = match &best {
             Some((bt, _)) => t > *bt,
             None => true,
@@ -149,7 +166,10 @@ pub fn list_models() -> Vec<ModelInfo> {
             }
         }
     }
-    let mut out: Vec<ModelInfo> = dirs.iter().filter_map(|d| ModelInfo::from_dir(d).ok()).collect();
+    let mut out: Vec<ModelInfo> = dirs
+        .iter()
+        .filter_map(|d| ModelInfo::from_dir(d).ok())
+        .collect();
     out.sort_by(|a, b| a.id.cmp(&b.id));
     out
 }

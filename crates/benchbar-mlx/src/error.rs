@@ -51,12 +51,21 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub(crate) fn file(path: impl Into<PathBuf>, msg: impl Into<String>) -> Error {
-        Error::File { path: path.into(), msg: msg.into() }
+        Error::File {
+            path: path.into(),
+            msg: msg.into(),
+        }
     }
     pub(crate) fn unsupported(path: impl Into<PathBuf>, msg: impl Into<String>) -> Error {
-        Error::Unsupported { path: path.into(), msg: msg.into() }
+        Error::Unsupported {
+            path: path.into(),
+            msg: msg.into(),
+        }
     }
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 }

@@ -32,44 +32,92 @@ pub enum Linear {
 
 impl Linear {
     /// Load `{prefix}.weight` (+ `.scales`/`.biases` when quantized), checking shapes.
-    pub fn load(w: &Weights, prefix: &str, out: usize, inp: usize, cfg_q: Option<QuantParams>) -> Result<Linear> {
+    pub fn load(
+        w: &Weights,
+        prefix: &str,
+        out: usize,
+        inp: usize,
+        cfg_q: Option<QuantParams>,
+    ) -> Result<Linear> {
         let wname = format!("{prefix}.weight");
         let sname = format!("{prefix}.scales");
         if !w.contains(&sname) {
-            return Ok(Linear::Dense { w: w.get(&wname, Some(&[out as i32, inp as i32]))? });
+            return Ok(Linear::Dense {
+                w: w.get(&wname, Some(&[out as i32, inp as i32]))?,
+            });
         }
         let weight = w.get(&wname, None)?;
         let scales = w.get(&sname, None)?;
         let file = w.file_of(&wname);
         let (ws, ss) = (weight.shape(), scales.shape());
-        if ws.len() != 2 || ss.len() != 2 || ws[0] as usize != out || ss[0] as usize != out || ws[1] == 0 || ss[1] == 0 {
-            return Err(Error::file(&file, format!("{prefix}: quantized shapes {ws:?}/{ss:?} do not match [{out}, ...]")));
+        if ws.len() != 2
+            || ss.len() != 2
+            || ws[0] as usize != out
+            || ss[0] as usize != out
+            || ws[1] == 0
+            || ss[1] == 0
+        {
+            return Err(Error::file(
+                &file,
+                format!("{prefix}: quantized shapes {ws:?}/{ss:?} do not match [{out}, ...]"),
+            ));
         }
         if weight.dtype() != Some(Dtype::U32) {
-            return Err(Error::unsupported(&file, format!("{prefix}: quantized weight dtype {:?} (MLX packs uint32)", weight.dtype())));
+            return Err(Error::unsupported(
+                &file,
+                format!(
+                    "{prefix}: quantized weight dtype {:?} (MLX packs uint32)",
+                    weight.dtype()
+                ),
+            ));
         }
         let bits_num = ws[1] as usize * 32;
         if bits_num % inp != 0 || inp % ss[1] as usize != 0 {
-            return Err(Error::file(&file, format!("{prefix}: quantized shapes {ws:?}/{ss:?} do not fit in_features {inp}")));
+            return Err(Error::file(
+                &file,
+                format!("{prefix}: quantized shapes {ws:?}/{ss:?} do not fit in_features {inp}"),
+            ));
         }
-        let q = QuantParams { bits: (bits_num / inp) as i32, group_size: (inp / ss[1] as usize) as i32 };
+        let q = QuantParams {
+            bits: (bits_num / inp) as i32,
+            group_size: (inp / ss[1] as usize) as i32,
+        };
         if q.bits != 4 && q.bits != 8 {
-            return Err(Error::unsupported(&file, format!("{prefix}: {}-bit quantization (4 and 8 are supported)", q.bits)));
+            return Err(Error::unsupported(
+                &file,
+                format!(
+                    "{prefix}: {}-bit quantization (4 and 8 are supported)",
+                    q.bits
+                ),
+            ));
         }
         if let Some(c) = cfg_q {
             if c != q {
-                return Err(Error::file(&file, format!("{prefix}: tensors are {q:?} but config.json says {c:?}")));
+                return Err(Error::file(
+                    &file,
+                    format!("{prefix}: tensors are {q:?} but config.json says {c:?}"),
+                ));
             }
         }
         let biases = w.get(&format!("{prefix}.biases"), Some(&ss))?;
-        Ok(Linear::Quantized { w: weight, scales, biases, q })
+        Ok(Linear::Quantized {
+            w: weight,
+            scales,
+            biases,
+            q,
+        })
     }
 
     /// `[.., in] -> [.., out]`
     pub fn forward(&self, x: &Array) -> Result<Array> {
         match self {
             Linear::Dense { w } => ops::matmul(x, &ops::transpose(w, &[1, 0])?),
-            Linear::Quantized { w, scales, biases, q } => ops::quantized_matmul(x, w, scales, Some(biases), true, *q),
+            Linear::Quantized {
+                w,
+                scales,
+                biases,
+                q,
+            } => ops::quantized_matmul(x, w, scales, Some(biases), true, *q),
         }
     }
 
@@ -88,7 +136,12 @@ impl Embedding {
     pub fn forward(&self, ids: &Array) -> Result<Array> {
         match &self.0 {
             Linear::Dense { w } => ops::take(w, ids, 0),
-            Linear::Quantized { w, scales, biases, q } => ops::dequantize(
+            Linear::Quantized {
+                w,
+                scales,
+                biases,
+                q,
+            } => ops::dequantize(
                 &ops::take(w, ids, 0)?,
                 &ops::take(scales, ids, 0)?,
                 Some(&ops::take(biases, ids, 0)?),
@@ -111,7 +164,10 @@ pub struct RmsNorm {
 
 impl RmsNorm {
     fn load(w: &Weights, name: &str, dim: usize, eps: f64) -> Result<RmsNorm> {
-        Ok(RmsNorm { w: w.get(&format!("{name}.weight"), Some(&[dim as i32]))?, eps: eps as f32 })
+        Ok(RmsNorm {
+            w: w.get(&format!("{name}.weight"), Some(&[dim as i32]))?,
+            eps: eps as f32,
+        })
     }
     /// Normalise the last axis.
     pub fn forward(&self, x: &Array) -> Result<Array> {
@@ -134,8 +190,16 @@ impl AttnInputs {
     /// Inputs for `l` new tokens after `offset` cached ones; `pads` = left padding per row.
     pub fn new(l: usize, offset: usize, pads: &[usize]) -> Result<AttnInputs> {
         if pads.iter().all(|&p| p == 0) {
-            let mask_kind = if l > 1 { MaskKind::Causal } else { MaskKind::None };
-            return Ok(AttnInputs { mask_kind, mask: None, rope_offsets: None });
+            let mask_kind = if l > 1 {
+                MaskKind::Causal
+            } else {
+                MaskKind::None
+            };
+            return Ok(AttnInputs {
+                mask_kind,
+                mask: None,
+                rope_offsets: None,
+            });
         }
         let b = pads.len() as i32;
         let (l, offset) = (l as i32, offset as i32);
@@ -202,7 +266,10 @@ impl Attention {
         let q = ops::transpose(&self.q_norm.forward(&q)?, &[0, 2, 1, 3])?;
         let k = ops::reshape(&self.k_proj.forward(x)?, &[b, l, self.n_kv, d])?;
         let k = ops::transpose(&self.k_norm.forward(&k)?, &[0, 2, 1, 3])?;
-        let v = ops::transpose(&ops::reshape(&self.v_proj.forward(x)?, &[b, l, self.n_kv, d])?, &[0, 2, 1, 3])?;
+        let v = ops::transpose(
+            &ops::reshape(&self.v_proj.forward(x)?, &[b, l, self.n_kv, d])?,
+            &[0, 2, 1, 3],
+        )?;
         // 2. RoPE at the cache position (per row when left padded)
         let off = match &inp.rope_offsets {
             Some(a) => RopeOffset::PerRow(a),
@@ -213,8 +280,18 @@ impl Attention {
         // 3. cache: [B, Nkv, T, D]
         let (k, v) = cache.update_and_fetch(&k, &v)?;
         // 4. fused attention (GQA): [B, Nq, L, D] -> [B, L, Nq*D]
-        let o = ops::scaled_dot_product_attention(&q, &k, &v, self.scale, inp.mask_kind, inp.mask.as_ref())?;
-        let o = ops::reshape(&ops::transpose(&o, &[0, 2, 1, 3])?, &[b, l, self.n_heads * d])?;
+        let o = ops::scaled_dot_product_attention(
+            &q,
+            &k,
+            &v,
+            self.scale,
+            inp.mask_kind,
+            inp.mask.as_ref(),
+        )?;
+        let o = ops::reshape(
+            &ops::transpose(&o, &[0, 2, 1, 3])?,
+            &[b, l, self.n_heads * d],
+        )?;
         self.o_proj.forward(&o)
     }
 }
@@ -248,9 +325,13 @@ pub struct DecoderLayer {
 impl DecoderLayer {
     /// `[B, L, H] -> [B, L, H]`
     pub fn forward(&self, x: &Array, cache: &mut KvCache, inp: &AttnInputs) -> Result<Array> {
-        let r = self.self_attn.forward(&self.input_layernorm.forward(x)?, cache, inp)?;
+        let r = self
+            .self_attn
+            .forward(&self.input_layernorm.forward(x)?, cache, inp)?;
         let h = ops::add(x, &r)?;
-        let r = self.mlp.forward(&self.post_attention_layernorm.forward(&h)?)?;
+        let r = self
+            .mlp
+            .forward(&self.post_attention_layernorm.forward(&h)?)?;
         ops::add(&h, &r)
     }
 }
@@ -268,16 +349,29 @@ pub struct Qwen3 {
 impl Qwen3 {
     /// Build from a config and its weights (names without the `model.` prefix).
     pub fn new(cfg: &Qwen3Config, w: &Weights) -> Result<Qwen3> {
-        let q = cfg.quantization.map(|q| QuantParams { group_size: q.group_size, bits: q.bits });
+        let q = cfg.quantization.map(|q| QuantParams {
+            group_size: q.group_size,
+            bits: q.bits,
+        });
         let (h, i, v) = (cfg.hidden_size, cfg.intermediate_size, cfg.vocab_size);
         let embed_tokens = Embedding(Linear::load(w, "embed_tokens", v, h, q)?);
         let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
         for n in 0..cfg.num_hidden_layers {
             let p = format!("layers.{n}");
             layers.push(DecoderLayer {
-                input_layernorm: RmsNorm::load(w, &format!("{p}.input_layernorm"), h, cfg.rms_norm_eps)?,
+                input_layernorm: RmsNorm::load(
+                    w,
+                    &format!("{p}.input_layernorm"),
+                    h,
+                    cfg.rms_norm_eps,
+                )?,
                 self_attn: Attention::new(cfg, w, &format!("{p}.self_attn"), q)?,
-                post_attention_layernorm: RmsNorm::load(w, &format!("{p}.post_attention_layernorm"), h, cfg.rms_norm_eps)?,
+                post_attention_layernorm: RmsNorm::load(
+                    w,
+                    &format!("{p}.post_attention_layernorm"),
+                    h,
+                    cfg.rms_norm_eps,
+                )?,
                 mlp: Mlp {
                     gate_proj: Linear::load(w, &format!("{p}.mlp.gate_proj"), i, h, q)?,
                     up_proj: Linear::load(w, &format!("{p}.mlp.up_proj"), i, h, q)?,
@@ -286,8 +380,18 @@ impl Qwen3 {
             });
         }
         let norm = RmsNorm::load(w, "norm", h, cfg.rms_norm_eps)?;
-        let lm_head = if cfg.tie_word_embeddings { None } else { Some(Linear::load(w, "lm_head", v, h, q)?) };
-        Ok(Qwen3 { embed_tokens, layers, norm, lm_head, cfg: cfg.clone() })
+        let lm_head = if cfg.tie_word_embeddings {
+            None
+        } else {
+            Some(Linear::load(w, "lm_head", v, h, q)?)
+        };
+        Ok(Qwen3 {
+            embed_tokens,
+            layers,
+            norm,
+            lm_head,
+            cfg: cfg.clone(),
+        })
     }
 
     /// The config.
@@ -297,7 +401,11 @@ impl Qwen3 {
 
     /// Whether any layer is quantized.
     pub fn is_quantized(&self) -> bool {
-        self.embed_tokens.0.is_quantized() || self.layers.first().is_some_and(|l| l.mlp.up_proj.is_quantized())
+        self.embed_tokens.0.is_quantized()
+            || self
+                .layers
+                .first()
+                .is_some_and(|l| l.mlp.up_proj.is_quantized())
     }
 
     /// Fresh per-layer caches for batch `b`.
@@ -306,9 +414,18 @@ impl Qwen3 {
     }
 
     /// Final hidden states: `ids [B, L] int32 -> [B, L, H]`, appending to `cache`.
-    pub fn forward_hidden(&self, ids: &Array, cache: &mut [KvCache], inp: &AttnInputs) -> Result<Array> {
+    pub fn forward_hidden(
+        &self,
+        ids: &Array,
+        cache: &mut [KvCache],
+        inp: &AttnInputs,
+    ) -> Result<Array> {
         if cache.len() != self.layers.len() {
-            return Err(Error::Invalid(format!("{} caches for {} layers", cache.len(), self.layers.len())));
+            return Err(Error::Invalid(format!(
+                "{} caches for {} layers",
+                cache.len(),
+                self.layers.len()
+            )));
         }
         let mut h = self.embed_tokens.forward(ids)?; // [B, L, H]
         for (layer, c) in self.layers.iter().zip(cache.iter_mut()) {

@@ -153,7 +153,11 @@ impl Array {
     /// Size of dimension `axis` (negative counts from the end); 0 when out of range.
     pub fn dim(&self, axis: i32) -> i32 {
         let s = self.shape();
-        let i = if axis < 0 { s.len() as i32 + axis } else { axis };
+        let i = if axis < 0 {
+            s.len() as i32 + axis
+        } else {
+            axis
+        };
         if i < 0 {
             return 0;
         }
@@ -356,8 +360,19 @@ pub fn quantize(w: &Array, q: QuantParams) -> Result<(Array, Array, Array)> {
 }
 
 /// Inverse of [`quantize`].
-pub fn dequantize(w: &Array, scales: &Array, biases: Option<&Array>, q: QuantParams) -> Result<Array> {
-    Ok(Array(B::dequantize(&w.0, &scales.0, biases.map(|b| &b.0), q.group_size, q.bits)?))
+pub fn dequantize(
+    w: &Array,
+    scales: &Array,
+    biases: Option<&Array>,
+    q: QuantParams,
+) -> Result<Array> {
+    Ok(Array(B::dequantize(
+        &w.0,
+        &scales.0,
+        biases.map(|b| &b.0),
+        q.group_size,
+        q.bits,
+    )?))
 }
 
 /// Fused RMS norm over the last axis.
@@ -375,7 +390,14 @@ pub enum RopeOffset<'a> {
 }
 
 /// Fused rotary embedding on the last axis of `[B, H, L, D]`.
-pub fn rope(x: &Array, dims: i32, traditional: bool, base: f32, scale: f32, offset: RopeOffset<'_>) -> Result<Array> {
+pub fn rope(
+    x: &Array,
+    dims: i32,
+    traditional: bool,
+    base: f32,
+    scale: f32,
+    offset: RopeOffset<'_>,
+) -> Result<Array> {
     Ok(Array(match offset {
         RopeOffset::Scalar(o) => B::rope(&x.0, dims, traditional, base, scale, o)?,
         RopeOffset::PerRow(a) => B::rope_offsets(&x.0, dims, traditional, base, scale, &a.0)?,
@@ -392,7 +414,14 @@ pub fn scaled_dot_product_attention(
     mask_kind: MaskKind,
     mask: Option<&Array>,
 ) -> Result<Array> {
-    Ok(Array(B::sdpa(&q.0, &k.0, &v.0, scale, mask_kind, mask.map(|m| &m.0))?))
+    Ok(Array(B::sdpa(
+        &q.0,
+        &k.0,
+        &v.0,
+        scale,
+        mask_kind,
+        mask.map(|m| &m.0),
+    )?))
 }
 
 /// PRNG key.
@@ -413,7 +442,10 @@ pub fn categorical(logits: &Array, axis: i32, key: &Array) -> Result<Array> {
 
 /// Load every tensor of a safetensors file (MLX reads lazily).
 pub fn load_safetensors(path: &std::path::Path) -> Result<Vec<(String, Array)>> {
-    Ok(B::load_safetensors(path)?.into_iter().map(|(n, a)| (n, Array(a))).collect())
+    Ok(B::load_safetensors(path)?
+        .into_iter()
+        .map(|(n, a)| (n, Array(a)))
+        .collect())
 }
 
 /// MLX allocator statistics.

@@ -67,19 +67,30 @@ impl ModelInfo {
             Some(b) => Some(format!("{b}bit")),
             None => float_dtype,
         };
-        Ok(ModelInfo { id: model_id(dir), path: dir.to_path_buf(), quantization, param_count: params, size_bytes: size })
+        Ok(ModelInfo {
+            id: model_id(dir),
+            path: dir.to_path_buf(),
+            quantization,
+            param_count: params,
+            size_bytes: size,
+        })
     }
 }
 
 /// "org/name" for `.../models--org--name/snapshots/<hash>`, else the directory name.
 pub(crate) fn model_id(dir: &Path) -> String {
-    let comps: Vec<String> = dir.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let comps: Vec<String> = dir
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     if comps.len() >= 3 && comps[comps.len() - 2] == "snapshots" {
         if let Some(rest) = comps[comps.len() - 3].strip_prefix("models--") {
             return rest.replacen("--", "/", 1);
         }
     }
-    dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string())
+    dir.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| dir.display().to_string())
 }
 
 /// Options for [`Qwen3Runtime::generate`].
@@ -97,7 +108,12 @@ pub struct GenerateOptions {
 
 impl Default for GenerateOptions {
     fn default() -> Self {
-        GenerateOptions { max_tokens: 128, sampling: Sampling::greedy(), suppress_eos: false, prefill_chunk: 2048 }
+        GenerateOptions {
+            max_tokens: 128,
+            sampling: Sampling::greedy(),
+            suppress_eos: false,
+            prefill_chunk: 2048,
+        }
     }
 }
 
@@ -124,7 +140,10 @@ pub struct Qwen3Runtime {
 
 impl std::fmt::Debug for Qwen3Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Qwen3Runtime").field("info", &self.info).field("eos", &self.eos).finish()
+        f.debug_struct("Qwen3Runtime")
+            .field("info", &self.info)
+            .field("eos", &self.eos)
+            .finish()
     }
 }
 
@@ -135,26 +154,36 @@ impl Qwen3Runtime {
             return Err(Error::file(dir, "not a directory"));
         }
         let cfg = Qwen3Config::from_dir(dir)?;
+        let tokenizer = Tokenizer::from_dir(dir, cfg.vocab_size)?;
         let info = ModelInfo::from_dir(dir)?;
         let w = Weights::load(dir)?;
         let model = Qwen3::new(&cfg, &w)?;
         drop(w);
-        let tokenizer = Tokenizer::from_dir(dir, cfg.vocab_size)?;
         let mut eos = cfg.eos_ids();
         let gen = dir.join("generation_config.json");
         if let Ok(text) = std::fs::read_to_string(&gen) {
-            let v: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| Error::file(&gen, format!("malformed JSON: {e}")))?;
+            let v: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| Error::file(&gen, format!("malformed JSON: {e}")))?;
             eos.extend(ids_of(v.get("eos_token_id")));
         }
         for id in [IM_END, ENDOFTEXT] {
-            if tokenizer.token_to_id(if id == IM_END { "<|im_end|>" } else { "<|endoftext|>" }) == Some(id) {
+            if tokenizer.token_to_id(if id == IM_END {
+                "<|im_end|>"
+            } else {
+                "<|endoftext|>"
+            }) == Some(id)
+            {
                 eos.push(id);
             }
         }
         eos.sort_unstable();
         eos.dedup();
-        let rt = Qwen3Runtime { model, tokenizer, info, eos };
+        let rt = Qwen3Runtime {
+            model,
+            tokenizer,
+            info,
+            eos,
+        };
         rt.warm_weights()?;
         Ok(rt)
     }
@@ -164,7 +193,9 @@ impl Qwen3Runtime {
     fn warm_weights(&self) -> Result<()> {
         let mut cache = self.model.new_cache();
         let ids = Array::from_i32(&[0], &[1, 1])?;
-        let logits = self.model.forward(&ids, &mut cache, &AttnInputs::new(1, 0, &[0])?)?;
+        let logits = self
+            .model
+            .forward(&ids, &mut cache, &AttnInputs::new(1, 0, &[0])?)?;
         ops::eval(&[&logits])
     }
 
@@ -192,7 +223,10 @@ impl Qwen3Runtime {
     /// thinking disabled.
     pub fn encode(&self, text: &str, chat: bool) -> Result<Vec<u32>> {
         if chat {
-            let msgs = [ChatMessage { role: "user".into(), content: text.into() }];
+            let msgs = [ChatMessage {
+                role: "user".into(),
+                content: text.into(),
+            }];
             self.tokenizer.encode(&apply_chat_template(&msgs, false))
         } else {
             self.tokenizer.encode(text)
@@ -201,7 +235,8 @@ impl Qwen3Runtime {
 
     /// Token ids of a chat rendered with Qwen3's template.
     pub fn encode_chat(&self, messages: &[ChatMessage], enable_thinking: bool) -> Result<Vec<u32>> {
-        self.tokenizer.encode(&apply_chat_template(messages, enable_thinking))
+        self.tokenizer
+            .encode(&apply_chat_template(messages, enable_thinking))
     }
 
     /// Text of `ids`.
@@ -213,14 +248,22 @@ impl Qwen3Runtime {
     pub fn prompt_logits(&self, prompt: &[u32]) -> Result<Vec<f32>> {
         let ids = self.ids_array(&[prompt.to_vec()], &[0], 0, prompt.len())?;
         let mut cache = self.model.new_cache();
-        let logits = self.model.forward(&ids, &mut cache, &AttnInputs::new(prompt.len(), 0, &[0])?)?;
+        let logits =
+            self.model
+                .forward(&ids, &mut cache, &AttnInputs::new(prompt.len(), 0, &[0])?)?;
         let l = logits.dim(1);
         let v = logits.dim(2);
         let last = ops::slice(&logits, &[0, l - 1, 0], &[1, l, v])?;
         last.to_f32_vec()
     }
 
-    fn ids_array(&self, padded: &[Vec<u32>], _pads: &[usize], start: usize, end: usize) -> Result<Array> {
+    fn ids_array(
+        &self,
+        padded: &[Vec<u32>],
+        _pads: &[usize],
+        start: usize,
+        end: usize,
+    ) -> Result<Array> {
         let b = padded.len();
         let l = end - start;
         let mut flat = Vec::with_capacity(b * l);
@@ -228,7 +271,9 @@ impl Qwen3Runtime {
         for row in padded {
             for &t in &row[start..end] {
                 if t >= vocab {
-                    return Err(Error::Invalid(format!("token id {t} >= vocab_size {vocab}")));
+                    return Err(Error::Invalid(format!(
+                        "token id {t} >= vocab_size {vocab}"
+                    )));
                 }
                 flat.push(t as i32);
             }
@@ -263,7 +308,12 @@ impl Qwen3Runtime {
         let padded: Vec<Vec<u32>> = prompts
             .iter()
             .zip(&pads)
-            .map(|(p, &n)| std::iter::repeat(ENDOFTEXT).take(n).chain(p.iter().copied()).collect())
+            .map(|(p, &n)| {
+                std::iter::repeat(ENDOFTEXT)
+                    .take(n)
+                    .chain(p.iter().copied())
+                    .collect()
+            })
             .collect();
         let vocab = self.model.config().vocab_size;
         let suppress: &[u32] = if opts.suppress_eos { &self.eos } else { &[] };
@@ -311,7 +361,12 @@ impl Qwen3Runtime {
                     continue;
                 }
                 out[row].push(t);
-                on_token(TokenEvent { row, token: t, step, at });
+                on_token(TokenEvent {
+                    row,
+                    token: t,
+                    step,
+                    at,
+                });
             }
             if done.iter().all(|&d| d) {
                 break;
@@ -325,7 +380,13 @@ impl Qwen3Runtime {
     }
 
     /// One decode step: `ids [B, 1] -> sampled tokens [B]` (lazy).
-    fn step(&self, ids: &Array, cache: &mut [KvCache], pads: &[usize], sampler: &mut Sampler) -> Result<Array> {
+    fn step(
+        &self,
+        ids: &Array,
+        cache: &mut [KvCache],
+        pads: &[usize],
+        sampler: &mut Sampler,
+    ) -> Result<Array> {
         let offset = cache.first().map(|c| c.offset()).unwrap_or(0);
         let inp = AttnInputs::new(1, offset, pads)?;
         let ids = ops::astype(ids, ops::Dtype::I32)?;

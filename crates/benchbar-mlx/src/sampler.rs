@@ -25,14 +25,20 @@ impl Default for Sampling {
 impl Sampling {
     /// Argmax decoding.
     pub fn greedy() -> Sampling {
-        Sampling { temperature: 0.0, top_p: 1.0, top_k: 0, seed: 0 }
+        Sampling {
+            temperature: 0.0,
+            top_p: 1.0,
+            top_k: 0,
+            seed: 0,
+        }
     }
     /// Whether this is argmax decoding.
     pub fn is_greedy(&self) -> bool {
         self.temperature <= 0.0
     }
     fn validate(&self) -> Result<()> {
-        if !self.temperature.is_finite() || !(self.top_p > 0.0 && self.top_p <= 1.0) {
+        let top_p_ok = self.top_p > 0.0 && self.top_p <= 1.0;
+        if !self.temperature.is_finite() || !top_p_ok {
             return Err(Error::Invalid(format!("bad sampling parameters {self:?}")));
         }
         Ok(())
@@ -50,7 +56,11 @@ impl Sampler {
     /// New sampler; with `suppress` non-empty, those token ids get probability 0.
     pub fn new(params: Sampling, vocab: usize, suppress: &[u32]) -> Result<Sampler> {
         params.validate()?;
-        let key = if params.is_greedy() { None } else { Some(ops::random_key(params.seed)?) };
+        let key = if params.is_greedy() {
+            None
+        } else {
+            Some(ops::random_key(params.seed)?)
+        };
         let eos_mask = if suppress.is_empty() {
             None
         } else {
@@ -63,7 +73,11 @@ impl Sampler {
             let m = Array::from_f32(&m, &[vocab as i32])?;
             Some(ops::astype(&m, Dtype::Bool)?)
         };
-        Ok(Sampler { params, key, eos_mask })
+        Ok(Sampler {
+            params,
+            key,
+            eos_mask,
+        })
     }
 
     /// `logits [B, V] -> tokens [B]` (uint32/int32, lazy).
@@ -95,13 +109,25 @@ impl Sampler {
             let sorted_p = ops::take_along_axis(&probs, &order, -1)?;
             let sorted_l = ops::take_along_axis(&logits, &order, -1)?;
             let cum = ops::cumsum(&sorted_p, -1, false, true)?;
-            let keep = ops::binary(BinaryOp::Greater, &cum, &Array::scalar(1.0 - p.top_p, Dtype::F32)?)?;
+            let keep = ops::binary(
+                BinaryOp::Greater,
+                &cum,
+                &Array::scalar(1.0 - p.top_p, Dtype::F32)?,
+            )?;
             let inf = Array::scalar(f32::INFINITY, Dtype::F32)?;
-            let thr = ops::reduce(ReduceOp::Min, &ops::where_(&keep, &sorted_l, &inf)?, -1, true)?;
+            let thr = ops::reduce(
+                ReduceOp::Min,
+                &ops::where_(&keep, &sorted_l, &inf)?,
+                -1,
+                true,
+            )?;
             let drop = ops::binary(BinaryOp::Less, &logits, &thr)?;
             logits = ops::where_(&drop, &neg, &logits)?;
         }
-        let key = self.key.take().ok_or_else(|| Error::Invalid("sampler has no PRNG key".into()))?;
+        let key = self
+            .key
+            .take()
+            .ok_or_else(|| Error::Invalid("sampler has no PRNG key".into()))?;
         let (next, sub) = ops::random_split(&key)?;
         self.key = Some(next);
         ops::categorical(&logits, -1, &sub)

@@ -56,7 +56,8 @@ impl Tokenizer {
         if !path.exists() {
             return Err(Error::file(&path, "missing"));
         }
-        let inner = tokenizers::Tokenizer::from_file(&path).map_err(|e| Error::file(&path, format!("cannot load: {e}")))?;
+        let inner = tokenizers::Tokenizer::from_file(&path)
+            .map_err(|e| Error::file(&path, format!("cannot load: {e}")))?;
         let n = inner.get_vocab_size(true);
         let max_id = inner.get_vocab(true).values().copied().max().unwrap_or(0) as usize;
         if n > vocab_size || max_id >= vocab_size {
@@ -70,13 +71,18 @@ impl Tokenizer {
 
     /// Token ids of `text` (no special tokens added; added tokens in the text are recognised).
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
-        let enc = self.inner.encode(text, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
+        let enc = self
+            .inner
+            .encode(text, false)
+            .map_err(|e| Error::Tokenizer(e.to_string()))?;
         Ok(enc.get_ids().to_vec())
     }
 
     /// Text of `ids` (special tokens kept).
     pub fn decode(&self, ids: &[u32]) -> Result<String> {
-        self.inner.decode(ids, false).map_err(|e| Error::Tokenizer(e.to_string()))
+        self.inner
+            .decode(ids, false)
+            .map_err(|e| Error::Tokenizer(e.to_string()))
     }
 
     /// Id of a token string, if any.

@@ -20,13 +20,16 @@ pub fn weight_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let index = dir.join("model.safetensors.index.json");
     if index.exists() {
         let text = std::fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
-        let v: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| Error::file(&index, format!("malformed JSON: {e}")))?;
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::file(&index, format!("malformed JSON: {e}")))?;
         let map = v
             .get("weight_map")
             .and_then(|m| m.as_object())
             .ok_or_else(|| Error::file(&index, "no \"weight_map\" object"))?;
-        let mut files: Vec<String> = map.values().filter_map(|f| f.as_str().map(str::to_string)).collect();
+        let mut files: Vec<String> = map
+            .values()
+            .filter_map(|f| f.as_str().map(str::to_string))
+            .collect();
         files.sort();
         files.dedup();
         if files.is_empty() {
@@ -35,7 +38,10 @@ pub fn weight_files(dir: &Path) -> Result<Vec<PathBuf>> {
         let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
         for p in &paths {
             if !p.exists() {
-                return Err(Error::file(p, format!("missing (listed in {})", index.display())));
+                return Err(Error::file(
+                    p,
+                    format!("missing (listed in {})", index.display()),
+                ));
             }
         }
         return Ok(paths);
@@ -63,27 +69,39 @@ pub fn read_header(path: &Path) -> Result<BTreeMap<String, TensorInfo>> {
     let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let file_len = f.metadata().map_err(|e| Error::io(path, e))?.len();
     let mut n = [0u8; 8];
-    f.read_exact(&mut n).map_err(|_| Error::file(path, "truncated safetensors file (no header)"))?;
+    f.read_exact(&mut n)
+        .map_err(|_| Error::file(path, "truncated safetensors file (no header)"))?;
     let n = u64::from_le_bytes(n);
     if n > 100_000_000 || 8 + n > file_len {
         return Err(Error::file(path, format!("corrupt or truncated safetensors header (header length {n}, file {file_len} bytes)")));
     }
     let mut buf = vec![0u8; n as usize];
-    f.read_exact(&mut buf).map_err(|_| Error::file(path, "truncated safetensors header"))?;
-    let v: serde_json::Value =
-        serde_json::from_slice(&buf).map_err(|e| Error::file(path, format!("malformed safetensors header: {e}")))?;
-    let obj = v.as_object().ok_or_else(|| Error::file(path, "safetensors header is not an object"))?;
+    f.read_exact(&mut buf)
+        .map_err(|_| Error::file(path, "truncated safetensors header"))?;
+    let v: serde_json::Value = serde_json::from_slice(&buf)
+        .map_err(|e| Error::file(path, format!("malformed safetensors header: {e}")))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| Error::file(path, "safetensors header is not an object"))?;
     let data_len = file_len - 8 - n;
     let mut out = BTreeMap::new();
     for (name, t) in obj {
         if name == "__metadata__" {
             continue;
         }
-        let dtype = t.get("dtype").and_then(|d| d.as_str()).unwrap_or("").to_string();
+        let dtype = t
+            .get("dtype")
+            .and_then(|d| d.as_str())
+            .unwrap_or("")
+            .to_string();
         let shape: Vec<usize> = t
             .get("shape")
             .and_then(|s| s.as_array())
-            .map(|a| a.iter().filter_map(|x| x.as_u64().map(|x| x as usize)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_u64().map(|x| x as usize))
+                    .collect()
+            })
             .ok_or_else(|| Error::file(path, format!("tensor {name}: no shape")))?;
         let offs: Vec<u64> = t
             .get("data_offsets")
@@ -91,12 +109,18 @@ pub fn read_header(path: &Path) -> Result<BTreeMap<String, TensorInfo>> {
             .map(|a| a.iter().filter_map(|x| x.as_u64()).collect())
             .unwrap_or_default();
         if offs.len() != 2 || offs[0] > offs[1] {
-            return Err(Error::file(path, format!("tensor {name}: bad data_offsets")));
+            return Err(Error::file(
+                path,
+                format!("tensor {name}: bad data_offsets"),
+            ));
         }
         if offs[1] > data_len {
             return Err(Error::file(
                 path,
-                format!("truncated: tensor {name} ends at byte {} but the data section has {data_len}", offs[1]),
+                format!(
+                    "truncated: tensor {name} ends at byte {} but the data section has {data_len}",
+                    offs[1]
+                ),
             ));
         }
         let elem = match dtype.as_str() {
@@ -104,11 +128,22 @@ pub fn read_header(path: &Path) -> Result<BTreeMap<String, TensorInfo>> {
             "BF16" | "F16" => 2,
             "U8" | "I8" | "BOOL" => 1,
             "F64" | "I64" | "U64" => 8,
-            other => return Err(Error::unsupported(path, format!("tensor {name}: dtype {other}"))),
+            other => {
+                return Err(Error::unsupported(
+                    path,
+                    format!("tensor {name}: dtype {other}"),
+                ))
+            }
         };
         let want = shape.iter().product::<usize>() as u64 * elem;
         if offs[1] - offs[0] != want {
-            return Err(Error::file(path, format!("tensor {name}: {} bytes for shape {shape:?} {dtype}", offs[1] - offs[0])));
+            return Err(Error::file(
+                path,
+                format!(
+                    "tensor {name}: {} bytes for shape {shape:?} {dtype}",
+                    offs[1] - offs[0]
+                ),
+            ));
         }
         out.insert(name.clone(), TensorInfo { dtype, shape });
     }
@@ -134,7 +169,10 @@ impl Weights {
             let header = read_header(f)?;
             for (name, info) in &header {
                 if !matches!(info.dtype.as_str(), "F32" | "BF16" | "F16" | "U32") {
-                    return Err(Error::unsupported(f, format!("tensor {name}: dtype {}", info.dtype)));
+                    return Err(Error::unsupported(
+                        f,
+                        format!("tensor {name}: dtype {}", info.dtype),
+                    ));
                 }
             }
             let loaded = ops::load_safetensors(f).map_err(|e| Error::file(f, e.to_string()))?;
@@ -146,7 +184,10 @@ impl Weights {
     }
 
     /// Build from already-loaded arrays (tests, programmatic models); names are canonicalised.
-    pub fn from_arrays(arrays: impl IntoIterator<Item = (String, Array)>, origin: &Path) -> Weights {
+    pub fn from_arrays(
+        arrays: impl IntoIterator<Item = (String, Array)>,
+        origin: &Path,
+    ) -> Weights {
         Weights {
             tensors: arrays
                 .into_iter()
@@ -163,12 +204,18 @@ impl Weights {
     /// A required tensor with an optional expected shape.
     pub fn get(&self, name: &str, shape: Option<&[i32]>) -> Result<Array> {
         let (a, file) = self.tensors.get(name).ok_or_else(|| {
-            Error::file(self.any_file(), format!("missing tensor \"{name}\" (also tried \"model.{name}\")"))
+            Error::file(
+                self.any_file(),
+                format!("missing tensor \"{name}\" (also tried \"model.{name}\")"),
+            )
         })?;
         if let Some(want) = shape {
             let got = a.shape();
             if got != want {
-                return Err(Error::file(file, format!("tensor {name}: shape {got:?}, expected {want:?}")));
+                return Err(Error::file(
+                    file,
+                    format!("tensor {name}: shape {got:?}, expected {want:?}"),
+                ));
             }
         }
         Ok(a.clone())
@@ -176,11 +223,18 @@ impl Weights {
 
     /// The file a tensor came from (for error messages).
     pub fn file_of(&self, name: &str) -> PathBuf {
-        self.tensors.get(name).map(|(_, f)| f.clone()).unwrap_or_else(|| self.any_file())
+        self.tensors
+            .get(name)
+            .map(|(_, f)| f.clone())
+            .unwrap_or_else(|| self.any_file())
     }
 
     fn any_file(&self) -> PathBuf {
-        self.tensors.values().next().map(|(_, f)| f.clone()).unwrap_or_default()
+        self.tensors
+            .values()
+            .next()
+            .map(|(_, f)| f.clone())
+            .unwrap_or_default()
     }
 
     /// Dtype of the first floating-point non-quantized tensor (the checkpoint's compute dtype).

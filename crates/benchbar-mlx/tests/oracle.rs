@@ -14,21 +14,46 @@ fn check_against_oracle(variant: &str, logit_tol: f32) {
         let text = p["text"].as_str().unwrap();
         let want_ids = common::ids(&p["prompt_ids"]);
         // tokenizer + chat template agree with mlx_lm's (transformers) rendering
-        assert_eq!(rt.encode(text, true).unwrap(), want_ids, "prompt ids for {text:?}");
+        assert_eq!(
+            rt.encode(text, true).unwrap(),
+            want_ids,
+            "prompt ids for {text:?}"
+        );
         // first-step logits
         let got = rt.prompt_logits(&want_ids).unwrap();
         let want = &logits[i * vocab..(i + 1) * vocab];
-        let max_diff = got.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+        let max_diff = got
+            .iter()
+            .zip(want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
         eprintln!("{variant} prompt {i}: max |logit diff| {max_diff:e}");
-        assert!(max_diff < logit_tol, "{variant} prompt {i}: max |logit diff| {max_diff}");
+        assert!(
+            max_diff < logit_tol,
+            "{variant} prompt {i}: max |logit diff| {max_diff}"
+        );
         // greedy tokens, EOS not special-cased on the Python side -> suppress nothing but
         // compare the prefix up to any EOS
-        let opts = GenerateOptions { max_tokens: steps, sampling: Sampling::greedy(), suppress_eos: false, prefill_chunk: 7 };
-        let out = rt.generate(&[want_ids.clone()], &opts, &mut |_| {}).unwrap();
+        let opts = GenerateOptions {
+            max_tokens: steps,
+            sampling: Sampling::greedy(),
+            suppress_eos: false,
+            prefill_chunk: 7,
+        };
+        let out = rt
+            .generate(std::slice::from_ref(&want_ids), &opts, &mut |_| {})
+            .unwrap();
         let want_toks = common::ids(&p["greedy"]);
         let eos = rt.eos_ids().to_vec();
-        let cut = want_toks.iter().position(|t| eos.contains(t)).unwrap_or(want_toks.len());
-        assert_eq!(out[0], want_toks[..cut], "{variant} prompt {i}: greedy tokens");
+        let cut = want_toks
+            .iter()
+            .position(|t| eos.contains(t))
+            .unwrap_or(want_toks.len());
+        assert_eq!(
+            out[0],
+            want_toks[..cut],
+            "{variant} prompt {i}: greedy tokens"
+        );
     }
 }
 

@@ -43,7 +43,12 @@ mod ffi {
         fn transpose(a: &Arr, axes: &[i32]) -> Result<UniquePtr<Arr>>;
         fn concatenate(l: &ArrList, axis: i32) -> Result<UniquePtr<Arr>>;
         fn slice(a: &Arr, start: &[i32], stop: &[i32]) -> Result<UniquePtr<Arr>>;
-        fn slice_update(src: &Arr, upd: &Arr, start: &[i32], stop: &[i32]) -> Result<UniquePtr<Arr>>;
+        fn slice_update(
+            src: &Arr,
+            upd: &Arr,
+            start: &[i32],
+            stop: &[i32],
+        ) -> Result<UniquePtr<Arr>>;
         fn take(a: &Arr, idx: &Arr, axis: i32) -> Result<UniquePtr<Arr>>;
         fn take_along_axis(a: &Arr, idx: &Arr, axis: i32) -> Result<UniquePtr<Arr>>;
 
@@ -77,7 +82,14 @@ mod ffi {
         ) -> Result<UniquePtr<Arr>>;
 
         fn rms_norm(x: &Arr, w: &Arr, has_weight: bool, eps: f32) -> Result<UniquePtr<Arr>>;
-        fn rope(x: &Arr, dims: i32, traditional: bool, base: f32, scale: f32, offset: i32) -> Result<UniquePtr<Arr>>;
+        fn rope(
+            x: &Arr,
+            dims: i32,
+            traditional: bool,
+            base: f32,
+            scale: f32,
+            offset: i32,
+        ) -> Result<UniquePtr<Arr>>;
         fn rope_offsets(
             x: &Arr,
             dims: i32,
@@ -86,7 +98,14 @@ mod ffi {
             scale: f32,
             offsets: &Arr,
         ) -> Result<UniquePtr<Arr>>;
-        fn sdpa(q: &Arr, k: &Arr, v: &Arr, scale: f32, mask_kind: u8, mask: &Arr) -> Result<UniquePtr<Arr>>;
+        fn sdpa(
+            q: &Arr,
+            k: &Arr,
+            v: &Arr,
+            scale: f32,
+            mask_kind: u8,
+            mask: &Arr,
+        ) -> Result<UniquePtr<Arr>>;
 
         fn random_key(seed: u64) -> Result<UniquePtr<Arr>>;
         fn random_split(key: &Arr) -> Result<UniquePtr<ArrList>>;
@@ -152,7 +171,9 @@ fn list(arrays: &[&LinuxArray]) -> UniquePtr<ffi::ArrList> {
 }
 
 fn unlist(l: &ffi::ArrList) -> Result<Vec<LinuxArray>> {
-    (0..ffi::list_len(l)).map(|i| wrap(ffi::list_get(l, i))).collect()
+    (0..ffi::list_len(l))
+        .map(|i| wrap(ffi::list_get(l, i)))
+        .collect()
 }
 
 fn dtype_code(d: Dtype) -> u8 {
@@ -251,7 +272,12 @@ impl Backend for Linux {
     fn slice(a: &LinuxArray, start: &[i32], stop: &[i32]) -> Result<LinuxArray> {
         wrap(ffi::slice(a.r(), start, stop))
     }
-    fn slice_update(src: &LinuxArray, update: &LinuxArray, start: &[i32], stop: &[i32]) -> Result<LinuxArray> {
+    fn slice_update(
+        src: &LinuxArray,
+        update: &LinuxArray,
+        start: &[i32],
+        stop: &[i32],
+    ) -> Result<LinuxArray> {
         wrap(ffi::slice_update(src.r(), update.r(), start, stop))
     }
     fn take(a: &LinuxArray, indices: &LinuxArray, axis: i32) -> Result<LinuxArray> {
@@ -304,7 +330,11 @@ impl Backend for Linux {
             bits,
         ))
     }
-    fn quantize(w: &LinuxArray, group_size: i32, bits: i32) -> Result<(LinuxArray, LinuxArray, LinuxArray)> {
+    fn quantize(
+        w: &LinuxArray,
+        group_size: i32,
+        bits: i32,
+    ) -> Result<(LinuxArray, LinuxArray, LinuxArray)> {
         let l = ffi::quantize(w.r(), group_size, bits).map_err(err)?;
         three(unlist(&l)?)
     }
@@ -316,14 +346,28 @@ impl Backend for Linux {
         bits: i32,
     ) -> Result<LinuxArray> {
         let b = biases.unwrap_or(scales);
-        wrap(ffi::dequantize(w.r(), scales.r(), b.r(), biases.is_some(), group_size, bits))
+        wrap(ffi::dequantize(
+            w.r(),
+            scales.r(),
+            b.r(),
+            biases.is_some(),
+            group_size,
+            bits,
+        ))
     }
 
     fn rms_norm(x: &LinuxArray, weight: Option<&LinuxArray>, eps: f32) -> Result<LinuxArray> {
         let w = weight.unwrap_or(x);
         wrap(ffi::rms_norm(x.r(), w.r(), weight.is_some(), eps))
     }
-    fn rope(x: &LinuxArray, dims: i32, traditional: bool, base: f32, scale: f32, offset: i32) -> Result<LinuxArray> {
+    fn rope(
+        x: &LinuxArray,
+        dims: i32,
+        traditional: bool,
+        base: f32,
+        scale: f32,
+        offset: i32,
+    ) -> Result<LinuxArray> {
         wrap(ffi::rope(x.r(), dims, traditional, base, scale, offset))
     }
     fn rope_offsets(
@@ -334,7 +378,14 @@ impl Backend for Linux {
         scale: f32,
         offsets: &LinuxArray,
     ) -> Result<LinuxArray> {
-        wrap(ffi::rope_offsets(x.r(), dims, traditional, base, scale, offsets.r()))
+        wrap(ffi::rope_offsets(
+            x.r(),
+            dims,
+            traditional,
+            base,
+            scale,
+            offsets.r(),
+        ))
     }
     fn sdpa(
         q: &LinuxArray,
@@ -348,7 +399,9 @@ impl Backend for Linux {
             (MaskKind::None, _) => 0,
             (MaskKind::Causal, _) => 1,
             (MaskKind::Array, Some(_)) => 2,
-            (MaskKind::Array, None) => return Err(Error::Mlx("sdpa: MaskKind::Array needs a mask".into())),
+            (MaskKind::Array, None) => {
+                return Err(Error::Mlx("sdpa: MaskKind::Array needs a mask".into()))
+            }
         };
         let m = mask.unwrap_or(q);
         wrap(ffi::sdpa(q.r(), k.r(), v.r(), scale, code, m.r()))
@@ -413,7 +466,9 @@ pub(crate) fn blas_threads() -> Option<i32> {
 fn check_len(n: usize, shape: &[i32]) -> Result<()> {
     let want: i64 = shape.iter().map(|&d| d as i64).product();
     if shape.iter().any(|&d| d < 0) || want != n as i64 {
-        return Err(Error::Mlx(format!("{n} values do not fill shape {shape:?}")));
+        return Err(Error::Mlx(format!(
+            "{n} values do not fill shape {shape:?}"
+        )));
     }
     Ok(())
 }

@@ -53,15 +53,23 @@ fn to_mlx(d: Dtype) -> mlx_rs::Dtype {
 /// `start..stop` on every axis, as mlx-rs index operations.
 fn ranges<'a>(start: &[i32], stop: &[i32]) -> Result<Vec<ArrayIndexOp<'a>>> {
     if start.len() != stop.len() {
-        return Err(Error::Mlx(format!("slice: start {start:?} and stop {stop:?} differ in rank")));
+        return Err(Error::Mlx(format!(
+            "slice: start {start:?} and stop {stop:?} differ in rank"
+        )));
     }
-    Ok(start.iter().zip(stop).map(|(&a, &b)| (a..b).index_op()).collect())
+    Ok(start
+        .iter()
+        .zip(stop)
+        .map(|(&a, &b)| (a..b).index_op())
+        .collect())
 }
 
 fn check_len(n: usize, shape: &[i32]) -> Result<()> {
     let want: i64 = shape.iter().map(|&d| d as i64).product();
     if shape.iter().any(|&d| d < 0) || want != n as i64 {
-        return Err(Error::Mlx(format!("{n} values do not fill shape {shape:?}")));
+        return Err(Error::Mlx(format!(
+            "{n} values do not fill shape {shape:?}"
+        )));
     }
     Ok(())
 }
@@ -109,14 +117,20 @@ impl Backend for Macos {
         if a.size() == 0 {
             return Ok(Vec::new());
         }
-        let x = a.as_dtype(mlx_rs::Dtype::Float32).and_then(|x| x.contiguous()).map_err(mlx)?;
+        let x = a
+            .as_dtype(mlx_rs::Dtype::Float32)
+            .and_then(|x| x.contiguous())
+            .map_err(mlx)?;
         x.try_as_slice::<f32>().map(<[f32]>::to_vec).map_err(other)
     }
     fn to_i32_vec(a: &Array) -> Result<Vec<i32>> {
         if a.size() == 0 {
             return Ok(Vec::new());
         }
-        let x = a.as_dtype(mlx_rs::Dtype::Int32).and_then(|x| x.contiguous()).map_err(mlx)?;
+        let x = a
+            .as_dtype(mlx_rs::Dtype::Int32)
+            .and_then(|x| x.contiguous())
+            .map_err(mlx)?;
         x.try_as_slice::<i32>().map(<[i32]>::to_vec).map_err(other)
     }
     fn eval(arrays: &[&Array]) -> Result<()> {
@@ -176,7 +190,8 @@ impl Backend for Macos {
     }
     fn slice_update(src: &Array, update: &Array, start: &[i32], stop: &[i32]) -> Result<Array> {
         let idx = ranges(start, stop)?;
-        src.try_index_update(&idx[..], update, UpdateMode::Replace).map_err(other)
+        src.try_index_update(&idx[..], update, UpdateMode::Replace)
+            .map_err(other)
     }
     fn take(a: &Array, indices: &Array, axis: i32) -> Result<Array> {
         ops::indexing::take_axis(a, indices, axis).map_err(mlx)
@@ -241,7 +256,14 @@ impl Backend for Macos {
     fn rms_norm(x: &Array, weight: Option<&Array>, eps: f32) -> Result<Array> {
         fast::rms_norm(x, weight, eps).map_err(mlx)
     }
-    fn rope(x: &Array, dims: i32, traditional: bool, base: f32, scale: f32, offset: i32) -> Result<Array> {
+    fn rope(
+        x: &Array,
+        dims: i32,
+        traditional: bool,
+        base: f32,
+        scale: f32,
+        offset: i32,
+    ) -> Result<Array> {
         fast::rope(x, dims, traditional, base, scale, offset, None).map_err(mlx)
     }
     fn rope_offsets(
@@ -267,7 +289,9 @@ impl Backend for Macos {
             (MaskKind::None, _) => None,
             (MaskKind::Causal, _) => Some(M::Causal),
             (MaskKind::Array, Some(m)) => Some(M::Array(m)),
-            (MaskKind::Array, None) => return Err(Error::Mlx("sdpa: MaskKind::Array needs a mask".into())),
+            (MaskKind::Array, None) => {
+                return Err(Error::Mlx("sdpa: MaskKind::Array needs a mask".into()))
+            }
         };
         fast::scaled_dot_product_attention(q, k, v, scale, mask, None).map_err(mlx)
     }

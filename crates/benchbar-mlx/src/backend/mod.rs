@@ -80,7 +80,12 @@ pub(crate) trait Backend {
     /// `a[start..stop]` per axis (stride 1).
     fn slice(a: &Self::Raw, start: &[i32], stop: &[i32]) -> Result<Self::Raw>;
     /// Copy of `src` with `src[start..stop] = update`.
-    fn slice_update(src: &Self::Raw, update: &Self::Raw, start: &[i32], stop: &[i32]) -> Result<Self::Raw>;
+    fn slice_update(
+        src: &Self::Raw,
+        update: &Self::Raw,
+        start: &[i32],
+        stop: &[i32],
+    ) -> Result<Self::Raw>;
     /// Gather slices of `a` at `indices` along `axis` (embedding lookup).
     fn take(a: &Self::Raw, indices: &Self::Raw, axis: i32) -> Result<Self::Raw>;
     /// Gather along `axis` with indices broadcast against `a`.
@@ -115,7 +120,11 @@ pub(crate) trait Backend {
         bits: i32,
     ) -> Result<Self::Raw>;
     /// MLX affine quantization of the last axis: (packed weight, scales, biases).
-    fn quantize(w: &Self::Raw, group_size: i32, bits: i32) -> Result<(Self::Raw, Self::Raw, Self::Raw)>;
+    fn quantize(
+        w: &Self::Raw,
+        group_size: i32,
+        bits: i32,
+    ) -> Result<(Self::Raw, Self::Raw, Self::Raw)>;
     /// Inverse of [`Backend::quantize`].
     fn dequantize(
         w: &Self::Raw,
@@ -129,7 +138,14 @@ pub(crate) trait Backend {
     /// RMS norm over the last axis.
     fn rms_norm(x: &Self::Raw, weight: Option<&Self::Raw>, eps: f32) -> Result<Self::Raw>;
     /// RoPE on the last axis of `[B, H, L, D]`, positions `offset..offset+L`.
-    fn rope(x: &Self::Raw, dims: i32, traditional: bool, base: f32, scale: f32, offset: i32) -> Result<Self::Raw>;
+    fn rope(
+        x: &Self::Raw,
+        dims: i32,
+        traditional: bool,
+        base: f32,
+        scale: f32,
+        offset: i32,
+    ) -> Result<Self::Raw>;
     /// RoPE with one position offset per batch row (`offsets`: int32 `[B]`).
     fn rope_offsets(
         x: &Self::Raw,

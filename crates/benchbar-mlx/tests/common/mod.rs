@@ -16,15 +16,21 @@ use std::sync::Mutex;
 static LOCK: Mutex<()> = Mutex::new(());
 
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 pub fn python() -> String {
-    std::env::var("BENCHBAR_PYTHON").unwrap_or_else(|_| repo().join(".venv/bin/python").display().to_string())
+    std::env::var("BENCHBAR_PYTHON")
+        .unwrap_or_else(|_| repo().join(".venv/bin/python").display().to_string())
 }
 
 pub fn fixtures() -> PathBuf {
-    std::env::var_os("BENCHBAR_FIXTURES").map(PathBuf::from).unwrap_or_else(|| repo().join(".fixtures"))
+    std::env::var_os("BENCHBAR_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".fixtures"))
 }
 
 fn run_py(args: &[&str]) {
@@ -53,7 +59,13 @@ pub fn model_dir(variant: &str) -> PathBuf {
     let dir = fixtures().join(format!("tiny-{variant}"));
     if !dir.join("config.json").exists() {
         let out = fixtures();
-        run_py(&["scripts/make_fixtures.py", "--out", out.to_str().unwrap(), "--only", variant]);
+        run_py(&[
+            "scripts/make_fixtures.py",
+            "--out",
+            out.to_str().unwrap(),
+            "--only",
+            variant,
+        ]);
     }
     dir
 }
@@ -62,8 +74,13 @@ pub fn model_dir(variant: &str) -> PathBuf {
 pub fn oracle(variant: &str) -> (serde_json::Value, Vec<f32>) {
     let dir = model_dir(variant);
     let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let path = fixtures().join("oracle").join(format!("tiny-{variant}.json"));
-    let stale = match (std::fs::metadata(&path), std::fs::metadata(dir.join("model.safetensors"))) {
+    let path = fixtures()
+        .join("oracle")
+        .join(format!("tiny-{variant}.json"));
+    let stale = match (
+        std::fs::metadata(&path),
+        std::fs::metadata(dir.join("model.safetensors")),
+    ) {
         (Ok(o), Ok(m)) => o.modified().unwrap() < m.modified().unwrap(),
         _ => true,
     };
@@ -77,12 +94,20 @@ pub fn oracle(variant: &str) -> (serde_json::Value, Vec<f32>) {
             "--chat",
         ]);
     }
-    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let bin = std::fs::read(path.with_extension("logits.bin")).unwrap();
-    let logits = bin.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let logits = bin
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
     (doc, logits)
 }
 
 pub fn ids(v: &serde_json::Value) -> Vec<u32> {
-    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as u32)
+        .collect()
 }

@@ -1,0 +1,177 @@
+//! Broken checkpoints give one clear error naming the file and the problem, never a panic.
+
+mod common;
+
+use benchbar_mlx::{Error, Qwen3Runtime};
+use std::path::{Path, PathBuf};
+
+/// A copy of tiny-<variant> in a tempdir (weights symlinked), with `edit` applied.
+fn broken(variant: &str, edit: impl FnOnce(&Path)) -> (tempfile::TempDir, PathBuf) {
+    let src = common::model_dir(variant);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("model");
+    std::fs::create_dir(&dir).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        let to = dir.join(e.file_name());
+        if e.file_name().to_string_lossy().ends_with(".safetensors") {
+            std::os::unix::fs::symlink(e.path(), &to).unwrap();
+        } else {
+            std::fs::copy(e.path(), &to).unwrap();
+        }
+    }
+    edit(&dir);
+    (tmp, dir)
+}
+
+fn edit_config(dir: &Path, f: impl FnOnce(&mut serde_json::Value)) {
+    let p = dir.join("config.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    f(&mut v);
+    std::fs::write(&p, serde_json::to_string(&v).unwrap()).unwrap();
+}
+
+fn load_err(dir: &Path) -> String {
+    match Qwen3Runtime::load(dir) {
+        Ok(_) => panic!("{} loaded but should not", dir.display()),
+        Err(e) => {
+            let s = e.to_string();
+            eprintln!("{s}");
+            s
+        }
+    }
+}
+
+#[test]
+fn missing_config() {
+    let (_t, d) = broken("f32", |d| {
+        std::fs::remove_file(d.join("config.json")).unwrap()
+    });
+    let e = load_err(&d);
+    assert!(e.contains("config.json") && e.contains("missing"), "{e}");
+}
+
+#[test]
+fn malformed_config() {
+    let (_t, d) = broken("f32", |d| {
+        std::fs::write(d.join("config.json"), "{ not json").unwrap()
+    });
+    let e = load_err(&d);
+    assert!(e.contains("config.json") && e.contains("malformed"), "{e}");
+    let (_t, d) = broken("f32", |d| {
+        edit_config(d, |v| v["hidden_size"] = "big".into())
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("config.json") && e.contains("hidden_size"),
+        "{e}"
+    );
+}
+
+#[test]
+fn wrong_model_type() {
+    let (_t, d) = broken("f32", |d| {
+        edit_config(d, |v| v["model_type"] = "llama".into())
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("config.json") && e.contains("llama") && e.contains("unsupported"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_weights() {
+    let (_t, d) = broken("f32", |d| {
+        std::fs::remove_file(d.join("model.safetensors")).unwrap()
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("model.safetensors") && e.contains("missing"),
+        "{e}"
+    );
+    let (_t, d) = broken("f32", |d| {
+        std::fs::remove_file(d.join("model.safetensors")).unwrap();
+        std::fs::remove_file(d.join("model.safetensors.index.json")).unwrap();
+    });
+    let e = load_err(&d);
+    assert!(e.contains("no *.safetensors"), "{e}");
+}
+
+#[test]
+fn truncated_weights() {
+    let (_t, d) = broken("4bit", |d| {
+        let p = d.join("model.safetensors");
+        let bytes = std::fs::read(&p).unwrap();
+        std::fs::remove_file(&p).unwrap();
+        std::fs::write(&p, &bytes[..bytes.len() / 2]).unwrap();
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("model.safetensors") && e.contains("truncated"),
+        "{e}"
+    );
+}
+
+#[test]
+fn shape_mismatch() {
+    let (_t, d) = broken("f32", |d| {
+        edit_config(d, |v| v["intermediate_size"] = 256.into())
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("model.safetensors") && e.contains("gate_proj") && e.contains("shape"),
+        "{e}"
+    );
+    let (_t, d) = broken("f32", |d| {
+        edit_config(d, |v| v["num_hidden_layers"] = 3.into())
+    });
+    let e = load_err(&d);
+    assert!(e.contains("layers.2"), "{e}");
+}
+
+#[test]
+fn tokenizer_vocab_mismatch() {
+    let (_t, d) = broken("f32", |d| edit_config(d, |v| v["vocab_size"] = 1000.into()));
+    let e = load_err(&d);
+    assert!(
+        e.contains("tokenizer.json") && e.contains("vocab_size"),
+        "{e}"
+    );
+    let (_t, d) = broken("f32", |d| {
+        std::fs::remove_file(d.join("tokenizer.json")).unwrap()
+    });
+    let e = load_err(&d);
+    assert!(e.contains("tokenizer.json") && e.contains("missing"), "{e}");
+}
+
+#[test]
+fn unsupported_quantization() {
+    let (_t, d) = broken("4bit", |d| {
+        edit_config(d, |v| v["quantization"]["bits"] = 3.into())
+    });
+    let e = load_err(&d);
+    assert!(e.contains("config.json") && e.contains("3-bit"), "{e}");
+    let (_t, d) = broken("4bit", |d| {
+        edit_config(d, |v| v["quantization"]["mode"] = "mxfp4".into())
+    });
+    let e = load_err(&d);
+    assert!(e.contains("mxfp4") && e.contains("unsupported"), "{e}");
+    // config says 8-bit but the tensors are 4-bit
+    let (_t, d) = broken("4bit", |d| {
+        edit_config(d, |v| v["quantization"]["bits"] = 8.into())
+    });
+    let e = load_err(&d);
+    assert!(e.contains("model.safetensors") && e.contains("bits"), "{e}");
+}
+
+#[test]
+fn not_a_directory_and_resolve() {
+    let e = load_err(Path::new("/nonexistent/model"));
+    assert!(e.contains("/nonexistent/model"), "{e}");
+    let err = benchbar_mlx::resolve_model("no-such-org/no-such-model").unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err}");
+    let err = benchbar_mlx::resolve_model("builtin:huge").unwrap_err();
+    assert!(err.to_string().contains("builtin:tiny"), "{err}");
+}
