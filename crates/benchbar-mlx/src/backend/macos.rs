@@ -169,7 +169,7 @@ impl Backend for Macos {
         .map_err(mlx)
     }
     fn where_(cond: &Array, x: &Array, y: &Array) -> Result<Array> {
-        ops::r#where(cond, x, y).map_err(mlx)
+        ops::select(cond, x, y).map_err(mlx)
     }
     fn astype(a: &Array, dtype: Dtype) -> Result<Array> {
         a.as_dtype(to_mlx(dtype)).map_err(mlx)
@@ -182,7 +182,7 @@ impl Backend for Macos {
         ops::transpose_axes(a, axes).map_err(mlx)
     }
     fn concatenate(arrays: &[&Array], axis: i32) -> Result<Array> {
-        ops::concatenate_axis(arrays, axis).map_err(mlx)
+        ops::concatenate(arrays, axis).map_err(mlx)
     }
     fn slice(a: &Array, start: &[i32], stop: &[i32]) -> Result<Array> {
         let idx = ranges(start, stop)?;

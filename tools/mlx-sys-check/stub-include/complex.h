@@ -1,0 +1,1 @@
+#define complex _Complex
