@@ -16,7 +16,11 @@ fn main() {
     println!("cargo:rerun-if-env-changed=BENCHBAR_NO_OPENBLAS");
     let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let repo = manifest.join("../..");
+    let repo = manifest
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(&manifest)
+        .to_path_buf();
     let venv_python = repo.join(".venv/bin/python");
     println!("cargo:rerun-if-changed={}", venv_python.display());
 
@@ -61,7 +65,12 @@ fn main() {
     }
     build.compile("benchbar_mlx_shim");
 
-    println!("cargo:rustc-link-search=native={}", lib.display());
+    // Link against a symlinked mirror of the wheel inside OUT_DIR: cargo puts link-search paths
+    // that lie inside the target dir on LD_LIBRARY_PATH for `cargo run`/`cargo test`, so every
+    // dependent crate's tests and binaries find libmlx.so (and, via libmlx's own
+    // $ORIGIN/../../mlx_cpu.libs rpath, its BLAS) without an rpath of their own.
+    let link_dir = mirror_site(&mlx_dir).unwrap_or_else(|| lib.clone());
+    println!("cargo:rustc-link-search=native={}", link_dir.display());
     if use_openblas {
         // Must come before libmlx so its cblas_* symbols win over the wheel's reference BLAS.
         for dir in ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"] {
@@ -113,4 +122,21 @@ fn check(dir: &Path) -> Result<PathBuf, String> {
             dir.display()
         ))
     }
+}
+
+/// `OUT_DIR/site/{mlx, mlx_cpu.libs}` as symlinks to the wheel's directories; returns the
+/// mirrored `mlx/lib` (None if symlinking fails).
+fn mirror_site(mlx_dir: &Path) -> Option<PathBuf> {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR")?).join("site");
+    let site = mlx_dir.parent()?;
+    std::fs::create_dir_all(&out).ok()?;
+    for name in ["mlx", "mlx_cpu.libs"] {
+        let link = out.join(name);
+        let _ = std::fs::remove_file(&link);
+        let target = site.join(name);
+        if target.exists() {
+            std::os::unix::fs::symlink(&target, &link).ok()?;
+        }
+    }
+    Some(out.join("mlx").join("lib"))
 }

@@ -21,7 +21,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..5 {
         ops::eval(&[&ops::matmul(&a, &b)?])?;
     }
-    println!("f32 matmul 512x1024x3072: {:.1} ms", t.elapsed().as_secs_f64() * 1000.0 / 5.0);
+    println!(
+        "f32 matmul 512x1024x3072: {:.1} ms",
+        t.elapsed().as_secs_f64() * 1000.0 / 5.0
+    );
 
     let mut args = std::env::args().skip(1);
     if let Some(spec) = args.next() {
@@ -29,9 +32,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let dir = benchbar_mlx::resolve_model(&spec)?;
         let t = Instant::now();
         let mut rt = Qwen3Runtime::load(&dir)?;
-        println!("loaded {:?} in {:.2} s", rt.info(), t.elapsed().as_secs_f64());
+        println!(
+            "loaded {:?} in {:.2} s",
+            rt.info(),
+            t.elapsed().as_secs_f64()
+        );
         let prompt = rt.encode("Write a short story about a benchmark.", true)?;
-        let opts = GenerateOptions { max_tokens: n, suppress_eos: true, ..Default::default() };
+        let opts = GenerateOptions {
+            max_tokens: n,
+            suppress_eos: true,
+            ..Default::default()
+        };
         let start = Instant::now();
         let mut times = Vec::new();
         let out = rt.generate(&[prompt.clone()], &opts, &mut |e| times.push(e.at))?;

@@ -397,3 +397,15 @@ impl Qwen3Runtime {
         sampler.sample(&logits)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_from_paths() {
+        let p = Path::new("/c/hub/models--mlx-community--Qwen3-0.6B-4bit/snapshots/abc");
+        assert_eq!(model_id(p), "mlx-community/Qwen3-0.6B-4bit");
+        assert_eq!(model_id(Path::new("/x/models/tiny-f32")), "tiny-f32");
+    }
+}

@@ -90,3 +90,25 @@ impl Tokenizer {
         self.inner.token_to_id(token)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qwen3_template() {
+        let m = |r: &str, c: &str| ChatMessage {
+            role: r.into(),
+            content: c.into(),
+        };
+        assert_eq!(
+            apply_chat_template(&[m("user", "Hi")], false),
+            "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"
+        );
+        assert_eq!(
+            apply_chat_template(&[m("system", "S"), m("user", "Q"), m("assistant", "<think>x</think>\n\nA"), m("user", "R")], true),
+            "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\nA<|im_end|>\n\
+             <|im_start|>user\nR<|im_end|>\n<|im_start|>assistant\n"
+        );
+    }
+}
