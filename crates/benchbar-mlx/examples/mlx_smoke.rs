@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let start = Instant::now();
         let mut times = Vec::new();
-        let out = rt.generate(&[prompt.clone()], &opts, &mut |e| times.push(e.at))?;
+        let out = rt.generate(std::slice::from_ref(&prompt), &opts, &mut |e| times.push(e.at))?;
         let first = times[0];
         let last = *times.last().unwrap_or(&first);
         println!(
