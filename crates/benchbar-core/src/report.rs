@@ -311,8 +311,10 @@ pub fn measured(cells: &[CellReport]) -> Measured {
             .iter()
             .filter_map(|c| mean(&c.summary.decode_tps))
             .collect()),
+        // The best batch throughput: only meaningful when a batch above 1 was measured.
         optimal_batch_tps: cells
             .iter()
+            .filter(|c| c.batch_size > 1)
             .filter_map(|c| mean(&c.summary.decode_tps))
             .reduce(f64::max),
         first_token_ms: avg(single

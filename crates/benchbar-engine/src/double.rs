@@ -111,7 +111,10 @@ impl Engine for TestDoubleEngine {
         on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
     ) -> Result<TrialSample> {
         self.trials += 1;
-        if self.fail_every.is_some_and(|n| self.trials.is_multiple_of(n)) {
+        if self
+            .fail_every
+            .is_some_and(|n| self.trials.is_multiple_of(n))
+        {
             return Err(EngineError::Request(format!(
                 "test-double: trial {} fails by configuration",
                 self.trials

@@ -75,7 +75,7 @@ pub fn grade_value(range: Range, direction: Direction, measured: Option<f64>) ->
 pub struct Measured {
     /// Mean decode tokens/s at batch 1.
     pub single_batch_tps: Option<f64>,
-    /// Best mean throughput over the batch cells.
+    /// Best mean decode throughput over the cells with batch size > 1.
     pub optimal_batch_tps: Option<f64>,
     /// Mean time to first token at batch 1, ms.
     pub first_token_ms: Option<f64>,

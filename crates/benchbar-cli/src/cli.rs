@@ -1,0 +1,162 @@
+//! Command-line definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// BenchBar: measure local Qwen3 inference on MLX, keep every result, catch regressions.
+#[derive(Debug, Parser)]
+#[command(name = "benchbar", version, about)]
+pub struct Cli {
+    /// History database (default: the platform data dir, e.g. ~/.local/share/benchbar/history.db).
+    #[arg(long, global = true, env = "BENCHBAR_DB")]
+    pub db: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text table.
+    Table,
+    /// JSON (the report contract).
+    Json,
+    /// CSV.
+    Csv,
+    /// Markdown.
+    Md,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a benchmark suite and store the results.
+    Run(RunArgs),
+    /// List stored runs, newest first.
+    History(HistoryArgs),
+    /// Compare two runs (or a run with its baseline): each metric, delta %, significance, verdict.
+    Compare(CompareArgs),
+    /// Set or show baselines.
+    Baseline {
+        /// Baseline action.
+        #[command(subcommand)]
+        action: BaselineAction,
+    },
+    /// Print the seed's target matrix; with --run, the measured values and grades.
+    Targets(TargetsArgs),
+    /// Export a stored run.
+    Export(ExportArgs),
+}
+
+/// `benchbar run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Model: a path, a repo id in the Hugging Face cache, or builtin:tiny.
+    #[arg(long, default_value = "builtin:tiny")]
+    pub model: String,
+    /// Engine: mlx (in-process).
+    #[arg(long, default_value = "mlx")]
+    pub engine: String,
+    /// Suite: quick, standard or full.
+    #[arg(long, default_value = "quick")]
+    pub suite: String,
+    /// Synthetic prompts of N tokens instead of the seed's prompts.
+    #[arg(short = 'p', long = "prompt-tokens")]
+    pub prompt_tokens: Option<u32>,
+    /// Generate exactly N tokens per request.
+    #[arg(short = 'n', long = "gen-tokens")]
+    pub gen_tokens: Option<u32>,
+    /// Batch sizes, comma separated.
+    #[arg(short = 'b', long = "batch", value_delimiter = ',')]
+    pub batch: Option<Vec<u32>>,
+    /// Measured repetitions per cell.
+    #[arg(short = 'r', long)]
+    pub reps: Option<u32>,
+    /// Discarded warmup runs per cell.
+    #[arg(long)]
+    pub warmup: Option<u32>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the output to FILE instead of stdout.
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+    /// Do not store the run in the history.
+    #[arg(long)]
+    pub no_save: bool,
+}
+
+/// `benchbar history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only runs of this model.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// At most N runs.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `benchbar compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The run to judge (or the baseline when a second id follows).
+    pub run_id: i64,
+    /// The run to compare against RUN_ID (RUN_ID is then the baseline).
+    #[arg(conflicts_with = "baseline", required_unless_present = "baseline")]
+    pub other: Option<i64>,
+    /// Compare RUN_ID with the baseline of its configuration.
+    #[arg(long)]
+    pub baseline: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `benchbar baseline ...`.
+#[derive(Debug, Subcommand)]
+pub enum BaselineAction {
+    /// Make a run the baseline of its configuration.
+    Set {
+        /// Run id.
+        run_id: i64,
+    },
+    /// List baselines.
+    Show {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// `benchbar targets`.
+#[derive(Debug, Args)]
+pub struct TargetsArgs {
+    /// Grade this stored run against its model's row.
+    #[arg(long = "run")]
+    pub run_id: Option<i64>,
+    /// Grade against this row instead of the one matching the model (e.g. Qwen3-1.7B-4bit).
+    #[arg(long, requires = "run_id")]
+    pub row: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `benchbar export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Run id.
+    pub run_id: i64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+    /// Write to FILE instead of stdout.
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+}

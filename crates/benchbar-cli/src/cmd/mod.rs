@@ -1,0 +1,56 @@
+//! Subcommand implementations: thin glue between the CLI, the store, the engines and the
+//! exporters.
+
+mod run;
+mod stored;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use benchbar_store::Store;
+
+use crate::cli::{Cli, Command};
+
+/// Runs a parsed command line.
+pub fn dispatch(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Run(args) => run::run(cli.db.as_deref(), args),
+        Command::History(args) => stored::history(&open_store(cli.db.as_deref())?, args),
+        Command::Compare(args) => stored::compare(&open_store(cli.db.as_deref())?, args),
+        Command::Baseline { action } => {
+            stored::baseline(&mut open_store(cli.db.as_deref())?, action)
+        }
+        Command::Targets(args) => stored::targets(cli.db.as_deref(), args),
+        Command::Export(args) => stored::export(&open_store(cli.db.as_deref())?, args),
+    }
+}
+
+/// The database path from `--db`/`BENCHBAR_DB` or the platform default.
+pub fn db_path(db: Option<&Path>) -> Result<PathBuf> {
+    match db {
+        Some(p) => Ok(p.to_path_buf()),
+        None => Ok(benchbar_store::default_db_path()?),
+    }
+}
+
+/// Opens the history database.
+pub fn open_store(db: Option<&Path>) -> Result<Store> {
+    Ok(Store::open(&db_path(db)?)?)
+}
+
+/// Writes output to a file or stdout.
+pub fn emit(text: &str, output: Option<&Path>) -> Result<()> {
+    match output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (e.g. `| head`) is not an error worth a message.
+            let _ = out.write_all(text.as_bytes());
+            Ok(())
+        }
+    }
+}

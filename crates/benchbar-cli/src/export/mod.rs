@@ -1,0 +1,70 @@
+//! Exporters, one file per format. Every document is first laid out as plain [`tabular`]
+//! sections (what is shown), then rendered by the table, Markdown or CSV writer; JSON
+//! serialises the documents themselves.
+
+pub mod csv;
+pub mod json;
+pub mod md;
+pub mod table;
+pub mod tabular;
+
+use benchbar_core::regression::Comparison;
+use benchbar_core::report::RunReport;
+use benchbar_core::targets::TargetMatrix;
+use serde::Serialize;
+
+use crate::cli::Format;
+
+/// One line of `benchbar history`.
+#[derive(Clone, Debug, Serialize)]
+pub struct HistoryLine {
+    /// The stored run.
+    #[serde(flatten)]
+    pub row: benchbar_store::RunRow,
+    /// Mean decode tokens/s of the run's first cell.
+    pub decode_tps: Option<f64>,
+    /// Mean TTFT of the run's first cell, ms.
+    pub ttft_ms: Option<f64>,
+    /// Largest MLX peak memory over the run's cells, bytes.
+    pub peak_memory_bytes: Option<f64>,
+    /// Regressions recorded with the run.
+    pub regressions: usize,
+}
+
+/// One baseline of `benchbar baseline show`.
+#[derive(Clone, Debug, Serialize)]
+pub struct BaselineLine {
+    /// The configuration key.
+    pub run_key: String,
+    /// The baseline run.
+    pub run_id: i64,
+    /// When it was set.
+    pub set_at: String,
+}
+
+/// A document to export.
+pub enum Doc<'a> {
+    /// A run report.
+    Run(&'a RunReport),
+    /// The history listing.
+    History(&'a [HistoryLine]),
+    /// A comparison of two runs.
+    Comparison(&'a Comparison),
+    /// The target matrix, optionally with a graded run.
+    Targets(&'a TargetMatrix, Option<&'a RunReport>),
+    /// The baselines.
+    Baselines(&'a [BaselineLine]),
+}
+
+/// Renders a document in a format.
+pub fn render(doc: &Doc<'_>, format: Format) -> String {
+    match format {
+        Format::Json => json::render(doc),
+        Format::Csv => csv::render(doc),
+        Format::Table => table::render(&tabular::layout(doc)),
+        Format::Md => md::render(&tabular::layout(doc)),
+    }
+}
+
+#[cfg(test)]
+mod tests;
