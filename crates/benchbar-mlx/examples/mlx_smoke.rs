@@ -43,9 +43,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             suppress_eos: true,
             ..Default::default()
         };
-        let start = Instant::now();
-        let mut times = Vec::new();
-        let out = rt.generate(std::slice::from_ref(&prompt), &opts, &mut |e| times.push(e.at))?;
+        let mut run = || {
+            let start = Instant::now();
+            let mut times = Vec::new();
+            let out = rt.generate(std::slice::from_ref(&prompt), &opts, &mut |e| times.push(e.at));
+            out.map(|o| (start, times, o))
+        };
+        let _ = run()?; // warmup
+        let (start, times, out) = run()?;
         let first = times[0];
         let last = *times.last().unwrap_or(&first);
         println!(
