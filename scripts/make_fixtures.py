@@ -278,20 +278,46 @@ def model_config(shape):
     return cfg
 
 
-def make_model(out: Path, shape: str, seed: int, quantize_bits=None, group_size=64):
+def save_sharded(out: Path, model, n_shards: int):
+    """Like mlx_lm's save_model, but split into `n_shards` files (exercises index loading)."""
+    import mlx.core as mx
+    from mlx.utils import tree_flatten
+
+    weights = dict(tree_flatten(model.parameters()))
+    names = sorted(weights)
+    per = (len(names) + n_shards - 1) // n_shards
+    index = {"metadata": {"total_size": sum(v.nbytes for v in weights.values())}, "weight_map": {}}
+    for i in range(n_shards):
+        fname = f"model-{i + 1:05d}-of-{n_shards:05d}.safetensors"
+        shard = {k: weights[k] for k in names[i * per : (i + 1) * per]}
+        mx.save_safetensors(str(out / fname), shard, metadata={"format": "mlx"})
+        for k in shard:
+            index["weight_map"][k] = fname
+    (out / "model.safetensors.index.json").write_text(json.dumps(index, indent=4))
+
+
+def make_model(out: Path, shape: str, seed: int, quantize_bits=None, group_size=64, bf16_sharded=False):
     import mlx.core as mx
     from mlx_lm.models import qwen3
     from mlx_lm.utils import quantize_model, save_config, save_model
 
     cfg = model_config(shape)
+    if bf16_sharded:
+        # bf16, untied output head, two shards: the other loader paths.
+        cfg.update(tie_word_embeddings=False, torch_dtype="bfloat16")
     mx.random.seed(seed)
     model = qwen3.Model(qwen3.ModelArgs.from_dict(cfg))
+    if bf16_sharded:
+        model.set_dtype(mx.bfloat16)
     mx.eval(model.parameters())
     if quantize_bits:
         model, cfg = quantize_model(model, copy.deepcopy(cfg), group_size, quantize_bits)
         mx.eval(model.parameters())
     out.mkdir(parents=True, exist_ok=True)
-    save_model(out, model)
+    if bf16_sharded:
+        save_sharded(out, model, 2)
+    else:
+        save_model(out, model)
     save_config(cfg, out / "config.json")
     (out / "generation_config.json").write_text(
         json.dumps({"bos_token_id": 151643, "eos_token_id": [151645, 151643], "do_sample": False}, indent=2)
@@ -388,8 +414,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--verify", action="store_true", help="check the tokenizer against tiktoken")
     ap.add_argument("--texts", type=int, default=3000)
-    ap.add_argument("--only", choices=["f32", "4bit", "8bit"], action="append",
-                    help="tiny variants to build (default: f32 and 4bit)")
+    ap.add_argument("--only", choices=["f32", "4bit", "8bit", "bf16"], action="append",
+                    help="tiny variants to build (default: f32 and 4bit; bf16 = bf16, untied head, 2 shards)")
     args = ap.parse_args()
     if args.verify:
         sys.exit(verify(args.texts))
@@ -398,8 +424,11 @@ def main():
     if args.shape == "tiny":
         variants = args.only or ["f32", "4bit"]
         for v in variants:
-            bits = {"f32": None, "4bit": 4, "8bit": 8}[v]
-            atomic_dir(args.out / f"tiny-{v}", lambda d, b=bits: make_model(d, "tiny", args.seed, b))
+            bits = {"f32": None, "4bit": 4, "8bit": 8, "bf16": None}[v]
+            atomic_dir(
+                args.out / f"tiny-{v}",
+                lambda d, b=bits, v=v: make_model(d, "tiny", args.seed, b, bf16_sharded=(v == "bf16")),
+            )
             print(f"make_fixtures: wrote {args.out / f'tiny-{v}'}")
     else:
         dst = args.out / f"{args.shape}-f32"

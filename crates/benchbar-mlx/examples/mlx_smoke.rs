@@ -46,7 +46,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut run = || {
             let start = Instant::now();
             let mut times = Vec::new();
-            let out = rt.generate(std::slice::from_ref(&prompt), &opts, &mut |e| times.push(e.at));
+            let out = rt.generate(std::slice::from_ref(&prompt), &opts, &mut |e| {
+                times.push(e.at)
+            });
             out.map(|o| (start, times, o))
         };
         let _ = run()?; // warmup

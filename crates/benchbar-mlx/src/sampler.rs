@@ -82,15 +82,21 @@ impl Sampler {
 
     /// `logits [B, V] -> tokens [B]` (uint32/int32, lazy).
     pub fn sample(&mut self, logits: &Array) -> Result<Array> {
-        let mut logits = ops::astype(logits, Dtype::F32)?;
+        // As mlx_lm's generate_step: processors (EOS mask) on the logits, then log-probabilities
+        // in the model's dtype (this rounding decides bf16 argmax ties), then the sampler.
+        let dt = logits.dtype().unwrap_or(Dtype::F32);
+        let mut logits = logits.clone();
         if let Some(m) = &self.eos_mask {
-            let neg = Array::scalar(f32::NEG_INFINITY, Dtype::F32)?;
+            let neg = Array::scalar(f32::NEG_INFINITY, dt)?;
             logits = ops::where_(m, &neg, &logits)?;
         }
+        let lse = ops::reduce(ReduceOp::LogSumExp, &logits, -1, true)?;
+        let logprobs = ops::sub(&logits, &lse)?;
         if self.params.is_greedy() {
-            return ops::argmax(&logits, -1);
+            return ops::argmax(&logprobs, -1);
         }
         let p = self.params;
+        let mut logits = ops::astype(&logprobs, Dtype::F32)?;
         logits = ops::mul(&logits, &Array::scalar(1.0 / p.temperature, Dtype::F32)?)?;
         let v = logits.dim(-1);
         let neg = Array::scalar(f32::NEG_INFINITY, Dtype::F32)?;

@@ -66,3 +66,14 @@ fn tiny_f32_matches_mlx_lm() {
 fn tiny_4bit_matches_mlx_lm() {
     check_against_oracle("4bit", 1e-3);
 }
+
+#[test]
+fn tiny_8bit_matches_mlx_lm() {
+    check_against_oracle("8bit", 1e-3);
+}
+
+/// bf16 weights, untied lm_head, two safetensors shards with an index.
+#[test]
+fn tiny_bf16_sharded_untied_matches_mlx_lm() {
+    check_against_oracle("bf16", 1e-2);
+}

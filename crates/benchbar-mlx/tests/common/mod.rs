@@ -79,7 +79,7 @@ pub fn oracle(variant: &str) -> (serde_json::Value, Vec<f32>) {
         .join(format!("tiny-{variant}.json"));
     let stale = match (
         std::fs::metadata(&path),
-        std::fs::metadata(dir.join("model.safetensors")),
+        std::fs::metadata(dir.join("config.json")),
     ) {
         (Ok(o), Ok(m)) => o.modified().unwrap() < m.modified().unwrap(),
         _ => true,
