@@ -48,6 +48,8 @@ pub enum Command {
     Targets(TargetsArgs),
     /// Export a stored run.
     Export(ExportArgs),
+    /// Print live watts per power domain (a diagnostic of the power source).
+    Power(PowerArgs),
 }
 
 /// `benchbar run`.
@@ -86,6 +88,17 @@ pub struct RunArgs {
     /// Do not store the run in the history.
     #[arg(long)]
     pub no_save: bool,
+    /// Do not sample power (by default energy is read per phase and a watts timeline kept).
+    #[arg(long)]
+    pub no_power: bool,
+}
+
+/// `benchbar power`.
+#[derive(Debug, Args)]
+pub struct PowerArgs {
+    /// How long to sample.
+    #[arg(long, default_value_t = 5)]
+    pub seconds: u64,
 }
 
 /// `benchbar history`.

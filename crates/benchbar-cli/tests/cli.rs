@@ -460,3 +460,59 @@ fn unreadable_database_path_is_refused() {
         .unwrap();
     assert_one_line_error(out, "cannot open database");
 }
+
+#[test]
+fn every_cell_reports_its_power_source() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([
+            "run",
+            "--engine",
+            "test-double",
+            "--format",
+            "json",
+            "-n",
+            "8",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cell = &v["cells"][0];
+    let source = cell["power_source"]
+        .as_str()
+        .expect("power_source on the cell");
+    match source.strip_prefix("unavailable: ") {
+        // This Linux machine: RAPL root-only or absent, no NVIDIA driver.
+        Some(reason) => {
+            assert!(!reason.is_empty());
+            assert!(cell.get("energy_j").unwrap().is_null());
+        }
+        None => assert!(cell["energy_j"].as_f64().unwrap() > 0.0),
+    }
+    assert_eq!(v["power"]["power_source"], source);
+    // All other metrics still appear.
+    assert!(cell["summary"]["decode_tps"]["mean"].as_f64().unwrap() > 0.0);
+    // --no-power leaves power out entirely.
+    let out = env
+        .cmd()
+        .args([
+            "run",
+            "--engine",
+            "test-double",
+            "--format",
+            "json",
+            "--no-power",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["cells"][0].get("power_source").is_none());
+    assert!(v.get("power").is_none());
+    env.cmd()
+        .args(["power", "--seconds", "1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("power source: "));
+}

@@ -202,6 +202,7 @@ mod tests {
                 mlx_peak_memory_bytes: Some(1234),
                 process_peak_memory_bytes: None,
             },
+            energy: None,
             error: None,
         };
         let m = trial_metrics(&t);
@@ -227,6 +228,7 @@ mod tests {
                 req(1, 10, &[0, 1]),
             ],
             counters: EngineCounters::default(),
+            energy: None,
             error: None,
         };
         let m = trial_metrics(&t);

@@ -103,6 +103,9 @@ pub struct RunMeta {
     pub suite: String,
     /// Notes for the reader (e.g. "no target row for this model").
     pub warnings: Vec<String>,
+    /// Power, memory and thermal context; None when power was not sampled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power: Option<RunPower>,
 }
 
 /// A cell as measured: its plan and the raw trials.
@@ -112,6 +115,71 @@ pub struct CellRaw {
     pub plan: CellPlan,
     /// Measured trials (warmup excluded).
     pub trials: Vec<TrialSample>,
+    /// Energy over the measured trials; None when power was not sampled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power: Option<CellPower>,
+}
+
+/// Energy of a cell over its measured trials. `power_source` is always set when power was
+/// sampled: the source name, or `unavailable: <reason>` with every number absent.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CellPower {
+    /// Joules from the first measured trial's start to the last one's end.
+    pub energy_j: Option<f64>,
+    /// The same with the idle baseline subtracted.
+    pub net_energy_j: Option<f64>,
+    /// Average power, W.
+    pub avg_power_w: Option<f64>,
+    /// Peak of the sampled timeline, W.
+    pub peak_power_w: Option<f64>,
+    /// Generated tokens per joule.
+    pub tokens_per_joule: Option<f64>,
+    /// Joules per generated token.
+    pub joules_per_token: Option<f64>,
+    /// Prefill joules summed over trials.
+    pub prefill_j: Option<f64>,
+    /// Decode joules summed over trials.
+    pub decode_j: Option<f64>,
+    /// Where the numbers come from (`ioreport`, `rapl`, `nvml`, ..., or `unavailable: why`).
+    pub power_source: String,
+}
+
+/// One point of a run's power timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PowerPoint {
+    /// Milliseconds since power sampling started.
+    pub t_ms: f64,
+    /// Total power, W.
+    pub total_w: f64,
+}
+
+/// Run-level power, memory and thermal context.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunPower {
+    /// Source name or `unavailable: <reason>`.
+    pub power_source: String,
+    /// Idle power measured before the run, W.
+    pub idle_w: Option<f64>,
+    /// Peak of the timeline, W.
+    pub peak_power_w: Option<f64>,
+    /// The sampler thread's own CPU use, percent of one core.
+    pub sampler_cpu_pct: Option<f64>,
+    /// Sampled total power over the run.
+    pub timeline: Vec<PowerPoint>,
+    /// Thermal pressure (macOS), when known.
+    pub thermal_pressure: Option<String>,
+    /// On battery power, when known.
+    pub on_battery: Option<bool>,
+    /// Low Power Mode (macOS), when known.
+    pub low_power_mode: Option<bool>,
+    /// Mean CPU frequency over cores at the end of the run, kHz, where visible.
+    pub cpu_freq_khz: Option<u64>,
+    /// Process peak physical footprint over the run, bytes.
+    pub process_peak_memory_bytes: Option<u64>,
+    /// System memory, bytes.
+    pub system_memory_total_bytes: Option<u64>,
+    /// Available system memory at the end of the run, bytes.
+    pub system_memory_available_bytes: Option<u64>,
 }
 
 /// Per-metric summaries of a cell; each absent when the metric could not be measured.
@@ -163,6 +231,10 @@ pub struct CellReport {
     pub reps: u32,
     /// Statistics.
     pub summary: CellSummary,
+    /// Energy (`energy_j`, `avg_power_w`, `peak_power_w`, `tokens_per_joule`,
+    /// `power_source`, ...), present when power was sampled.
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub power: Option<CellPower>,
     /// Raw per-trial numbers.
     pub trials: Vec<TrialReport>,
 }
@@ -194,6 +266,9 @@ pub struct RunReport {
     pub regressions: Vec<Regression>,
     /// Notes for the reader.
     pub warnings: Vec<String>,
+    /// Power, memory and thermal context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power: Option<RunPower>,
 }
 
 /// Builds a cell's report from its raw trials.
@@ -237,6 +312,7 @@ pub fn build_cell(raw: &CellRaw) -> CellReport {
         gen_tokens: raw.plan.gen_tokens,
         reps: raw.trials.len() as u32,
         summary,
+        power: raw.power.clone(),
         trials: raw
             .trials
             .iter()
@@ -266,6 +342,7 @@ pub fn build_report(meta: &RunMeta, cells: &[CellRaw], matrix: &TargetMatrix) ->
         grades: Vec::new(),
         regressions: Vec::new(),
         warnings: meta.warnings.clone(),
+        power: meta.power.clone(),
     };
     match matrix.row_for_model(&meta.model.id) {
         Some(row) => apply_grades(&mut report, row),
@@ -326,7 +403,10 @@ pub fn measured(cells: &[CellReport]) -> Measured {
             .filter_map(|c| c.summary.peak_memory_bytes.as_ref().map(|s| s.max))
             .reduce(f64::max)
             .map(|b| b / BYTES_PER_GB),
-        power_w: None,
+        power_w: avg(cells
+            .iter()
+            .filter_map(|c| c.power.as_ref().and_then(|p| p.avg_power_w))
+            .collect()),
         batch_tps: batch_tps
             .into_iter()
             .filter_map(|(b, v)| avg(v).map(|m| (b, m)))

@@ -41,6 +41,15 @@ pub struct EngineCounters {
     pub process_peak_memory_bytes: Option<u64>,
 }
 
+/// Energy of one trial split at the first token (counter readings at phase boundaries).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrialEnergy {
+    /// Joules from submitting the batch to the first token.
+    pub prefill_j: Option<f64>,
+    /// Joules from the first token to the last.
+    pub decode_j: Option<f64>,
+}
+
 /// One measured repetition of a cell: `batch_size` requests submitted together.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrialSample {
@@ -53,6 +62,9 @@ pub struct TrialSample {
     /// Engine counters.
     #[serde(default)]
     pub counters: EngineCounters,
+    /// Energy by phase, when a power source was available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy: Option<TrialEnergy>,
     /// Why the trial failed, when it did (its requests are then empty or partial and it is
     /// excluded from statistics, but kept in history).
     #[serde(default, skip_serializing_if = "Option::is_none")]

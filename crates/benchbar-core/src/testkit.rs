@@ -25,6 +25,7 @@ pub fn synthetic_trial(index: u32, tps: f64, ttft_ms: f64, n: u32, mem_bytes: u6
             mlx_peak_memory_bytes: Some(mem_bytes),
             process_peak_memory_bytes: None,
         },
+        energy: None,
         error: None,
     }
 }
@@ -53,6 +54,7 @@ pub fn synthetic_meta(run_id: Option<i64>, model: &str, engine_version: &str) ->
         },
         suite: "quick".into(),
         warnings: vec![],
+        power: None,
     }
 }
 
@@ -74,5 +76,6 @@ pub fn synthetic_cell(tps: &[f64], ttft_ms: &[f64], mem_bytes: u64) -> CellRaw {
             .enumerate()
             .map(|(i, (t, f))| synthetic_trial(i as u32, *t, *f, 64, mem_bytes))
             .collect(),
+        power: None,
     }
 }

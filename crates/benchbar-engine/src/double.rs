@@ -156,6 +156,7 @@ impl Engine for TestDoubleEngine {
                 mlx_peak_memory_bytes: Some(self.memory_bytes),
                 process_peak_memory_bytes: None,
             },
+            energy: None,
             error: None,
         })
     }

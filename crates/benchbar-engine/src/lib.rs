@@ -8,6 +8,7 @@
 mod double;
 mod engine;
 pub mod machine;
+pub mod power;
 pub mod runner;
 
 pub use double::TestDoubleEngine;

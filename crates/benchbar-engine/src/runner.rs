@@ -8,6 +8,7 @@ use benchbar_core::metrics::{trial_metrics, TrialMetrics};
 use benchbar_core::report::{CellRaw, RunStatus};
 use benchbar_core::sample::TrialSample;
 use benchbar_core::spec::CellPlan;
+use benchbar_power::PowerSession;
 
 use crate::engine::{Engine, EngineError, TokenTick, TrialRequest};
 
@@ -65,11 +66,14 @@ pub fn trial_seed(cell: usize, trial: u32, warmup: bool) -> u64 {
 }
 
 /// Runs every cell of the plan. Cancellation (the flag set) is honoured between tokens; the
-/// cells completed before it are returned with status `cancelled`.
+/// cells completed before it are returned with status `cancelled`. With a power session,
+/// counters are read at each trial's start, first token and end (prefill/decode joules) and
+/// each cell gets its energy over the measured trials.
 pub fn run_cells(
     engine: &mut dyn Engine,
     plan: &[CellPlan],
     cancel: &AtomicBool,
+    power: Option<&PowerSession>,
     observer: &mut dyn FnMut(RunnerEvent<'_>),
 ) -> RunOutcome {
     let mut cells = Vec::with_capacity(plan.len());
@@ -82,6 +86,7 @@ pub fn run_cells(
             plan: cell,
         });
         let mut trials = Vec::with_capacity(cell.reps as usize);
+        let mut cell_start = None;
         let schedule = (0..cell.warmup)
             .map(|i| (i, true))
             .chain((0..cell.reps).map(|i| (i, false)));
@@ -93,9 +98,17 @@ pub fn run_cells(
                 fixed_length: true,
                 seed: trial_seed(ci, ti, warmup),
             };
+            if !warmup && cell_start.is_none() {
+                cell_start = power.map(|p| p.snapshot());
+            }
+            let trial_start = power.map(|p| p.snapshot());
+            let mut first_token = None;
             let mut on_token = |tick: TokenTick| {
                 if cancel.load(Ordering::Relaxed) {
                     return ControlFlow::Break(());
+                }
+                if first_token.is_none() {
+                    first_token = power.map(|p| p.snapshot());
                 }
                 observer(RunnerEvent::Token {
                     cell: ci,
@@ -105,9 +118,15 @@ pub fn run_cells(
                 ControlFlow::Continue(())
             };
             let result = engine.run_trial(&request, &mut on_token);
+            let trial_end = power.map(|p| p.snapshot());
             let sample = match result {
                 Ok(mut s) => {
                     s.index = ti;
+                    if let (Some(p), Some(a), Some(f), Some(b)) =
+                        (power, &trial_start, &first_token, &trial_end)
+                    {
+                        s.energy = Some(crate::power::trial_energy(p, a, f, b));
+                    }
                     s
                 }
                 Err(EngineError::Cancelled) => {
@@ -128,6 +147,7 @@ pub fn run_cells(
                         wall_ns: 0,
                         requests: vec![],
                         counters: Default::default(),
+                        energy: None,
                         error: Some(e.to_string()),
                     }
                 }
@@ -153,9 +173,16 @@ pub fn run_cells(
                 trials.push(sample);
             }
         }
+        let power = match (power, cell_start) {
+            (Some(p), Some(start)) => {
+                Some(crate::power::cell_power(p, &start, &p.snapshot(), &trials))
+            }
+            _ => None,
+        };
         cells.push(CellRaw {
             plan: cell.clone(),
             trials,
+            power,
         });
     }
     let status = if ok_trials == 0 && failed_trials > 0 {

@@ -25,6 +25,7 @@ fn warmup_is_discarded_and_reps_are_kept() {
         &mut engine,
         &plan(5, 2, vec![1, 4]),
         &AtomicBool::new(false),
+        None,
         &mut |e| {
             if let RunnerEvent::TrialDone { warmup: true, .. } = e {
                 warm += 1;
@@ -54,6 +55,7 @@ fn failed_trials_are_recorded_and_the_run_goes_on() {
         &mut engine,
         &plan(5, 1, vec![1]),
         &AtomicBool::new(false),
+        None,
         &mut |_| {},
     );
     assert_eq!(out.status, RunStatus::Completed);
@@ -75,6 +77,7 @@ fn every_trial_failing_is_a_failed_run() {
         &mut engine,
         &plan(2, 0, vec![1]),
         &AtomicBool::new(false),
+        None,
         &mut |_| {},
     );
     assert_eq!(out.status, RunStatus::Failed);
@@ -85,14 +88,20 @@ fn cancellation_keeps_only_whole_cells() {
     let mut engine = TestDoubleEngine::new("m");
     let cancel = AtomicBool::new(false);
     let mut trials_done = 0;
-    let out = run_cells(&mut engine, &plan(3, 0, vec![1, 2, 4]), &cancel, &mut |e| {
-        if let RunnerEvent::TrialDone { .. } = e {
-            trials_done += 1;
-            if trials_done == 4 {
-                cancel.store(true, Ordering::Relaxed); // inside the second cell
+    let out = run_cells(
+        &mut engine,
+        &plan(3, 0, vec![1, 2, 4]),
+        &cancel,
+        None,
+        &mut |e| {
+            if let RunnerEvent::TrialDone { .. } = e {
+                trials_done += 1;
+                if trials_done == 4 {
+                    cancel.store(true, Ordering::Relaxed); // inside the second cell
+                }
             }
-        }
-    });
+        },
+    );
     assert_eq!(out.status, RunStatus::Cancelled);
     assert_eq!(out.cells.len(), 1);
     assert_eq!(out.cells[0].plan.batch_size, 1);
@@ -115,4 +124,75 @@ fn test_double_rejects_bad_options() {
     assert!(TestDoubleEngine::with_options("m", "decode_tps=abc").is_err());
     assert!(TestDoubleEngine::with_options("m", "nope=1").is_err());
     assert!(TestDoubleEngine::with_options("m", "decode_tps=0").is_err());
+}
+
+#[test]
+fn power_session_gives_each_cell_energy_and_phases() {
+    use std::time::Duration;
+    // Replayed counters (a test double for a power source): 12 W constant, 10 ms per reading.
+    let source = benchbar_power::ReplaySource::constant_power(
+        "Energy Model",
+        "GPU Energy",
+        12.0,
+        10,
+        100_000,
+    );
+    let session = benchbar_power::PowerSession::start(
+        Box::new(source),
+        Duration::from_millis(250),
+        Duration::ZERO,
+    );
+    let mut engine = TestDoubleEngine::new("m");
+    let out = run_cells(
+        &mut engine,
+        &plan(3, 1, vec![1, 2]),
+        &AtomicBool::new(false),
+        Some(&session),
+        &mut |_| {},
+    );
+    for c in &out.cells {
+        let p = c.power.as_ref().expect("cell power");
+        assert_eq!(p.power_source, "replay");
+        assert!(
+            (p.avg_power_w.unwrap() - 12.0).abs() < 1e-6,
+            "{:?}",
+            p.avg_power_w
+        );
+        let e = p.energy_j.unwrap();
+        assert!(e > 0.0);
+        let tokens = f64::from(c.plan.gen_tokens * c.plan.batch_size * c.plan.reps);
+        assert!((p.tokens_per_joule.unwrap() - tokens / e).abs() < 1e-9);
+        for t in &c.trials {
+            let te = t.energy.as_ref().expect("trial energy");
+            assert!(te.prefill_j.unwrap() > 0.0 && te.decode_j.unwrap() > 0.0);
+        }
+    }
+    let run = benchbar_engine::power::finish_session(session);
+    assert_eq!(run.power_source, "replay");
+}
+
+#[test]
+fn unavailable_power_is_reported_with_its_reason() {
+    let session = benchbar_engine::power::start_session();
+    let mut engine = TestDoubleEngine::new("m");
+    let out = run_cells(
+        &mut engine,
+        &plan(2, 0, vec![1]),
+        &AtomicBool::new(false),
+        Some(&session),
+        &mut |_| {},
+    );
+    let p = out.cells[0].power.as_ref().unwrap();
+    if p.power_source.starts_with("unavailable: ") {
+        // This Linux CI machine: no RAPL access, no NVIDIA GPU.
+        assert!(p.power_source.len() > "unavailable: ".len());
+        assert_eq!(
+            (p.energy_j, p.avg_power_w, p.tokens_per_joule),
+            (None, None, None)
+        );
+    } else {
+        assert!(p.energy_j.is_some(), "{p:?}");
+    }
+    // Every other metric is still there.
+    assert!(out.cells[0].trials.iter().all(|t| !t.requests.is_empty()));
 }

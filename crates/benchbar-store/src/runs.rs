@@ -51,7 +51,7 @@ pub struct RunRow {
 }
 
 const RUN_COLUMNS: &str = "id, started_at, status, suite, model_id, model_path, quantization, \
-                           engine_name, engine_version, machine_json, warnings_json, regressions_json";
+                           engine_name, engine_version, machine_json, warnings_json, regressions_json, power_json";
 
 fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<(RunMeta, String)> {
     let json_err = |i: usize, e: serde_json::Error| {
@@ -92,6 +92,11 @@ fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<(RunMeta, String)> {
             },
             machine: serde_json::from_str(&machine).map_err(|e| json_err(9, e))?,
             warnings: serde_json::from_str(&warnings).map_err(|e| json_err(10, e))?,
+            power: r
+                .get::<_, Option<String>>(12)?
+                .map(|p| serde_json::from_str(&p))
+                .transpose()
+                .map_err(|e| json_err(12, e))?,
         },
         r.get(11)?,
     ))
@@ -121,8 +126,8 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO runs (started_at, status, suite, model_id, model_path, quantization, engine_name, \
-             engine_version, machine_json, run_key, warnings_json, regressions_json) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             engine_version, machine_json, run_key, warnings_json, regressions_json, power_json) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 meta.started_at.to_rfc3339(),
                 meta.status.as_str(),
@@ -136,13 +141,22 @@ impl Store {
                 key,
                 serde_json::to_string(&meta.warnings)?,
                 serde_json::to_string(regressions)?,
+                meta.power.as_ref().map(serde_json::to_string).transpose()?,
             ],
         )?;
         let run_id = tx.last_insert_rowid();
         for (pos, cell) in cells.iter().enumerate() {
             tx.execute(
-                "INSERT INTO cells (run_id, position, test, batch_size, plan_json) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![run_id, pos as i64, cell.plan.test, cell.plan.batch_size, serde_json::to_string(&cell.plan)?],
+                "INSERT INTO cells (run_id, position, test, batch_size, plan_json, power_json) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    run_id,
+                    pos as i64,
+                    cell.plan.test,
+                    cell.plan.batch_size,
+                    serde_json::to_string(&cell.plan)?,
+                    cell.power.as_ref().map(serde_json::to_string).transpose()?
+                ],
             )?;
             let cell_id = tx.last_insert_rowid();
             let mut stmt = tx.prepare_cached(
@@ -171,22 +185,27 @@ impl Store {
             .ok_or(Error::UnknownRun(run_id))?;
         meta.run_id = Some(run_id);
         let mut cells_stmt = self.conn.prepare_cached(
-            "SELECT id, plan_json FROM cells WHERE run_id = ?1 ORDER BY position",
+            "SELECT id, plan_json, power_json FROM cells WHERE run_id = ?1 ORDER BY position",
         )?;
-        let cell_rows: Vec<(i64, String)> = cells_stmt
-            .query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        let cell_rows: Vec<(i64, String, Option<String>)> = cells_stmt
+            .query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let mut trials_stmt = self.conn.prepare_cached(
             "SELECT sample_json FROM trials WHERE cell_id = ?1 ORDER BY trial_index",
         )?;
         let mut cells = Vec::with_capacity(cell_rows.len());
-        for (cell_id, plan) in cell_rows {
+        for (cell_id, plan, power) in cell_rows {
             let plan: CellPlan = serde_json::from_str(&plan)?;
+            let power = power.map(|p| serde_json::from_str(&p)).transpose()?;
             let trials = trials_stmt
                 .query_map([cell_id], |r| r.get::<_, String>(0))?
                 .map(|s| Ok(serde_json::from_str::<TrialSample>(&s?)?))
                 .collect::<Result<Vec<_>>>()?;
-            cells.push(CellRaw { plan, trials });
+            cells.push(CellRaw {
+                plan,
+                trials,
+                power,
+            });
         }
         Ok(StoredRun {
             meta,

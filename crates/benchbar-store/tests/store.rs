@@ -207,3 +207,51 @@ fn killed_writer_leaves_database_intact() {
         .unwrap();
     assert_eq!(orphan_cells, 0);
 }
+
+#[test]
+fn power_round_trips_and_schema_one_databases_upgrade() {
+    use benchbar_core::report::{CellPower, PowerPoint, RunPower};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    // A schema-1 database with a run in it, as the first release wrote it.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../migrations/001_init.sql"))
+            .unwrap();
+        conn.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO runs (started_at, status, suite, model_id, engine_name, engine_version, machine_json, run_key)
+             VALUES ('2026-01-01T00:00:00+00:00', 'completed', 'quick', 'm', 'mlx', 'v',
+                     '{\"os\":\"x\",\"arch\":\"y\",\"cpu\":\"z\",\"memory_bytes\":1,\"chip\":null}', 'k');",
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    assert_eq!(
+        store.load_run(1).unwrap().meta.power,
+        None,
+        "old run still loads"
+    );
+    let mut meta = synthetic_meta(None, "m", "v");
+    meta.power = Some(RunPower {
+        power_source: "rapl".into(),
+        idle_w: Some(3.5),
+        timeline: vec![PowerPoint {
+            t_ms: 250.0,
+            total_w: 12.5,
+        }],
+        ..Default::default()
+    });
+    let mut c = cells();
+    c[0].power = Some(CellPower {
+        energy_j: Some(10.0),
+        avg_power_w: Some(12.5),
+        power_source: "rapl".into(),
+        ..Default::default()
+    });
+    let id = store.save_run(&meta, &c, &[]).unwrap();
+    let loaded = store.load_run(id).unwrap();
+    assert_eq!(loaded.meta.power, meta.power);
+    assert_eq!(loaded.cells, c);
+}

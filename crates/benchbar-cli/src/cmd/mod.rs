@@ -1,6 +1,7 @@
 //! Subcommand implementations: thin glue between the CLI, the store, the engines and the
 //! exporters.
 
+mod power;
 mod run;
 mod stored;
 
@@ -23,6 +24,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Targets(args) => stored::targets(cli.db.as_deref(), args),
         Command::Export(args) => stored::export(&open_store(cli.db.as_deref())?, args),
+        Command::Power(args) => power::power(args),
     }
 }
 

@@ -56,12 +56,17 @@ pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
     // A second handler cannot be installed in the same process; ignore that case.
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
 
+    let power = (!args.no_power).then(benchbar_engine::power::start_session);
     let started_at = chrono::Utc::now();
     let mut progress = RunProgress::new(&plan);
-    let outcome = run_cells(engine.as_mut(), &plan, &cancel, &mut |e| {
+    let mut outcome = run_cells(engine.as_mut(), &plan, &cancel, power.as_ref(), &mut |e| {
         progress.on_event(&e)
     });
     progress.finish();
+    let power = power.map(benchbar_engine::power::finish_session);
+    outcome
+        .warnings
+        .extend(benchbar_engine::power::throttling_warnings(&outcome.cells));
 
     let meta = RunMeta {
         run_id: None,
@@ -72,6 +77,7 @@ pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
         model: engine.model(),
         suite: spec.suite.to_string(),
         warnings: outcome.warnings,
+        power,
     };
     let matrix = TargetMatrix::seed();
     let mut report = build_report(&meta, &outcome.cells, &matrix);

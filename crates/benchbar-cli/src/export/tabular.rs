@@ -120,6 +120,12 @@ fn run_preamble(r: &RunReport) -> Vec<String> {
             m.arch
         ),
         format!("suite: {}", r.suite),
+        format!(
+            "power: {}",
+            r.power
+                .as_ref()
+                .map_or("not sampled", |p| p.power_source.as_str())
+        ),
     ]
 }
 
@@ -170,6 +176,44 @@ fn grade_row(g: &Grade) -> Vec<String> {
     ]
 }
 
+fn energy_section(r: &RunReport) -> Section {
+    Section {
+        title: Some("Energy (measured trials)".into()),
+        headers: strings(&[
+            "Test",
+            "Batch",
+            "Energy J",
+            "Prefill J",
+            "Decode J",
+            "Avg W",
+            "Peak W",
+            "tok/J",
+            "J/tok",
+            "Source",
+        ]),
+        rows: r
+            .cells
+            .iter()
+            .filter_map(|c| {
+                let p = c.power.as_ref()?;
+                Some(vec![
+                    c.test.clone(),
+                    c.batch_size.to_string(),
+                    opt(p.energy_j, num),
+                    opt(p.prefill_j, num),
+                    opt(p.decode_j, num),
+                    opt(p.avg_power_w, num),
+                    opt(p.peak_power_w, num),
+                    opt(p.tokens_per_joule, num),
+                    opt(p.joules_per_token, num),
+                    p.power_source.clone(),
+                ])
+            })
+            .collect(),
+        notes: vec![],
+    }
+}
+
 fn run(r: &RunReport) -> Layout {
     let mut sections = vec![Section {
         title: Some("Results (mean ±95% CI)".into()),
@@ -190,6 +234,12 @@ fn run(r: &RunReport) -> Layout {
         rows: r.cells.iter().map(cell_row).collect(),
         notes: vec![],
     }];
+    if r.cells
+        .iter()
+        .any(|c| c.power.as_ref().is_some_and(|p| p.energy_j.is_some()))
+    {
+        sections.push(energy_section(r));
+    }
     sections.extend(grades_section(r));
     if !r.regressions.is_empty() {
         sections.push(Section {
