@@ -22,7 +22,9 @@ fn main() {
         .unwrap_or(&manifest)
         .to_path_buf();
     let venv_python = repo.join(".venv/bin/python");
-    println!("cargo:rerun-if-changed={}", venv_python.display());
+    if venv_python.exists() {
+        println!("cargo:rerun-if-changed={}", venv_python.display());
+    }
 
     // The python used at runtime to generate `builtin:tiny` (overridable by BENCHBAR_PYTHON).
     // Not canonicalized: the venv's bin/python is a symlink whose target is not the venv.

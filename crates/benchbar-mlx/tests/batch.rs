@@ -133,3 +133,10 @@ fn info_memory_and_decode() {
     let f32_info = benchbar_mlx::ModelInfo::from_dir(&common::model_dir("f32")).unwrap();
     assert_eq!(f32_info.quantization.as_deref(), Some("f32"));
 }
+
+#[test]
+fn runtime_and_arrays_are_send() {
+    fn is_send<T: Send>() {}
+    is_send::<Qwen3Runtime>();
+    is_send::<benchbar_mlx::ops::Array>();
+}

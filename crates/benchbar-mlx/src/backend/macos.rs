@@ -15,8 +15,10 @@
 //! - `slice` / `slice_update` go through mlx-rs indexing (`start..stop` per axis), which calls
 //!   the same `mlx_slice` / `mlx_slice_update` (stride 1) as the Linux shim.
 
-use mlx_rs::error::Exception;
-use mlx_rs::ops::indexing::{ArrayIndex, ArrayIndexOp, TryIndexOp, TryIndexUpdateOp, UpdateMode};
+use mlx_rs::error::{AsSliceError, Exception, IoError};
+use mlx_rs::ops::indexing::{
+    ArrayIndex, ArrayIndexOp, IndexUpdateError, TryIndexOp, TryIndexUpdateOp, UpdateMode,
+};
 use mlx_rs::{fast, memory, nn, ops, random, transforms, Array, Device, DeviceType};
 
 use super::Backend;
@@ -33,8 +35,26 @@ fn mlx(e: Exception) -> Error {
     Error::Mlx(e.what().to_owned())
 }
 
-fn other(e: impl std::fmt::Display) -> Error {
-    Error::Mlx(e.to_string())
+// mlx-rs wraps MLX's exception in its other error types; keep MLX's message, as on Linux.
+fn io(e: IoError) -> Error {
+    match e {
+        IoError::Exception(e) => mlx(e),
+        e => Error::Mlx(e.to_string()),
+    }
+}
+
+fn slice_err(e: AsSliceError) -> Error {
+    match e {
+        AsSliceError::Exception(e) => mlx(e),
+        e => Error::Mlx(e.to_string()),
+    }
+}
+
+fn update_err(e: IndexUpdateError) -> Error {
+    match e {
+        IndexUpdateError::Exception(e) => mlx(e),
+        e => Error::Mlx(e.to_string()),
+    }
 }
 
 fn to_mlx(d: Dtype) -> mlx_rs::Dtype {
@@ -121,7 +141,9 @@ impl Backend for Macos {
             .as_dtype(mlx_rs::Dtype::Float32)
             .and_then(|x| x.contiguous())
             .map_err(mlx)?;
-        x.try_as_slice::<f32>().map(<[f32]>::to_vec).map_err(other)
+        x.try_as_slice::<f32>()
+            .map(<[f32]>::to_vec)
+            .map_err(slice_err)
     }
     fn to_i32_vec(a: &Array) -> Result<Vec<i32>> {
         if a.size() == 0 {
@@ -131,7 +153,9 @@ impl Backend for Macos {
             .as_dtype(mlx_rs::Dtype::Int32)
             .and_then(|x| x.contiguous())
             .map_err(mlx)?;
-        x.try_as_slice::<i32>().map(<[i32]>::to_vec).map_err(other)
+        x.try_as_slice::<i32>()
+            .map(<[i32]>::to_vec)
+            .map_err(slice_err)
     }
     fn eval(arrays: &[&Array]) -> Result<()> {
         transforms::eval(arrays.iter().copied()).map_err(mlx)
@@ -191,7 +215,7 @@ impl Backend for Macos {
     fn slice_update(src: &Array, update: &Array, start: &[i32], stop: &[i32]) -> Result<Array> {
         let idx = ranges(start, stop)?;
         src.try_index_update(&idx[..], update, UpdateMode::Replace)
-            .map_err(other)
+            .map_err(update_err)
     }
     fn take(a: &Array, indices: &Array, axis: i32) -> Result<Array> {
         ops::indexing::take_axis(a, indices, axis).map_err(mlx)
@@ -307,7 +331,7 @@ impl Backend for Macos {
     }
 
     fn load_safetensors(path: &std::path::Path) -> Result<Vec<(String, Array)>> {
-        let map = Array::load_safetensors(path).map_err(|e| Error::file(path, e.to_string()))?;
+        let map = Array::load_safetensors(path).map_err(io)?;
         Ok(map.into_iter().collect())
     }
     fn active_memory() -> usize {

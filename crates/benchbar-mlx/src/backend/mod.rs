@@ -19,6 +19,14 @@ pub(crate) mod linux;
 #[cfg(target_os = "linux")]
 pub(crate) type Active = linux::Linux;
 
+// macOS: `src/backend/macos.rs` defines `pub(crate) struct Macos;` and
+// `impl Backend for Macos { type Raw = mlx_rs::Array; ... }` (one-line forwards to mlx-rs).
+#[cfg(target_os = "macos")]
+pub(crate) mod macos;
+/// The active backend.
+#[cfg(target_os = "macos")]
+pub(crate) type Active = macos::Macos;
+
 #[cfg(target_os = "macos")]
 pub(crate) mod macos;
 
