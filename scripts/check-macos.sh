@@ -7,13 +7,16 @@
 # aarch64-apple-darwin here. tools/mlx-sys-check is a check-only stand-in with the same name,
 # version and bindings (bindgen over the genuine mlx-c headers, no native code); this script
 # patches it in with `--config patch.crates-io.mlx-sys.path=...` and runs
-# `cargo check --target aarch64-apple-darwin`. Nothing is linked, nothing can run.
+# `cargo check --target aarch64-apple-darwin --all-targets`. Nothing is linked, nothing can run;
+# C/C++ that -sys dependencies compile for the target (no macOS SDK here) is replaced by empty
+# objects (tools/mlx-sys-check/noop-cc), so only Rust code is checked.
 # See ARCHITECTURE.md, "Type-checking the macOS code on Linux".
 #
 # The patch rewrites Cargo.lock's mlx-sys entry, so the check runs on a mirror of the working
 # tree under target/macos-check/src; the repository's Cargo.lock is never touched.
 #
 # Env: MACOS_CHECK_PACKAGES  packages to check (default "benchbar-mlx benchbar-power")
+#      MACOS_CHECK_CARGO      cargo subcommand: check (default) or clippy
 #      CARGO_TARGET_DIR      default <repo>/target/macos-check
 #      CARGO_BUILD_JOBS      default 2
 # Exits non-zero when the check (or a setup step) fails.
@@ -23,6 +26,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 target=aarch64-apple-darwin
 standin="$root/tools/mlx-sys-check"
 packages="${MACOS_CHECK_PACKAGES:-benchbar-mlx benchbar-power}"
+subcmd="${MACOS_CHECK_CARGO:-check}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target/macos-check}"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 cargo_home="${CARGO_HOME:-$HOME/.cargo}"
@@ -80,8 +84,8 @@ export AR_aarch64_apple_darwin="${AR_aarch64_apple_darwin:-ar}"
 # 6. The check.
 pkg_args=()
 for p in $packages; do pkg_args+=(-p "$p"); done
-log "cargo check --target $target ${pkg_args[*]} (mlx-sys -> $standin)"
+log "cargo $subcmd --target $target ${pkg_args[*]} --all-targets (mlx-sys -> $standin)"
 cd "$mirror"
-cargo check --target "$target" "${pkg_args[@]}" \
+cargo "$subcmd" --target "$target" "${pkg_args[@]}" --all-targets \
     --config "patch.crates-io.mlx-sys.path=\"$standin\"" "$@"
 log "ok"

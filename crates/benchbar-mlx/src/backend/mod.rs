@@ -27,13 +27,6 @@ pub(crate) mod macos;
 #[cfg(target_os = "macos")]
 pub(crate) type Active = macos::Macos;
 
-#[cfg(target_os = "macos")]
-pub(crate) mod macos;
-
-/// The active backend.
-#[cfg(target_os = "macos")]
-pub(crate) type Active = macos::Macos;
-
 /// The active backend's array handle.
 pub(crate) type Raw = <Active as Backend>::Raw;
 
