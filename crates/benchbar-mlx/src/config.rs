@@ -55,6 +55,10 @@ pub struct Qwen3Config {
     /// Weight dtype as declared by HF ("bfloat16", ...).
     #[serde(default)]
     pub torch_dtype: Option<String>,
+    /// Whether `quantization` has per-layer entries (mixed-precision mlx-community recipes);
+    /// then each layer's bits/group size are taken from its tensor shapes.
+    #[serde(skip)]
+    pub quantization_per_layer: bool,
 }
 
 fn default_rope_theta() -> f64 {
@@ -122,8 +126,13 @@ impl Qwen3Config {
                 "\"rms_norm_eps\" missing or not a number",
             ));
         }
-        let cfg: Qwen3Config = serde_json::from_value(raw)
+        let per_layer = raw
+            .get("quantization")
+            .and_then(|q| q.as_object())
+            .is_some_and(|q| q.values().any(|v| v.is_object() || v.is_boolean()));
+        let mut cfg: Qwen3Config = serde_json::from_value(raw)
             .map_err(|e| Error::file(&path, format!("invalid Qwen3 config: {e}")))?;
+        cfg.quantization_per_layer = per_layer;
         cfg.validate(&path)?;
         Ok(cfg)
     }

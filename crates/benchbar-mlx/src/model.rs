@@ -349,10 +349,14 @@ pub struct Qwen3 {
 impl Qwen3 {
     /// Build from a config and its weights (names without the `model.` prefix).
     pub fn new(cfg: &Qwen3Config, w: &Weights) -> Result<Qwen3> {
-        let q = cfg.quantization.map(|q| QuantParams {
-            group_size: q.group_size,
-            bits: q.bits,
-        });
+        // Expected quantization of every layer (None: infer each layer from its tensor shapes).
+        let q = match cfg.quantization {
+            Some(q) if !cfg.quantization_per_layer => Some(QuantParams {
+                group_size: q.group_size,
+                bits: q.bits,
+            }),
+            _ => None,
+        };
         let (h, i, v) = (cfg.hidden_size, cfg.intermediate_size, cfg.vocab_size);
         let embed_tokens = Embedding(Linear::load(w, "embed_tokens", v, h, q)?);
         let mut layers = Vec::with_capacity(cfg.num_hidden_layers);

@@ -244,9 +244,10 @@ impl Qwen3Runtime {
         self.tokenizer.decode(ids)
     }
 
-    /// Logits `[B, V]` (f32, host) of the last prompt position, one full forward pass per row.
+    /// Logits (f32, host, `vocab_size` values) of the last prompt position: one full forward
+    /// pass over the prompt without chunking.
     pub fn prompt_logits(&self, prompt: &[u32]) -> Result<Vec<f32>> {
-        let ids = self.ids_array(&[prompt.to_vec()], &[0], 0, prompt.len())?;
+        let ids = self.ids_array(&[prompt.to_vec()], 0, prompt.len())?;
         let mut cache = self.model.new_cache();
         let logits =
             self.model
@@ -257,13 +258,7 @@ impl Qwen3Runtime {
         last.to_f32_vec()
     }
 
-    fn ids_array(
-        &self,
-        padded: &[Vec<u32>],
-        _pads: &[usize],
-        start: usize,
-        end: usize,
-    ) -> Result<Array> {
+    fn ids_array(&self, padded: &[Vec<u32>], start: usize, end: usize) -> Result<Array> {
         let b = padded.len();
         let l = end - start;
         let mut flat = Vec::with_capacity(b * l);
@@ -324,7 +319,7 @@ impl Qwen3Runtime {
         let mut pos = 0;
         while pos + 1 < max_len {
             let end = (pos + chunk).min(max_len - 1);
-            let ids = self.ids_array(&padded, &pads, pos, end)?;
+            let ids = self.ids_array(&padded, pos, end)?;
             let inp = AttnInputs::new(end - pos, pos, &pads)?;
             let h = self.model.forward_hidden(&ids, &mut cache, &inp)?;
             let mut st: Vec<&Array> = cache.iter().flat_map(|c| c.state()).collect();
@@ -333,7 +328,7 @@ impl Qwen3Runtime {
             pos = end;
         }
         // 2. first token from the last prompt position
-        let last = self.ids_array(&padded, &pads, max_len - 1, max_len)?;
+        let last = self.ids_array(&padded, max_len - 1, max_len)?;
         let mut y = self.step(&last, &mut cache, &pads, &mut sampler)?;
         ops::async_eval(&[&y])?;
 

@@ -175,3 +175,17 @@ fn not_a_directory_and_resolve() {
     let err = benchbar_mlx::resolve_model("builtin:huge").unwrap_err();
     assert!(err.to_string().contains("builtin:tiny"), "{err}");
 }
+
+#[test]
+fn per_layer_quantization_entries_are_accepted() {
+    // mlx-community mixed recipes list per-layer overrides; bits then come from tensor shapes.
+    let (_t, d) = broken("4bit", |d| {
+        edit_config(d, |v| {
+            v["quantization"]["bits"] = 8.into();
+            v["quantization"]["model.layers.0.mlp.up_proj"] =
+                serde_json::json!({"group_size": 64, "bits": 4});
+        })
+    });
+    let rt = Qwen3Runtime::load(&d).unwrap();
+    assert!(rt.model().is_quantized());
+}
