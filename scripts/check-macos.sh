@@ -34,7 +34,7 @@ cargo_home="${CARGO_HOME:-$HOME/.cargo}"
 log() { printf 'check-macos: %s\n' "$*" >&2; }
 
 # 1. Rust target (std for aarch64-apple-darwin; no linker needed for `check`).
-if ! rustup target list --installed | grep -qx "$target"; then
+if ! rustup target list --installed | grep -x "$target" >/dev/null; then
     log "rustup target add $target"
     rustup target add "$target"
 fi
