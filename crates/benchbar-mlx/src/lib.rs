@@ -6,6 +6,25 @@
 //! - [`Qwen3Runtime`]: load a checkpoint directory, tokenize, and generate (batched, streamed
 //!   per-token events with timestamps taken after each token is materialised).
 //! - [`resolve_model`] / [`list_models`]: model discovery (paths, HF cache, `builtin:tiny`).
+//!
+//! Linux build: needs the MLX C++ library from the PyPI wheels (`scripts/setup-python.sh`
+//! creates `<repo>/.venv`; or set `MLX_DIR`). build.rs links `libmlx.so` (and Debian's OpenBLAS
+//! ahead of it when installed: ~30x faster f32 matmul than the wheel's reference BLAS) and puts
+//! a symlinked copy of the wheel on cargo's dynamic-library path, so `cargo run`/`cargo test` of
+//! any dependent crate find it. Binaries run directly need an rpath: a dependent's build.rs can
+//! emit `cargo:rustc-link-arg=-Wl,-rpath,$DEP_BENCHBAR_MLX_LIB_DIR` (direct dependents only).
+//!
+//! Tests / CI: `scripts/ci-mlx.sh` (see tests/common/mod.rs).
+//!
+//! ```no_run
+//! use benchbar_mlx::{resolve_model, GenerateOptions, Qwen3Runtime};
+//! let mut rt = Qwen3Runtime::load(&resolve_model("builtin:tiny")?)?;
+//! let prompt = rt.encode("Hello", true)?;
+//! let opts = GenerateOptions { max_tokens: 32, suppress_eos: true, ..Default::default() };
+//! let out = rt.generate(&[prompt], &opts, &mut |ev| println!("{} {:?}", ev.token, ev.at))?;
+//! println!("{}", rt.decode(&out[0])?);
+//! # Ok::<(), benchbar_mlx::Error>(())
+//! ```
 
 mod backend;
 mod error;

@@ -48,22 +48,61 @@ fn batch4_left_padded_matches_batch1() {
 
 #[test]
 fn eos_stops_rows_unless_suppressed() {
-    let mut rt = Qwen3Runtime::load(&common::model_dir("f32")).unwrap();
-    let p = rt.encode("Hello", true).unwrap();
-    // Make the greedy continuation's 3rd token an "EOS" by asking with suppress off and
-    // checking the contract on whatever the model produces: with suppression, exactly N tokens
-    // and no EOS id among them.
+    // Declare as EOS (generation_config.json) a token the model emits greedily at step k > 0.
+    let src = common::model_dir("f32");
+    let mut rt = Qwen3Runtime::load(&src).unwrap();
+    let ps = prompts(&rt);
     let opts = GenerateOptions {
         max_tokens: 16,
         suppress_eos: true,
         ..Default::default()
     };
+    let full = rt.generate(&ps, &opts, &mut |_| {}).unwrap();
+    let (row, k) = (0..ps.len())
+        .find_map(|r| {
+            (1..16)
+                .find(|&k| !full[r][..k].contains(&full[r][k]))
+                .map(|k| (r, k))
+        })
+        .expect("some row emits a new token after step 0");
+    let eos = full[row][k];
+    let tmp = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::os::unix::fs::symlink(e.path(), tmp.path().join(e.file_name())).unwrap();
+    }
+    std::fs::remove_file(tmp.path().join("generation_config.json")).unwrap();
+    std::fs::write(
+        tmp.path().join("generation_config.json"),
+        format!("{{\"eos_token_id\": [{eos}]}}"),
+    )
+    .unwrap();
+    let mut rt = Qwen3Runtime::load(tmp.path()).unwrap();
+    assert!(
+        rt.eos_ids().contains(&eos)
+            && rt.eos_ids().contains(&151645)
+            && rt.eos_ids().contains(&151643)
+    );
+
+    // not suppressed: the row stops before the EOS token; other rows run on unchanged
+    let mut events = Vec::new();
+    let opts_eos = GenerateOptions {
+        suppress_eos: false,
+        ..opts.clone()
+    };
     let out = rt
-        .generate(std::slice::from_ref(&p), &opts, &mut |_| {})
+        .generate(&ps, &opts_eos, &mut |e| events.push(e))
         .unwrap();
-    assert_eq!(out[0].len(), 16);
-    assert!(out[0].iter().all(|t| !rt.eos_ids().contains(t)));
-    assert!(rt.eos_ids().contains(&151645) && rt.eos_ids().contains(&151643));
+    assert_eq!(out[row], full[row][..k]);
+    assert_eq!(events.iter().filter(|e| e.row == row).count(), k);
+    for r in 0..ps.len() {
+        let cut = full[r].iter().position(|&t| t == eos).unwrap_or(16);
+        assert_eq!(out[r], full[r][..cut], "row {r}");
+    }
+    // suppressed: exactly max_tokens per row and never the EOS id
+    let sup = rt.generate(&ps, &opts, &mut |_| {}).unwrap();
+    assert!(sup.iter().all(|r| r.len() == 16 && !r.contains(&eos)));
+    assert_eq!(sup[row][..k], full[row][..k]);
 }
 
 #[test]

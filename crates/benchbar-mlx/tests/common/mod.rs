@@ -1,12 +1,10 @@
 //! Shared test helpers: locate (or generate) the fixtures and the mlx_lm oracle outputs.
 //!
-//! CI runs, from the repo root:
-//!   scripts/setup-python.sh
-//!   .venv/bin/python scripts/make_fixtures.py --verify
-//!   .venv/bin/python scripts/make_fixtures.py --out .fixtures
-//!   CARGO_TARGET_DIR=... cargo test -p benchbar-mlx
-//! The tests generate missing fixtures / oracle JSON themselves with the venv python
-//! (`BENCHBAR_PYTHON` overrides it), so the middle two steps are optional.
+//! CI runs `scripts/ci-mlx.sh` (setup-python.sh, tokenizer verification, fixtures, oracle
+//! JSON, clippy, `cargo test -p benchbar-mlx`). A plain `cargo test -p benchbar-mlx` after
+//! `scripts/setup-python.sh` also works: missing fixtures / oracle JSON are generated here with
+//! the venv python (`BENCHBAR_PYTHON` overrides it) under `BENCHBAR_FIXTURES`
+//! (default `<repo>/.fixtures`).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
