@@ -1,7 +1,7 @@
 //! Engine selection from `--engine` and `--model`.
 
 use anyhow::{bail, Result};
-use benchbar_engine::{Engine, TestDoubleEngine};
+use benchbar_engine::{Engine, MlxEngine, TestDoubleEngine};
 
 /// Opens the engine named by `--engine` for `--model`.
 ///
@@ -11,7 +11,8 @@ pub fn open(engine: &str, model: &str) -> Result<Box<dyn Engine>> {
     let (name, options) = engine.split_once(':').unwrap_or((engine, ""));
     match name {
         "test-double" => Ok(Box::new(TestDoubleEngine::with_options(model, options)?)),
-        "mlx" => bail!("the in-process MLX engine is not part of this build yet"),
+        "mlx" if options.is_empty() => Ok(Box::new(MlxEngine::load(model)?)),
+        "mlx" => bail!("the mlx engine takes no options ('{engine}')"),
         other => bail!("unknown engine '{other}' (available: mlx)"),
     }
 }

@@ -8,8 +8,10 @@
 mod double;
 mod engine;
 pub mod machine;
+mod mlx;
 pub mod power;
 pub mod runner;
 
 pub use double::TestDoubleEngine;
 pub use engine::{Engine, EngineError, Result, TokenTick, TrialRequest};
+pub use mlx::MlxEngine;

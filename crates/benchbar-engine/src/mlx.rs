@@ -1,0 +1,158 @@
+//! `MlxEngine`: Qwen3 in-process on MLX (benchbar-mlx). Timestamps are taken after each
+//! token is evaluated; MLX's peak memory is reset before each trial.
+
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::time::Instant;
+
+use benchbar_core::report::{EngineInfo, ModelRef};
+use benchbar_core::sample::{EngineCounters, RequestSample, TrialSample};
+use benchbar_core::spec::PromptSpec;
+use benchbar_mlx::{GenerateOptions, Qwen3Runtime, TokenEvent};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::engine::{Engine, EngineError, Result, TokenTick, TrialRequest};
+
+/// Token ids below this are ordinary BPE tokens in Qwen3's vocabulary (151,643 ranks); the
+/// added/special tokens start here. Synthetic prompts draw from the ordinary ones.
+const QWEN3_ORDINARY_TOKENS: u32 = 151_643;
+
+/// The in-process MLX engine.
+pub struct MlxEngine {
+    runtime: Qwen3Runtime,
+    model: ModelRef,
+}
+
+impl std::fmt::Debug for MlxEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MlxEngine")
+            .field("model", &self.model)
+            .finish()
+    }
+}
+
+impl MlxEngine {
+    /// Resolves `spec` (a path, a repo id in the HF cache, or `builtin:tiny`) and loads it.
+    pub fn load(spec: &str) -> Result<MlxEngine> {
+        let dir =
+            benchbar_mlx::resolve_model(spec).map_err(|e| EngineError::Load(e.to_string()))?;
+        let runtime = Qwen3Runtime::load(&dir).map_err(|e| EngineError::Load(e.to_string()))?;
+        let info = runtime.info();
+        let id = if Path::new(spec).exists() {
+            info.id.clone()
+        } else {
+            spec.to_string()
+        };
+        let model = ModelRef {
+            id,
+            path: Some(info.path.display().to_string()),
+            quantization: info.quantization.clone(),
+        };
+        Ok(MlxEngine { runtime, model })
+    }
+
+    /// The loaded runtime (for `benchbar generate`).
+    pub fn runtime_mut(&mut self) -> &mut Qwen3Runtime {
+        &mut self.runtime
+    }
+
+    fn prompt_ids(&self, prompt: &PromptSpec, seed: u64) -> Result<Vec<u32>> {
+        match prompt {
+            PromptSpec::Text { text } => self
+                .runtime
+                .encode(text, true)
+                .map_err(|e| EngineError::Request(e.to_string())),
+            PromptSpec::Synthetic { tokens } => {
+                let vocab = (self.runtime.config().vocab_size as u32).min(QWEN3_ORDINARY_TOKENS);
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                Ok((0..*tokens).map(|_| rng.gen_range(0..vocab)).collect())
+            }
+        }
+    }
+}
+
+/// The engine version: BenchBar's MLX engine, the MLX version and the device it runs on.
+pub fn mlx_engine_version() -> String {
+    format!(
+        "benchbar-mlx {} · MLX {} · {}",
+        env!("CARGO_PKG_VERSION"),
+        benchbar_mlx::mlx_version(),
+        benchbar_mlx::device_name()
+    )
+}
+
+impl Engine for MlxEngine {
+    fn info(&self) -> EngineInfo {
+        EngineInfo {
+            name: "mlx".into(),
+            version: mlx_engine_version(),
+        }
+    }
+
+    fn model(&self) -> ModelRef {
+        self.model.clone()
+    }
+
+    fn run_trial(
+        &mut self,
+        req: &TrialRequest,
+        on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
+    ) -> Result<TrialSample> {
+        let ids = self.prompt_ids(&req.prompt, req.seed)?;
+        let prompt_tokens = ids.len() as u32;
+        let prompts = vec![ids; req.batch_size as usize];
+        let opts = GenerateOptions {
+            max_tokens: req.max_tokens as usize,
+            suppress_eos: req.fixed_length,
+            ..GenerateOptions::default()
+        };
+        let mut offsets: Vec<Vec<u64>> =
+            vec![Vec::with_capacity(req.max_tokens as usize); prompts.len()];
+        let mut cancelled = false;
+        benchbar_mlx::reset_peak_memory();
+        let start = Instant::now();
+        self.runtime
+            .generate(&prompts, &opts, &mut |ev: TokenEvent| {
+                let elapsed_ns = ev.at.saturating_duration_since(start).as_nanos() as u64;
+                offsets[ev.row].push(elapsed_ns);
+                if !cancelled {
+                    let tick = TokenTick {
+                        row: ev.row as u32,
+                        step: ev.step as u32,
+                        elapsed_ns,
+                    };
+                    cancelled = on_token(tick).is_break();
+                }
+            })
+            .map_err(|e| EngineError::Request(e.to_string()))?;
+        if cancelled {
+            return Err(EngineError::Cancelled);
+        }
+        let wall_ns = offsets
+            .iter()
+            .filter_map(|o| o.last())
+            .copied()
+            .max()
+            .unwrap_or(0);
+        Ok(TrialSample {
+            index: 0,
+            wall_ns,
+            requests: offsets
+                .into_iter()
+                .map(|token_offsets_ns| RequestSample {
+                    prompt_tokens,
+                    requested_tokens: req.max_tokens,
+                    token_offsets_ns,
+                })
+                .collect(),
+            counters: EngineCounters {
+                mlx_peak_memory_bytes: Some(benchbar_mlx::memory().peak_bytes),
+                process_peak_memory_bytes: benchbar_power::memory::process_peak()
+                    .map(|p| p.peak_bytes),
+            },
+            energy: None,
+            error: None,
+        })
+    }
+}
