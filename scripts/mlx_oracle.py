@@ -21,6 +21,11 @@ DEFAULT_PROMPTS = [
     "Write a haiku about benchmarks on a laptop, then explain why tokens per second matter.",
     "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n",
     "東京は日本の首都です。 Qwen3 🚀 1234567",
+    # ~330 tokens: prompt + 64 steps cross the KV cache's 256-position growth step
+    " ".join(
+        f"Step {i}: measure prefill, decode and peak memory for batch {i % 5 + 1}, then repeat."
+        for i in range(20)
+    ),
 ]
 
 
