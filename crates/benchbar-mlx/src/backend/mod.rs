@@ -2,7 +2,7 @@
 //!
 //! One implementation per platform, selected at compile time:
 //! - Linux: [`linux`] (cxx bridge over the MLX C++ library from the PyPI wheel).
-//! - macOS: [`macos`] (one-line forwards to mlx-rs 0.33, `Raw = mlx_rs::Array`).
+//! - macOS: `macos.rs` (one-line forwards to mlx-rs 0.33, `Raw = mlx_rs::Array`).
 //!
 //! The trait exists so the compiler enforces identical signatures on both platforms. Arrays are
 //! the associated `Raw` type (cheap, reference-counted clone); errors are [`crate::Error`]
