@@ -50,6 +50,59 @@ pub enum Command {
     Export(ExportArgs),
     /// Print live watts per power domain (a diagnostic of the power source).
     Power(PowerArgs),
+    /// List Qwen3 checkpoints in the Hugging Face cache and BenchBar's models folder.
+    Models(ModelsArgs),
+    /// Generate a completion (the sanity check `mlx_lm.generate` users expect).
+    Generate(GenerateArgs),
+}
+
+/// `benchbar models`.
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// Output format: table or json.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Output of `benchbar generate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GenerateFormat {
+    /// The completion text.
+    Text,
+    /// Prompt ids, generated ids, text and per-token timings.
+    Json,
+}
+
+/// `benchbar generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Model: a path, a repo id in the Hugging Face cache, or builtin:tiny.
+    #[arg(long, default_value = "builtin:tiny")]
+    pub model: String,
+    /// The prompt.
+    #[arg(long)]
+    pub prompt: String,
+    /// Tokens to generate at most.
+    #[arg(long, default_value_t = 100)]
+    pub max_tokens: usize,
+    /// Sampling temperature (0 = greedy).
+    #[arg(long = "temp", default_value_t = 0.0)]
+    pub temperature: f32,
+    /// Nucleus sampling mass (1 = off).
+    #[arg(long, default_value_t = 1.0)]
+    pub top_p: f32,
+    /// Top-k (0 = off).
+    #[arg(long, default_value_t = 0)]
+    pub top_k: usize,
+    /// Sampling seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Apply the Qwen3 chat template (thinking off).
+    #[arg(long)]
+    pub chat: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GenerateFormat::Text)]
+    pub format: GenerateFormat,
 }
 
 /// `benchbar run`.

@@ -1,6 +1,7 @@
 //! Subcommand implementations: thin glue between the CLI, the store, the engines and the
 //! exporters.
 
+mod models;
 mod power;
 mod run;
 mod stored;
@@ -25,6 +26,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Targets(args) => stored::targets(cli.db.as_deref(), args),
         Command::Export(args) => stored::export(&open_store(cli.db.as_deref())?, args),
         Command::Power(args) => power::power(args),
+        Command::Models(args) => models::models(args),
+        Command::Generate(args) => models::generate(args),
     }
 }
 
