@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Test fixtures for the MLX engine, generated (never downloaded):
+#   1. tokenizer.json verified token-for-token against tiktoken (3000 texts)
+#   2. tiny random-weight Qwen3 f32 / 4-bit / 8-bit / bf16 (sharded, untied) in $BENCHBAR_FIXTURES
+#   3. mlx_lm oracle outputs for each (same MLX and BLAS as the Rust binary)
+# Needs scripts/setup-python.sh first. Env: BENCHBAR_FIXTURES (default <repo>/.fixtures).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+FIX="${BENCHBAR_FIXTURES:-$ROOT/.fixtures}"
+PY="$ROOT/.venv/bin/python"
+
+"$PY" scripts/make_fixtures.py --verify --texts 3000
+"$PY" scripts/make_fixtures.py --out "$FIX" --only f32 --only 4bit --only 8bit --only bf16
+
+PRELOAD=""
+for ob in /usr/lib/x86_64-linux-gnu/libopenblas.so.0 /usr/lib/aarch64-linux-gnu/libopenblas.so.0; do
+  [ -e "$ob" ] && PRELOAD="$ob"
+done
+pids=()
+for v in f32 4bit 8bit bf16; do
+  LD_PRELOAD="$PRELOAD" "$PY" scripts/mlx_oracle.py --model "$FIX/tiny-$v" --out "$FIX/oracle/tiny-$v.json" --chat &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done

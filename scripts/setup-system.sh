@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Debian packages BenchBar needs to build and test on Linux (idempotent; root or sudo).
+#   build-essential pkg-config  C/C++ for the cxx bridge to MLX, rusqlite's bundled SQLite
+#   libclang-dev                bindgen for the macOS type-check stand-in (scripts/check-macos.sh)
+#   libopenblas0-pthread        fast BLAS for MLX's CPU backend (linked ahead of libmlx)
+#   python3-venv                the project venv with MLX + mlx_lm (scripts/setup-python.sh)
+set -euo pipefail
+PKGS=(build-essential pkg-config libclang-dev libopenblas0-pthread python3-venv)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+# python3-venv is only needed for a Debian python; the pyenv/official builds ship venv.
+if python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  missing=("${missing[@]/python3-venv}")
+fi
+read -r -a missing <<<"${missing[*]}"
+[ "${#missing[@]}" -eq 0 ] && exit 0
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+echo "setup-system: installing ${missing[*]}" >&2
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need on a fresh Debian/Ubuntu machine, then runs all tests:
+# formatting, clippy, the whole workspace's tests (incl. the mlx_lm correctness oracle on
+# generated tiny Qwen3 models), and the macOS type-check of the mlx-rs / IOReport code.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+export BENCHBAR_FIXTURES="${BENCHBAR_FIXTURES:-$ROOT/.fixtures}"
+# builtin:tiny resolves to the generated fixture; no test writes to the user's data dir.
+export BENCHBAR_MODELS_DIR="${BENCHBAR_MODELS_DIR:-$BENCHBAR_FIXTURES}"
+step() { printf '\n==> %s\n' "$*"; }
+
+step "system packages";   scripts/setup-system.sh
+step "python + MLX venv"; scripts/setup-python.sh
+step "fixtures + oracle"; scripts/fixtures.sh
+step "cargo fmt --check"; cargo fmt --all --check
+step "cargo clippy";      cargo clippy --workspace --all-targets -- -D warnings
+step "cargo test";        cargo test --workspace
+step "macOS type-check";  MACOS_CHECK_PACKAGES="benchbar-core benchbar-store benchbar-power benchbar-mlx benchbar-engine benchbar-cli" scripts/check-macos.sh
