@@ -335,17 +335,22 @@ impl Qwen3Runtime {
         let eos = self.eos.clone();
         let mut done = vec![false; b];
         for step in 0..opts.max_tokens {
-            // 3. queue the next step before waiting on this one (pipelined, as mlx_lm)
+            // 3. build the next step's graph while this one computes, but schedule it only
+            //    after this token is materialised: had it been scheduled first (as mlx_lm
+            //    does), waiting on this token can also wait for the next one (measured on the
+            //    CPU backend: token i's timestamp then lands when token i + 1 is done, which
+            //    inflates TTFT by a step and makes the last token look free).
             let next = if step + 1 < opts.max_tokens {
                 let inp = ops::reshape(&y, &[b as i32, 1])?;
-                let n = self.step(&inp, &mut cache, &pads, &mut sampler)?;
-                ops::async_eval(&[&n])?;
-                Some(n)
+                Some(self.step(&inp, &mut cache, &pads, &mut sampler)?)
             } else {
                 None
             };
             let toks = y.to_i32_vec()?;
             let at = Instant::now();
+            if let Some(n) = &next {
+                ops::async_eval(&[n])?;
+            }
             for (row, &t) in toks.iter().enumerate() {
                 if done[row] {
                     continue;

@@ -34,6 +34,7 @@ mod source;
 pub mod state;
 mod sys;
 pub mod throttle;
+pub mod window;
 
 #[cfg(target_os = "linux")]
 pub mod nvml;
