@@ -4,25 +4,20 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
-use benchbar_power::PowerSession;
+use benchbar_power::window::measure_window;
 
-/// Samples for `--seconds` and prints one line per second, then the sampler's own CPU cost.
+/// Samples for `--seconds`, printing one line per second, then the window's energy and the
+/// sampler's own CPU cost.
 pub fn power(args: crate::cli::PowerArgs) -> Result<ExitCode> {
     if args.seconds == 0 {
         bail!("--seconds must be at least 1");
     }
-    let session = PowerSession::start(
+    let report = measure_window(
         benchbar_power::open_default_source(),
         benchbar_engine::power::SAMPLE_INTERVAL,
-        Duration::ZERO,
-    );
-    println!("power source: {}", session.power_source());
-    if !session.is_available() {
-        return Ok(ExitCode::SUCCESS);
-    }
-    for _ in 0..args.seconds {
-        std::thread::sleep(Duration::from_secs(1));
-        if let Some(s) = session.timeline().last() {
+        Duration::from_secs(args.seconds),
+        &mut || {},
+        &mut |s| {
             let domains: Vec<String> = s
                 .domains_w
                 .iter()
@@ -34,9 +29,18 @@ pub fn power(args: crate::cli::PowerArgs) -> Result<ExitCode> {
                 s.total_w,
                 domains.join(", ")
             );
-        }
+        },
+        &mut || {},
+    );
+    println!("power source: {}", report.power_source);
+    if let Some(e) = &report.energy {
+        println!(
+            "window: {:.3} s, {:.3} J, average {:.2} W",
+            e.elapsed_s,
+            e.total_j,
+            e.avg_power_w.unwrap_or(0.0)
+        );
     }
-    let report = session.finish();
     if let Some(pct) = report.sampler_cpu_pct {
         println!("sampler CPU cost: {pct:.3}% of one core");
     }

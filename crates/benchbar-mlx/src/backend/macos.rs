@@ -8,8 +8,8 @@
 //! `tools/mlx-sys-check`); it runs only on macOS.
 //!
 //! Differences from the Linux backend, all forced by mlx-rs 0.33 having no wider API:
-//! - `version()`: mlx-rs exposes no MLX version call; it returns the MLX version that mlx-sys
-//!   0.7.0 (pinned `=0.7.0` by mlx-rs 0.33) builds, see [`MLX_VERSION`].
+//! - `version()`: mlx-rs exposes no MLX version call; it asks mlx-c (`mlx_version`) through
+//!   mlx-sys, the crate mlx-rs itself builds on.
 //! - memory statistics: mlx-rs returns `Result`; an MLX failure reads as 0 (the Linux shim
 //!   cannot report one either).
 //! - `slice` / `slice_update` go through mlx-rs indexing (`start..stop` per axis), which calls
@@ -24,10 +24,6 @@ use mlx_rs::{fast, memory, nn, ops, random, transforms, Array, Device, DeviceTyp
 use super::Backend;
 use crate::ops::{BinaryOp, Dtype, MaskKind, ReduceOp, UnaryOp};
 use crate::{Error, Result};
-
-/// MLX version built by mlx-sys 0.7.0 (its mlx-c `CMakeLists.txt`: `GIT_TAG v0.32.2`). mlx-rs
-/// 0.33 has no version call; update together with the mlx-rs version in Cargo.toml.
-const MLX_VERSION: &str = "0.32.2";
 
 pub(crate) struct Macos;
 
@@ -350,7 +346,22 @@ impl Backend for Macos {
         let _ = memory::clear_cache();
     }
     fn version() -> String {
-        MLX_VERSION.to_owned()
+        // SAFETY: mlx_string_new returns an empty, owned mlx-c string handle.
+        let mut s = unsafe { mlx_sys::mlx_string_new() };
+        // SAFETY: `s` is a valid handle for mlx_version to fill.
+        let rc = unsafe { mlx_sys::mlx_version(&mut s) };
+        let version = if rc == 0 {
+            // SAFETY: after a successful mlx_version, mlx_string_data points to a
+            // NUL-terminated string owned by `s`, alive until mlx_string_free below.
+            unsafe { std::ffi::CStr::from_ptr(mlx_sys::mlx_string_data(s)) }
+                .to_string_lossy()
+                .into_owned()
+        } else {
+            "unknown".to_owned()
+        };
+        // SAFETY: `s` is freed exactly once and not used afterwards.
+        unsafe { mlx_sys::mlx_string_free(s) };
+        version
     }
     fn default_device_is_gpu() -> bool {
         Device::try_default()
