@@ -69,4 +69,10 @@ pub trait Engine: Send {
         request: &TrialRequest,
         on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
     ) -> Result<TrialSample>;
+
+    /// Notes for the report about how this engine measures (e.g. that an HTTP engine's TTFT is
+    /// client-side), given after the run.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }

@@ -9,9 +9,11 @@ mod double;
 mod engine;
 pub mod machine;
 mod mlx;
+pub mod openai;
 pub mod power;
 pub mod runner;
 
 pub use double::TestDoubleEngine;
 pub use engine::{Engine, EngineError, Result, TokenTick, TrialRequest};
 pub use mlx::MlxEngine;
+pub use openai::{OpenAiConfig, OpenAiEngine};
