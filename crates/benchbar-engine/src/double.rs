@@ -14,7 +14,8 @@ use crate::engine::{Engine, EngineError, Result, TokenTick, TrialRequest};
 
 /// The test double. Options (from `test-double:key=value,...`): `decode_tps` (default 100),
 /// `prefill_tps` (default 1000), `jitter` (fraction, default 0.01), `memory_bytes`
-/// (default 1 GiB), `fail_every` (fail every Nth trial, default never), `seed`.
+/// (default 1 GiB), `fail_every` (fail every Nth trial, default never), `trial_ms` (really
+/// sleep this long per trial, for interruption tests; default 0), `seed`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TestDoubleEngine {
     model: String,
@@ -23,6 +24,7 @@ pub struct TestDoubleEngine {
     jitter: f64,
     memory_bytes: u64,
     fail_every: Option<u64>,
+    trial_ms: u64,
     trials: u64,
     rng: ChaCha8Rng,
 }
@@ -37,6 +39,7 @@ impl TestDoubleEngine {
             jitter: 0.01,
             memory_bytes: 1 << 30,
             fail_every: None,
+            trial_ms: 0,
             trials: 0,
             rng: ChaCha8Rng::seed_from_u64(7),
         }
@@ -65,6 +68,7 @@ impl TestDoubleEngine {
                 "jitter" => e.jitter = num()?,
                 "memory_bytes" => e.memory_bytes = num()? as u64,
                 "fail_every" => e.fail_every = Some(num()? as u64).filter(|n| *n > 0),
+                "trial_ms" => e.trial_ms = num()? as u64,
                 "seed" => e.rng = ChaCha8Rng::seed_from_u64(num()? as u64),
                 _ => {
                     return Err(EngineError::Config(format!(
@@ -130,7 +134,9 @@ impl Engine for TestDoubleEngine {
         let offsets: Vec<u64> = (0..req.max_tokens)
             .map(|i| (prefill_ns + f64::from(i) * gap_ns) as u64)
             .collect();
+        let pause = std::time::Duration::from_millis(self.trial_ms) / req.max_tokens.max(1);
         for (step, &t) in offsets.iter().enumerate() {
+            std::thread::sleep(pause);
             for row in 0..req.batch_size {
                 let tick = TokenTick {
                     row,

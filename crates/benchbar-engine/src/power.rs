@@ -47,7 +47,6 @@ pub fn cell_power(
         .flat_map(|t| &t.requests)
         .map(|r| u64::from(r.generated_tokens()))
         .sum();
-    let c = p.cell_power(start, end, tokens);
     let sum = |f: fn(&TrialEnergy) -> Option<f64>| -> Option<f64> {
         let xs: Vec<f64> = trials
             .iter()
@@ -56,15 +55,9 @@ pub fn cell_power(
         (!xs.is_empty()).then(|| xs.iter().sum())
     };
     CellPower {
-        energy_j: c.energy_j,
-        net_energy_j: c.net_energy_j,
-        avg_power_w: c.avg_power_w,
-        peak_power_w: c.peak_power_w,
-        tokens_per_joule: c.tokens_per_joule,
-        joules_per_token: c.joules_per_token,
         prefill_j: sum(|e| e.prefill_j),
         decode_j: sum(|e| e.decode_j),
-        power_source: c.power_source,
+        ..p.cell_power(start, end, tokens)
     }
 }
 

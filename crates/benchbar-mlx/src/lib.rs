@@ -14,7 +14,7 @@
 //! any dependent crate find it. Binaries run directly need an rpath: a dependent's build.rs can
 //! emit `cargo:rustc-link-arg=-Wl,-rpath,$DEP_BENCHBAR_MLX_LIB_DIR` (direct dependents only).
 //!
-//! Tests / CI: `scripts/ci-mlx.sh` (see tests/common/mod.rs).
+//! Tests / CI: `scripts/test.sh` runs `scripts/fixtures.sh` then the tests (see tests/common/mod.rs).
 //!
 //! ```no_run
 //! use benchbar_mlx::{resolve_model, GenerateOptions, Qwen3Runtime};

@@ -187,6 +187,17 @@ impl EnergySource for NvmlSource {
         }
         total
     }
+
+    fn power_now_w(&mut self) -> Option<crate::energy::DomainMap> {
+        let nvml = self.nvml.as_ref()?;
+        let mut total_w = None;
+        for g in &self.gpus {
+            if let Ok(mw) = nvml.device_by_index(g.index).and_then(|d| d.power_usage()) {
+                total_w = Some(total_w.unwrap_or(0.0) + f64::from(mw) / 1e3);
+            }
+        }
+        total_w.map(|w| [(crate::energy::Domain::Gpu, w)].into_iter().collect())
+    }
 }
 
 #[cfg(test)]

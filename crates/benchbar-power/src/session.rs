@@ -24,24 +24,9 @@ pub struct Snapshot {
     pub point: Option<EnergyPoint>,
 }
 
-/// Energy figures of one benchmark cell, ready for JSON reports and SQLite.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CellPower {
-    /// Raw energy of the cell in joules.
-    pub energy_j: Option<f64>,
-    /// Energy above the idle baseline in joules.
-    pub net_energy_j: Option<f64>,
-    /// Average raw power in watts.
-    pub avg_power_w: Option<f64>,
-    /// Highest timeline power during the cell, and at least the average.
-    pub peak_power_w: Option<f64>,
-    /// Tokens per raw joule.
-    pub tokens_per_joule: Option<f64>,
-    /// Raw joules per token.
-    pub joules_per_token: Option<f64>,
-    /// `"rapl"`, `"nvml"`, `"ioreport"`, `"powermetrics"`, or `"unavailable: <reason>"`.
-    pub power_source: String,
-}
+/// Energy figures of one benchmark cell: the core's record (prefill/decode joules are filled
+/// by the runner from per-trial snapshots).
+pub use benchbar_core::report::CellPower;
 
 /// What a session measured, returned by [`PowerSession::finish`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -307,6 +292,8 @@ impl PowerSession {
             joules_per_token: phase
                 .as_ref()
                 .and_then(|p| joules_per_token(p.total_j, tokens)),
+            prefill_j: None,
+            decode_j: None,
             power_source: self.power_source(),
         }
     }
@@ -419,12 +406,17 @@ fn sampler_loop(
             st.device_memory_peak_bytes =
                 Some(st.device_memory_peak_bytes.map_or(bytes, |p| p.max(bytes)));
         }
+        let instant = st.source.power_now_w();
         if let Some(cur) = snap.point {
-            if let Some(p) = &prev {
-                if let Some(s) = power_sample(p, &cur, 0) {
-                    st.timeline.push(s);
-                }
-            }
+            let sample = match instant {
+                Some(domains_w) => Some(PowerSample {
+                    t_ms: cur.t_ns as f64 / 1e6,
+                    total_w: crate::energy::total_of(&domains_w),
+                    domains_w,
+                }),
+                None => prev.as_ref().and_then(|p| power_sample(p, &cur, 0)),
+            };
+            st.timeline.extend(sample);
             prev = Some(cur);
         }
     }
@@ -438,6 +430,47 @@ mod tests {
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol
+    }
+
+    /// Test double: a replayed 10 W counter that also reports a 42 W instantaneous power
+    /// reading, as NVML reports `power_usage` beside its energy counter.
+    struct InstantPowerSource(ReplaySource);
+
+    impl EnergySource for InstantPowerSource {
+        fn info(&self) -> SourceInfo {
+            self.0.info()
+        }
+        fn read(&mut self) -> crate::Result<crate::source::Reading> {
+            self.0.read()
+        }
+        fn power_now_w(&mut self) -> Option<crate::energy::DomainMap> {
+            Some([(Domain::Gpu, 42.0)].into_iter().collect())
+        }
+    }
+
+    #[test]
+    fn timeline_prefers_the_sources_instantaneous_power_joules_stay_on_counters() {
+        let replay = ReplaySource::constant_power("nvml", "gpu0", 10.0, 50, 100_000);
+        let session = PowerSession::start(
+            Box::new(InstantPowerSource(replay)),
+            Duration::from_millis(20),
+            Duration::ZERO,
+        );
+        let a = session.snapshot();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while session.timeline().len() < 3 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let b = session.snapshot();
+        let timeline = session.timeline();
+        assert!(
+            timeline.len() >= 3,
+            "sampler produced {} samples",
+            timeline.len()
+        );
+        assert!(timeline.iter().all(|s| close(s.total_w, 42.0, 1e-9)));
+        let e = session.energy_between(&a, &b).unwrap();
+        assert!(close(e.avg_power_w.unwrap(), 10.0, 1e-6));
     }
 
     #[test]

@@ -97,6 +97,14 @@ pub trait EnergySource: Send {
     fn device_memory_used_bytes(&mut self) -> Option<u64> {
         None
     }
+
+    /// Power per domain now, in watts, when the source has a power reading of its own that
+    /// suits the watts timeline better than differentiating its energy counter over one
+    /// sampling interval (NVML: `power_usage`; its energy counter updates too coarsely for
+    /// 250 ms intervals). Joules always come from the counters.
+    fn power_now_w(&mut self) -> Option<crate::energy::DomainMap> {
+        None
+    }
 }
 
 /// A source that measures nothing and says why.

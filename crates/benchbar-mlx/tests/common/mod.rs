@@ -1,7 +1,7 @@
 //! Shared test helpers: locate (or generate) the fixtures and the mlx_lm oracle outputs.
 //!
-//! CI runs `scripts/ci-mlx.sh` (setup-python.sh, tokenizer verification, fixtures, oracle
-//! JSON, clippy, `cargo test -p benchbar-mlx`). A plain `cargo test -p benchbar-mlx` after
+//! CI runs `scripts/test.sh`: setup-python.sh, then `scripts/fixtures.sh` (tokenizer
+//! verification, fixtures, oracle JSON), then the workspace's tests. A plain `cargo test -p benchbar-mlx` after
 //! `scripts/setup-python.sh` also works: missing fixtures / oracle JSON are generated here with
 //! the venv python (`BENCHBAR_PYTHON` overrides it) under `BENCHBAR_FIXTURES`
 //! (default `<repo>/.fixtures`).
