@@ -111,7 +111,8 @@ pub struct RunArgs {
     /// Model: a path, a repo id in the Hugging Face cache, or builtin:tiny.
     #[arg(long, default_value = "builtin:tiny")]
     pub model: String,
-    /// Engine: mlx (in-process).
+    /// Engine: mlx (in-process) or openai (an OpenAI-compatible server at --url); several,
+    /// comma separated (e.g. mlx,openai), run the same suite on each and print them side by side.
     #[arg(long, default_value = "mlx")]
     pub engine: String,
     /// Suite: quick, standard or full.
@@ -144,6 +145,42 @@ pub struct RunArgs {
     /// Do not sample power (by default energy is read per phase and a watts timeline kept).
     #[arg(long)]
     pub no_power: bool,
+    /// openai engine: base URL of the OpenAI-compatible API, including /v1.
+    #[arg(long, default_value = "http://127.0.0.1:8080/v1")]
+    pub url: String,
+    /// openai engine: name of the environment variable holding the API key (the key itself is
+    /// never taken on the command line nor stored).
+    #[arg(long, value_name = "NAME")]
+    pub api_key_env: Option<String>,
+    /// openai engine: the `model` to request (default: none sent; the server's loaded model).
+    #[arg(long, value_name = "NAME")]
+    pub served_model: Option<String>,
+    /// openai engine: tokenizer.json (or its folder) for per-chunk token counts and synthetic
+    /// prompts (-p N).
+    #[arg(long, value_name = "PATH")]
+    pub tokenizer: Option<PathBuf>,
+    /// openai engine: seconds to wait for a response or for the next bytes of a stream.
+    #[arg(long, default_value_t = 60.0)]
+    pub timeout_s: f64,
+    /// openai engine: send a batch's requests as a Poisson process of this many requests/s
+    /// (default: all at once).
+    #[arg(long, value_name = "RPS")]
+    pub rate: Option<f64>,
+    /// openai engine: endpoint: auto (chat for text prompts, completions for -p N), chat or
+    /// completions.
+    #[arg(long, value_enum, default_value_t = HttpEndpoint::Auto)]
+    pub endpoint: HttpEndpoint,
+}
+
+/// `--endpoint` of the openai engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HttpEndpoint {
+    /// /chat/completions for text prompts, /completions for synthetic prompts.
+    Auto,
+    /// Always /chat/completions.
+    Chat,
+    /// Always /completions.
+    Completions,
 }
 
 /// `benchbar power`.

@@ -1,6 +1,7 @@
 //! Subcommand implementations: thin glue between the CLI, the store, the engines and the
 //! exporters.
 
+mod ab;
 mod models;
 mod power;
 mod run;

@@ -408,7 +408,7 @@ pub fn assign_token_offsets(
     let mut offsets: Vec<u64> = chunks_ns
         .iter()
         .zip(per_chunk)
-        .flat_map(|(&t, &k)| std::iter::repeat(t).take(k as usize))
+        .flat_map(|(&t, &k)| (0..k).map(move |_| t))
         .collect();
     let Some(total) = total else {
         return TokenAssignment {
@@ -491,7 +491,7 @@ impl Engine for OpenAiEngine {
                 "completions"
             }
         );
-        let mut rng = ChaCha8Rng::seed_from_u64(req.seed ^ 0x5EED_0F_A11);
+        let mut rng = ChaCha8Rng::seed_from_u64(req.seed ^ 0x0005_EED0_FA11);
         let mut delay = Duration::ZERO;
         let mut requests = Vec::with_capacity(req.batch_size as usize);
         let mut prompts = Vec::with_capacity(req.batch_size as usize);
