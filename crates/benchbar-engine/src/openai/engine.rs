@@ -571,10 +571,21 @@ impl Engine for OpenAiEngine {
                 }
             };
             let chunk_ns: Vec<u64> = rec.chunks.iter().map(|c| c.at_ns).collect();
+            // One token per text chunk when that is what usage says (mlx_lm.server streams a
+            // chunk per token); otherwise the tokenizer's count of each chunk, if given.
+            let one_each = rec
+                .usage
+                .is_some_and(|u| u.completion_tokens as usize == rec.chunks.len());
             let per_chunk: Vec<u32> = rec
                 .chunks
                 .iter()
-                .map(|c| self.count_tokens(&c.text).map_or(1, |k| k.max(1)))
+                .map(|c| {
+                    if one_each {
+                        1
+                    } else {
+                        self.count_tokens(&c.text).map_or(1, |k| k.max(1))
+                    }
+                })
                 .collect();
             let total = match (&rec.usage, &self.tokenizer) {
                 (Some(u), _) => Some(u.completion_tokens),

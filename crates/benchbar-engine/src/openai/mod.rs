@@ -7,8 +7,9 @@
 //! bytes arrive, so TTFT includes the network and HTTP overhead (it is client-side).
 //!
 //! Token timestamps: every token is given the arrival time of the chunk that carried it. A
-//! chunk's token count is 1 per text chunk without a tokenizer, or the tokenizer's count of the
-//! chunk text with one (at least 1). The total is the server's `completion_tokens` when
+//! chunk's token count is 1 when the number of text chunks equals the server's
+//! `completion_tokens` (mlx_lm.server streams one chunk per token), else the tokenizer's count
+//! of the chunk text when a tokenizer is given (at least 1), else 1. The total is the server's `completion_tokens` when
 //! reported; if the chunk counts add up to less, the remaining tokens are given the last text
 //! chunk's arrival time (they were held back by the server's detokenizer and arrived no later
 //! than that); if more, the excess is dropped from the end. Timestamps are never interpolated.
