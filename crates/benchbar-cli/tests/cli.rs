@@ -516,3 +516,55 @@ fn every_cell_reports_its_power_source() {
         .success()
         .stdout(predicate::str::contains("power source: "));
 }
+
+#[test]
+fn interrupted_run_is_stored_as_cancelled_with_whole_cells_only() {
+    let env = Env::new();
+    // 3 cells x (1 warmup + 2 reps) of 600 ms each; SIGINT arrives during the second cell.
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("benchbar"))
+        .env("BENCHBAR_DB", &env.db)
+        .args([
+            "run",
+            "--engine",
+            "test-double:trial_ms=600",
+            "-b",
+            "1,2,4",
+            "-r",
+            "2",
+            "--warmup",
+            "1",
+            "-n",
+            "8",
+        ])
+        .args(["--format", "json", "--no-power"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2400));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], "cancelled");
+    let cells = v["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 1, "only the cell that finished is kept");
+    assert_eq!(cells[0]["trials"].as_array().unwrap().len(), 2);
+    // And it is in the history as cancelled.
+    let h = env
+        .cmd()
+        .args(["history", "--format", "json"])
+        .output()
+        .unwrap();
+    let h: serde_json::Value = serde_json::from_slice(&h.stdout).unwrap();
+    assert_eq!(h[0]["status"], "cancelled");
+}
