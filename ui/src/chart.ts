@@ -1,0 +1,87 @@
+/** uPlot wrapper: a small time-series/line chart that follows the colour scheme and resizes. */
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+
+export interface LineSpec {
+  label: string;
+  unit: string;
+  /** x values: seconds (unix time when `time` is true). */
+  time?: boolean;
+  color?: string;
+  points?: boolean;
+}
+
+function cssVar(name: string, fallback: string): string {
+  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+export class LineChart {
+  private plot: uPlot | null = null;
+  private data: uPlot.AlignedData = [[], []];
+  private ro: ResizeObserver;
+
+  constructor(private host: HTMLElement, private spec: LineSpec, private height = 180) {
+    this.ro = new ResizeObserver(() => this.resize());
+    this.ro.observe(host);
+  }
+
+  private build(): void {
+    const width = Math.max(200, this.host.clientWidth);
+    const stroke = this.spec.color ?? cssVar("--accent", "#4f7cff");
+    const grid = cssVar("--grid", "rgba(128,128,128,.15)");
+    const axis = cssVar("--muted", "#888");
+    const axes: uPlot.Axis[] = [
+      { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
+      {
+        stroke: axis,
+        grid: { stroke: grid, width: 1 },
+        ticks: { stroke: grid },
+        size: 56,
+        values: (_u, vals) => vals.map((v) => (v == null ? "" : `${+v.toFixed(2)}`)),
+      },
+    ];
+    if (!this.spec.time) {
+      axes[0].values = (_u, vals) => vals.map((v) => (v == null ? "" : `${+v.toFixed(1)}s`));
+    }
+    this.plot = new uPlot(
+      {
+        width,
+        height: this.height,
+        legend: { show: false },
+        cursor: { drag: { x: false, y: false } },
+        scales: { x: { time: !!this.spec.time } },
+        axes,
+        series: [
+          {},
+          {
+            label: this.spec.label,
+            stroke,
+            width: 2,
+            fill: stroke + "22",
+            points: { show: this.spec.points ?? false, size: 6, fill: stroke },
+            spanGaps: true,
+          },
+        ],
+      },
+      this.data,
+      this.host,
+    );
+  }
+
+  set(xs: number[], ys: (number | null)[]): void {
+    this.data = [xs, ys];
+    if (!this.plot) this.build();
+    else this.plot.setData(this.data);
+  }
+
+  resize(): void {
+    if (this.plot) this.plot.setSize({ width: Math.max(200, this.host.clientWidth), height: this.height });
+  }
+
+  destroy(): void {
+    this.ro.disconnect();
+    this.plot?.destroy();
+    this.plot = null;
+  }
+}

@@ -1,0 +1,242 @@
+/** History window: charts over time, filterable table, compare two runs, baseline, export. */
+import * as api from "./api";
+import type { Comparison, ExportFormat, HistoryLine } from "./api";
+import { LineChart } from "./chart";
+import { byId, clear, h } from "./dom";
+import { gb, num, pct, when } from "./format";
+import { mountShell, toast } from "./shell";
+
+mountShell("history.html");
+const app = byId("app");
+
+let all: HistoryLine[] = [];
+let lines: HistoryLine[] = [];
+const selected: number[] = [];
+
+const fModel = h("select", { id: "f-model", "aria-label": "Model", onchange: () => void reload() });
+const fEngine = h("select", { id: "f-engine", "aria-label": "Engine", onchange: () => void reload() });
+const fSuite = h("select", { id: "f-suite", "aria-label": "Suite", onchange: () => void reload() });
+const fLimit = h("select", { id: "f-limit", "aria-label": "Limit", onchange: () => void reload() },
+  ...[50, 200, 1000].map((n) => h("option", { value: n }, `last ${n}`)));
+
+const CHARTS: { key: string; title: string; unit: string; get: (l: HistoryLine) => number | null | undefined }[] = [
+  { key: "decode", title: "Decode", unit: "tok/s", get: (l) => l.decode_tps },
+  { key: "ttft", title: "Time to first token", unit: "ms", get: (l) => l.ttft_ms },
+  { key: "memory", title: "Peak memory", unit: "GB", get: (l) => (l.peak_memory_bytes == null ? null : l.peak_memory_bytes / 1e9) },
+  { key: "energy", title: "Energy per token", unit: "J/token", get: (l) => l.joules_per_token },
+];
+const charts = CHARTS.map((c) => {
+  const host = h("div", { class: "chart-host", id: `chart-${c.key}` });
+  const empty = h("div", { class: "empty hidden" }, "No data for these runs.");
+  const card = h("section", { class: "card chart-card", "data-chart": c.key },
+    h("h2", null, c.title), h("p", { class: "sub" }, c.unit), host, empty);
+  return { ...c, host, empty, card, chart: null as LineChart | null };
+});
+
+const tableHost = h("div", { id: "runs", class: "scroll" });
+const compareBtn = h("button", { id: "compare-btn", class: "primary", disabled: true, onclick: () => void runCompare() }, "Compare selected");
+const selInfo = h("span", { id: "sel-info", class: "muted" }, "Select two runs to compare.");
+const compareHost = h("section", { class: "card hidden", id: "compare" });
+const exportDlg = h("dialog", { id: "export-dialog" });
+
+app.append(
+  h("section", { class: "card" },
+    h("div", { class: "row" },
+      h("div", null, h("h2", null, "History"), h("p", { class: "sub" }, "Every stored run, newest first.")),
+      h("span", { class: "spacer" }),
+      h("label", { class: "field" }, "Model", fModel),
+      h("label", { class: "field" }, "Engine", fEngine),
+      h("label", { class: "field" }, "Suite", fSuite),
+      h("label", { class: "field" }, "Show", fLimit))),
+  h("div", { class: "charts" }, charts.map((c) => c.card)),
+  h("section", { class: "card" },
+    h("div", { class: "row" }, h("h2", null, "Runs"), h("span", { class: "spacer" }), selInfo, compareBtn),
+    tableHost),
+  compareHost,
+  exportDlg,
+);
+
+function fillSelect(sel: HTMLSelectElement, label: string, values: string[]): void {
+  const cur = sel.value;
+  clear(sel, h("option", { value: "" }, `All ${label}`), [...new Set(values)].sort().map((v) => h("option", { value: v }, v)));
+  sel.value = values.includes(cur) ? cur : "";
+}
+
+async function loadFilters(): Promise<void> {
+  all = await api.history({ limit: 1000 });
+  fillSelect(fModel, "models", all.map((l) => l.model.id));
+  fillSelect(fEngine, "engines", all.map((l) => l.engine.name));
+  fillSelect(fSuite, "suites", all.map((l) => l.suite));
+}
+
+async function reload(): Promise<void> {
+  try {
+    lines = await api.history({
+      model: fModel.value || undefined,
+      engine: fEngine.value || undefined,
+      suite: fSuite.value || undefined,
+      limit: Number(fLimit.value) || 50,
+    });
+  } catch (e) {
+    toast(`Could not load history: ${api.errorMessage(e)}`, "error");
+    lines = [];
+  }
+  for (let i = selected.length - 1; i >= 0; i--) if (!lines.some((l) => l.run_id === selected[i])) selected.splice(i, 1);
+  renderCharts();
+  renderTable();
+}
+
+function renderCharts(): void {
+  const ordered = [...lines].sort((a, b) => Date.parse(a.started_at) - Date.parse(b.started_at));
+  const xs = ordered.map((l) => Date.parse(l.started_at) / 1000);
+  for (const c of charts) {
+    const ys = ordered.map((l) => {
+      const v = c.get(l);
+      return v === undefined || v === null || !Number.isFinite(v) ? null : v;
+    });
+    const has = ys.some((v) => v !== null);
+    c.empty.classList.toggle("hidden", has);
+    c.host.classList.toggle("hidden", !has);
+    c.card.dataset.points = String(ys.filter((v) => v !== null).length);
+    if (!has) continue;
+    if (!c.chart) c.chart = new LineChart(c.host, { label: c.title, unit: c.unit, time: true, points: true });
+    c.chart.set(xs, ys);
+  }
+}
+
+function toggleSelect(id: number, on: boolean): void {
+  const i = selected.indexOf(id);
+  if (on && i < 0) {
+    selected.push(id);
+    if (selected.length > 2) selected.shift();
+  } else if (!on && i >= 0) selected.splice(i, 1);
+  renderTable();
+}
+
+function renderTable(): void {
+  compareBtn.disabled = selected.length !== 2;
+  selInfo.textContent = selected.length === 2 ? `Runs #${selected[0]} and #${selected[1]}` : "Select two runs to compare.";
+  if (!lines.length) {
+    clear(tableHost, h("div", { class: "empty", id: "runs-empty" }, "No runs match these filters."));
+    return;
+  }
+  const tbody = h("tbody");
+  for (const l of lines) {
+    const isSel = selected.includes(l.run_id);
+    const cb = h("input", { type: "checkbox", class: "sel", "aria-label": `Select run ${l.run_id}`, checked: isSel });
+    cb.addEventListener("change", () => toggleSelect(l.run_id, cb.checked));
+    const fmt = h("select", { class: "fmt", "aria-label": "Export format" }, ...(["json", "csv", "md"] as const).map((f) => h("option", { value: f }, f.toUpperCase())));
+    tbody.append(
+      h("tr", { "data-run": l.run_id, class: isSel ? "selected" : null },
+        h("td", null, cb),
+        h("td", { class: "num" }, `#${l.run_id}`),
+        h("td", null, when(l.started_at)),
+        h("td", { class: "model" }, l.model.id),
+        h("td", { class: "engine", title: l.engine.version }, l.engine.name),
+        h("td", null, l.suite),
+        h("td", { class: "num" }, num(l.decode_tps)),
+        h("td", { class: "num" }, num(l.ttft_ms)),
+        h("td", { class: "num" }, gb(l.peak_memory_bytes)),
+        h("td", null,
+          l.status === "completed" ? null : h("span", { class: "pill bad" }, l.status),
+          l.regressions ? h("span", { class: "pill bad" }, `${l.regressions} regression${l.regressions === 1 ? "" : "s"}`) : null),
+        h("td", { class: "row" },
+          h("button", { class: "small baseline", onclick: () => void makeBaseline(l.run_id) }, "Set baseline"),
+          fmt,
+          h("button", { class: "small export", onclick: () => void doExport(l.run_id, fmt.value as ExportFormat) }, "Export"))),
+    );
+  }
+  clear(tableHost,
+    h("table", { id: "runs-table" },
+      h("thead", null, h("tr", null, h("th", null, ""), h("th", { class: "num" }, "Run"), h("th", null, "Started"), h("th", null, "Model"), h("th", null, "Engine"),
+        h("th", null, "Suite"), h("th", { class: "num" }, "Decode tok/s"), h("th", { class: "num" }, "TTFT ms"), h("th", { class: "num" }, "Peak mem"), h("th", null, "Flags"), h("th", null, ""))),
+      tbody));
+}
+
+async function runCompare(): Promise<void> {
+  if (selected.length !== 2) return;
+  // Baseline = the older run (smaller id), as `benchbar compare BASE NEW`.
+  const [base, cur] = [...selected].sort((a, b) => a - b);
+  try {
+    renderComparison(await api.compare(base, cur));
+  } catch (e) {
+    compareHost.classList.remove("hidden");
+    clear(compareHost, h("h2", null, "Comparison"), h("p", { class: "notice", id: "compare-error" }, api.errorMessage(e)));
+  }
+}
+
+const METRIC_LABEL: Record<string, string> = {
+  decode_tps: "Decode tok/s",
+  prefill_tps: "Prefill tok/s",
+  throughput_tps: "Throughput tok/s",
+  ttft_ms: "TTFT ms",
+  itl_ms: "ITL ms",
+  e2e_ms: "E2E ms",
+  peak_memory_bytes: "Peak memory",
+};
+
+function renderComparison(c: Comparison): void {
+  compareHost.classList.remove("hidden");
+  const val = (m: string, v: number | null) => (m === "peak_memory_bytes" ? gb(v) : num(v));
+  const regressions = c.metrics.filter((m) => m.verdict === "regression").length;
+  clear(compareHost,
+    h("div", { class: "row" },
+      h("div", null,
+        h("h2", null, `Run #${c.current_run_id} vs baseline #${c.baseline_run_id}`),
+        h("p", { class: "sub" }, "Regression = past the seed's threshold and significant (one-sided Welch t-test, p < 0.01).")),
+      h("span", { class: "spacer" }),
+      h("span", { class: regressions ? "pill bad" : "pill", id: "compare-summary" }, regressions ? `${regressions} regression${regressions === 1 ? "" : "s"}` : "no regressions")),
+    h("div", { class: "scroll" },
+      h("table", { id: "compare-table" },
+        h("thead", null, h("tr", null, h("th", null, "Test"), h("th", { class: "num" }, "Batch"), h("th", null, "Metric"), h("th", { class: "num" }, "Baseline"),
+          h("th", { class: "num" }, "Current"), h("th", { class: "num" }, "Δ"), h("th", { class: "num" }, "p"), h("th", null, "Verdict"))),
+        h("tbody", null, c.metrics.map((m) =>
+          h("tr", { "data-metric": m.metric, "data-verdict": m.verdict },
+            h("td", null, m.test),
+            h("td", { class: "num" }, m.batch_size),
+            h("td", null, METRIC_LABEL[m.metric] ?? m.metric),
+            h("td", { class: "num" }, val(m.metric, m.baseline)),
+            h("td", { class: "num" }, val(m.metric, m.current)),
+            h("td", { class: "num" }, pct(m.delta_pct)),
+            h("td", { class: "num" }, m.p_value === null ? "—" : m.p_value < 1e-4 ? "<0.0001" : m.p_value.toFixed(4)),
+            h("td", { class: `verdict-${m.verdict}` }, m.verdict + (m.severity ? ` (${m.severity})` : ""))))))),
+    c.unmatched_cells.length ? h("p", { class: "sub", id: "unmatched" }, `Not compared: ${c.unmatched_cells.join(", ")}`) : null,
+  );
+}
+
+async function makeBaseline(runId: number): Promise<void> {
+  try {
+    await api.setBaseline(runId);
+    toast(`Run #${runId} is now the baseline for its configuration.`);
+  } catch (e) {
+    toast(`Could not set baseline: ${api.errorMessage(e)}`, "error");
+  }
+}
+
+async function doExport(runId: number, format: ExportFormat): Promise<void> {
+  try {
+    const text = await api.exportRun(runId, format);
+    const ext = format;
+    const mime = format === "json" ? "application/json" : format === "csv" ? "text/csv" : "text/markdown";
+    const url = URL.createObjectURL(new Blob([text], { type: mime }));
+    const copy = h("button", { onclick: () => void navigator.clipboard?.writeText(text).then(() => toast("Copied")) }, "Copy");
+    clear(exportDlg,
+      h("div", { class: "row" }, h("h2", null, `Run #${runId} · ${format.toUpperCase()}`), h("span", { class: "spacer" }),
+        copy,
+        h("a", { href: url, download: `benchbar-run-${runId}.${ext}` }, h("button", { class: "primary" }, "Save…")),
+        h("button", { onclick: () => { exportDlg.close(); URL.revokeObjectURL(url); } }, "Close")),
+      h("pre", { id: "export-text" }, text));
+    exportDlg.showModal();
+  } catch (e) {
+    toast(`Export failed: ${api.errorMessage(e)}`, "error");
+  }
+}
+
+void (async () => {
+  try {
+    await loadFilters();
+  } catch (e) {
+    toast(`Could not load history: ${api.errorMessage(e)}`, "error");
+  }
+  await reload();
+})();

@@ -1,0 +1,91 @@
+/** Settings window: default model, engine, quick-run suite, reps, power sampling. */
+import * as api from "./api";
+import type { Settings, SuiteName } from "./api";
+import { byId, clear, h } from "./dom";
+import { mountShell, toast } from "./shell";
+
+mountShell("settings.html");
+const app = byId("app");
+
+const model = h("input", { type: "text", id: "s-model", list: "s-models", required: true, placeholder: "builtin:tiny" });
+const models = h("datalist", { id: "s-models" });
+const engMlx = h("input", { type: "radio", name: "engine", id: "s-engine-mlx", value: "mlx" });
+const engOpenai = h("input", { type: "radio", name: "engine", id: "s-engine-openai", value: "openai" });
+const url = h("input", { type: "url", id: "s-url", placeholder: "http://127.0.0.1:8080/v1" });
+const served = h("input", { type: "text", id: "s-served", placeholder: "(optional) served model name" });
+const openaiBox = h("div", { class: "hidden", id: "openai-box" },
+  h("label", { class: "field" }, "Server URL (OpenAI-compatible)", url),
+  h("label", { class: "field" }, "Served model", served));
+const suite = h("select", { id: "s-suite" }, ...(["quick", "standard", "full"] as SuiteName[]).map((s) => h("option", { value: s }, s)));
+const reps = h("input", { type: "number", id: "s-reps", min: 1, max: 100, placeholder: "suite default" });
+const power = h("input", { type: "checkbox", id: "s-power" });
+const save = h("button", { type: "submit", class: "primary", id: "s-save" }, "Save");
+const err = h("p", { class: "notice hidden", id: "s-error" });
+
+const form = h("form", { class: "settings", id: "settings-form" },
+  h("label", { class: "field" }, "Default model", model, models),
+  h("div", { class: "field" }, h("span", null, "Engine"),
+    h("div", { class: "radio" },
+      h("label", null, engMlx, " In-process MLX"),
+      h("label", null, engOpenai, " OpenAI-compatible server"))),
+  openaiBox,
+  h("label", { class: "field" }, "Suite for the quick run", suite),
+  h("label", { class: "field" }, "Repetitions per test (blank = suite default)", reps),
+  h("label", { class: "radio" }, power, " Sample power during runs"),
+  err,
+  h("div", { class: "row" }, save));
+
+app.append(h("section", { class: "card" }, h("h2", null, "Settings"), h("p", { class: "sub" }, "Used by the tray's quick run and as the dashboard's defaults."), form));
+
+const syncEngine = () => openaiBox.classList.toggle("hidden", !engOpenai.checked);
+engMlx.addEventListener("change", syncEngine);
+engOpenai.addEventListener("change", syncEngine);
+
+function read(): Settings | string {
+  const m = model.value.trim();
+  if (!m) return "Choose a default model.";
+  const r = reps.value.trim();
+  const n = r ? Number(r) : null;
+  if (n !== null && (!Number.isInteger(n) || n < 1)) return "Repetitions must be a whole number ≥ 1.";
+  let engine: Settings["engine"] = { kind: "mlx" };
+  if (engOpenai.checked) {
+    const u = url.value.trim();
+    if (!/^https?:\/\/[^\s]+$/.test(u)) return "The server URL must start with http:// or https://.";
+    engine = { kind: "openai", url: u, served_model: served.value.trim() || null, api_key_env: null };
+  }
+  return { default_model: m, engine, quick_suite: suite.value as SuiteName, reps: n, sample_power: power.checked };
+}
+
+form.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const s = read();
+  err.classList.toggle("hidden", typeof s !== "string");
+  if (typeof s === "string") {
+    err.textContent = s;
+    return;
+  }
+  save.disabled = true;
+  api.saveSettings(s)
+    .then(() => toast("Settings saved"))
+    .catch((e) => toast(`Could not save: ${api.errorMessage(e)}`, "error"))
+    .finally(() => (save.disabled = false));
+});
+
+void (async () => {
+  try {
+    const [s, ms] = await Promise.all([api.getSettings(), api.listModels().catch(() => [])]);
+    clear(models, ms.map((m) => h("option", { value: m.id })));
+    model.value = s.default_model;
+    (s.engine.kind === "openai" ? engOpenai : engMlx).checked = true;
+    if (s.engine.kind === "openai") {
+      url.value = s.engine.url;
+      served.value = s.engine.served_model ?? "";
+    }
+    suite.value = s.quick_suite;
+    reps.value = s.reps === null ? "" : String(s.reps);
+    power.checked = s.sample_power;
+    syncEngine();
+  } catch (e) {
+    toast(`Could not load settings: ${api.errorMessage(e)}`, "error");
+  }
+})();
