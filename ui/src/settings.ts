@@ -22,7 +22,7 @@ const power = h("input", { type: "checkbox", id: "s-power" });
 const save = h("button", { type: "submit", class: "primary", id: "s-save" }, "Save");
 const err = h("p", { class: "notice hidden", id: "s-error" });
 
-const form = h("form", { class: "settings", id: "settings-form" },
+const form = h("form", { class: "settings", id: "settings-form", novalidate: true },
   h("label", { class: "field" }, "Default model", model, models),
   h("div", { class: "field" }, h("span", null, "Engine"),
     h("div", { class: "radio" },

@@ -1,0 +1,171 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { startEnv, openPage, defaultFixtures, fixture, RESULTS } from "./harness.mjs";
+
+let env;
+let fx;
+before(async () => {
+  env = await startEnv();
+  fx = await defaultFixtures();
+  // The dashboard reads the latest run (history limit 1): make it run 1, which targets-run1 grades.
+  fx.history = [...fx.history].sort((a, b) => a.run_id - b.run_id);
+});
+after(async () => env?.close());
+
+test("target matrix renders the latest run's grades as ✅/⚠️/❌/n/a", async () => {
+  const { page, problems, calls } = await openPage(env, "dashboard.html", { fixtures: fx });
+  await page.waitForSelector("#matrix-table tbody tr");
+  assert.equal(await page.inputValue("#row-select"), "Qwen3-1.7B-4bit");
+  const rows = await page.$$eval("#matrix-table tbody tr", (trs) =>
+    trs.map((tr) => ({
+      metric: tr.dataset.metric,
+      cells: [...tr.children].map((td) => td.textContent.trim()),
+      grade: tr.querySelector("[data-grade]")?.dataset.grade,
+    })));
+  const by = Object.fromEntries(rows.map((r) => [r.metric, r]));
+  // Every grade in the CLI's JSON maps to the matrix row of the same metric.
+  const grades = fx.targets_run.run.grades;
+  assert.equal(rows.length, grades.length);
+  const SYM = { pass: "✅", warn: "⚠️", fail: "❌", "n/a": "n/a" };
+  for (const g of grades) {
+    assert.equal(by[g.metric].grade, g.grade, g.metric);
+    assert.equal(by[g.metric].cells[3], SYM[g.grade], g.metric);
+  }
+  assert.deepEqual(by["single_batch_tps"].cells.slice(0, 3), ["Tokens/s (single batch)", "80–120 tok/s", "99.7 tok/s"]);
+  assert.equal(by["batch_tps[8]"].cells[3], "⚠️");
+  assert.equal(by["power_w"].cells[2], "—");
+  assert.equal(by["power_w"].cells[3], "n/a");
+  // Another row shows targets only, no grades.
+  await page.selectOption("#row-select", "Qwen3-14B-8bit");
+  assert.equal(await page.locator("#matrix-table [data-grade]").count(), 0);
+  assert.equal(await page.locator('#matrix-table tr[data-metric="first_token_ms"] td').nth(1).textContent(), "400–600 ms");
+  // Achievements matrix from the seed.
+  const marks = await page.$$eval("#achievements li", (lis) => lis.map((li) => li.dataset.mark + " " + li.textContent));
+  assert.equal(marks.length, 12);
+  assert.ok(marks.includes("warn ⚠️Qwen3-7B-4bitMarginal"), marks.join("|"));
+  assert.ok(marks.includes("fail ❌Qwen3-14B-8bit~24GB"));
+  const c = await calls();
+  assert.deepEqual(c.find((x) => x.cmd === "history").args, { model: null, engine: null, suite: null, limit: 1 });
+  assert.deepEqual(c.find((x) => x.cmd === "targets").args, { runId: 1 });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+function liveEvents() {
+  const ev = [];
+  ev.push({ kind: "cell_started", cell: 0, total: 2, test: "short.1", batch_size: 1 });
+  ev.push({ kind: "token", cell: 0, tokens: 10, elapsed_ms: 130, live_tps: 76.9 });
+  ev.push({ kind: "trial_done", cell: 0, warmup: true, decode_tps: 78.1, ttft_ms: 14.2 });
+  for (let i = 0; i < 12; i++) ev.push({ kind: "power", t_ms: i * 250, total_w: 18 + 4 * Math.sin(i / 2) });
+  ev.push({ kind: "token", cell: 0, tokens: 64, elapsed_ms: 800, live_tps: 80.5 });
+  ev.push({ kind: "trial_done", cell: 0, warmup: false, decode_tps: 80.2, ttft_ms: 12.9 });
+  ev.push({ kind: "cell_started", cell: 1, total: 2, test: "short.1", batch_size: 4 });
+  ev.push({ kind: "token", cell: 1, tokens: 128, elapsed_ms: 640, live_tps: 201.3 });
+  ev.push({ kind: "trial_done", cell: 1, warmup: false, decode_tps: 200.6, ttft_ms: 19.5 });
+  ev.push({ kind: "power", t_ms: 3000, total_w: 24.5 });
+  ev.push({ kind: "finished", run_id: 3, status: "completed", regressions: 1 });
+  return ev;
+}
+
+test("live run events arrive in order over the Channel (even when delivered out of order)", async () => {
+  const runEvents = liveEvents();
+  // Deliver pairs swapped: 1,0,3,2,... — the Channel's index must restore the order.
+  const eventOrder = runEvents.map((_, i) => (i % 2 === 0 ? Math.min(i + 1, runEvents.length - 1) : i - 1));
+  if (runEvents.length % 2 === 1) eventOrder[runEvents.length - 1] = runEvents.length - 1;
+  assert.deepEqual([...eventOrder].sort((a, b) => a - b), runEvents.map((_, i) => i));
+  const { page, problems, calls } = await openPage(env, "dashboard.html", { fixtures: fx, runEvents, eventOrder, eventDelayMs: 15 });
+  await page.waitForSelector("#matrix-table");
+  await page.waitForFunction(() => document.querySelector("#run-model").options.length > 0);
+  assert.equal(await page.inputValue("#run-model"), "builtin:tiny");
+  await page.selectOption("#run-suite", "standard");
+  // Record every status change to check intermediate states were shown in order.
+  await page.evaluate(() => {
+    window.__status = [];
+    new MutationObserver(() => window.__status.push(document.querySelector("#live-status").textContent))
+      .observe(document.querySelector("#live-status"), { childList: true, characterData: true, subtree: true });
+    window.__tps = [];
+    new MutationObserver(() => window.__tps.push(document.querySelector("#live-tps").textContent))
+      .observe(document.querySelector("#live-tps"), { childList: true, characterData: true, subtree: true });
+  });
+  await page.click("#run-btn");
+  assert.equal(await page.isDisabled("#run-btn"), true);
+  assert.equal(await page.isEnabled("#cancel-btn"), true);
+  await page.waitForFunction(() => /completed/.test(document.querySelector("#live-status").textContent), null, { timeout: 10000 });
+  const log = await page.$$eval("#live-log li", (lis) => lis.map((l) => l.textContent.trim()));
+  assert.deepEqual(log, [
+    "▶ short.1 @ batch 1",
+    "warmup done · 78.1 tok/s · TTFT 14.2 ms",
+    "trial done · 80.2 tok/s · TTFT 12.9 ms",
+    "▶ short.1 @ batch 4",
+    "trial done · 200.6 tok/s · TTFT 19.5 ms",
+    "■ completed · 1 regression",
+  ]);
+  const status = await page.evaluate(() => window.__status);
+  const idx = (re) => status.findIndex((s) => re.test(s));
+  assert.ok(idx(/cell 1 of 2/) >= 0 && idx(/cell 1 of 2/) < idx(/cell 2 of 2/) && idx(/cell 2 of 2/) < idx(/Run #3 completed · 1 regression/), status.join(" | "));
+  assert.deepEqual((await page.evaluate(() => window.__tps)).filter((v) => v !== "—"), ["76.9", "80.5", "201.3"]);
+  assert.equal(await page.textContent("#live-ttft"), "19.5");
+  assert.equal(await page.textContent("#live-watts"), "24.5");
+  assert.equal(await page.getAttribute("#live-progress", "aria-valuenow"), "100");
+  assert.equal(await page.isVisible("#watts-box"), true);
+  assert.equal(await page.locator("#watts-chart canvas").count(), 1);
+  assert.equal(await page.isEnabled("#run-btn"), true);
+  const start = (await calls()).find((c) => c.cmd === "start_run");
+  assert.equal(start.args.suite, "standard");
+  assert.equal(start.args.model, "builtin:tiny");
+  assert.equal(typeof start.args.onEvent.channel, "number");
+  assert.deepEqual(problems, []);
+  await page.screenshot({ path: join(RESULTS, "dashboard-light.png"), fullPage: true });
+  await page.close();
+});
+
+test("dashboard in dark mode, no power source: the watts chart stays hidden", async () => {
+  const runEvents = liveEvents().filter((e) => e.kind !== "power");
+  const { page, problems } = await openPage(env, "dashboard.html", { fixtures: fx, runEvents }, { colorScheme: "dark" });
+  await page.waitForSelector("#matrix-table tbody tr");
+  await page.click("#run-btn");
+  await page.waitForFunction(() => /completed/.test(document.querySelector("#live-status").textContent));
+  assert.equal(await page.isVisible("#watts-box"), false);
+  assert.equal(await page.textContent("#live-watts"), "—");
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(bg, "rgb(17, 19, 23)");
+  assert.deepEqual(problems, []);
+  await page.screenshot({ path: join(RESULTS, "dashboard-dark.png"), fullPage: true });
+  await page.close();
+});
+
+test("start_run errors are shown, {message} objects unwrapped", async () => {
+  const { page } = await openPage(env, "dashboard.html", { fixtures: fx, fail: { start_run: "a run is already in progress" } });
+  await page.waitForSelector("#matrix-table");
+  await page.click("#run-btn");
+  await page.waitForFunction(() => /Could not start/.test(document.querySelector("#live-status").textContent));
+  assert.equal(await page.textContent("#live-status"), "Could not start: a run is already in progress");
+  assert.equal(await page.isEnabled("#run-btn"), true);
+  await page.close();
+});
+
+test("escaping: a model id containing HTML is shown as text on the dashboard", async () => {
+  const evil = "<img src=x onerror=alert(1)>";
+  const targets_run = structuredClone(fx.targets_run);
+  targets_run.run.target_row = null;
+  targets_run.run.grades = [];
+  targets_run.run.model.id = evil;
+  const models = [...fx.list_models, { id: evil, path: null, quantization: "<b>4bit</b>", param_count: null, size_bytes: null }];
+  const settings = { ...fx.get_settings, default_model: evil };
+  const runEvents = [{ kind: "cell_started", cell: 0, total: 1, test: "<script>alert(2)</script>", batch_size: 1 }, { kind: "finished", run_id: 9, status: "failed", regressions: 0 }];
+  const { page, problems } = await openPage(env, "dashboard.html", {
+    fixtures: { ...fx, targets_run, list_models: models, get_settings: settings, history: await fixture("history-xss.json") },
+    runEvents,
+  });
+  await page.waitForSelector("#no-row-notice");
+  assert.match(await page.textContent("#no-row-notice"), /\(model <img src=x onerror=alert\(1\)>\) has no target row/);
+  assert.equal(await page.inputValue("#run-model"), evil);
+  await page.click("#run-btn");
+  await page.waitForFunction(() => /failed/.test(document.querySelector("#live-status").textContent));
+  assert.equal(await page.textContent("#live-log li:first-child"), "▶ <script>alert(2)</script> @ batch 1");
+  assert.equal(await page.locator("main img, main b, main script").count(), 0);
+  await page.waitForTimeout(100);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -1,0 +1,117 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { startEnv, openPage, defaultFixtures, fixture, RESULTS } from "./harness.mjs";
+
+let env;
+let fx;
+before(async () => {
+  env = await startEnv();
+  fx = await defaultFixtures();
+  // The two CLI runs plus crafted lines (other model / engine / suite) over a week, for filters and charts.
+  const [r2, r1] = fx.history;
+  const extra = [];
+  for (let i = 0; i < 6; i++) {
+    const l = structuredClone(r1);
+    l.run_id = 10 + i;
+    l.started_at = new Date(Date.parse("2026-11-19T09:00:00Z") + i * 86400000).toISOString();
+    l.model = { id: "mlx-community/Qwen3-1.7B-4bit", path: null, quantization: "4bit" };
+    l.engine = i % 2 ? { name: "openai", version: "mlx_lm.server 0.28" } : { name: "mlx", version: "benchbar-mlx 0.1 (MLX 0.29.1)" };
+    l.suite = i % 3 ? "quick" : "standard";
+    l.decode_tps = 96 + 6 * Math.sin(i);
+    l.ttft_ms = 110 + 9 * Math.cos(i);
+    l.peak_memory_bytes = 2.9e9 + i * 2e7;
+    l.joules_per_token = 0.21 + 0.01 * Math.sin(i);
+    l.regressions = i === 5 ? 1 : 0;
+    extra.push(l);
+  }
+  fx.history = [r2, r1, ...extra.reverse()];
+});
+after(async () => env?.close());
+
+const rowIds = (page) => page.$$eval("#runs-table tbody tr", (trs) => trs.map((tr) => Number(tr.dataset.run)));
+
+test("history lists runs, charts them, and filters by model, engine and suite", async () => {
+  const { page, problems, calls } = await openPage(env, "history.html", { fixtures: fx });
+  await page.waitForSelector("#runs-table tbody tr");
+  assert.deepEqual(await rowIds(page), [2, 1, 15, 14, 13, 12, 11, 10]);
+  const first = await page.$$eval("#runs-table tbody tr:first-child td", (tds) => tds.map((td) => td.textContent));
+  assert.deepEqual(first.slice(3, 9), ["builtin:tiny", "test-double", "quick", "79.7", "13", "1.07 GB"]);
+  for (const key of ["decode", "ttft", "memory", "energy"]) {
+    assert.equal(await page.locator(`#chart-${key} canvas`).count(), 1, key);
+  }
+  assert.equal(await page.getAttribute('[data-chart="energy"]', "data-points"), "6");
+  assert.deepEqual(await page.$$eval("#f-model option", (o) => o.map((x) => x.value)), ["", "builtin:tiny", "mlx-community/Qwen3-1.7B-4bit"]);
+
+  await page.selectOption("#f-model", "mlx-community/Qwen3-1.7B-4bit");
+  await page.waitForFunction(() => document.querySelectorAll("#runs-table tbody tr").length === 6);
+  await page.selectOption("#f-engine", "openai");
+  await page.waitForFunction(() => document.querySelectorAll("#runs-table tbody tr").length === 3);
+  assert.deepEqual(await rowIds(page), [15, 13, 11]);
+  await page.selectOption("#f-suite", "standard");
+  await page.waitForFunction(() => document.querySelectorAll("#runs-table tbody tr").length === 1);
+  assert.deepEqual(await rowIds(page), [13]);
+  await page.selectOption("#f-model", "builtin:tiny");
+  await page.waitForSelector("#runs-empty");
+  assert.equal(await page.getAttribute('[data-chart="decode"]', "data-points"), "0");
+  const last = (await calls()).filter((c) => c.cmd === "history").at(-1);
+  assert.deepEqual(last.args, { model: "builtin:tiny", engine: "openai", suite: "standard", limit: 50 });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("compare two selected runs (same view as `benchbar compare`), set baseline, export", async () => {
+  const { page, problems, calls } = await openPage(env, "history.html", { fixtures: fx });
+  await page.waitForSelector("#runs-table tbody tr");
+  assert.equal(await page.isDisabled("#compare-btn"), true);
+  await page.check('tr[data-run="2"] input.sel');
+  await page.check('tr[data-run="1"] input.sel');
+  assert.equal(await page.isEnabled("#compare-btn"), true);
+  await page.click("#compare-btn");
+  await page.waitForSelector("#compare-table tbody tr");
+  const cmp = (await calls()).find((c) => c.cmd === "compare");
+  assert.deepEqual(cmp.args, { baseRunId: 1, runId: 2 });
+  const rows = await page.$$eval("#compare-table tbody tr", (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  assert.equal(rows.length, fx.compare.metrics.length);
+  assert.deepEqual(rows[0], ["short.1", "1", "Decode tok/s", "99.7", "79.7", "-20.0%", "<0.0001", "regression (critical)"]);
+  assert.deepEqual(rows[4], ["short.1", "1", "Peak memory", "1.07 GB", "1.07 GB", "0.0%", "1.0000", "unchanged"]);
+  assert.equal(await page.textContent("#compare-summary"), "2 regressions");
+  assert.match(await page.textContent("#unmatched"), /short\.1@4 \(baseline only\)/);
+  await page.screenshot({ path: join(RESULTS, "history-light.png"), fullPage: true });
+
+  await page.click('tr[data-run="1"] button.baseline');
+  await page.waitForSelector(".toast.ok");
+  assert.deepEqual((await calls()).find((c) => c.cmd === "set_baseline").args, { runId: 1 });
+
+  await page.selectOption('tr[data-run="2"] select.fmt', "md");
+  await page.click('tr[data-run="2"] button.export');
+  await page.waitForSelector("#export-dialog[open]");
+  assert.equal(await page.textContent("#export-text"), await fixture("export-run2.md"));
+  assert.deepEqual((await calls()).find((c) => c.cmd === "export_run").args, { runId: 2, format: "md" });
+  assert.equal(await page.getAttribute("#export-dialog a[download]", "download"), "benchbar-run-2.md");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("compare errors (incompatible runs) are shown as the command's message", async () => {
+  const { page } = await openPage(env, "history.html", { fixtures: fx, fail: { compare: "runs 1 and 10 have different configurations" } });
+  await page.waitForSelector("#runs-table tbody tr");
+  await page.check('tr[data-run="1"] input.sel');
+  await page.check('tr[data-run="10"] input.sel');
+  await page.click("#compare-btn");
+  await page.waitForSelector("#compare-error");
+  assert.equal(await page.textContent("#compare-error"), "runs 1 and 10 have different configurations");
+  await page.close();
+});
+
+test("escaping: a model id containing HTML is text in the table and the filter", async () => {
+  const { page, problems } = await openPage(env, "history.html", { fixtures: { ...fx, history: await fixture("history-xss.json") } }, { colorScheme: "dark" });
+  await page.waitForSelector('tr[data-run="3"]');
+  assert.equal(await page.textContent('tr[data-run="3"] td.model'), "<img src=x onerror=alert(1)>");
+  assert.ok((await page.$$eval("#f-model option", (o) => o.map((x) => x.textContent))).includes("<img src=x onerror=alert(1)>"));
+  assert.equal(await page.locator("main img").count(), 0);
+  await page.waitForTimeout(100);
+  assert.deepEqual(problems, []);
+  await page.screenshot({ path: join(RESULTS, "history-dark.png"), fullPage: true });
+  await page.close();
+});
