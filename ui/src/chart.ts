@@ -9,6 +9,10 @@ export interface LineSpec {
   time?: boolean;
   color?: string;
   points?: boolean;
+  /** y axis starts at 0 (power); otherwise auto-ranged to show small regressions. */
+  zero?: boolean;
+  /** Show uPlot's live legend (hovered value). */
+  legend?: boolean;
 }
 
 function cssVar(name: string, fallback: string): string {
@@ -48,14 +52,18 @@ export class LineChart {
       {
         width,
         height: this.height,
-        legend: { show: false },
+        legend: { show: !!this.spec.legend, live: true },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: !!this.spec.time } },
+        scales: {
+          x: { time: !!this.spec.time },
+          y: this.spec.zero ? { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } : {},
+        },
         axes,
         series: [
           {},
           {
             label: this.spec.label,
+            value: (_u, v) => (v == null ? "—" : `${+v.toFixed(2)} ${this.spec.unit}`),
             stroke,
             width: 2,
             fill: stroke + "22",

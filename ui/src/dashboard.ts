@@ -36,7 +36,7 @@ const sTtft = stat("live-ttft", "TTFT", "ms");
 const sTrial = stat("live-trial-tps", "Last trial decode", "tok/s");
 const sWatts = stat("live-watts", "Power", "W");
 const log = h("ol", { id: "live-log", class: "log" });
-const wattsHost = h("div", { class: "chart-host", id: "watts-chart" });
+const wattsHost = h("div", { class: "chart-host small", id: "watts-chart" });
 const wattsBox = h("div", { id: "watts-box", class: "hidden" }, h("div", { class: "sub" }, "Package power (W) over the run"), wattsHost);
 let wattsChart: LineChart | null = null;
 const watts: { t: number[]; w: number[] } = { t: [], w: [] };
@@ -77,7 +77,8 @@ app.append(
 function gradeCell(g: Grade | undefined): HTMLElement {
   const gr = g?.grade ?? "n/a";
   const cls = gr === "n/a" ? "na" : gr;
-  return h("span", { class: `grade ${cls}`, title: GRADE_LABEL[gr], "data-grade": gr }, gradeSymbol(gr));
+  return h("span", { class: `grade ${cls}`, title: GRADE_LABEL[gr], "data-grade": gr },
+    h("span", { class: "sym" }, gradeSymbol(gr)), gr === "n/a" ? null : h("span", { class: "word" }, gr));
 }
 
 function renderMatrix(): void {
@@ -205,7 +206,7 @@ export function onRunEvent(e: RunEvent): void {
       watts.w.push(e.total_w);
       sWatts.v.textContent = num(e.total_w);
       wattsBox.classList.remove("hidden");
-      if (!wattsChart) wattsChart = new LineChart(wattsHost, { label: "Power", unit: "W", color: "#e0803a" }, 140);
+      if (!wattsChart) wattsChart = new LineChart(wattsHost, { label: "Power", unit: "W", color: "#e0803a", zero: true }, 150);
       wattsChart.set(watts.t, watts.w);
       break;
     case "finished": {

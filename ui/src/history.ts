@@ -99,7 +99,7 @@ function renderCharts(): void {
     c.host.classList.toggle("hidden", !has);
     c.card.dataset.points = String(ys.filter((v) => v !== null).length);
     if (!has) continue;
-    if (!c.chart) c.chart = new LineChart(c.host, { label: c.title, unit: c.unit, time: true, points: true });
+    if (!c.chart) c.chart = new LineChart(c.host, { label: c.title, unit: c.unit, time: true, points: true, legend: true });
     c.chart.set(xs, ys);
   }
 }
@@ -140,10 +140,10 @@ function renderTable(): void {
         h("td", null,
           l.status === "completed" ? null : h("span", { class: "pill bad" }, l.status),
           l.regressions ? h("span", { class: "pill bad" }, `${l.regressions} regression${l.regressions === 1 ? "" : "s"}`) : null),
-        h("td", { class: "row" },
-          h("button", { class: "small baseline", onclick: () => void makeBaseline(l.run_id) }, "Set baseline"),
+        h("td", null, h("div", { class: "actions" },
+          h("button", { class: "small baseline", title: "Set as the baseline for its configuration", onclick: () => void makeBaseline(l.run_id) }, "Baseline"),
           fmt,
-          h("button", { class: "small export", onclick: () => void doExport(l.run_id, fmt.value as ExportFormat) }, "Export"))),
+          h("button", { class: "small export", onclick: () => void doExport(l.run_id, fmt.value as ExportFormat) }, "Export")))),
     );
   }
   clear(tableHost,

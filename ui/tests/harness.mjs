@@ -86,3 +86,11 @@ export async function openPage(env, file, cfg, { colorScheme = "light" } = {}) {
   await page.goto(`${env.base}/${file}`);
   return { page, problems, calls: () => page.evaluate(() => window.__calls) };
 }
+
+/** Screenshot of the whole page with the window grown to fit (keeps the sticky nav at the top). */
+export async function shot(page, name) {
+  const h = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: 1280, height: Math.min(Math.max(h, 600), 4000) });
+  await page.waitForTimeout(150); // charts follow the resize
+  await page.screenshot({ path: join(RESULTS, name) });
+}

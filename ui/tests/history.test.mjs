@@ -1,7 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { startEnv, openPage, defaultFixtures, fixture, RESULTS } from "./harness.mjs";
+import { startEnv, openPage, defaultFixtures, fixture, shot } from "./harness.mjs";
 
 let env;
 let fx;
@@ -77,7 +76,7 @@ test("compare two selected runs (same view as `benchbar compare`), set baseline,
   assert.deepEqual(rows[4], ["short.1", "1", "Peak memory", "1.07 GB", "1.07 GB", "0.0%", "1.0000", "unchanged"]);
   assert.equal(await page.textContent("#compare-summary"), "2 regressions");
   assert.match(await page.textContent("#unmatched"), /short\.1@4 \(baseline only\)/);
-  await page.screenshot({ path: join(RESULTS, "history-light.png"), fullPage: true });
+  await shot(page, "history-light.png");
 
   await page.click('tr[data-run="1"] button.baseline');
   await page.waitForSelector(".toast.ok");
@@ -112,6 +111,6 @@ test("escaping: a model id containing HTML is text in the table and the filter",
   assert.equal(await page.locator("main img").count(), 0);
   await page.waitForTimeout(100);
   assert.deepEqual(problems, []);
-  await page.screenshot({ path: join(RESULTS, "history-dark.png"), fullPage: true });
+  await shot(page, "history-dark.png");
   await page.close();
 });
