@@ -46,8 +46,9 @@ export function pct(v: number | null | undefined): string {
 export function when(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
+  const sameYear = d.getFullYear() === new Date().getFullYear();
   return d.toLocaleString(undefined, {
-    year: "numeric",
+    year: sameYear ? undefined : "numeric",
     month: "short",
     day: "numeric",
     hour: "2-digit",

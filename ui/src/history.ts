@@ -125,7 +125,14 @@ function renderTable(): void {
     const isSel = selected.includes(l.run_id);
     const cb = h("input", { type: "checkbox", class: "sel", "aria-label": `Select run ${l.run_id}`, checked: isSel });
     cb.addEventListener("change", () => toggleSelect(l.run_id, cb.checked));
-    const fmt = h("select", { class: "fmt", "aria-label": "Export format" }, ...(["json", "csv", "md"] as const).map((f) => h("option", { value: f }, f.toUpperCase())));
+    const fmt = h("select", { class: "fmt", "aria-label": `Export run ${l.run_id}`, title: "Export this run" },
+      h("option", { value: "" }, "Export…"),
+      h("option", { value: "json" }, "JSON"), h("option", { value: "csv" }, "CSV"), h("option", { value: "md" }, "Markdown"));
+    fmt.addEventListener("change", () => {
+      const f = fmt.value as ExportFormat | "";
+      fmt.value = "";
+      if (f) void doExport(l.run_id, f);
+    });
     tbody.append(
       h("tr", { "data-run": l.run_id, class: isSel ? "selected" : null },
         h("td", null, cb),
@@ -142,8 +149,7 @@ function renderTable(): void {
           l.regressions ? h("span", { class: "pill bad" }, `${l.regressions} regression${l.regressions === 1 ? "" : "s"}`) : null),
         h("td", null, h("div", { class: "actions" },
           h("button", { class: "small baseline", title: "Set as the baseline for its configuration", onclick: () => void makeBaseline(l.run_id) }, "Baseline"),
-          fmt,
-          h("button", { class: "small export", onclick: () => void doExport(l.run_id, fmt.value as ExportFormat) }, "Export")))),
+          fmt))),
     );
   }
   clear(tableHost,

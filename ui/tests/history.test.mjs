@@ -83,7 +83,6 @@ test("compare two selected runs (same view as `benchbar compare`), set baseline,
   assert.deepEqual((await calls()).find((c) => c.cmd === "set_baseline").args, { runId: 1 });
 
   await page.selectOption('tr[data-run="2"] select.fmt', "md");
-  await page.click('tr[data-run="2"] button.export');
   await page.waitForSelector("#export-dialog[open]");
   assert.equal(await page.textContent("#export-text"), await fixture("export-run2.md"));
   assert.deepEqual((await calls()).find((c) => c.cmd === "export_run").args, { runId: 2, format: "md" });
