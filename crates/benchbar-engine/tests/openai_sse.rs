@@ -486,3 +486,30 @@ fn tls_error_is_reported() {
     let msg = trial(&mut e, &request(8, 1)).unwrap_err().to_string();
     assert!(msg.contains(&base), "{msg}");
 }
+
+#[test]
+fn a_non_openai_endpoint_is_refused_naming_the_url() {
+    // A web server that answers every request with an HTML page.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let body = "<html><body>Welcome to my blog</body></html>";
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let err = engine(&base, false).unwrap_err();
+    assert!(matches!(err, EngineError::Config(_)));
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&format!("{base}/models"))
+            && msg.contains("not an OpenAI-compatible endpoint"),
+        "{msg}"
+    );
+}

@@ -458,6 +458,11 @@ impl Engine for OpenAiEngine {
                 self.approx_trials, self.approx_tokens
             ));
         }
+        if let Some(rate) = self.cfg.rate_rps {
+            n.push(format!(
+                "openai engine: --rate {rate}: each request's token times are from its own send time (per-request TTFT, ITL and E2E are exact); the batch aggregate decode tok/s assumes simultaneous submission and overstates under a request rate — read throughput_tps (wall time from the trial start) instead"
+            ));
+        }
         if self.max_cached_tokens > 0 {
             n.push(format!(
                 "openai engine: the server reported up to {} cached prompt token(s) per request (a per-trial nonce starts each text prompt; a shared chat-template prefix can still be cached)",
