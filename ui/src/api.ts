@@ -64,14 +64,23 @@ export interface Settings {
   sample_power: boolean;
 }
 
-/** One entry of `benchbar models --format json`. */
+/**
+ * One entry of `benchbar models --format json` (benchbar_mlx::ModelInfo). The list holds the
+ * checkpoints found on disk; `builtin:tiny` is not in it (created on first use), the UI adds it.
+ */
 export interface ModelInfo {
+  /** "org/name" for HF-cache models, else the directory name. */
   id: string;
-  path: string | null;
+  /** The checkpoint directory. */
+  path: string;
+  /** "4bit", "8bit", or the float dtype ("f32", "bf16", "f16"). */
   quantization: string | null;
-  param_count: number | null;
-  size_bytes: number | null;
+  param_count: number;
+  /** Bytes of weight files on disk. */
+  size_bytes: number;
 }
+
+export const BUILTIN_MODEL = "builtin:tiny";
 
 // ---------------------------------------------------------------- run report (CLI JSON)
 

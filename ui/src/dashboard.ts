@@ -3,7 +3,7 @@ import * as api from "./api";
 import type { Grade, RunEvent, SuiteName, TargetRow, TargetsDoc } from "./api";
 import { LineChart } from "./chart";
 import { byId, clear, h } from "./dom";
-import { GRADE_LABEL, METRICS, gradeSymbol, num, range, when } from "./format";
+import { GRADE_LABEL, METRICS, gb, gradeSymbol, num, range, when } from "./format";
 import { mountShell, toast } from "./shell";
 
 mountShell("dashboard.html");
@@ -255,9 +255,13 @@ async function loadRunControls(): Promise<void> {
   try {
     const [settings, models] = await Promise.all([api.getSettings(), api.listModels()]);
     const ids = new Set(models.map((m) => m.id));
-    const opts = models.map((m) => h("option", { value: m.id }, m.id + (m.quantization ? ` · ${m.quantization}` : "")));
-    if (settings.default_model && !ids.has(settings.default_model)) {
-      opts.unshift(h("option", { value: settings.default_model }, settings.default_model));
+    const opts = models.map((m) =>
+      h("option", { value: m.id, title: m.path }, [m.id, m.quantization, gb(m.size_bytes)].filter(Boolean).join(" · ")));
+    for (const extra of [api.BUILTIN_MODEL, settings.default_model]) {
+      if (extra && !ids.has(extra)) {
+        ids.add(extra);
+        opts.unshift(h("option", { value: extra }, extra));
+      }
     }
     clear(modelSel, opts);
     modelSel.value = settings.default_model;

@@ -74,7 +74,7 @@ form.addEventListener("submit", (ev) => {
 void (async () => {
   try {
     const [s, ms] = await Promise.all([api.getSettings(), api.listModels().catch(() => [])]);
-    clear(models, ms.map((m) => h("option", { value: m.id })));
+    clear(models, h("option", { value: api.BUILTIN_MODEL }), ms.map((m) => h("option", { value: m.id })));
     model.value = s.default_model;
     (s.engine.kind === "openai" ? engOpenai : engMlx).checked = true;
     if (s.engine.kind === "openai") {

@@ -135,6 +135,28 @@ test("dashboard in dark mode, no power source: the watts chart stays hidden", as
   await page.close();
 });
 
+test("cancel calls cancel_run; a cancelled run re-enables the controls", async () => {
+  const runEvents = [
+    { kind: "cell_started", cell: 0, total: 4, test: "short.1", batch_size: 1 },
+    { kind: "token", cell: 0, tokens: 5, elapsed_ms: 60, live_tps: 80 },
+    { kind: "finished", run_id: null, status: "cancelled", regressions: 0 },
+  ];
+  const { page, problems, calls } = await openPage(env, "dashboard.html", { fixtures: fx, runEvents, eventDelayMs: 400 });
+  await page.waitForSelector("#matrix-table");
+  const opts = await page.$$eval("#run-model option", (o) => o.map((x) => x.textContent));
+  assert.deepEqual(opts, ["builtin:tiny", "mlx-community/Qwen3-1.7B-4bit · 4bit · 0.97 GB", "mlx-community/Qwen3-7B-8bit · 8bit · 8.71 GB"]);
+  await page.click("#run-btn");
+  await page.waitForFunction(() => /cell 1 of 4/.test(document.querySelector("#live-status").textContent));
+  await page.click("#cancel-btn");
+  assert.ok((await calls()).some((c) => c.cmd === "cancel_run"));
+  await page.waitForFunction(() => /cancelled/.test(document.querySelector("#live-status").textContent));
+  assert.equal(await page.textContent("#live-status"), "Run cancelled");
+  assert.equal(await page.isEnabled("#run-btn"), true);
+  assert.equal(await page.isDisabled("#cancel-btn"), true);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("start_run errors are shown, {message} objects unwrapped", async () => {
   const { page } = await openPage(env, "dashboard.html", { fixtures: fx, fail: { start_run: "a run is already in progress" } });
   await page.waitForSelector("#matrix-table");
@@ -151,7 +173,7 @@ test("escaping: a model id containing HTML is shown as text on the dashboard", a
   targets_run.run.target_row = null;
   targets_run.run.grades = [];
   targets_run.run.model.id = evil;
-  const models = [...fx.list_models, { id: evil, path: null, quantization: "<b>4bit</b>", param_count: null, size_bytes: null }];
+  const models = [...fx.list_models, { id: evil, path: "/tmp/<i>x</i>", quantization: "<b>4bit</b>", param_count: 1, size_bytes: 1 }];
   const settings = { ...fx.get_settings, default_model: evil };
   const runEvents = [{ kind: "cell_started", cell: 0, total: 1, test: "<script>alert(2)</script>", batch_size: 1 }, { kind: "finished", run_id: 9, status: "failed", regressions: 0 }];
   const { page, problems } = await openPage(env, "dashboard.html", {
