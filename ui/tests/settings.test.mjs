@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startEnv, openPage, defaultFixtures } from "./harness.mjs";
+import { startEnv, openPage, defaultFixtures, shot } from "./harness.mjs";
 
 let env;
 let fx;
@@ -27,6 +27,7 @@ test("settings load, validate and save the Settings object", async () => {
   await page.uncheck("#s-power");
   await page.click("#s-save");
   await page.waitForSelector(".toast.ok");
+  await shot(page, "settings-light.png");
   const save = (await calls()).find((c) => c.cmd === "save_settings");
   assert.deepEqual(save.args, {
     settings: {
