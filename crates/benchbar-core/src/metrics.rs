@@ -94,11 +94,11 @@ pub fn trial_metrics(t: &TrialSample) -> TrialMetrics {
     let last_first_ns = t
         .requests
         .iter()
-        .filter_map(|r| r.token_offsets_ns.first())
+        .filter_map(|r| r.trial_times_ns().next())
         .max();
     let prefill_tps = last_first_ns
-        .filter(|&&ns| ns > 0)
-        .map(|&ns| f64::from(prompt_tokens) / (ns as f64 / NS_PER_S));
+        .filter(|&ns| ns > 0)
+        .map(|ns| f64::from(prompt_tokens) / (ns as f64 / NS_PER_S));
     let wall_s = t.wall_ns as f64 / NS_PER_S;
     TrialMetrics {
         index: t.index,
@@ -123,17 +123,23 @@ pub fn trial_metrics(t: &TrialSample) -> TrialMetrics {
 }
 
 /// Σ(n_i − 1) / (max t_last − min t_first) over the requests that are not short and have at
-/// least two tokens. For one request this is `(n − 1) / (t_last − t_first)`.
+/// least two tokens, times taken from the trial start (requests sent at a rate start later).
+/// For one request this is `(n − 1) / (t_last − t_first)`.
 pub fn aggregate_decode_tps(requests: &[RequestSample]) -> Option<f64> {
-    let usable: Vec<&Vec<u64>> = requests
+    let usable: Vec<&RequestSample> = requests
         .iter()
         .filter(|r| !r.is_short() && r.token_offsets_ns.len() >= 2)
-        .map(|r| &r.token_offsets_ns)
         .collect();
-    let intervals: usize = usable.iter().map(|t| t.len() - 1).sum();
-    let first = usable.iter().filter_map(|t| t.first()).min()?;
-    let last = usable.iter().filter_map(|t| t.last()).max()?;
-    let span_s = last.saturating_sub(*first) as f64 / NS_PER_S;
+    let intervals: usize = usable.iter().map(|r| r.token_offsets_ns.len() - 1).sum();
+    let first = usable
+        .iter()
+        .filter_map(|r| r.trial_times_ns().next())
+        .min()?;
+    let last = usable
+        .iter()
+        .filter_map(|r| r.trial_times_ns().last())
+        .max()?;
+    let span_s = last.saturating_sub(first) as f64 / NS_PER_S;
     (span_s > 0.0).then(|| intervals as f64 / span_s)
 }
 
@@ -151,7 +157,33 @@ mod tests {
             prompt_tokens: prompt,
             requested_tokens: requested,
             token_offsets_ns: offsets_ms.iter().map(|ms| ms * 1_000_000).collect(),
+            ..Default::default()
         }
+    }
+
+    #[test]
+    fn staggered_requests_use_trial_time_for_the_aggregate() {
+        // Two requests sent 1 s apart, each decoding 3 intervals over 30 ms: the aggregate
+        // decode rate spans from the first request's first token (10 ms) to the second
+        // request's last token (1000 + 40 ms): 6 intervals / 1.03 s.
+        let mut late = req(1, 4, &[10, 20, 30, 40]);
+        late.start_offset_ns = 1_000_000_000;
+        let t = TrialSample {
+            index: 0,
+            wall_ns: 1_040_000_000,
+            requests: vec![req(1, 4, &[10, 20, 30, 40]), late],
+            counters: EngineCounters::default(),
+            energy: None,
+            error: None,
+        };
+        let m = trial_metrics(&t);
+        assert!(
+            (m.decode_tps.unwrap() - 6.0 / 1.03).abs() < 1e-9,
+            "{:?}",
+            m.decode_tps
+        );
+        // Per-request metrics stay relative to each request's own submission.
+        assert_eq!(request_metrics(&t.requests[1]).ttft_ms, Some(10.0));
     }
 
     #[test]

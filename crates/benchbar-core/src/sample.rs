@@ -6,21 +6,37 @@
 use serde::{Deserialize, Serialize};
 
 /// One request of a trial (one row of a batch).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RequestSample {
     /// Prompt length in tokens, as the engine's tokenizer (or server usage) counted it.
     pub prompt_tokens: u32,
     /// Tokens the runner asked for.
     pub requested_tokens: u32,
-    /// For each generated token, nanoseconds from the trial start (monotonic clock), taken
-    /// after the token was materialised (evaluated, or received by an HTTP client).
+    /// Nanoseconds from the trial start to this request's submission: 0 when the batch is
+    /// submitted together; later for requests sent at a rate (HTTP load sweep).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub start_offset_ns: u64,
+    /// For each generated token, nanoseconds from this request's submission (monotonic
+    /// clock), taken after the token was materialised (evaluated, or received by an HTTP
+    /// client).
     pub token_offsets_ns: Vec<u64>,
+}
+
+fn is_zero(x: &u64) -> bool {
+    *x == 0
 }
 
 impl RequestSample {
     /// Generated token count.
     pub fn generated_tokens(&self) -> u32 {
         self.token_offsets_ns.len() as u32
+    }
+
+    /// Token times from the trial start (`start_offset_ns` + each offset).
+    pub fn trial_times_ns(&self) -> impl Iterator<Item = u64> + '_ {
+        self.token_offsets_ns
+            .iter()
+            .map(|t| self.start_offset_ns.saturating_add(*t))
     }
 
     /// True when the request stopped before 80% of the requested tokens: such a request is
@@ -88,6 +104,7 @@ mod tests {
             prompt_tokens: 1,
             requested_tokens: 10,
             token_offsets_ns: vec![1; n],
+            ..Default::default()
         };
         assert!(mk(7).is_short());
         assert!(!mk(8).is_short());

@@ -20,6 +20,7 @@ pub fn synthetic_trial(index: u32, tps: f64, ttft_ms: f64, n: u32, mem_bytes: u6
             prompt_tokens: 16,
             requested_tokens: n,
             token_offsets_ns: offsets,
+            ..Default::default()
         }],
         counters: EngineCounters {
             mlx_peak_memory_bytes: Some(mem_bytes),

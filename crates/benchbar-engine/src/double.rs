@@ -154,6 +154,7 @@ impl Engine for TestDoubleEngine {
             requests: (0..req.batch_size)
                 .map(|_| RequestSample {
                     prompt_tokens,
+                    start_offset_ns: 0,
                     requested_tokens: req.max_tokens,
                     token_offsets_ns: offsets.clone(),
                 })

@@ -142,6 +142,7 @@ impl Engine for MlxEngine {
                 .into_iter()
                 .map(|token_offsets_ns| RequestSample {
                     prompt_tokens,
+                    start_offset_ns: 0,
                     requested_tokens: req.max_tokens,
                     token_offsets_ns,
                 })

@@ -460,7 +460,7 @@ impl Engine for OpenAiEngine {
         }
         if let Some(rate) = self.cfg.rate_rps {
             n.push(format!(
-                "openai engine: --rate {rate}: each request's token times are from its own send time (per-request TTFT, ITL and E2E are exact); the batch aggregate decode tok/s assumes simultaneous submission and overstates under a request rate — read throughput_tps (wall time from the trial start) instead"
+                "openai engine: --rate {rate} req/s (Poisson arrivals): per-request TTFT, ITL and E2E are from each request's own send time; batch aggregates span the trial from its start"
             ));
         }
         if self.max_cached_tokens > 0 {
@@ -619,6 +619,7 @@ impl Engine for OpenAiEngine {
             }
             samples.push(RequestSample {
                 prompt_tokens,
+                start_offset_ns: rec.sent_ns,
                 requested_tokens: req.max_tokens,
                 token_offsets_ns: a.offsets_ns,
             });
