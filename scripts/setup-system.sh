@@ -4,8 +4,9 @@
 #   libclang-dev                bindgen for the macOS type-check stand-in (scripts/check-macos.sh)
 #   libopenblas0-pthread        fast BLAS for MLX's CPU backend (linked ahead of libmlx)
 #   python3-venv                the project venv with MLX + mlx_lm (scripts/setup-python.sh)
+#   chromium                    headless browser for the app UI tests (ui/, playwright-core)
 set -euo pipefail
-PKGS=(build-essential pkg-config libclang-dev libopenblas0-pthread python3-venv)
+PKGS=(build-essential pkg-config libclang-dev libopenblas0-pthread python3-venv chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything the tests need on a fresh Debian/Ubuntu machine, then runs all tests:
 # formatting, clippy, the whole workspace's tests (incl. the mlx_lm correctness oracle on
-# generated tiny Qwen3 models), and the macOS type-check of the mlx-rs / IOReport code.
+# generated tiny Qwen3 models and a real mlx_lm.server), the app UI tests in headless Chromium,
+# and the macOS type-check of the mlx-rs / IOReport code.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -17,4 +18,5 @@ step "fixtures + oracle"; scripts/fixtures.sh
 step "cargo fmt --check"; cargo fmt --all --check
 step "cargo clippy";      cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test";        cargo test --workspace
+step "app UI tests (headless Chromium)"; (cd ui && npm ci --no-audit --no-fund && npm test)
 step "macOS type-check";  MACOS_CHECK_PACKAGES="benchbar-core benchbar-store benchbar-power benchbar-mlx benchbar-engine benchbar-cli" scripts/check-macos.sh
