@@ -42,6 +42,14 @@ pub fn history(store: &Store, args: HistoryArgs) -> Result<ExitCode> {
                     .iter()
                     .filter_map(|c| c.summary.peak_memory_bytes.as_ref().map(|s| s.max))
                     .reduce(f64::max),
+                joules_per_token: {
+                    let j: Vec<f64> = r
+                        .cells
+                        .iter()
+                        .filter_map(|c| c.power.as_ref().and_then(|p| p.joules_per_token))
+                        .collect();
+                    (!j.is_empty()).then(|| j.iter().sum::<f64>() / j.len() as f64)
+                },
                 regressions: r.regressions.len(),
                 row,
             })

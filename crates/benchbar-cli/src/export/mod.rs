@@ -27,6 +27,8 @@ pub struct HistoryLine {
     pub ttft_ms: Option<f64>,
     /// Largest MLX peak memory over the run's cells, bytes.
     pub peak_memory_bytes: Option<f64>,
+    /// Mean joules per generated token over the run's cells, when power was measured.
+    pub joules_per_token: Option<f64>,
     /// Regressions recorded with the run.
     pub regressions: usize,
 }
