@@ -73,9 +73,16 @@ impl MlxEngine {
 }
 
 /// The engine version: BenchBar's MLX engine, the MLX version and the device it runs on.
+/// On Linux CPU the BLAS library decides f32 matmul speed, so it is part of the version (and
+/// so of the baseline key). Asking OpenBLAS for its thread count also keeps it linked into every
+/// binary: without a reference the linker drops it (`--as-needed`) and MLX falls back to the
+/// wheel's reference BLAS, ~10x slower prefill (measured: 0.6B f32, 60-token prompt, 51 s vs 5 s).
 pub fn mlx_engine_version() -> String {
+    let blas = benchbar_mlx::blas_threads()
+        .map(|n| format!(" · OpenBLAS ({n} threads)"))
+        .unwrap_or_default();
     format!(
-        "benchbar-mlx {} · MLX {} · {}",
+        "benchbar-mlx {} · MLX {} · {}{blas}",
         env!("CARGO_PKG_VERSION"),
         benchbar_mlx::mlx_version(),
         benchbar_mlx::device_name()
