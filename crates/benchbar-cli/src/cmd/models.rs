@@ -4,6 +4,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
+use benchbar_core::metrics::request_metrics;
+use benchbar_core::sample::RequestSample;
 use benchbar_mlx::{GenerateOptions, Qwen3Runtime, Sampling};
 use serde::Serialize;
 
@@ -86,31 +88,32 @@ pub fn generate(args: GenerateArgs) -> Result<ExitCode> {
         suppress_eos: false,
         ..GenerateOptions::default()
     };
-    let mut times = Vec::new();
+    let mut offsets_ns = Vec::new();
     let start = Instant::now();
     let ids = rt
         .generate(std::slice::from_ref(&prompt), &opts, &mut |e| {
-            times.push(e.at.saturating_duration_since(start).as_secs_f64() * 1e3)
+            offsets_ns.push(e.at.saturating_duration_since(start).as_nanos() as u64)
         })?
         .remove(0);
     let text = rt.decode(&ids)?;
     match args.format {
         GenerateFormat::Text => emit(&format!("{text}\n"), None)?,
         GenerateFormat::Json => {
-            let decode_tps = match (times.first(), times.last()) {
-                (Some(a), Some(b)) if times.len() >= 2 && b > a => {
-                    Some((times.len() - 1) as f64 / ((b - a) / 1e3))
-                }
-                _ => None,
-            };
+            // The same formulas as benchmark runs (TTFT, (n - 1) / (t_last - t_first)).
+            let m = request_metrics(&RequestSample {
+                prompt_tokens: prompt.len() as u32,
+                requested_tokens: args.max_tokens as u32,
+                token_offsets_ns: offsets_ns.clone(),
+                ..Default::default()
+            });
             let g = Generation {
                 model: args.model,
                 prompt_token_ids: prompt,
                 generated_token_ids: ids,
                 text,
-                ttft_ms: times.first().copied(),
-                decode_tps,
-                token_times_ms: times,
+                ttft_ms: m.ttft_ms,
+                decode_tps: m.decode_tps,
+                token_times_ms: offsets_ns.iter().map(|ns| *ns as f64 / 1e6).collect(),
             };
             emit(&(serde_json::to_string_pretty(&g)? + "\n"), None)?;
         }
