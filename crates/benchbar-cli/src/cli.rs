@@ -51,17 +51,15 @@ pub enum Command {
     /// Print live watts per power domain (a diagnostic of the power source).
     Power(PowerArgs),
     /// List Qwen3 checkpoints in the Hugging Face cache and BenchBar's models folder.
-    Models(ModelsArgs),
+    Models(crate::cmd::models::ModelsArgs),
     /// Generate a completion (the sanity check `mlx_lm.generate` users expect).
     Generate(GenerateArgs),
-}
-
-/// `benchbar models`.
-#[derive(Debug, Args)]
-pub struct ModelsArgs {
-    /// Output format: table or json.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Run a use-case scenario (classification, summarization, extraction, codegen, rag).
+    Scenario(crate::cmd::scenario::ScenarioArgs),
+    /// Run a short benchmark on a schedule, keep a rolling window, alert on regressions.
+    Monitor(crate::cmd::monitor::MonitorArgs),
+    /// Write a performance report (Markdown + HTML) and charts for a run or a time window.
+    Report(crate::cmd::report::ReportArgs),
 }
 
 /// Output of `benchbar generate`.

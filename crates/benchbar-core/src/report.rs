@@ -84,6 +84,38 @@ impl RunStatus {
     }
 }
 
+/// Who started a run: a person at the CLI or the app, or the monitoring schedule. Monitoring
+/// samples are pruned after the retention window; the others are kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunOrigin {
+    /// `benchbar run` (or another CLI command).
+    #[default]
+    Cli,
+    /// The menu-bar app.
+    App,
+    /// A scheduled monitoring sample (CLI `monitor` or the app's schedule).
+    Monitor,
+}
+
+impl RunOrigin {
+    /// Lowercase name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOrigin::Cli => "cli",
+            RunOrigin::App => "app",
+            RunOrigin::Monitor => "monitor",
+        }
+    }
+
+    /// Parses a lowercase name.
+    pub fn parse(s: &str) -> Option<RunOrigin> {
+        [RunOrigin::Cli, RunOrigin::App, RunOrigin::Monitor]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
+}
+
 /// Everything about a run except its cells.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunMeta {
@@ -106,6 +138,9 @@ pub struct RunMeta {
     /// Power, memory and thermal context; None when power was not sampled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power: Option<RunPower>,
+    /// Who started the run.
+    #[serde(default)]
+    pub origin: RunOrigin,
 }
 
 /// A cell as measured: its plan and the raw trials.

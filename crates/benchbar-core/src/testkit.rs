@@ -1,7 +1,7 @@
 //! Synthetic samples for tests (test data, not measurements): builders shared by the test
 //! suites of the core, the store, the CLI and the app.
 
-use crate::report::{CellRaw, EngineInfo, MachineInfo, ModelRef, RunMeta, RunStatus};
+use crate::report::{CellRaw, EngineInfo, MachineInfo, ModelRef, RunMeta, RunOrigin, RunStatus};
 use crate::sample::{EngineCounters, RequestSample, TrialSample};
 use crate::spec::{Category, CellPlan, PromptSpec};
 
@@ -56,6 +56,7 @@ pub fn synthetic_meta(run_id: Option<i64>, model: &str, engine_version: &str) ->
         suite: "quick".into(),
         warnings: vec![],
         power: None,
+        origin: RunOrigin::Cli,
     }
 }
 

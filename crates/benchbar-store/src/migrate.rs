@@ -10,6 +10,8 @@ use crate::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_init.sql"),
     include_str!("../migrations/002_power.sql"),
+    include_str!("../migrations/003_origin.sql"),
+    include_str!("../migrations/004_scenarios.sql"),
 ];
 
 /// The schema version this build writes.

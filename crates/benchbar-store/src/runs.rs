@@ -2,7 +2,7 @@
 
 use benchbar_core::regression::{Regression, RunKey};
 use benchbar_core::report::{
-    build_report, CellRaw, EngineInfo, ModelRef, RunMeta, RunReport, RunStatus,
+    build_report, CellRaw, EngineInfo, ModelRef, RunMeta, RunOrigin, RunReport, RunStatus,
 };
 use benchbar_core::sample::TrialSample;
 use benchbar_core::spec::CellPlan;
@@ -48,10 +48,13 @@ pub struct RunRow {
     pub model: ModelRef,
     /// Engine.
     pub engine: EngineInfo,
+    /// Who started it.
+    #[serde(default)]
+    pub origin: RunOrigin,
 }
 
 const RUN_COLUMNS: &str = "id, started_at, status, suite, model_id, model_path, quantization, \
-                           engine_name, engine_version, machine_json, warnings_json, regressions_json, power_json";
+                           engine_name, engine_version, machine_json, warnings_json, regressions_json, power_json, origin";
 
 fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<(RunMeta, String)> {
     let json_err = |i: usize, e: serde_json::Error| {
@@ -97,6 +100,16 @@ fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<(RunMeta, String)> {
                 .map(|p| serde_json::from_str(&p))
                 .transpose()
                 .map_err(|e| json_err(12, e))?,
+            origin: {
+                let o: String = r.get(13)?;
+                RunOrigin::parse(&o).ok_or_else(|| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        13,
+                        rusqlite::types::Type::Text,
+                        format!("unknown origin {o}").into(),
+                    )
+                })?
+            },
         },
         r.get(11)?,
     ))
@@ -126,8 +139,8 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO runs (started_at, status, suite, model_id, model_path, quantization, engine_name, \
-             engine_version, machine_json, run_key, warnings_json, regressions_json, power_json) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             engine_version, machine_json, run_key, warnings_json, regressions_json, power_json, origin) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 meta.started_at.to_rfc3339(),
                 meta.status.as_str(),
@@ -142,6 +155,7 @@ impl Store {
                 serde_json::to_string(&meta.warnings)?,
                 serde_json::to_string(regressions)?,
                 meta.power.as_ref().map(serde_json::to_string).transpose()?,
+                meta.origin.as_str(),
             ],
         )?;
         let run_id = tx.last_insert_rowid();
@@ -231,6 +245,7 @@ impl Store {
                     suite: m.suite,
                     model: m.model,
                     engine: m.engine,
+                    origin: m.origin,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

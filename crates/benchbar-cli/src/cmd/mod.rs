@@ -2,9 +2,12 @@
 //! exporters.
 
 mod ab;
-mod models;
+pub mod models;
+pub mod monitor;
 mod power;
+pub mod report;
 mod run;
+pub mod scenario;
 mod stored;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +32,9 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Power(args) => power::power(args),
         Command::Models(args) => models::models(args),
         Command::Generate(args) => models::generate(args),
+        Command::Scenario(args) => scenario::scenario(cli.db.as_deref(), args),
+        Command::Monitor(args) => monitor::monitor(cli.db.as_deref(), args),
+        Command::Report(args) => report::report(cli.db.as_deref(), args),
     }
 }
 

@@ -10,7 +10,15 @@ use benchbar_mlx::{GenerateOptions, Qwen3Runtime, Sampling};
 use serde::Serialize;
 
 use super::emit;
-use crate::cli::{Format, GenerateArgs, GenerateFormat, ModelsArgs};
+use crate::cli::{Format, GenerateArgs, GenerateFormat};
+
+/// `benchbar models`.
+#[derive(Debug, clap::Args)]
+pub struct ModelsArgs {
+    /// Output format: table or json.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
 use crate::export::tabular::bytes;
 
 /// Lists local Qwen3 checkpoints.

@@ -6,15 +6,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Result;
-use benchbar_core::regression::{compare_runs, RunKey};
-use benchbar_core::report::{build_report, RunMeta, RunReport, RunStatus};
-use benchbar_core::spec::{CellPlan, RunSpec, SuiteName};
+use benchbar_core::report::{RunOrigin, RunStatus};
+use benchbar_core::spec::{RunSpec, SuiteName};
 use benchbar_core::suite::Suite;
 use benchbar_core::targets::TargetMatrix;
-use benchbar_engine::machine::machine_info;
-use benchbar_engine::runner::run_cells;
-use benchbar_engine::Engine;
-use benchbar_store::Store;
+use benchbar_service::measure::{measure, MeasureOptions};
+use benchbar_service::open::{open_with, split_engines};
 
 use super::{emit, open_store};
 use crate::cli::RunArgs;
@@ -45,7 +42,7 @@ fn spec(args: &RunArgs) -> Result<RunSpec> {
 pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
     let spec = spec(&args)?;
     let plan = spec.plan(&Suite::seed())?;
-    let names = crate::engines::split_engines(&spec.engine);
+    let names = split_engines(&spec.engine);
     for (i, n) in names.iter().enumerate() {
         if names[..i].contains(n) {
             anyhow::bail!("engine '{n}' is listed twice in --engine");
@@ -57,12 +54,12 @@ pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
     } else {
         Some(open_store(db)?)
     };
-    let http = crate::engines::HttpOptions::from_run_args(&args);
+    let http = crate::engines::http_options(&args);
     // Open every engine before measuring so that a bad engine fails before any run.
     let mut engines = names
         .iter()
-        .map(|n| crate::engines::open_with(n, &spec.model, &http))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|n| open_with(n, &spec.model, &http))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
 
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = cancel.clone();
@@ -73,17 +70,25 @@ pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
     let mut reports = Vec::with_capacity(engines.len());
     let mut statuses = Vec::with_capacity(engines.len());
     for engine in &mut engines {
-        let (report, status, kept) = measure(
+        let opts = MeasureOptions {
+            suite: spec.suite.to_string(),
+            sample_power: !args.no_power,
+            origin: RunOrigin::Cli,
+        };
+        let mut progress = RunProgress::new(&plan);
+        let m = measure(
             engine.as_mut(),
-            &spec,
             &plan,
-            &args,
+            &opts,
             &cancel,
             store.as_mut(),
             &matrix,
+            &mut |e| progress.on_event(&e),
         )?;
-        reports.push(report);
-        statuses.push((status, kept));
+        progress.finish();
+        let status = m.status;
+        reports.push(m.report);
+        statuses.push((status, m.kept_cells));
         if status == RunStatus::Cancelled {
             break;
         }
@@ -124,64 +129,4 @@ pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
         }
     }
     Ok(code)
-}
-
-/// One engine's run: measure, report, compare with its baseline, store.
-fn measure(
-    engine: &mut dyn Engine,
-    spec: &RunSpec,
-    plan: &[CellPlan],
-    args: &RunArgs,
-    cancel: &AtomicBool,
-    store: Option<&mut Store>,
-    matrix: &TargetMatrix,
-) -> Result<(RunReport, RunStatus, usize)> {
-    let power = (!args.no_power).then(benchbar_engine::power::start_session);
-    let started_at = chrono::Utc::now();
-    let mut progress = RunProgress::new(plan);
-    let mut outcome = run_cells(engine, plan, cancel, power.as_ref(), &mut |e| {
-        progress.on_event(&e)
-    });
-    progress.finish();
-    let power = power.map(benchbar_engine::power::finish_session);
-    outcome
-        .warnings
-        .extend(benchbar_engine::power::throttling_warnings(&outcome.cells));
-    outcome.warnings.extend(engine.notes());
-
-    let meta = RunMeta {
-        run_id: None,
-        started_at,
-        status: outcome.status,
-        machine: machine_info(),
-        engine: engine.info(),
-        model: engine.model(),
-        suite: spec.suite.to_string(),
-        warnings: outcome.warnings,
-        power,
-    };
-    let mut report = build_report(&meta, &outcome.cells, matrix);
-    if let Some(store) = store {
-        add_regressions(store, &mut report, matrix)?;
-        if outcome.status != RunStatus::Cancelled || !outcome.cells.is_empty() {
-            report.run_id = Some(store.save_run(&meta, &outcome.cells, &report.regressions)?);
-        }
-    }
-    Ok((report, outcome.status, outcome.cells.len()))
-}
-
-/// Compares the run with the baseline of its configuration, if one is set.
-fn add_regressions(store: &Store, report: &mut RunReport, matrix: &TargetMatrix) -> Result<()> {
-    let key = RunKey::of(report).canonical();
-    let Some(baseline_id) = store.baseline_for_key(&key)? else {
-        return Ok(());
-    };
-    let baseline = store.load_run(baseline_id)?.report(matrix);
-    match compare_runs(&baseline, report) {
-        Ok(cmp) => report.regressions = cmp.regressions(),
-        Err(e) => report
-            .warnings
-            .push(format!("not compared with baseline run {baseline_id}: {e}")),
-    }
-    Ok(())
 }

@@ -1,0 +1,1 @@
+//! Performance reports and charts (issue #8).

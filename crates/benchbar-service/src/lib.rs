@@ -1,0 +1,14 @@
+//! Use cases shared by the `benchbar` CLI and the menu-bar app, so both measure, store and
+//! judge a run the same way:
+//!
+//! * [`open`]: engines from a name (`mlx`, `openai`, the hidden `test-double`) and options;
+//! * [`measure`]: run a plan through an engine, build the report, compare it with the baseline
+//!   of its configuration and store it in one transaction;
+//! * [`notify`]: which regressions of a stored run still have to be announced (each once).
+
+mod error;
+pub mod measure;
+pub mod notify;
+pub mod open;
+
+pub use error::{Error, Result};

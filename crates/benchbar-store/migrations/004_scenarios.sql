@@ -1,0 +1,7 @@
+-- Schema 4: use-case scenario results (issue #7), one row per scenario run. The run itself is a
+-- row of `runs` (suite 'scenario:<name>'), so it shows in the history like any other run.
+CREATE TABLE scenario_results (
+    run_id       INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+    scenario     TEXT NOT NULL,
+    result_json  TEXT NOT NULL
+);

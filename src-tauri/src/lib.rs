@@ -1,0 +1,1 @@
+//! The BenchBar menu-bar app.
