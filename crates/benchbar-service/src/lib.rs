@@ -8,6 +8,7 @@
 
 mod error;
 pub mod measure;
+pub mod monitor;
 pub mod notify;
 pub mod open;
 

@@ -6,7 +6,9 @@
 
 mod error;
 mod migrate;
+pub mod retention;
 mod runs;
+pub mod scenarios;
 
 use std::path::{Path, PathBuf};
 

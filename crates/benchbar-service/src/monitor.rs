@@ -1,0 +1,1 @@
+//! Scheduled monitoring (issue #8).

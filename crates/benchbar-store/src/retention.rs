@@ -1,0 +1,1 @@
+//! Retention of monitoring samples (issue #8).

@@ -1,0 +1,1 @@
+//! Use-case scenario results (issue #7).
