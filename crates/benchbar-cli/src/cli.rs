@@ -16,18 +16,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Aligned text table.
-    Table,
-    /// JSON (the report contract).
-    Json,
-    /// CSV.
-    Csv,
-    /// Markdown.
-    Md,
-}
+pub use benchbar_service::export::Format;
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]

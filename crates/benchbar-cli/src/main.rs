@@ -3,7 +3,8 @@
 mod cli;
 mod cmd;
 mod engines;
-mod export;
+/// The exporters live in the service crate (shared with the app).
+pub(crate) use benchbar_service::export;
 mod progress;
 
 use std::process::ExitCode;

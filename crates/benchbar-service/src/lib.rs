@@ -7,9 +7,11 @@
 //! * [`notify`]: which regressions of a stored run still have to be announced (each once).
 
 mod error;
+pub mod export;
 pub mod measure;
 pub mod monitor;
 pub mod notify;
 pub mod open;
+pub mod query;
 
 pub use error::{Error, Result};

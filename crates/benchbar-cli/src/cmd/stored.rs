@@ -3,58 +3,23 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail, Result};
-use benchbar_core::regression::{compare_runs, RunKey};
-use benchbar_core::report::{apply_grades, RunReport};
+use anyhow::{bail, Result};
 use benchbar_core::targets::TargetMatrix;
+use benchbar_service::query::{self, HistoryFilter};
 use benchbar_store::Store;
 
 use super::{emit, open_store};
 use crate::cli::{BaselineAction, CompareArgs, ExportArgs, Format, HistoryArgs, TargetsArgs};
-use crate::export::{render, BaselineLine, Doc, HistoryLine};
-
-fn report(store: &Store, run_id: i64) -> Result<RunReport> {
-    Ok(store.load_run(run_id)?.report(&TargetMatrix::seed()))
-}
+use crate::export::{render, Doc};
 
 /// `benchbar history`.
 pub fn history(store: &Store, args: HistoryArgs) -> Result<ExitCode> {
-    if args.limit == 0 {
-        bail!("--limit must be at least 1");
-    }
-    let matrix = TargetMatrix::seed();
-    let lines = store
-        .list_runs(args.model.as_deref(), args.limit)?
-        .into_iter()
-        .map(|row| {
-            let r = store.load_run(row.run_id)?.report(&matrix);
-            let first = r.cells.first();
-            let mean = |f: fn(
-                &benchbar_core::report::CellSummary,
-            ) -> &Option<benchbar_core::stats::Stats>| {
-                first.and_then(|c| f(&c.summary).as_ref().map(|s| s.mean))
-            };
-            Ok(HistoryLine {
-                decode_tps: mean(|s| &s.decode_tps),
-                ttft_ms: mean(|s| &s.ttft_ms),
-                peak_memory_bytes: r
-                    .cells
-                    .iter()
-                    .filter_map(|c| c.summary.peak_memory_bytes.as_ref().map(|s| s.max))
-                    .reduce(f64::max),
-                joules_per_token: {
-                    let j: Vec<f64> = r
-                        .cells
-                        .iter()
-                        .filter_map(|c| c.power.as_ref().and_then(|p| p.joules_per_token))
-                        .collect();
-                    (!j.is_empty()).then(|| j.iter().sum::<f64>() / j.len() as f64)
-                },
-                regressions: r.regressions.len(),
-                row,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let filter = HistoryFilter {
+        model: args.model,
+        limit: args.limit,
+        ..HistoryFilter::default()
+    };
+    let lines = query::history(store, &filter)?;
     emit(&render(&Doc::History(&lines), args.format), None)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -63,19 +28,9 @@ pub fn history(store: &Store, args: HistoryArgs) -> Result<ExitCode> {
 pub fn compare(store: &Store, args: CompareArgs) -> Result<ExitCode> {
     let (base_id, cur_id) = match args.other {
         Some(other) => (args.run_id, other),
-        None => {
-            let current = report(store, args.run_id)?;
-            let key = RunKey::of(&current).canonical();
-            let base = store.baseline_for_key(&key)?.ok_or_else(|| {
-                anyhow!(
-                    "no baseline is set for run {}'s configuration; set one with `benchbar baseline set RUN_ID`",
-                    args.run_id
-                )
-            })?;
-            (base, args.run_id)
-        }
+        None => (query::baseline_of(store, args.run_id)?, args.run_id),
     };
-    let cmp = compare_runs(&report(store, base_id)?, &report(store, cur_id)?)?;
+    let cmp = query::compare(store, base_id, cur_id)?;
     emit(&render(&Doc::Comparison(&cmp), args.format), None)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -88,15 +43,7 @@ pub fn baseline(store: &mut Store, action: BaselineAction) -> Result<ExitCode> {
             println!("run {run_id} is now the baseline for {key}");
         }
         BaselineAction::Show { format } => {
-            let lines: Vec<BaselineLine> = store
-                .baselines()?
-                .into_iter()
-                .map(|(run_key, run_id, set_at)| BaselineLine {
-                    run_key,
-                    run_id,
-                    set_at,
-                })
-                .collect();
+            let lines = query::baselines(store)?;
             emit(&render(&Doc::Baselines(&lines), format), None)?;
         }
     }
@@ -111,17 +58,11 @@ pub fn targets(db: Option<&Path>, args: TargetsArgs) -> Result<ExitCode> {
     let matrix = TargetMatrix::seed();
     let graded = match args.run_id {
         None => None,
-        Some(id) => {
-            let mut r = report(&open_store(db)?, id)?;
-            if let Some(name) = &args.row {
-                let row = matrix.row(name).ok_or_else(|| {
-                    let names: Vec<&str> = matrix.models.iter().map(|m| m.name.as_str()).collect();
-                    anyhow!("unknown target row '{name}' (rows: {})", names.join(", "))
-                })?;
-                apply_grades(&mut r, row);
-            }
-            Some(r)
-        }
+        Some(id) => Some(query::graded_run(
+            &open_store(db)?,
+            id,
+            args.row.as_deref(),
+        )?),
     };
     emit(
         &render(&Doc::Targets(&matrix, graded.as_ref()), args.format),
@@ -135,7 +76,7 @@ pub fn export(store: &Store, args: ExportArgs) -> Result<ExitCode> {
     if args.format == Format::Table {
         bail!("export supports --format json, csv or md");
     }
-    let r = report(store, args.run_id)?;
+    let r = query::report(store, args.run_id)?;
     emit(&render(&Doc::Run(&r), args.format), args.output.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,8 +5,8 @@ use benchbar_core::report::{build_report, RunReport};
 use benchbar_core::targets::TargetMatrix;
 use benchbar_core::testkit::{synthetic_cell, synthetic_meta};
 
+use super::Format;
 use super::{render, Doc};
-use crate::cli::Format;
 
 fn report(id: i64, tps: &[f64]) -> RunReport {
     let meta = synthetic_meta(Some(id), "mlx-community/Qwen3-1.7B-4bit", "mlx 0.32.4");

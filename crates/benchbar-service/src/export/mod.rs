@@ -11,9 +11,38 @@ pub mod tabular;
 use benchbar_core::regression::Comparison;
 use benchbar_core::report::RunReport;
 use benchbar_core::targets::TargetMatrix;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::cli::Format;
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Aligned text table.
+    Table,
+    /// JSON (the report contract).
+    Json,
+    /// CSV.
+    Csv,
+    /// Markdown.
+    Md,
+}
+
+impl std::str::FromStr for Format {
+    type Err = crate::Error;
+
+    fn from_str(s: &str) -> crate::Result<Format> {
+        match s {
+            "table" => Ok(Format::Table),
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            "md" | "markdown" => Ok(Format::Md),
+            other => Err(crate::Error::Invalid(format!(
+                "unknown format '{other}' (expected table, json, csv or md)"
+            ))),
+        }
+    }
+}
 
 /// One line of `benchbar history`.
 #[derive(Clone, Debug, Serialize)]
