@@ -21,6 +21,9 @@ pub enum EngineError {
     /// The engine name or options are not known.
     #[error("{0}")]
     Config(String),
+    /// The engine cannot do this (e.g. embeddings over HTTP); the message says what and why.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// Result alias for engines.
@@ -53,6 +56,39 @@ pub struct TokenTick {
     pub elapsed_ns: u64,
 }
 
+/// Distinct text prompts generated together, whose generated text is wanted (use-case
+/// scenarios). Unlike [`TrialRequest`], every row has its own prompt and stops at
+/// end-of-sequence (generation length is the model's, up to `max_tokens`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextRequest {
+    /// One user message per row, rendered with the model's chat template (thinking off).
+    pub prompts: Vec<String>,
+    /// Upper bound of generated tokens per row.
+    pub max_tokens: u32,
+    /// Seed for anything random (cache-busting nonces, synthetic timings).
+    pub seed: u64,
+}
+
+/// What [`Engine::generate_text`] returns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextBatch {
+    /// The raw timings, one request per row in prompt order (as from `run_trial`).
+    pub sample: TrialSample,
+    /// The generated text of each row (may be empty: the model produced nothing).
+    pub texts: Vec<String>,
+}
+
+/// One embedding per input text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Embeddings {
+    /// L2-normalised vectors, one per text, all of the same dimension.
+    pub vectors: Vec<Vec<f32>>,
+    /// Tokens read (sum over the texts).
+    pub tokens: u64,
+    /// How the vectors were made, e.g. "mean-pooled last hidden state (Qwen3)".
+    pub method: String,
+}
+
 /// A benchmarkable engine.
 pub trait Engine: Send {
     /// Name and version (the version includes the MLX version for MLX engines).
@@ -74,5 +110,35 @@ pub trait Engine: Send {
     /// client-side), given after the run.
     fn notes(&self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// Generates text for distinct prompts, submitted together (true batched decode where the
+    /// engine has it). `on_token` is as for [`Engine::run_trial`]. Engines that cannot return
+    /// text answer [`EngineError::Unsupported`].
+    fn generate_text(
+        &mut self,
+        request: &TextRequest,
+        on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
+    ) -> Result<TextBatch> {
+        let _ = (request, on_token);
+        Err(EngineError::Unsupported(format!(
+            "the {} engine does not return generated text",
+            self.info().name
+        )))
+    }
+
+    /// Most prompts [`Engine::generate_text`] takes at once.
+    fn max_text_batch(&self) -> u32 {
+        1
+    }
+
+    /// Embeds `texts` (one vector each). Engines without embeddings answer
+    /// [`EngineError::Unsupported`] with the reason.
+    fn embed(&mut self, texts: &[String]) -> Result<Embeddings> {
+        let _ = texts;
+        Err(EngineError::Unsupported(format!(
+            "the {} engine cannot compute embeddings",
+            self.info().name
+        )))
     }
 }

@@ -6,6 +6,7 @@
 //! length, fresh prompts per trial and cancellation.
 
 mod double;
+mod embed;
 mod engine;
 pub mod machine;
 mod mlx;
@@ -14,6 +15,8 @@ pub mod power;
 pub mod runner;
 
 pub use double::TestDoubleEngine;
-pub use engine::{Engine, EngineError, Result, TokenTick, TrialRequest};
+pub use engine::{
+    Embeddings, Engine, EngineError, Result, TextBatch, TextRequest, TokenTick, TrialRequest,
+};
 pub use mlx::MlxEngine;
 pub use openai::{OpenAiConfig, OpenAiEngine};

@@ -12,7 +12,9 @@ use benchbar_mlx::{GenerateOptions, Qwen3Runtime, TokenEvent};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::engine::{Engine, EngineError, Result, TokenTick, TrialRequest};
+use crate::engine::{
+    Embeddings, Engine, EngineError, Result, TextBatch, TextRequest, TokenTick, TrialRequest,
+};
 
 /// Token ids below this are ordinary BPE tokens in Qwen3's vocabulary (151,643 ranks); the
 /// added/special tokens start here. Synthetic prompts draw from the ordinary ones.
@@ -72,7 +74,9 @@ impl MlxEngine {
     }
 }
 
-/// The engine version: BenchBar's MLX engine, the MLX version and the device it runs on.
+/// The engine version: BenchBar's MLX engine, the MLX version and build, and the device it runs
+/// on, e.g. `benchbar-mlx 0.1.0 · MLX 0.32.4 (cuda) · gpu (NVIDIA H100 80GB HBM3)`; on CPU the
+/// build and device read `MLX 0.32.4 · cpu`, as before (unchanged baseline keys).
 /// On Linux CPU the BLAS library decides f32 matmul speed, so it is part of the version (and
 /// so of the baseline key). Asking OpenBLAS for its thread count also keeps it linked into every
 /// binary: without a reference the linker drops it (`--as-needed`) and MLX falls back to the
@@ -81,11 +85,20 @@ pub fn mlx_engine_version() -> String {
     let blas = benchbar_mlx::blas_threads()
         .map(|n| format!(" · OpenBLAS ({n} threads)"))
         .unwrap_or_default();
+    let build = benchbar_mlx::mlx_build();
+    let build = if build == "cpu" {
+        String::new()
+    } else {
+        format!(" ({build})")
+    };
+    let device = match benchbar_mlx::device_name() {
+        "gpu" => benchbar_mlx::device_description(),
+        other => other.to_string(),
+    };
     format!(
-        "benchbar-mlx {} · MLX {} · {}{blas}",
+        "benchbar-mlx {} · MLX {}{build} · {device}{blas}",
         env!("CARGO_PKG_VERSION"),
         benchbar_mlx::mlx_version(),
-        benchbar_mlx::device_name()
     )
 }
 
@@ -107,20 +120,69 @@ impl Engine for MlxEngine {
         on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
     ) -> Result<TrialSample> {
         let ids = self.prompt_ids(&req.prompt, req.seed)?;
-        let prompt_tokens = ids.len() as u32;
         let prompts = vec![ids; req.batch_size as usize];
         let opts = GenerateOptions {
             max_tokens: req.max_tokens as usize,
             suppress_eos: req.fixed_length,
             ..GenerateOptions::default()
         };
-        let mut offsets: Vec<Vec<u64>> =
-            vec![Vec::with_capacity(req.max_tokens as usize); prompts.len()];
+        self.generate_timed(&prompts, &opts, on_token)
+            .map(|(sample, _)| sample)
+    }
+
+    fn generate_text(
+        &mut self,
+        req: &TextRequest,
+        on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
+    ) -> Result<TextBatch> {
+        let prompts = req
+            .prompts
+            .iter()
+            .map(|p| self.runtime.encode(p, true))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| EngineError::Request(e.to_string()))?;
+        let opts = GenerateOptions {
+            max_tokens: req.max_tokens as usize,
+            suppress_eos: false,
+            ..GenerateOptions::default()
+        };
+        let (sample, ids) = self.generate_timed(&prompts, &opts, on_token)?;
+        let texts = ids
+            .iter()
+            .map(|row| self.runtime.decode(row))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| EngineError::Request(e.to_string()))?;
+        Ok(TextBatch { sample, texts })
+    }
+
+    fn max_text_batch(&self) -> u32 {
+        MAX_TEXT_BATCH
+    }
+
+    fn embed(&mut self, texts: &[String]) -> Result<Embeddings> {
+        crate::embed::embed(&self.runtime, &self.model.id, texts)
+    }
+}
+
+/// Largest batch [`Engine::generate_text`] runs at once on MLX (left-padded batched decode).
+const MAX_TEXT_BATCH: u32 = 16;
+
+impl MlxEngine {
+    /// Generates for `prompts` (one row each, batched), timestamping every token after it is
+    /// evaluated; returns the raw sample and the generated ids per row.
+    fn generate_timed(
+        &mut self,
+        prompts: &[Vec<u32>],
+        opts: &GenerateOptions,
+        on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
+    ) -> Result<(TrialSample, Vec<Vec<u32>>)> {
+        let mut offsets: Vec<Vec<u64>> = vec![Vec::with_capacity(opts.max_tokens); prompts.len()];
         let mut cancelled = false;
         benchbar_mlx::reset_peak_memory();
         let start = Instant::now();
-        self.runtime
-            .generate(&prompts, &opts, &mut |ev: TokenEvent| {
+        let ids = self
+            .runtime
+            .generate(prompts, opts, &mut |ev: TokenEvent| {
                 let elapsed_ns = ev.at.saturating_duration_since(start).as_nanos() as u64;
                 offsets[ev.row].push(elapsed_ns);
                 if !cancelled {
@@ -142,15 +204,16 @@ impl Engine for MlxEngine {
             .copied()
             .max()
             .unwrap_or(0);
-        Ok(TrialSample {
+        let sample = TrialSample {
             index: 0,
             wall_ns,
             requests: offsets
                 .into_iter()
-                .map(|token_offsets_ns| RequestSample {
-                    prompt_tokens,
+                .zip(prompts)
+                .map(|(token_offsets_ns, p)| RequestSample {
+                    prompt_tokens: p.len() as u32,
                     start_offset_ns: 0,
-                    requested_tokens: req.max_tokens,
+                    requested_tokens: opts.max_tokens as u32,
                     token_offsets_ns,
                 })
                 .collect(),
@@ -161,6 +224,7 @@ impl Engine for MlxEngine {
             },
             energy: None,
             error: None,
-        })
+        };
+        Ok((sample, ids))
     }
 }

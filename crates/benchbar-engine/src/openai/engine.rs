@@ -13,7 +13,9 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
 use super::client::{get_text, stream_completion, StreamRecord, StreamRequest};
-use crate::engine::{Engine, EngineError, Result, TokenTick, TrialRequest};
+use crate::engine::{
+    Embeddings, Engine, EngineError, Result, TextBatch, TextRequest, TokenTick, TrialRequest,
+};
 
 /// Qwen3's end-of-sequence tokens (`<|endoftext|>`, `<|im_end|>`): suppressed with
 /// `logit_bias` for fixed-length generation.
@@ -487,6 +489,71 @@ impl Engine for OpenAiEngine {
             (Endpoint::Auto, PromptSpec::Text { .. }) | (Endpoint::Chat, _) => Endpoint::Chat,
             _ => Endpoint::Completions,
         };
+        let prompts = (0..req.batch_size)
+            .map(|row| self.prompt_text(&req.prompt, req.seed, row))
+            .collect::<Result<Vec<_>>>()?;
+        let rows = Rows {
+            endpoint,
+            max_tokens: req.max_tokens,
+            fixed: req.fixed_length,
+            seed: req.seed,
+        };
+        self.stream_rows(&rows, &prompts, on_token)
+            .map(|(sample, _)| sample)
+    }
+
+    fn generate_text(
+        &mut self,
+        req: &TextRequest,
+        on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
+    ) -> Result<TextBatch> {
+        let rows = Rows {
+            endpoint: match self.cfg.endpoint {
+                Endpoint::Completions => Endpoint::Completions,
+                _ => Endpoint::Chat,
+            },
+            max_tokens: req.max_tokens,
+            fixed: false,
+            seed: req.seed,
+        };
+        let (sample, texts) = self.stream_rows(&rows, &req.prompts, on_token)?;
+        Ok(TextBatch { sample, texts })
+    }
+
+    fn max_text_batch(&self) -> u32 {
+        TEXT_CONCURRENCY
+    }
+
+    fn embed(&mut self, _texts: &[String]) -> Result<Embeddings> {
+        Err(EngineError::Unsupported(format!(
+            "the openai engine ({}) computes no embeddings: OpenAI-compatible LLM servers such as mlx_lm.server serve no /v1/embeddings for Qwen3; use --engine mlx",
+            self.base
+        )))
+    }
+}
+
+/// Concurrent requests per [`Engine::generate_text`] call over HTTP (the server batches them
+/// if it can).
+const TEXT_CONCURRENCY: u32 = 8;
+
+/// What every row of a streamed batch shares.
+struct Rows {
+    endpoint: Endpoint,
+    max_tokens: u32,
+    fixed: bool,
+    seed: u64,
+}
+
+impl OpenAiEngine {
+    /// Streams one request per prompt, concurrently (or at the Poisson rate); returns the raw
+    /// sample and each row's generated text.
+    fn stream_rows(
+        &mut self,
+        req: &Rows,
+        prompts: &[String],
+        on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
+    ) -> Result<(TrialSample, Vec<String>)> {
+        let endpoint = req.endpoint;
         let url = format!(
             "{}/{}",
             self.base,
@@ -498,10 +565,8 @@ impl Engine for OpenAiEngine {
         );
         let mut rng = ChaCha8Rng::seed_from_u64(req.seed ^ 0x0005_EED0_FA11);
         let mut delay = Duration::ZERO;
-        let mut requests = Vec::with_capacity(req.batch_size as usize);
-        let mut prompts = Vec::with_capacity(req.batch_size as usize);
-        for row in 0..req.batch_size {
-            let prompt = self.prompt_text(&req.prompt, req.seed, row)?;
+        let mut requests = Vec::with_capacity(prompts.len());
+        for (row, prompt) in (0u32..).zip(prompts) {
             if let (Some(rate), true) = (self.cfg.rate_rps, row > 0) {
                 let u: f64 = rng.gen_range(f64::EPSILON..1.0);
                 delay += Duration::from_secs_f64(-u.ln() / rate);
@@ -509,14 +574,13 @@ impl Engine for OpenAiEngine {
             requests.push(StreamRequest {
                 url: url.clone(),
                 body: self
-                    .body(endpoint, &prompt, req.max_tokens, req.fixed_length)
+                    .body(endpoint, prompt, req.max_tokens, req.fixed)
                     .to_string(),
                 api_key: self.cfg.api_key.clone(),
                 stall_timeout: self.cfg.timeout,
                 row,
                 delay,
             });
-            prompts.push(prompt);
         }
         let client = self.client.clone();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -560,6 +624,7 @@ impl Engine for OpenAiEngine {
             return Err(EngineError::Cancelled);
         }
         let mut samples = Vec::with_capacity(results.len());
+        let mut texts = Vec::with_capacity(results.len());
         let mut errors = Vec::new();
         let mut wall_ns = 0u64;
         let (mut approx_tokens, mut usage_missing) = (0u32, false);
@@ -567,7 +632,7 @@ impl Engine for OpenAiEngine {
             let rec = match res {
                 Ok(rec) => rec,
                 Err(e) => {
-                    errors.push(if req.batch_size > 1 {
+                    errors.push(if prompts.len() > 1 {
                         format!("request {row}: {e}")
                     } else {
                         e
@@ -623,6 +688,7 @@ impl Engine for OpenAiEngine {
                 requested_tokens: req.max_tokens,
                 token_offsets_ns: a.offsets_ns,
             });
+            texts.push(rec.chunks.iter().map(|c| c.text.as_str()).collect());
         }
         if !errors.is_empty() {
             return Err(EngineError::Request(errors.join("; ")));
@@ -637,14 +703,15 @@ impl Engine for OpenAiEngine {
         if wall_ns == 0 {
             wall_ns = wall_end.saturating_duration_since(start).as_nanos() as u64;
         }
-        Ok(TrialSample {
+        let sample = TrialSample {
             index: 0,
             wall_ns,
             requests: samples,
             counters: EngineCounters::default(),
             energy: None,
             error: None,
-        })
+        };
+        Ok((sample, texts))
     }
 }
 
