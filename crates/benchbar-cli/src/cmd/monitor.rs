@@ -1,15 +1,135 @@
-//! `benchbar monitor` (being built; see the issue tracker).
+//! `benchbar monitor`: a monitoring sample (the quick suite) on a schedule, in the foreground,
+//! until Ctrl-C. Each sample is stored with origin `monitor`, judged against its baseline,
+//! its new regressions printed once, and samples older than the retention window pruned.
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
+use benchbar_core::report::RunStatus;
+use benchbar_core::targets::TargetMatrix;
+use benchbar_report::analysis::analyse;
+use benchbar_report::fmt::{bytes, num, opt};
+use benchbar_service::monitor::sample::{sample_plan, take_sample};
+use benchbar_service::monitor::{
+    human, parse_interval, parse_retention, run_loop, Clock, Monitor, MonitorConfig, MonitorEvent,
+    PowerConditions, RunLock, SystemClock,
+};
+use benchbar_service::open::{open_with, HttpOptions};
+
+use super::open_store;
 
 /// `benchbar monitor` arguments.
 #[derive(Debug, clap::Args)]
-pub struct MonitorArgs {}
+pub struct MonitorArgs {
+    /// Time between samples, e.g. 90s, 30m, 1h (at least one minute).
+    #[arg(long, default_value = "30m")]
+    pub every: String,
+    /// Model: a path, a repo id in the Hugging Face cache, or builtin:tiny.
+    #[arg(long, default_value = "builtin:tiny")]
+    pub model: String,
+    /// Engine: mlx (in-process) or openai (the server at --url).
+    #[arg(long, default_value = "mlx")]
+    pub engine: String,
+    /// openai engine: base URL of the OpenAI-compatible API, including /v1.
+    #[arg(long, default_value = "http://127.0.0.1:8080/v1")]
+    pub url: String,
+    /// Keep monitoring samples this long (older ones are pruned; runs you started are kept).
+    #[arg(long, default_value = "24h")]
+    pub retention: String,
+    /// Measured repetitions per sample (default: the quick suite's 5; at least 2).
+    #[arg(short = 'r', long)]
+    pub reps: Option<u32>,
+    /// Stop after this many samples (default: until Ctrl-C).
+    #[arg(long)]
+    pub count: Option<u64>,
+    /// Also sample on battery and in Low Power Mode (skipped by default).
+    #[arg(long)]
+    pub allow_battery: bool,
+    /// Do not sample power.
+    #[arg(long)]
+    pub no_power: bool,
+}
 
 /// Runs `benchbar monitor`.
-pub fn monitor(_db: Option<&Path>, _args: MonitorArgs) -> Result<ExitCode> {
-    bail!("`benchbar monitor` is not available yet")
+pub fn monitor(db: Option<&Path>, args: MonitorArgs) -> Result<ExitCode> {
+    let mut config = MonitorConfig::new(parse_interval(&args.every)?)?;
+    config.retention = parse_retention(&args.retention)?;
+    config.skip_on_battery = !args.allow_battery;
+    config.skip_in_low_power = !args.allow_battery;
+    if args.count == Some(0) {
+        anyhow::bail!("--count must be at least 1");
+    }
+    let plan = sample_plan(&args.model, &args.engine, args.reps)?;
+    let mut store = open_store(db)?;
+    let mut engine = open_with(&args.engine, &args.model, &HttpOptions::for_url(&args.url))?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    // Ctrl-C stops the loop, and a sample in progress between trials (its completed cells are
+    // kept). This is the process's only handler.
+    ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed))?;
+
+    let clock = SystemClock;
+    let mut schedule = Monitor::new(config.clone(), clock.now());
+    let lock = RunLock::new();
+    let matrix = TargetMatrix::seed();
+    eprintln!(
+        "monitoring {} on {} every {} (samples kept {}); Ctrl-C to stop",
+        args.model,
+        args.engine,
+        human(config.interval),
+        human(config.retention)
+    );
+    let mut taken: u64 = 0;
+    run_loop(
+        &mut schedule,
+        &clock,
+        &lock,
+        &stop,
+        &mut PowerConditions::read,
+        &mut |e| match e {
+            MonitorEvent::NextAt(t) => eprintln!("next sample at {}", t.format("%H:%M:%S UTC")),
+            MonitorEvent::Skipped(reason) => eprintln!("sample skipped: {reason}"),
+        },
+        &mut |guard| {
+            let now = clock.now();
+            match take_sample(
+                guard,
+                config.retention,
+                engine.as_mut(),
+                &plan,
+                &mut store,
+                &matrix,
+                !args.no_power,
+                &stop,
+                now,
+            ) {
+                Ok(out) => {
+                    taken += 1;
+                    let s = analyse(&out.report, None, None).single;
+                    println!(
+                        "{} run {}: decode {} tok/s, TTFT {} ms, peak memory {}, {} regression(s){}{}",
+                        out.report.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                        out.report.run_id.map_or_else(|| "-".into(), |i| i.to_string()),
+                        opt(s.decode_tps, num),
+                        opt(s.ttft_ms, num),
+                        opt(s.peak_memory_bytes, bytes),
+                        out.report.regressions.len(),
+                        if out.pruned_runs > 0 { format!(", {} old sample(s) pruned", out.pruned_runs) } else { String::new() },
+                        if out.status == RunStatus::Completed { String::new() } else { format!(" ({})", out.status.as_str()) },
+                    );
+                    if let Some(a) = out.announcement {
+                        println!("{}: {}", a.title, a.body);
+                    }
+                }
+                Err(e) => eprintln!("sample failed: {e}"),
+            }
+            args.count.is_none_or(|n| taken < n)
+        },
+    );
+    eprintln!("monitoring stopped after {taken} sample(s)");
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,15 +1,85 @@
-//! `benchbar report` (being built; see the issue tracker).
+//! `benchbar report`: a performance report (Markdown + self-contained HTML) and charts
+//! (PNG + SVG) for one stored run or every run of a time window.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
+use benchbar_core::report::RunReport;
+use benchbar_core::targets::TargetMatrix;
+use benchbar_report::analysis::weight_bytes;
+use benchbar_report::bandwidth::{bandwidth_from_env, parse_gbps};
+use benchbar_report::{prepare_dir, write_report, ReportInput, Scope};
+use benchbar_service::monitor::{human, parse_duration};
+
+use super::open_store;
 
 /// `benchbar report` arguments.
 #[derive(Debug, clap::Args)]
-pub struct ReportArgs {}
+pub struct ReportArgs {
+    /// The stored run to report on.
+    #[arg(conflicts_with = "since", required_unless_present = "since")]
+    pub run_id: Option<i64>,
+    /// Report on every run of this window instead, e.g. 24h or 7d.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// With --since: only runs of this model.
+    #[arg(long, requires = "since")]
+    pub model: Option<String>,
+    /// Output folder (created if needed): report.md, report.html, chart-*.png, chart-*.svg.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Memory bandwidth in GB/s for the roofline (default: BENCHBAR_MEM_BANDWIDTH_GBPS, else
+    /// the built-in table of Apple chips).
+    #[arg(long, value_name = "GBPS")]
+    pub bandwidth_gbps: Option<String>,
+}
 
 /// Runs `benchbar report`.
-pub fn report(_db: Option<&Path>, _args: ReportArgs) -> Result<ExitCode> {
-    bail!("`benchbar report` is not available yet")
+pub fn report(db: Option<&Path>, args: ReportArgs) -> Result<ExitCode> {
+    let bandwidth = match &args.bandwidth_gbps {
+        Some(text) => Some(parse_gbps(text)?),
+        None => bandwidth_from_env()?,
+    };
+    let store = open_store(db)?;
+    let matrix = TargetMatrix::seed();
+    let (runs, scope): (Vec<RunReport>, Scope) = match (args.run_id, &args.since) {
+        (Some(id), _) => (vec![store.load_run(id)?.report(&matrix)], Scope::Run(id)),
+        (None, Some(window)) => {
+            let d = parse_duration(window, "--since")?;
+            let since = chrono::Utc::now() - chrono::Duration::from_std(d)?;
+            let runs: Vec<RunReport> = store
+                .runs_since(since, args.model.as_deref())?
+                .iter()
+                .map(|r| r.report(&matrix))
+                .collect();
+            if runs.is_empty() {
+                bail!("no stored run in the last {}", human(d));
+            }
+            (runs, Scope::Since(since))
+        }
+        (None, None) => bail!("give a RUN_ID or --since WINDOW"),
+    };
+    prepare_dir(&args.out)?;
+    let weights: BTreeMap<String, u64> = runs
+        .iter()
+        .filter_map(|r| {
+            let path = r.model.path.as_deref()?;
+            Some((r.model.id.clone(), weight_bytes(Path::new(path))?))
+        })
+        .collect();
+    let input = ReportInput {
+        runs: &runs,
+        scope,
+        weight_bytes: weights,
+        bandwidth_override_gbps: bandwidth,
+    };
+    let written = write_report(&input, &args.out)?;
+    println!("{}", written.markdown.display());
+    println!("{}", written.html.display());
+    for c in &written.charts {
+        println!("{}", c.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }

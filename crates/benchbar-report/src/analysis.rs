@@ -1,0 +1,165 @@
+//! What a performance report says about a run, computed from its report (no formatting):
+//! the seed's single-inference summary, batch performance, latency consistency and memory
+//! stress, plus energy per token and the roofline.
+
+use benchbar_core::report::{measured, CellReport, RunReport};
+use benchbar_core::spec::Category;
+use benchbar_core::stats::{summarize, Stats};
+
+use crate::bandwidth::{roofline_pct, Bandwidth};
+
+/// The seed's "single inference performance": batch-1 generation cells.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SingleInference {
+    /// Mean decode tok/s (short prompts when measured, else every batch-1 cell).
+    pub decode_tps: Option<f64>,
+    /// Mean time to first token, ms.
+    pub ttft_ms: Option<f64>,
+    /// Largest MLX peak memory of the run, bytes.
+    pub peak_memory_bytes: Option<f64>,
+}
+
+/// Batch performance: aggregate decode tok/s per batch size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchPerformance {
+    /// (batch size, mean aggregate decode tok/s), ascending batch size.
+    pub by_batch: Vec<(u32, f64)>,
+    /// The best of them: (batch size, tok/s) — the optimal batch size and best throughput.
+    pub best: (u32, f64),
+}
+
+/// One memory stress cell.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StressResult {
+    /// Test name.
+    pub test: String,
+    /// Prompt tokens.
+    pub prompt_tokens: u32,
+    /// Largest MLX peak memory over its trials, bytes.
+    pub peak_memory_bytes: Option<f64>,
+    /// Trials that completed without error.
+    pub passed: usize,
+    /// Trials run.
+    pub trials: usize,
+}
+
+/// The report's analysis of one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunAnalysis {
+    /// Single-inference summary.
+    pub single: SingleInference,
+    /// Batch performance; None when only batch 1 was measured.
+    pub batch: Option<BatchPerformance>,
+    /// Latency consistency: end-to-end ms per request of the latency-consistency cells
+    /// (percentiles only where the sample count allows); None when not measured.
+    pub latency: Option<Stats>,
+    /// Memory stress cells (empty when not measured).
+    pub stress: Vec<StressResult>,
+    /// Mean joules per generated token over the cells that measured energy.
+    pub joules_per_token: Option<f64>,
+    /// Percent of the memory-bandwidth roofline at the single-inference decode rate.
+    pub roofline_pct: Option<f64>,
+}
+
+fn is_generation(c: &CellReport) -> bool {
+    !matches!(
+        c.category,
+        Category::MemoryStress | Category::LatencyConsistency
+    )
+}
+
+/// Per-request end-to-end latencies of a cell's successful trials, ms.
+pub fn e2e_samples_ms(c: &CellReport) -> Vec<f64> {
+    c.trials
+        .iter()
+        .filter(|t| t.metrics.error.is_none())
+        .flat_map(|t| t.requests.iter())
+        .filter_map(|r| benchbar_core::metrics::request_metrics(r).e2e_ms)
+        .collect()
+}
+
+/// Analyses a run. `weight_bytes` is what one decode step reads (the model's weights);
+/// `bandwidth` the machine's; the roofline needs both.
+pub fn analyse(
+    r: &RunReport,
+    weight_bytes: Option<u64>,
+    bandwidth: Option<&Bandwidth>,
+) -> RunAnalysis {
+    let generation: Vec<CellReport> = r
+        .cells
+        .iter()
+        .filter(|c| is_generation(c))
+        .cloned()
+        .collect();
+    let m = measured(&generation);
+    let batch = m
+        .batch_tps
+        .iter()
+        .map(|(b, tps)| (*b, *tps))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .filter(|_| m.batch_tps.keys().any(|b| *b > 1))
+        .map(|best| BatchPerformance {
+            by_batch: m.batch_tps.iter().map(|(b, t)| (*b, *t)).collect(),
+            best,
+        });
+    let consistency: Vec<f64> = r
+        .cells
+        .iter()
+        .filter(|c| c.category == Category::LatencyConsistency)
+        .flat_map(e2e_samples_ms)
+        .collect();
+    let stress = r
+        .cells
+        .iter()
+        .filter(|c| c.category == Category::MemoryStress)
+        .map(|c| StressResult {
+            test: c.test.clone(),
+            prompt_tokens: c.prompt_tokens,
+            peak_memory_bytes: c.summary.peak_memory_bytes.as_ref().map(|s| s.max),
+            passed: c
+                .trials
+                .iter()
+                .filter(|t| t.metrics.error.is_none())
+                .count(),
+            trials: c.trials.len(),
+        })
+        .collect();
+    let jpt: Vec<f64> = r
+        .cells
+        .iter()
+        .filter_map(|c| c.power.as_ref().and_then(|p| p.joules_per_token))
+        .collect();
+    let roofline = match (m.single_batch_tps, weight_bytes, bandwidth) {
+        (Some(tps), Some(bytes), Some(bw)) => Some(roofline_pct(tps, bytes as f64, bw.gbps)),
+        _ => None,
+    };
+    RunAnalysis {
+        single: SingleInference {
+            decode_tps: m.single_batch_tps,
+            ttft_ms: m.first_token_ms,
+            peak_memory_bytes: r
+                .cells
+                .iter()
+                .filter_map(|c| c.summary.peak_memory_bytes.as_ref().map(|s| s.max))
+                .reduce(f64::max),
+        },
+        batch,
+        latency: summarize(&consistency),
+        stress,
+        joules_per_token: summarize(&jpt).map(|s| s.mean),
+        roofline_pct: roofline,
+    }
+}
+
+/// The bytes one decode step reads, approximated by the model's weight files: the sum of the
+/// `*.safetensors` sizes in `dir` (None when there are none). KV-cache reads, small at the
+/// suite's context lengths, are not counted, so the roofline is a slight underestimate.
+pub fn weight_bytes(dir: &std::path::Path) -> Option<u64> {
+    let total: u64 = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "safetensors"))
+        .filter_map(|e| e.metadata().ok().map(|m| m.len()))
+        .sum();
+    (total > 0).then_some(total)
+}
