@@ -55,7 +55,7 @@ const FILLER: [&str; 8] = [
     "elit",
 ];
 /// Dimension of the double's hashed bag-of-words embeddings.
-const DOUBLE_EMBED_DIM: usize = 64;
+const DOUBLE_EMBED_DIM: usize = 1024;
 
 impl TestDoubleEngine {
     /// A double with default rates.
