@@ -12,11 +12,14 @@
 //! * [`run_loop`] drives a monitor with a [`Clock`] until a stop flag is set; [`sample`] is one
 //!   monitoring sample (measure, store with origin `monitor`, announce new regressions once,
 //!   prune samples older than the retention window). The CLI and the app use both.
+//! * [`update`]: after an engine (MLX) or OS update no baseline matches the new configuration,
+//!   so each sample is also compared with the last run before the update.
 
 mod clock;
 mod interval;
 mod lock;
 pub mod sample;
+pub mod update;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;

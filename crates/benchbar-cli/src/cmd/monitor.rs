@@ -124,6 +124,17 @@ pub fn monitor(db: Option<&Path>, args: MonitorArgs) -> Result<ExitCode> {
                     if let Some(a) = out.announcement {
                         println!("{}: {}", a.title, a.body);
                     }
+                    if let Some(u) = out.since_update.filter(|u| !u.regressions.is_empty()) {
+                        println!(
+                            "{} regression(s) against run {}, before {}",
+                            u.regressions.len(),
+                            u.before_run_id,
+                            u.changes
+                        );
+                        if let Some(a) = u.announcement {
+                            println!("{}: {}", a.title, a.body);
+                        }
+                    }
                 }
                 Err(e) => eprintln!("sample failed: {e}"),
             }

@@ -20,6 +20,7 @@ use benchbar_engine::Engine;
 use benchbar_store::Store;
 use chrono::{DateTime, Utc};
 
+use super::update::{check_since_update, UpdateCheck};
 use super::{retention_cutoff, RunGuard};
 use crate::measure::{measure, MeasureOptions};
 use crate::notify::{announce_new, Announcement};
@@ -52,13 +53,17 @@ pub struct SampleOutcome {
     pub status: RunStatus,
     /// The announcement of regressions not announced before (None: nothing new).
     pub announcement: Option<Announcement>,
+    /// The comparison with the run before an engine or OS update, when the window has one.
+    pub since_update: Option<UpdateCheck>,
     /// Monitoring samples pruned after this one.
     pub pruned_runs: usize,
 }
 
 /// Takes one sample while `guard` (from [`Monitor::tick`]) is held: measures `plan`, stores
 /// it with origin `monitor` (compared with its configuration's baseline), records which of its
-/// regressions are new (each is announced once, as for user-started runs), then prunes the
+/// regressions are new (each is announced once, as for user-started runs), compares it with
+/// the run before an engine or OS update when the window has one (see [`super::update`]),
+/// then prunes the
 /// monitoring samples older than `retention` before `now` (never the sample just taken).
 #[allow(clippy::too_many_arguments)]
 pub fn take_sample(
@@ -89,11 +94,13 @@ pub fn take_sample(
     let announcement = announce_new(store, &m.report)?;
     // Never the sample just taken, whatever the clocks say.
     let cutoff = retention_cutoff(now, retention).min(m.report.started_at);
+    let since_update = check_since_update(store, &m.report, matrix, cutoff)?;
     let pruned_runs = store.prune_monitor_runs(cutoff)?;
     Ok(SampleOutcome {
         report: m.report,
         status: m.status,
         announcement,
+        since_update,
         pruned_runs,
     })
 }
