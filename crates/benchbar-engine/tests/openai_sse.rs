@@ -520,3 +520,39 @@ fn a_non_openai_endpoint_is_refused_naming_the_url() {
         "{msg}"
     );
 }
+
+#[test]
+fn generate_text_returns_each_streams_text_and_embeddings_are_unsupported() {
+    let m = mock(sse("mlx_lm_chat.sse"));
+    let mut e = engine(&m.base, false).unwrap();
+    let req = benchbar_engine::TextRequest {
+        prompts: vec!["first doc".into(), "second doc".into()],
+        max_tokens: 12,
+        seed: 1,
+    };
+    let b = e
+        .generate_text(&req, &mut |_| ControlFlow::Continue(()))
+        .unwrap();
+    // The recorded stream's content chunks, concatenated, for each of the two requests.
+    let expected = format!("厚厚的{}", "万家".repeat(11));
+    assert_eq!(b.texts, vec![expected.clone(), expected]);
+    assert_eq!(b.sample.requests.len(), 2);
+    assert!(b.sample.requests.iter().all(|r| r.generated_tokens() == 12));
+    assert_eq!(e.max_text_batch(), 8);
+    // Distinct prompts, sent as they are (no nonce), without fixed-length options.
+    let bodies = m.bodies.lock().unwrap();
+    let mut sent: Vec<String> = bodies
+        .iter()
+        .filter_map(|b| {
+            let v: serde_json::Value = serde_json::from_str(b).unwrap();
+            let content = v["messages"][0]["content"].as_str()?.to_string();
+            assert!(v.get("ignore_eos").is_none(), "{b}");
+            Some(content)
+        })
+        .collect();
+    sent.sort();
+    assert_eq!(sent, ["first doc", "second doc"]);
+    let err = e.embed(&["x".into()]).unwrap_err();
+    assert!(matches!(err, EngineError::Unsupported(_)));
+    assert!(err.to_string().contains("computes no embeddings"), "{err}");
+}

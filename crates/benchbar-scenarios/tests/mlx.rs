@@ -103,4 +103,23 @@ fn every_scenario_runs_on_builtin_tiny() {
     assert_eq!(e2e.max_s, Some(10.0));
     assert!(e2e.mark.is_some());
     assert_eq!(engine.info().name, "mlx");
+
+    // Padding is masked out of attention and the pool: a text embeds the same alone and
+    // left-padded in a batch with a longer one.
+    let short = "The observatory was founded in 1932.".to_string();
+    let long = "A much longer text about a railway company, its staff and its anniversary open day in the harbour district.".to_string();
+    let alone = engine.embed(std::slice::from_ref(&short)).unwrap();
+    let batched = engine.embed(&[short, long]).unwrap();
+    let cos: f32 = alone.vectors[0]
+        .iter()
+        .zip(&batched.vectors[0])
+        .map(|(a, b)| a * b)
+        .sum();
+    assert!(cos > 0.999, "cosine {cos}");
+    let cross: f32 = batched.vectors[0]
+        .iter()
+        .zip(&batched.vectors[1])
+        .map(|(a, b)| a * b)
+        .sum();
+    assert!(cross < cos, "different texts, different vectors");
 }
