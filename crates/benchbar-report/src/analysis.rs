@@ -163,3 +163,54 @@ pub fn weight_bytes(dir: &std::path::Path) -> Option<u64> {
         .sum();
     (total > 0).then_some(total)
 }
+
+/// Which part of a merged analysis came from an older run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Filled {
+    /// The part (`Batch processing performance`, ...).
+    pub part: &'static str,
+    /// The run index in the slice given to [`merge_newest`].
+    pub from: usize,
+}
+
+/// The analysis of the newest run (first), with the parts it did not measure (batch
+/// performance, latency consistency, memory stress, energy) taken from the newest older run
+/// that did: a window of quick monitoring samples and one standard run reports both.
+pub fn merge_newest(newest_first: &[RunAnalysis]) -> Option<(RunAnalysis, Vec<Filled>)> {
+    let (first, older) = newest_first.split_first()?;
+    let mut merged = first.clone();
+    let mut filled = Vec::new();
+    let mut fill = |part: &'static str, missing: bool, has: &dyn Fn(&RunAnalysis) -> bool| {
+        if !missing {
+            return None;
+        }
+        let i = older.iter().position(has)?;
+        filled.push(Filled { part, from: i + 1 });
+        Some(&older[i])
+    };
+    if let Some(a) = fill(
+        "Batch processing performance",
+        merged.batch.is_none(),
+        &|a| a.batch.is_some(),
+    ) {
+        merged.batch = a.batch.clone();
+    }
+    if let Some(a) = fill("Latency consistency", merged.latency.is_none(), &|a| {
+        a.latency.is_some()
+    }) {
+        merged.latency = a.latency.clone();
+    }
+    if let Some(a) = fill("Memory stress", merged.stress.is_empty(), &|a| {
+        !a.stress.is_empty()
+    }) {
+        merged.stress = a.stress.clone();
+    }
+    if let Some(a) = fill(
+        "Energy per token",
+        merged.joules_per_token.is_none(),
+        &|a| a.joules_per_token.is_some(),
+    ) {
+        merged.joules_per_token = a.joules_per_token;
+    }
+    Some((merged, filled))
+}

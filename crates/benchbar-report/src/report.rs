@@ -9,7 +9,7 @@ use benchbar_core::report::RunReport;
 use benchbar_core::stats::{summarize, Stats, MIN_SAMPLES_P95, MIN_SAMPLES_P99};
 use chrono::{DateTime, Utc};
 
-use crate::analysis::{analyse, e2e_samples_ms, RunAnalysis};
+use crate::analysis::{analyse, e2e_samples_ms, merge_newest, RunAnalysis};
 use crate::bandwidth::{machine_bandwidth, Bandwidth};
 use crate::document::{Document, Section, Table};
 use crate::fmt::{bytes, num, opt};
@@ -304,23 +304,36 @@ pub fn build(input: &ReportInput<'_>) -> Document {
     let bw = machine_bandwidth(&latest.machine, input.bandwidth_override_gbps);
     d.sections.push(hardware(latest, bw.as_ref()));
     for model in &models {
-        let Some(r) = runs.iter().rev().find(|r| r.model.id == *model) else {
+        let weights = input.weight_bytes.get(*model).copied();
+        let of_model: Vec<&RunReport> =
+            runs.iter().rev().filter(|r| r.model.id == *model).collect();
+        let analyses: Vec<RunAnalysis> = of_model
+            .iter()
+            .map(|r| analyse(r, weights, bw.as_ref()))
+            .collect();
+        let Some((a, filled)) = merge_newest(&analyses) else {
             continue;
         };
-        let weights = input.weight_bytes.get(*model).copied();
-        let a = analyse(r, weights, bw.as_ref());
-        d.sections.push(section(
-            format!("Model: {model}"),
-            2,
-            vec![format!(
-                "Run {} · {} suite · {} · {}",
+        let describe = |r: &RunReport| {
+            format!(
+                "run {} · {} suite · {} · {}",
                 r.run_id.unwrap_or_default(),
                 r.suite,
                 r.status.as_str(),
                 time(r.started_at)
-            )],
-            None,
-        ));
+            )
+        };
+        let r = of_model[0];
+        let mut bullets = vec![format!("Latest: {}", describe(r))];
+        bullets.extend(filled.iter().map(|f| {
+            format!(
+                "{} from the newest run that measured it: {}",
+                f.part,
+                describe(of_model[f.from])
+            )
+        }));
+        d.sections
+            .push(section(format!("Model: {model}"), 2, bullets, None));
         d.sections
             .extend(model_sections(r, &a, weights, bw.as_ref()));
     }

@@ -37,7 +37,7 @@ fn cell(test: &str, category: Category, batch: u32, tps: &[f64], mem_bytes: u64)
 fn full_run(run_id: i64, minutes: i64, decode_tps: f64) -> RunReport {
     let mut meta = synthetic_meta(Some(run_id), MODEL, "mlx 0.1 (MLX 0.32.4)");
     meta.started_at += chrono::Duration::minutes(minutes);
-    meta.origin = RunOrigin::Monitor;
+    meta.suite = "standard".into();
     let mut short = cell(
         "short.1",
         Category::Short,
@@ -149,6 +149,7 @@ fn window_report_lists_runs_and_regressions_and_pools_latency() {
         baseline_run_id: Some(1),
     });
     let runs = [
+        full_run(4, -30, 100.0),
         sample(1, 0, MODEL, 100.0),
         sample(2, 30, "Qwen3-0.6B-4bit", 180.0),
         slow,
@@ -156,6 +157,13 @@ fn window_report_lists_runs_and_regressions_and_pools_latency() {
     let since = runs[0].started_at - chrono::Duration::hours(1);
     let md = markdown(&build(&input(&runs, Scope::Since(since))));
     insta::assert_snapshot!("window_markdown", md);
+    // The latest sample is a quick one: batch, latency and memory stress come from the older
+    // standard run, and say so.
+    assert!(
+        md.contains("Batch processing performance from the newest run that measured it: run 4"),
+        "{md}"
+    );
+    assert!(md.contains("- Optimal batch size: 8"), "{md}");
 }
 
 #[test]
@@ -252,14 +260,4 @@ fn histogram_counts_every_value_once() {
     let flat = histogram(&[5.0, 5.0, 5.0]);
     assert_eq!(flat.iter().map(|b| b.count).sum::<usize>(), 3);
     assert!(histogram(&[]).is_empty());
-}
-
-#[test]
-#[ignore = "writes charts to $CHART_DIR for a person to look at"]
-fn write_charts_for_a_look() {
-    let runs: Vec<RunReport> = (0..6)
-        .map(|i| sample(i + 1, i * 30, MODEL, 100.0 - i as f64))
-        .collect();
-    let dir = std::path::PathBuf::from(std::env::var("CHART_DIR").unwrap());
-    write_report(&input(&runs, Scope::Since(runs[0].started_at)), &dir).unwrap();
 }
