@@ -34,10 +34,23 @@ pub fn parse_label(output: &str, labels: &[String]) -> Option<String> {
     }
 }
 
-/// A summary passes when it is non-empty and shorter than half the document (in words).
+/// Distinct words of at least 4 letters a summary must share with its document.
+pub const SUMMARY_SHARED_WORDS: usize = 3;
+
+/// A summary passes when it is non-empty, shorter than half the document (in words), and
+/// shares at least [`SUMMARY_SHARED_WORDS`] distinct words of 4+ letters with the document (so
+/// that a random model's token soup does not count as a summary).
 pub fn summary_ok(output: &str, document: &str) -> bool {
-    let n = strip_thinking(output).split_whitespace().count();
-    n > 0 && n * 2 < document.split_whitespace().count()
+    let words = |t: &str| -> std::collections::HashSet<String> {
+        t.split(|c: char| !c.is_alphabetic())
+            .filter(|w| w.chars().count() >= 4)
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let text = strip_thinking(output);
+    let n = text.split_whitespace().count();
+    let shared = words(text).intersection(&words(document)).count();
+    n > 0 && n * 2 < document.split_whitespace().count() && shared >= SUMMARY_SHARED_WORDS
 }
 
 /// The JSON value in an answer: the whole answer, a fenced ```json block, or the span from the
@@ -155,11 +168,18 @@ mod tests {
     }
 
     #[test]
-    fn summaries_must_be_non_empty_and_shorter_than_half() {
-        let doc = "word ".repeat(100);
-        assert!(summary_ok("a short summary", &doc));
+    fn summaries_must_be_short_non_empty_and_about_the_document() {
+        let doc = format!(
+            "The harbour museum opened a new gallery. {}",
+            "word ".repeat(100)
+        );
+        assert!(summary_ok(
+            "The museum opened a gallery by the harbour.",
+            &doc
+        ));
         assert!(!summary_ok("   ", &doc));
-        assert!(!summary_ok(&"w ".repeat(60), &doc));
+        assert!(!summary_ok("_CTRL_CTRL_CTRL_CTRL", &doc));
+        assert!(!summary_ok(&"harbour museum gallery ".repeat(20), &doc));
     }
 
     #[test]

@@ -151,13 +151,13 @@ fn description(kind: ScenarioKind) -> &'static str {
             "short documents into one of 8 topic labels; the answer must parse to exactly one label (accuracy vs the generated label beside it)"
         }
         ScenarioKind::Summarization => {
-            "multi-paragraph reports summarised in 2-3 sentences; the summary must be non-empty and under half the document's length"
+            "multi-paragraph reports summarised in 2-3 sentences; the summary must be non-empty, under half the document's length and share 3+ content words with it"
         }
         ScenarioKind::Extraction => {
             "specifications, contracts and financial reports into a JSON schema; the output must parse as JSON and validate against the schema"
         }
         ScenarioKind::Codegen => {
-            "Python functions from specifications; the output must parse as Python (ast.parse in a python3 subprocess)"
+            "Python functions from specifications; the output must parse as Python (ast.parse in a python3 subprocess) and define the requested function"
         }
         ScenarioKind::Rag => {
             "1000-chunk knowledge base embedded (Qwen3 hidden-state mean pooling), exact cosine search, context assembly, answer generation; per-stage timings and end-to-end latency per simple/complex query"

@@ -253,7 +253,7 @@ fn check(
                 .collect();
             rates.push(CheckRate::from_verdicts(
                 "valid_summary",
-                "non-empty and under half the document's words",
+                "non-empty, under half the document's words, shares 3+ content words with it",
                 &main,
             ));
         }
@@ -294,17 +294,6 @@ fn check(
         }
         ScenarioKind::Codegen => {
             let codes: Vec<String> = texts.iter().map(|t| code_of(t)).collect();
-            let desc = "the code parses as Python (ast.parse)";
-            match python_syntax(&codes) {
-                Ok(v) => {
-                    rates.push(CheckRate::from_verdicts("python_syntax", desc, &v));
-                    main = v;
-                }
-                Err(reason) => {
-                    rates.push(CheckRate::unavailable("python_syntax", desc, reason));
-                    return (rates, vec![None; texts.len()]);
-                }
-            }
             let defines: Vec<bool> = codes
                 .iter()
                 .zip(items)
@@ -314,11 +303,41 @@ fn check(
                         .is_some_and(|f| c.contains(&format!("def {f}(")))
                 })
                 .collect();
-            rates.push(CheckRate::from_verdicts(
+            let defines_rate = CheckRate::from_verdicts(
                 "defines_function",
                 "the code defines the function by its name",
                 &defines,
-            ));
+            );
+            let syntax_desc = "the code parses as Python (ast.parse)";
+            let valid_desc = "parses as Python and defines the requested function";
+            match python_syntax(&codes) {
+                Ok(syntax) => {
+                    // Syntax alone is lenient: a random model's `_CTRL_CTRL…` is a valid
+                    // expression statement. An item passes when it is also the function.
+                    main = syntax.iter().zip(&defines).map(|(s, d)| *s && *d).collect();
+                    rates.push(CheckRate::from_verdicts(
+                        "valid_function",
+                        valid_desc,
+                        &main,
+                    ));
+                    rates.push(CheckRate::from_verdicts(
+                        "python_syntax",
+                        syntax_desc,
+                        &syntax,
+                    ));
+                    rates.push(defines_rate);
+                }
+                Err(reason) => {
+                    rates.push(CheckRate::unavailable(
+                        "valid_function",
+                        valid_desc,
+                        reason.clone(),
+                    ));
+                    rates.push(CheckRate::unavailable("python_syntax", syntax_desc, reason));
+                    rates.push(defines_rate);
+                    return (rates, vec![None; texts.len()]);
+                }
+            }
         }
         ScenarioKind::Rag => {
             main = rag.map_or_else(Vec::new, |r| {

@@ -64,10 +64,20 @@ pub fn result_table(r: &ScenarioResult, run_id: Option<i64>) -> String {
     );
     line(
         "items",
-        format!(
-            "{} of {} {unit}, batch {}, up to {} tokens each",
-            r.items_run, r.items_total, r.batch_size, r.max_tokens
-        ),
+        if r.scenario == ScenarioKind::Rag {
+            format!(
+                "{} of {} {unit}, one at a time, answers up to {} (simple) / {} (complex) tokens",
+                r.items_run,
+                r.items_total,
+                r.max_tokens.min(crate::rag::MAX_TOKENS_SIMPLE),
+                r.max_tokens
+            )
+        } else {
+            format!(
+                "{} of {} {unit}, batch {}, up to {} tokens each",
+                r.items_run, r.items_total, r.batch_size, r.max_tokens
+            )
+        },
     );
     line(
         "time",
@@ -153,13 +163,11 @@ pub fn result_table(r: &ScenarioResult, run_id: Option<i64>) -> String {
             }
         }
     }
-    if r.scenario == ScenarioKind::Rag {
-        if let Some(recall) = r.rag.as_ref().and_then(|g| g.retrieval_recall) {
-            line(
-                "recall",
-                format!("{:.1}% of gold chunks retrieved", recall * 100.0),
-            );
-        }
+    if let Some(recall) = r.rag.as_ref().and_then(|g| g.retrieval_recall) {
+        line(
+            "recall",
+            format!("{:.1}% of gold chunks retrieved", recall * 100.0),
+        );
     }
     for w in &r.warnings {
         line("warning", w.clone());
