@@ -68,6 +68,12 @@ fn is_generation(c: &CellReport) -> bool {
     )
 }
 
+/// A batch-1 cell of an ordinary prompt (not memory stress): the cells whose response times
+/// are comparable across runs, used for the window's pooled latency and the charts.
+pub fn is_single_request(c: &CellReport) -> bool {
+    c.batch_size == 1 && c.category != Category::MemoryStress
+}
+
 /// Per-request end-to-end latencies of a cell's successful trials, ms.
 pub fn e2e_samples_ms(c: &CellReport) -> Vec<f64> {
     c.trials

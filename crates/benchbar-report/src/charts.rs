@@ -8,12 +8,11 @@
 use std::path::Path;
 use std::sync::Once;
 
-use benchbar_core::report::{CellReport, RunReport};
-use benchbar_core::spec::Category;
+use benchbar_core::report::RunReport;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::analysis::e2e_samples_ms;
+use crate::analysis::{e2e_samples_ms, is_single_request};
 use crate::document::ChartRef;
 use crate::{Error, Result};
 
@@ -109,10 +108,6 @@ fn padded(lo: f64, hi: f64) -> (f64, f64) {
     }
 }
 
-fn is_timed(c: &CellReport) -> bool {
-    c.batch_size == 1 && c.category != Category::MemoryStress
-}
-
 fn mean(xs: &[f64]) -> Option<f64> {
     (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
 }
@@ -124,7 +119,7 @@ fn trial_values(
 ) -> Vec<f64> {
     r.cells
         .iter()
-        .filter(|c| is_timed(c))
+        .filter(|c| is_single_request(c))
         .flat_map(|c| c.trials.iter())
         .filter(|t| t.metrics.error.is_none())
         .filter_map(|t| f(&t.metrics))
@@ -182,7 +177,8 @@ pub fn chart_specs(runs: &[RunReport]) -> Vec<ChartSpec> {
     };
     let e2e: Vec<f64> = runs
         .iter()
-        .flat_map(|r| r.cells.iter().flat_map(e2e_samples_ms))
+        .flat_map(|r| r.cells.iter().filter(|c| is_single_request(c)))
+        .flat_map(e2e_samples_ms)
         .collect();
     let mem_mb: Vec<f64> = runs
         .iter()
@@ -212,7 +208,7 @@ pub fn chart_specs(runs: &[RunReport]) -> Vec<ChartSpec> {
         hist(
             "chart-response-time-distribution",
             "Response time distribution",
-            "end-to-end ms per request",
+            "end-to-end ms per request (batch-1 cells)",
             &e2e,
         ),
         hist(

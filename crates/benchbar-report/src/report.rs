@@ -9,7 +9,7 @@ use benchbar_core::report::RunReport;
 use benchbar_core::stats::{summarize, Stats, MIN_SAMPLES_P95, MIN_SAMPLES_P99};
 use chrono::{DateTime, Utc};
 
-use crate::analysis::{analyse, e2e_samples_ms, merge_newest, RunAnalysis};
+use crate::analysis::{analyse, e2e_samples_ms, is_single_request, merge_newest, RunAnalysis};
 use crate::bandwidth::{machine_bandwidth, Bandwidth};
 use crate::document::{Document, Section, Table};
 use crate::fmt::{bytes, num, opt};
@@ -263,7 +263,13 @@ fn model_sections(
 
 fn run_row(r: &RunReport) -> Vec<String> {
     let a = analyse(r, None, None);
-    let e2e = summarize(&r.cells.iter().flat_map(e2e_samples_ms).collect::<Vec<_>>());
+    let e2e = summarize(
+        &r.cells
+            .iter()
+            .filter(|c| is_single_request(c))
+            .flat_map(e2e_samples_ms)
+            .collect::<Vec<_>>(),
+    );
     vec![
         r.run_id.map_or_else(|| "-".into(), |i| i.to_string()),
         time(r.started_at),
@@ -340,13 +346,17 @@ pub fn build(input: &ReportInput<'_>) -> Document {
     if runs.len() > 1 {
         let e2e: Vec<f64> = runs
             .iter()
-            .flat_map(|r| r.cells.iter().flat_map(e2e_samples_ms))
+            .flat_map(|r| r.cells.iter().filter(|c| is_single_request(c)))
+            .flat_map(e2e_samples_ms)
             .collect();
         d.sections.push(section(
             "Runs in this window".into(),
             2,
             summarize(&e2e).map_or_else(Vec::new, |s| {
-                latency_lines(&s, "Response time (end-to-end) across the window")
+                latency_lines(
+                    &s,
+                    "Response time (end-to-end, batch-1 cells) across the window",
+                )
             }),
             Some(Table {
                 headers: strings(&[
