@@ -74,7 +74,9 @@ impl MlxEngine {
     }
 }
 
-/// The engine version: BenchBar's MLX engine, the MLX version and the device it runs on.
+/// The engine version: BenchBar's MLX engine, the MLX version and build, and the device it runs
+/// on, e.g. `benchbar-mlx 0.1.0 · MLX 0.32.4 (cuda) · gpu (NVIDIA H100 80GB HBM3)`; on CPU the
+/// build and device read `MLX 0.32.4 · cpu`, as before (unchanged baseline keys).
 /// On Linux CPU the BLAS library decides f32 matmul speed, so it is part of the version (and
 /// so of the baseline key). Asking OpenBLAS for its thread count also keeps it linked into every
 /// binary: without a reference the linker drops it (`--as-needed`) and MLX falls back to the
@@ -83,11 +85,20 @@ pub fn mlx_engine_version() -> String {
     let blas = benchbar_mlx::blas_threads()
         .map(|n| format!(" · OpenBLAS ({n} threads)"))
         .unwrap_or_default();
+    let build = benchbar_mlx::mlx_build();
+    let build = if build == "cpu" {
+        String::new()
+    } else {
+        format!(" ({build})")
+    };
+    let device = match benchbar_mlx::device_name() {
+        "gpu" => benchbar_mlx::device_description(),
+        other => other.to_string(),
+    };
     format!(
-        "benchbar-mlx {} · MLX {} · {}{blas}",
+        "benchbar-mlx {} · MLX {}{build} · {device}{blas}",
         env!("CARGO_PKG_VERSION"),
         benchbar_mlx::mlx_version(),
-        benchbar_mlx::device_name()
     )
 }
 

@@ -1,7 +1,11 @@
 // Implementation of shim.h: thin forwarding to mlx::core (see shim.h).
 #include "benchbar-mlx/shim/shim.h"
 
+#include <atomic>
 #include <stdexcept>
+#include <variant>
+
+#include "benchbar-mlx/src/backend/linux.rs.h"
 
 namespace mx = mlx::core;
 
@@ -95,6 +99,28 @@ rust::Vec<int32_t> to_i32_vec(const Arr& a) {
   for (size_t i = 0; i < x.size(); ++i) out.push_back(p[i]);
   return out;
 }
+// Waits for `a` (already scheduled: waits on its own event only) and copies it out without
+// adding any operation to the stream. A new op (astype, contiguous) would be queued behind work
+// scheduled after `a` (the next decode step) and make the wait include that work too.
+rust::Vec<uint32_t> read_u32(const Arr& a) {
+  mx::array x = a.a;
+  x.eval();
+  if ((x.dtype() != mx::uint32 && x.dtype() != mx::int32) || !x.flags().row_contiguous ||
+      x.data_size() != x.size()) {
+    x = mx::contiguous(mx::astype(x, mx::uint32));
+    x.eval();
+  }
+  rust::Vec<uint32_t> out;
+  out.reserve(x.size());
+  const uint32_t* p = x.data<uint32_t>();
+  for (size_t i = 0; i < x.size(); ++i) out.push_back(p[i]);
+  return out;
+}
+// Waits for `a` (scheduled: on its own event) without reading its data.
+void wait_ready(const Arr& a) {
+  mx::array x = a.a;
+  x.eval();
+}
 void eval(const ArrList& l) { mx::eval(l.v); }
 void async_eval(const ArrList& l) { mx::async_eval(l.v); }
 
@@ -144,6 +170,10 @@ std::unique_ptr<Arr> slice(const Arr& a, rust::Slice<const int32_t> start, rust:
 std::unique_ptr<Arr> slice_update(const Arr& src, const Arr& upd, rust::Slice<const int32_t> start,
                                   rust::Slice<const int32_t> stop) {
   return wrap(mx::slice_update(src.a, upd.a, to_shape(start), to_shape(stop)));
+}
+std::unique_ptr<Arr> slice_update_dynamic(const Arr& src, const Arr& upd, const Arr& start,
+                                          rust::Slice<const int32_t> axes) {
+  return wrap(mx::slice_update(src.a, upd.a, start.a, std::vector<int>(axes.begin(), axes.end())));
 }
 std::unique_ptr<Arr> take(const Arr& a, const Arr& idx, int32_t axis) { return wrap(mx::take(a.a, idx.a, axis)); }
 std::unique_ptr<Arr> take_along_axis(const Arr& a, const Arr& idx, int32_t axis) {
@@ -249,6 +279,49 @@ std::size_t cache_memory() { return mx::get_cache_memory(); }
 void clear_cache() { mx::clear_cache(); }
 rust::String mlx_version() { return rust::String(mx::version()); }
 bool default_device_is_gpu() { return mx::default_device() == mx::Device::gpu; }
+rust::String device_description() {
+  auto d = mx::default_device();
+  std::string s = d == mx::Device::gpu ? "gpu" : "cpu";
+  try {
+    const auto& info = mx::device_info(d);
+    auto it = info.find("device_name");
+    if (it != info.end() && std::holds_alternative<std::string>(it->second)) {
+      s += " (" + std::get<std::string>(it->second) + ")";
+    }
+  } catch (const std::exception&) {
+    // no description: the type alone
+  }
+  return rust::String(s);
+}
+rust::String mlx_build() {
+  if (mx::cu::is_available()) return rust::String("cuda");
+  if (mx::metal::is_available()) return rust::String("metal");
+  return rust::String("cpu");
+}
+
+std::unique_ptr<Compiled> compile_new(bool shapeless) {
+  // A capturing lambda selects mx::compile's std::function overload, which keys MLX's compile
+  // cache by this object's own id: two Compiled never share a trace (a capture-less lambda
+  // would become one function pointer, i.e. one cache entry for every model).
+  static std::atomic<uint64_t> next_id{1};
+  uint64_t id = next_id++;
+  std::function<std::vector<mx::array>(const std::vector<mx::array>&)> body =
+      [id](const std::vector<mx::array>& in) {
+        (void)id;
+        ArrList l;
+        l.v = in;
+        std::unique_ptr<ArrList> out = trace_trampoline(l);
+        return std::move(out->v);
+      };
+  auto c = std::make_unique<Compiled>();
+  c->f = mx::compile(std::move(body), shapeless);
+  return c;
+}
+std::unique_ptr<ArrList> compile_call(const Compiled& c, const ArrList& inputs) {
+  auto out = std::make_unique<ArrList>();
+  out->v = c.f(inputs.v);
+  return out;
+}
 int32_t blas_threads_hint() {
 #ifdef BENCHBAR_OPENBLAS
   return openblas_get_num_threads();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +21,12 @@ struct Arr {
 
 struct ArrList {
   std::vector<mlx::core::array> v;
+};
+
+// A function compiled by mx::compile whose body calls back into Rust (`trace_trampoline` in
+// src/backend/linux.rs), which runs the Rust function registered for the current call.
+struct Compiled {
+  std::function<std::vector<mlx::core::array>(const std::vector<mlx::core::array>&)> f;
 };
 
 struct ArrMap {
@@ -43,6 +50,8 @@ uint8_t dtype(const Arr& a);
 std::size_t nbytes(const Arr& a);
 rust::Vec<float> to_f32_vec(const Arr& a);
 rust::Vec<int32_t> to_i32_vec(const Arr& a);
+rust::Vec<uint32_t> read_u32(const Arr& a);
+void wait_ready(const Arr& a);
 void eval(const ArrList& l);
 void async_eval(const ArrList& l);
 
@@ -57,6 +66,8 @@ std::unique_ptr<Arr> concatenate(const ArrList& l, int32_t axis);
 std::unique_ptr<Arr> slice(const Arr& a, rust::Slice<const int32_t> start, rust::Slice<const int32_t> stop);
 std::unique_ptr<Arr> slice_update(const Arr& src, const Arr& upd, rust::Slice<const int32_t> start,
                                   rust::Slice<const int32_t> stop);
+std::unique_ptr<Arr> slice_update_dynamic(const Arr& src, const Arr& upd, const Arr& start,
+                                          rust::Slice<const int32_t> axes);
 std::unique_ptr<Arr> take(const Arr& a, const Arr& idx, int32_t axis);
 std::unique_ptr<Arr> take_along_axis(const Arr& a, const Arr& idx, int32_t axis);
 
@@ -96,6 +107,11 @@ std::size_t cache_memory();
 void clear_cache();
 rust::String mlx_version();
 bool default_device_is_gpu();
+rust::String device_description();
+rust::String mlx_build();
+
+std::unique_ptr<Compiled> compile_new(bool shapeless);
+std::unique_ptr<ArrList> compile_call(const Compiled& c, const ArrList& inputs);
 int32_t blas_threads_hint();
 
 }  // namespace benchbar

@@ -1,4 +1,5 @@
-//! Preallocated KV cache, grown in steps of 256 positions (as mlx_lm's `KVCache`).
+//! Preallocated KV cache, grown in steps of 256 positions (as mlx_lm's `KVCache`); with a
+//! reserve, the first write allocates room for the whole generation, so decode never grows it.
 
 use crate::ops::{self, Array};
 use crate::Result;
@@ -12,12 +13,31 @@ pub struct KvCache {
     keys: Option<Array>,
     values: Option<Array>,
     offset: usize,
+    reserve: usize,
 }
 
 impl KvCache {
     /// Empty cache.
     pub fn new() -> KvCache {
         KvCache::default()
+    }
+
+    /// Empty cache whose first allocation holds at least `positions` (rounded up to 32).
+    pub fn with_reserve(positions: usize) -> KvCache {
+        KvCache {
+            reserve: positions,
+            ..KvCache::default()
+        }
+    }
+
+    /// Move out the whole buffers `[B, Nkv, capacity, D]` (valid up to [`KvCache::offset`]),
+    /// leaving the cache empty; `None` before the first write. Moving (not sharing) lets MLX
+    /// update them in place in later steps.
+    pub fn take_buffers(&mut self) -> Option<(Array, Array)> {
+        match (self.keys.take(), self.values.take()) {
+            (Some(k), Some(v)) => Some((k, v)),
+            _ => None,
+        }
     }
 
     /// Positions stored.
@@ -43,7 +63,13 @@ impl KvCache {
         let prev = self.offset as i32;
         if self.keys.is_none() || prev + l > self.capacity() as i32 {
             let n_steps = (KV_STEP + l - 1) / KV_STEP;
-            let cap = n_steps * KV_STEP;
+            let mut cap = n_steps * KV_STEP;
+            if self.keys.is_none() {
+                // Rounded to 32 only: a compiled step attends over the whole capacity (masked),
+                // so slack is read every step.
+                let want = self.reserve as i32;
+                cap = cap.max((want + 31) / 32 * 32);
+            }
             let dtype = k.dtype().unwrap_or(ops::Dtype::F32);
             let new_k = ops::zeros(&[b, nkv, cap, d], dtype)?;
             let new_v = ops::zeros(&[b, nkv, cap, dv], v.dtype().unwrap_or(dtype))?;

@@ -31,8 +31,11 @@ mod error;
 pub mod ops;
 
 pub use error::{Error, Result};
-pub use ops::{device_name, memory, mlx_version, reset_peak_memory, MemoryStats};
+pub use ops::{
+    device_description, device_name, memory, mlx_build, mlx_version, reset_peak_memory, MemoryStats,
+};
 pub mod cache;
+pub mod compiled;
 pub mod config;
 mod discovery;
 pub mod model;

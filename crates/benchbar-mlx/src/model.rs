@@ -256,8 +256,8 @@ impl Attention {
         })
     }
 
-    /// `x [B, L, H] -> [B, L, H]`
-    pub fn forward(&self, x: &Array, cache: &mut KvCache, inp: &AttnInputs) -> Result<Array> {
+    /// Projections, q/k norms and RoPE: `x [B, L, H]` -> q `[B, Nq, L, D]`, k/v `[B, Nkv, L, D]`.
+    fn qkv(&self, x: &Array, off: RopeOffset<'_>) -> Result<(Array, Array, Array)> {
         let s = x.shape();
         let (b, l) = (s[0], s[1]);
         let d = self.head_dim;
@@ -271,12 +271,53 @@ impl Attention {
             &[0, 2, 1, 3],
         )?;
         // 2. RoPE at the cache position (per row when left padded)
+        let q = ops::rope(&q, d, false, self.rope_theta, 1.0, off)?;
+        let k = ops::rope(&k, d, false, self.rope_theta, 1.0, off)?;
+        Ok((q, k, v))
+    }
+
+    /// Attention output `[B, Nq, L, D]` -> `[B, L, H]`.
+    fn out(&self, o: &Array, b: i32, l: i32) -> Result<Array> {
+        let o = ops::reshape(
+            &ops::transpose(o, &[0, 2, 1, 3])?,
+            &[b, l, self.n_heads * self.head_dim],
+        )?;
+        self.o_proj.forward(&o)
+    }
+
+    /// One decode position against a fixed-capacity cache (see [`Qwen3::decode_fixed`]):
+    /// `x [B, 1, H]`, caches `[B, Nkv, C, D]` -> (`[B, 1, H]`, updated caches).
+    fn forward_fixed(
+        &self,
+        x: &Array,
+        kc: &Array,
+        vc: &Array,
+        offset: &Array,
+        inp: &FixedInputs,
+    ) -> Result<(Array, Array, Array)> {
+        let (b, l) = (x.dim(0), x.dim(1));
+        let (q, k, v) = self.qkv(x, RopeOffset::PerRow(&inp.rope_offsets))?;
+        let kc = ops::slice_update_dynamic(kc, &k, offset, &[2])?;
+        let vc = ops::slice_update_dynamic(vc, &v, offset, &[2])?;
+        let o = ops::scaled_dot_product_attention(
+            &q,
+            &kc,
+            &vc,
+            self.scale,
+            MaskKind::Array,
+            Some(&inp.mask),
+        )?;
+        Ok((self.out(&o, b, l)?, kc, vc))
+    }
+
+    /// `x [B, L, H] -> [B, L, H]`
+    pub fn forward(&self, x: &Array, cache: &mut KvCache, inp: &AttnInputs) -> Result<Array> {
+        let (b, l) = (x.dim(0), x.dim(1));
         let off = match &inp.rope_offsets {
             Some(a) => RopeOffset::PerRow(a),
             None => RopeOffset::Scalar(cache.offset() as i32),
         };
-        let q = ops::rope(&q, d, false, self.rope_theta, 1.0, off)?;
-        let k = ops::rope(&k, d, false, self.rope_theta, 1.0, off)?;
+        let (q, k, v) = self.qkv(x, off)?;
         // 3. cache: [B, Nkv, T, D]
         let (k, v) = cache.update_and_fetch(&k, &v)?;
         // 4. fused attention (GQA): [B, Nq, L, D] -> [B, L, Nq*D]
@@ -288,11 +329,7 @@ impl Attention {
             inp.mask_kind,
             inp.mask.as_ref(),
         )?;
-        let o = ops::reshape(
-            &ops::transpose(&o, &[0, 2, 1, 3])?,
-            &[b, l, self.n_heads * d],
-        )?;
-        self.o_proj.forward(&o)
+        self.out(&o, b, l)
     }
 }
 
@@ -311,6 +348,14 @@ impl Mlp {
         let u = self.up_proj.forward(x)?; // [B, L, I]
         self.down_proj.forward(&ops::mul(&g, &u)?)
     }
+}
+
+/// Positions and mask of a fixed-capacity decode step (built on the device from its inputs).
+struct FixedInputs {
+    /// Bool `[B, 1, 1, C]`: `pad[b] <= j <= offset`.
+    mask: Array,
+    /// int32 `[B]`: `offset - pad[b]`.
+    rope_offsets: Array,
 }
 
 /// One pre-norm decoder layer.
@@ -333,6 +378,25 @@ impl DecoderLayer {
             .mlp
             .forward(&self.post_attention_layernorm.forward(&h)?)?;
         ops::add(&h, &r)
+    }
+
+    /// [`DecoderLayer::forward`] for one position against fixed-capacity caches.
+    fn forward_fixed(
+        &self,
+        x: &Array,
+        kc: &Array,
+        vc: &Array,
+        offset: &Array,
+        inp: &FixedInputs,
+    ) -> Result<(Array, Array, Array)> {
+        let (r, kc, vc) =
+            self.self_attn
+                .forward_fixed(&self.input_layernorm.forward(x)?, kc, vc, offset, inp)?;
+        let h = ops::add(x, &r)?;
+        let r = self
+            .mlp
+            .forward(&self.post_attention_layernorm.forward(&h)?)?;
+        Ok((ops::add(&h, &r)?, kc, vc))
     }
 }
 
@@ -412,9 +476,68 @@ impl Qwen3 {
                 .is_some_and(|l| l.mlp.up_proj.is_quantized())
     }
 
-    /// Fresh per-layer caches for batch `b`.
+    /// Fresh per-layer caches.
     pub fn new_cache(&self) -> Vec<KvCache> {
         (0..self.layers.len()).map(|_| KvCache::new()).collect()
+    }
+
+    /// Fresh per-layer caches that allocate room for `positions` at their first write.
+    pub fn new_cache_reserved(&self, positions: usize) -> Vec<KvCache> {
+        (0..self.layers.len())
+            .map(|_| KvCache::with_reserve(positions))
+            .collect()
+    }
+
+    /// One decode step as a pure function of arrays, for [`crate::compiled::CompiledFn`]:
+    /// every shape is fixed for a whole generation, so it is traced once and replayed.
+    ///
+    /// inputs: `ids [B]` (u32 or i32), `offset [1]` int32 (positions already cached),
+    /// `pads [B]` int32 (left padding per row), then per layer `keys, values [B, Nkv, C, D]`
+    /// (fixed capacity C > offset). outputs: `logits [B, V]`, `offset + 1 [1]`, then the updated
+    /// keys and values per layer. Attention reads all C positions under the mask
+    /// `pad[b] <= j <= offset`.
+    pub fn decode_fixed(&self, inputs: &[Array]) -> Result<Vec<Array>> {
+        let n = self.layers.len();
+        if inputs.len() != 3 + 2 * n {
+            return Err(Error::Invalid(format!(
+                "decode_fixed: {} inputs for {n} layers",
+                inputs.len()
+            )));
+        }
+        let (ids, offset, pads) = (&inputs[0], &inputs[1], &inputs[2]);
+        let b = ids.dim(0);
+        let cap = inputs[3].dim(2);
+        let ids = ops::reshape(&ops::astype(ids, Dtype::I32)?, &[b, 1])?;
+        let j = ops::reshape(&ops::arange(0, cap)?, &[1, 1, 1, cap])?;
+        let upto = ops::binary(
+            ops::BinaryOp::LessEqual,
+            &j,
+            &ops::reshape(offset, &[1, 1, 1, 1])?,
+        )?;
+        let from = ops::binary(
+            ops::BinaryOp::GreaterEqual,
+            &j,
+            &ops::reshape(pads, &[b, 1, 1, 1])?,
+        )?;
+        let inp = FixedInputs {
+            mask: ops::binary(ops::BinaryOp::LogicalAnd, &upto, &from)?,
+            rope_offsets: ops::sub(offset, pads)?,
+        };
+        let mut h = self.embed_tokens.forward(&ids)?; // [B, 1, H]
+        let mut caches = Vec::with_capacity(2 * n);
+        for (i, layer) in self.layers.iter().enumerate() {
+            let (out, kc, vc) =
+                layer.forward_fixed(&h, &inputs[3 + 2 * i], &inputs[4 + 2 * i], offset, &inp)?;
+            h = out;
+            caches.push(kc);
+            caches.push(vc);
+        }
+        let logits = self.logits(&self.norm.forward(&h)?)?; // [B, 1, V]
+        let v = logits.dim(2);
+        let next = ops::add(offset, &Array::scalar(1.0, Dtype::I32)?)?;
+        let mut out = vec![ops::reshape(&logits, &[b, v])?, next];
+        out.extend(caches);
+        Ok(out)
     }
 
     /// Final hidden states: `ids [B, L] int32 -> [B, L, H]`, appending to `cache`.

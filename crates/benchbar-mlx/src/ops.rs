@@ -179,6 +179,16 @@ impl Array {
     pub fn to_i32_vec(&self) -> Result<Vec<i32>> {
         B::to_i32_vec(&self.0)
     }
+    /// Wait until this array is computed, without reading its data (a scheduled array waits on
+    /// its own event).
+    pub fn wait(&self) -> Result<()> {
+        B::wait(&self.0)
+    }
+    /// Wait for this (u32/i32) array and copy it out without scheduling any operation, so that
+    /// work scheduled after it (the next decode step) is not waited for.
+    pub fn read_u32(&self) -> Result<Vec<u32>> {
+        B::read_u32(&self.0)
+    }
 }
 
 /// Evaluate arrays (blocking).
@@ -272,6 +282,19 @@ pub fn slice(a: &Array, start: &[i32], stop: &[i32]) -> Result<Array> {
 /// Copy of `src` with `src[start..stop] = update` (MLX makes it in place when `src` is unshared).
 pub fn slice_update(src: &Array, update: &Array, start: &[i32], stop: &[i32]) -> Result<Array> {
     Ok(Array(B::slice_update(&src.0, &update.0, start, stop)?))
+}
+
+/// Copy of `src` with `update` written starting at the positions in `start` (int32 array, one
+/// per axis of `axes`); the start may be computed on the device (compiled steps).
+pub fn slice_update_dynamic(
+    src: &Array,
+    update: &Array,
+    start: &Array,
+    axes: &[i32],
+) -> Result<Array> {
+    Ok(Array(B::slice_update_dynamic(
+        &src.0, &update.0, &start.0, axes,
+    )?))
 }
 
 /// Gather along `axis` (embedding lookup: `take(table, ids, 0)`).
@@ -490,4 +513,14 @@ pub fn device_name() -> &'static str {
     } else {
         "cpu"
     }
+}
+
+/// The default device and its name when MLX knows it, e.g. `gpu (NVIDIA H100 80GB HBM3)`.
+pub fn device_description() -> String {
+    B::device_description()
+}
+
+/// The MLX backend in use: `cuda`, `metal` or `cpu` (which `libmlx` was loaded).
+pub fn mlx_build() -> String {
+    B::build()
 }

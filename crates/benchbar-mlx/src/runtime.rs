@@ -1,6 +1,7 @@
 //! [`Qwen3Runtime`]: load a checkpoint directory, tokenize, and generate with per-token events.
 
 use crate::cache::KvCache;
+use crate::compiled::CompiledFn;
 use crate::config::{ids_of, Qwen3Config};
 use crate::model::{AttnInputs, Qwen3};
 use crate::ops::{self, Array};
@@ -133,6 +134,8 @@ pub struct TokenEvent {
 /// A loaded Qwen3 model + tokenizer, ready to generate.
 pub struct Qwen3Runtime {
     model: Qwen3,
+    /// The compiled decode step ([`Qwen3::decode_fixed`]), made on first use.
+    compiled: Option<CompiledFn>,
     tokenizer: Tokenizer,
     info: ModelInfo,
     eos: Vec<u32>,
@@ -180,6 +183,7 @@ impl Qwen3Runtime {
         eos.dedup();
         let rt = Qwen3Runtime {
             model,
+            compiled: None,
             tokenizer,
             info,
             eos,
@@ -292,11 +296,23 @@ impl Qwen3Runtime {
         if prompts.iter().any(|p| p.is_empty()) {
             return Err(Error::Invalid("empty prompt".into()));
         }
+        if opts.max_tokens == 0 {
+            return Ok(vec![Vec::new(); prompts.len()]);
+        }
+        let trace_start = std::time::SystemTime::now();
+        let out = self.generate_inner(prompts, opts, on_token)?;
+        trace_call(trace_start, &out);
+        Ok(out)
+    }
+
+    fn generate_inner(
+        &mut self,
+        prompts: &[Vec<u32>],
+        opts: &GenerateOptions,
+        on_token: &mut dyn FnMut(TokenEvent),
+    ) -> Result<Vec<Vec<u32>>> {
         let b = prompts.len();
         let mut out = vec![Vec::new(); b];
-        if opts.max_tokens == 0 {
-            return Ok(out);
-        }
         let chunk = opts.prefill_chunk.max(1);
         let max_len = prompts.iter().map(|p| p.len()).max().unwrap_or(0);
         let pads: Vec<usize> = prompts.iter().map(|p| max_len - p.len()).collect();
@@ -313,7 +329,11 @@ impl Qwen3Runtime {
         let vocab = self.model.config().vocab_size;
         let suppress: &[u32] = if opts.suppress_eos { &self.eos } else { &[] };
         let mut sampler = Sampler::new(opts.sampling, vocab, suppress)?;
-        let mut cache: Vec<KvCache> = self.model.new_cache();
+        // Room for the whole generation from the first write: the cache never grows (no
+        // reallocation or copy mid-run) and the compiled step sees one shape throughout.
+        let mut cache: Vec<KvCache> = self.model.new_cache_reserved(max_len + opts.max_tokens);
+        let use_compiled = env_flag("BENCHBAR_MLX_COMPILE", false);
+        let mode = Pipeline::from_env();
 
         // 1. prefill all but the last prompt position, in chunks (as mlx_lm's generate_step)
         let mut pos = 0;
@@ -327,35 +347,28 @@ impl Qwen3Runtime {
             ops::eval(&st)?;
             pos = end;
         }
-        // 2. first token from the last prompt position
+        // 2. first token from the last prompt position (allocates the caches if the prompt was
+        //    one token), then the decode state for the compiled step
         let last = self.ids_array(&padded, max_len - 1, max_len)?;
         let mut y = self.step(&last, &mut cache, &pads, &mut sampler)?;
         ops::async_eval(&[&y])?;
+        let mut fixed = if use_compiled {
+            if self.compiled.is_none() {
+                self.compiled = Some(CompiledFn::new(false)?);
+            }
+            FixedState::take(&mut cache, &pads)?
+        } else {
+            None
+        };
 
         let eos = self.eos.clone();
         let mut done = vec![false; b];
-        for step in 0..opts.max_tokens {
-            // 3. build the next step's graph while this one computes, but schedule it only
-            //    after this token is materialised: had it been scheduled first (as mlx_lm
-            //    does), waiting on this token can also wait for the next one (measured on the
-            //    CPU backend: token i's timestamp then lands when token i + 1 is done, which
-            //    inflates TTFT by a step and makes the last token look free).
-            let next = if step + 1 < opts.max_tokens {
-                let inp = ops::reshape(&y, &[b as i32, 1])?;
-                Some(self.step(&inp, &mut cache, &pads, &mut sampler)?)
-            } else {
-                None
-            };
-            let toks = y.to_i32_vec()?;
-            let at = Instant::now();
-            if let Some(n) = &next {
-                ops::async_eval(&[n])?;
-            }
+        let mut deferred: Vec<(usize, Array, Instant)> = Vec::new();
+        let mut emit = |step: usize, toks: &[u32], at: Instant, done: &mut [bool]| {
             for (row, &t) in toks.iter().enumerate() {
                 if done[row] {
                     continue;
                 }
-                let t = t as u32;
                 if !opts.suppress_eos && eos.contains(&t) {
                     done[row] = true;
                     continue;
@@ -368,6 +381,55 @@ impl Qwen3Runtime {
                     at,
                 });
             }
+        };
+        for step in 0..opts.max_tokens {
+            // 3. build the next step's graph while this one computes; `mode` decides whether it
+            //    is scheduled before or after this token is waited for (see [`Pipeline`]).
+            let next = if step + 1 < opts.max_tokens {
+                Some(match (&mut fixed, &mut self.compiled) {
+                    (Some(st), Some(c)) => {
+                        let logits = st.step(&self.model, c, &y)?;
+                        sampler.sample(&logits)?
+                    }
+                    _ => {
+                        let inp = ops::reshape(&y, &[b as i32, 1])?;
+                        self.step(&inp, &mut cache, &pads, &mut sampler)?
+                    }
+                })
+            } else {
+                None
+            };
+            let schedule = |n: &Option<Array>, fixed: &Option<FixedState>| -> Result<()> {
+                match (n, fixed) {
+                    (Some(n), Some(st)) => ops::async_eval(&[n, &st.offset]),
+                    (Some(n), None) => ops::async_eval(&[n]),
+                    _ => Ok(()),
+                }
+            };
+            match mode {
+                Pipeline::Strict => {
+                    let toks = y.read_u32()?;
+                    let at = Instant::now();
+                    schedule(&next, &fixed)?;
+                    emit(step, &toks, at, &mut done);
+                }
+                Pipeline::Read => {
+                    schedule(&next, &fixed)?;
+                    let toks = y.read_u32()?;
+                    emit(step, &toks, Instant::now(), &mut done);
+                }
+                Pipeline::Defer => {
+                    schedule(&next, &fixed)?;
+                    y.wait()?;
+                    let at = Instant::now();
+                    if opts.suppress_eos {
+                        // fixed length: no decision needs the ids, read them at the end
+                        deferred.push((step, y.clone(), at));
+                    } else {
+                        emit(step, &y.read_u32()?, at, &mut done);
+                    }
+                }
+            }
             if done.iter().all(|&d| d) {
                 break;
             }
@@ -375,6 +437,9 @@ impl Qwen3Runtime {
                 Some(n) => y = n,
                 None => break,
             }
+        }
+        for (step, y, at) in deferred {
+            emit(step, &y.read_u32()?, at, &mut done);
         }
         Ok(out)
     }
@@ -395,6 +460,127 @@ impl Qwen3Runtime {
         let v = logits.dim(2);
         let logits = ops::reshape(&logits, &[b, v])?;
         sampler.sample(&logits)
+    }
+}
+
+/// With `BENCHBAR_MLX_TRACE=<file>`, append one line per generate call: start and end as Unix
+/// seconds (wall clock, comparable across processes) and the generated token count. Used by
+/// scripts/gpu_bench.py to integrate the GPU's NVML energy counter over exactly the timed calls.
+fn trace_call(start: std::time::SystemTime, out: &[Vec<u32>]) {
+    let Some(path) = std::env::var_os("BENCHBAR_MLX_TRACE") else {
+        return;
+    };
+    let unix = |t: std::time::SystemTime| {
+        t.duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0)
+    };
+    let end = std::time::SystemTime::now();
+    let tokens: usize = out.iter().map(Vec::len).sum();
+    let line = format!("{:.6} {:.6} {tokens}\n", unix(start), unix(end));
+    use std::io::Write;
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = f.write_all(line.as_bytes());
+    }
+}
+
+/// Order of scheduling and waiting in the decode loop (`BENCHBAR_MLX_PIPELINE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pipeline {
+    /// Default (`0`): token i is read and stamped, then step i + 1 is scheduled (its graph is
+    /// already built). Exact timestamps on every backend; the device idles while step i + 1 is
+    /// dispatched.
+    Strict,
+    /// `1`: step i + 1 is scheduled, then token i is read (`read_u32`, no new op). Exact on the
+    /// CPU backend; on MLX CUDA the read also waits for part of step i + 1 (measured: the last
+    /// gap of a request is ~0.15-0.4 of the median), so timestamps are late.
+    Read,
+    /// `defer`: step i + 1 is scheduled, then token i's event is waited for (`Array::wait`, no
+    /// data access) and stamped; with a fixed length (EOS suppressed) the ids are read after the
+    /// last step, otherwise right after the stamp.
+    Defer,
+}
+
+impl Pipeline {
+    fn from_env() -> Pipeline {
+        match std::env::var("BENCHBAR_MLX_PIPELINE").as_deref() {
+            Ok("1") | Ok("on") | Ok("read") => Pipeline::Read,
+            Ok("defer") => Pipeline::Defer,
+            _ => Pipeline::Strict,
+        }
+    }
+}
+
+/// `NAME=0|false|off` -> false, `NAME=1|true|on` -> true, unset or other -> `default`.
+fn env_flag(name: &str, default: bool) -> bool {
+    match std::env::var(name).as_deref() {
+        Ok("0") | Ok("false") | Ok("off") => false,
+        Ok("1") | Ok("true") | Ok("on") => true,
+        _ => default,
+    }
+}
+
+/// Decode state of the compiled step: the whole fixed-capacity caches, the position and the
+/// padding, all device arrays (nothing is copied from the host per step).
+struct FixedState {
+    /// int32 `[1]`: positions cached (an output of the previous step).
+    offset: Array,
+    /// int32 `[B]`: left padding per row.
+    pads: Array,
+    /// keys, values per layer `[B, Nkv, C, D]`.
+    kv: Vec<Array>,
+}
+
+impl FixedState {
+    /// Move the caches' buffers out (`None` when a cache is empty).
+    fn take(cache: &mut [KvCache], pads: &[usize]) -> Result<Option<FixedState>> {
+        let offset = cache.first().map(|c| c.offset()).unwrap_or(0);
+        if cache
+            .iter()
+            .any(|c| c.offset() != offset || c.capacity() == 0)
+        {
+            return Ok(None);
+        }
+        let mut kv = Vec::with_capacity(2 * cache.len());
+        for c in cache.iter_mut() {
+            let Some((k, v)) = c.take_buffers() else {
+                return Ok(None);
+            };
+            kv.push(k);
+            kv.push(v);
+        }
+        let p: Vec<i32> = pads.iter().map(|&p| p as i32).collect();
+        Ok(Some(FixedState {
+            offset: Array::from_i32(&[offset as i32], &[1])?,
+            pads: Array::from_i32(&p, &[p.len() as i32])?,
+            kv,
+        }))
+    }
+
+    /// One compiled step on the previous tokens `y [B]`: returns the logits `[B, V]` and keeps
+    /// the new caches and position (lazy).
+    fn step(&mut self, model: &Qwen3, c: &mut CompiledFn, y: &Array) -> Result<Array> {
+        let cap = self.kv.first().map(|k| k.dim(2)).unwrap_or(0);
+        let f = |a: &[Array]| model.decode_fixed(a);
+        let mut out = {
+            let mut inputs: Vec<&Array> = vec![y, &self.offset, &self.pads];
+            inputs.extend(self.kv.iter());
+            c.call(&f, &inputs)?
+        };
+        if out.len() != 2 + self.kv.len() || out[2].dim(2) != cap {
+            return Err(Error::Mlx(
+                "compiled decode step: unexpected outputs".into(),
+            ));
+        }
+        // Replacing (dropping) the old buffers leaves the step's graph their only owner, so MLX
+        // writes the new position in place.
+        self.kv = out.split_off(2);
+        self.offset = out.pop().expect("two outputs");
+        Ok(out.pop().expect("one output"))
     }
 }
 

@@ -14,6 +14,7 @@ mod ffi {
         type Arr;
         type ArrList;
         type ArrMap;
+        type Compiled;
 
         fn arr_clone(a: &Arr) -> UniquePtr<Arr>;
         fn list_new() -> UniquePtr<ArrList>;
@@ -31,6 +32,8 @@ mod ffi {
         fn nbytes(a: &Arr) -> usize;
         fn to_f32_vec(a: &Arr) -> Result<Vec<f32>>;
         fn to_i32_vec(a: &Arr) -> Result<Vec<i32>>;
+        fn read_u32(a: &Arr) -> Result<Vec<u32>>;
+        fn wait_ready(a: &Arr) -> Result<()>;
         fn eval(l: &ArrList) -> Result<()>;
         fn async_eval(l: &ArrList) -> Result<()>;
 
@@ -48,6 +51,12 @@ mod ffi {
             upd: &Arr,
             start: &[i32],
             stop: &[i32],
+        ) -> Result<UniquePtr<Arr>>;
+        fn slice_update_dynamic(
+            src: &Arr,
+            upd: &Arr,
+            start: &Arr,
+            axes: &[i32],
         ) -> Result<UniquePtr<Arr>>;
         fn take(a: &Arr, idx: &Arr, axis: i32) -> Result<UniquePtr<Arr>>;
         fn take_along_axis(a: &Arr, idx: &Arr, axis: i32) -> Result<UniquePtr<Arr>>;
@@ -123,8 +132,33 @@ mod ffi {
         fn mlx_version() -> String;
         fn default_device_is_gpu() -> bool;
         fn blas_threads_hint() -> i32;
+        fn device_description() -> String;
+        fn mlx_build() -> String;
+
+        fn compile_new(shapeless: bool) -> Result<UniquePtr<Compiled>>;
+        fn compile_call(c: &Compiled, inputs: &ArrList) -> Result<UniquePtr<ArrList>>;
+    }
+
+    extern "Rust" {
+        /// Body of every compiled function: runs the Rust function registered for the call in
+        /// progress (`crate::compiled`), on MLX's tracer arrays.
+        fn trace_trampoline(inputs: &ArrList) -> Result<UniquePtr<ArrList>>;
     }
 }
+
+fn trace_trampoline(inputs: &ffi::ArrList) -> std::result::Result<UniquePtr<ffi::ArrList>, Error> {
+    let args = unlist(inputs)?;
+    let out = crate::compiled::trace_current(args)?;
+    let refs: Vec<&LinuxArray> = out.iter().collect();
+    Ok(list(&refs))
+}
+
+/// An MLX-compiled function (`mx::compile`) whose body is [`trace_trampoline`].
+pub(crate) struct LinuxCompiled(UniquePtr<ffi::Compiled>);
+
+// SAFETY: `Compiled` holds a `std::function` whose only capture is an integer id; MLX's compile
+// cache it refers to is process-global. It is used through `&mut` (one thread at a time).
+unsafe impl Send for LinuxCompiled {}
 
 // SAFETY: `Arr` holds one `mlx::core::array`, a handle whose shared state (shared_ptr with atomic
 // refcount) may be moved to and dropped on another thread. It is not `Sync`: MLX does not
@@ -199,6 +233,47 @@ fn three(v: Vec<LinuxArray>) -> Result<(LinuxArray, LinuxArray, LinuxArray)> {
 
 impl Backend for Linux {
     type Raw = LinuxArray;
+    type Compiled = LinuxCompiled;
+
+    fn compile_new(shapeless: bool) -> Result<LinuxCompiled> {
+        let c = ffi::compile_new(shapeless).map_err(err)?;
+        if c.is_null() {
+            return Err(Error::Mlx("compile returned null".into()));
+        }
+        Ok(LinuxCompiled(c))
+    }
+    fn compile_call(c: &mut LinuxCompiled, inputs: &[&LinuxArray]) -> Result<Vec<LinuxArray>> {
+        let f =
+            c.0.as_ref()
+                .ok_or_else(|| Error::Mlx("null compiled function".into()))?;
+        let out = ffi::compile_call(f, &list(inputs)).map_err(err)?;
+        unlist(&out)
+    }
+    fn read_u32(a: &LinuxArray) -> Result<Vec<u32>> {
+        ffi::read_u32(a.r()).map_err(err)
+    }
+    fn wait(a: &LinuxArray) -> Result<()> {
+        ffi::wait_ready(a.r()).map_err(err)
+    }
+    fn slice_update_dynamic(
+        src: &LinuxArray,
+        update: &LinuxArray,
+        start: &LinuxArray,
+        axes: &[i32],
+    ) -> Result<LinuxArray> {
+        wrap(ffi::slice_update_dynamic(
+            src.r(),
+            update.r(),
+            start.r(),
+            axes,
+        ))
+    }
+    fn device_description() -> String {
+        ffi::device_description()
+    }
+    fn build() -> String {
+        ffi::mlx_build()
+    }
 
     fn from_f32(data: &[f32], shape: &[i32]) -> Result<LinuxArray> {
         check_len(data.len(), shape)?;

@@ -27,6 +27,23 @@ use crate::{Error, Result};
 
 pub(crate) struct Macos;
 
+/// The compiled closure mlx-rs returns for [`crate::compiled::CompiledFn`].
+type CompiledClosure =
+    Box<dyn for<'a> FnMut(&'a [Array]) -> std::result::Result<Vec<Array>, Exception>>;
+
+/// An mlx-rs compiled function whose body is `crate::compiled::trace_current`.
+pub(crate) struct MacosCompiled(CompiledClosure);
+
+// SAFETY: mlx-rs marks `Compiled` !Send only through a `PhantomData<Rc<()>>`; the value owns its
+// state (the captured body has no captures; an id and a handle to MLX's process-global compile
+// cache) and shares no `Rc` with anything. It is used through `&mut`, one thread at a time.
+unsafe impl Send for MacosCompiled {}
+
+/// The body of every compiled function: the Rust function registered for the call in progress.
+fn trace_body(args: &[Array]) -> std::result::Result<Vec<Array>, Exception> {
+    crate::compiled::trace_current(args.to_vec()).map_err(|e| Exception::custom(e.to_string()))
+}
+
 fn mlx(e: Exception) -> Error {
     Error::Mlx(e.what().to_owned())
 }
@@ -92,6 +109,75 @@ fn check_len(n: usize, shape: &[i32]) -> Result<()> {
 
 impl Backend for Macos {
     type Raw = Array;
+    type Compiled = MacosCompiled;
+
+    fn compile_new(shapeless: bool) -> Result<MacosCompiled> {
+        let compiled = transforms::compile::compile(trace_body, Some(shapeless));
+        Ok(MacosCompiled(Box::new(compiled)))
+    }
+    fn compile_call(c: &mut MacosCompiled, inputs: &[&Array]) -> Result<Vec<Array>> {
+        let args: Vec<Array> = inputs.iter().map(|a| (*a).clone()).collect();
+        (c.0)(&args).map_err(mlx)
+    }
+    fn wait(a: &Array) -> Result<()> {
+        a.eval().map_err(mlx)
+    }
+    fn read_u32(a: &Array) -> Result<Vec<u32>> {
+        a.eval().map_err(mlx)?;
+        match a.dtype() {
+            mlx_rs::Dtype::Uint32 => Ok(a.try_as_slice::<u32>().map_err(slice_err)?.to_vec()),
+            mlx_rs::Dtype::Int32 => Ok(a
+                .try_as_slice::<i32>()
+                .map_err(slice_err)?
+                .iter()
+                .map(|&t| t as u32)
+                .collect()),
+            _ => Ok(Self::to_i32_vec(a)?.into_iter().map(|t| t as u32).collect()),
+        }
+    }
+    fn slice_update_dynamic(
+        src: &Array,
+        update: &Array,
+        start: &Array,
+        axes: &[i32],
+    ) -> Result<Array> {
+        let stream = mlx_rs::Stream::thread_local_or_default();
+        // SAFETY: mlx_array_new returns an empty, owned array handle for the op to fill.
+        let mut res = unsafe { mlx_sys::mlx_array_new() };
+        // SAFETY: every handle is valid for the call (borrowed arrays, the stream above); `axes`
+        // points to `axes.len()` ints alive for the call; `res` is the output handle.
+        let rc = unsafe {
+            mlx_sys::mlx_slice_update_dynamic(
+                &mut res,
+                src.as_ptr(),
+                update.as_ptr(),
+                start.as_ptr(),
+                axes.as_ptr(),
+                axes.len(),
+                stream.as_ptr(),
+            )
+        };
+        if rc != 0 {
+            // SAFETY: `res` is the handle created above, not used after this.
+            unsafe { mlx_sys::mlx_array_free(res) };
+            return Err(Error::Mlx("slice_update (dynamic start) failed".into()));
+        }
+        // SAFETY: on success `res` is an owned array handle; Array takes ownership (frees it).
+        Ok(unsafe { Array::from_ptr(res) })
+    }
+    fn device_description() -> String {
+        if Self::default_device_is_gpu() {
+            "gpu (Metal)".into()
+        } else {
+            "cpu".into()
+        }
+    }
+    fn build() -> String {
+        let mut ok = false;
+        // SAFETY: `ok` is a valid bool for mlx_metal_is_available to write.
+        let rc = unsafe { mlx_sys::mlx_metal_is_available(&mut ok) };
+        if rc == 0 && ok { "metal" } else { "cpu" }.into()
+    }
 
     fn from_f32(data: &[f32], shape: &[i32]) -> Result<Array> {
         check_len(data.len(), shape)?;

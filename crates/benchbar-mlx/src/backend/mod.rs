@@ -34,6 +34,31 @@ pub(crate) type Raw = <Active as Backend>::Raw;
 pub(crate) trait Backend {
     /// A lazily evaluated MLX array; `clone` shares the buffer.
     type Raw: Clone + Send;
+    /// A function compiled by MLX (`mx::compile` / mlx-rs `compile`) whose body is the Rust
+    /// function registered in `crate::compiled` for the call in progress.
+    type Compiled: Send;
+
+    // --- compilation ----------------------------------------------------------------------
+    /// A new compiled function (its own MLX compile-cache entry; traced on first call per
+    /// input shapes/dtypes, replayed afterwards).
+    fn compile_new(shapeless: bool) -> Result<Self::Compiled>;
+    /// Call it; the body runs `crate::compiled::trace_current` when MLX traces.
+    fn compile_call(c: &mut Self::Compiled, inputs: &[&Self::Raw]) -> Result<Vec<Self::Raw>>;
+    /// Wait until `a` is computed (evaluating it if it was never scheduled), without reading it.
+    fn wait(a: &Self::Raw) -> Result<()>;
+    /// Wait for `a` (u32/i32 tokens) and copy it out without scheduling any new operation.
+    fn read_u32(a: &Self::Raw) -> Result<Vec<u32>>;
+    /// `src` with `update` written at positions `start` (int32 array, one per axis in `axes`).
+    fn slice_update_dynamic(
+        src: &Self::Raw,
+        update: &Self::Raw,
+        start: &Self::Raw,
+        axes: &[i32],
+    ) -> Result<Self::Raw>;
+    /// The default device with its name when MLX knows it, e.g. `gpu (NVIDIA H100 80GB HBM3)`.
+    fn device_description() -> String;
+    /// Which MLX backend the library was built with and can use: `cuda`, `metal` or `cpu`.
+    fn build() -> String;
 
     // --- creation -------------------------------------------------------------------------
     /// f32 array from host data (row-major).
