@@ -99,6 +99,24 @@ SHAPES = {
         head_dim=128,
         intermediate_size=3072,
     ),
+    # Qwen/Qwen3-1.7B and Qwen/Qwen3-8B config.json shapes (the 8B has an untied output head).
+    "qwen3-1.7b": dict(
+        hidden_size=2048,
+        num_hidden_layers=28,
+        num_attention_heads=16,
+        num_key_value_heads=8,
+        head_dim=128,
+        intermediate_size=6144,
+    ),
+    "qwen3-8b": dict(
+        hidden_size=4096,
+        num_hidden_layers=36,
+        num_attention_heads=32,
+        num_key_value_heads=8,
+        head_dim=128,
+        intermediate_size=12288,
+        tie_word_embeddings=False,
+    ),
 }
 
 

@@ -1,0 +1,363 @@
+#!/usr/bin/env python3
+"""Helpers of scripts/gpu_bench.sh (BenchBar vs mlx_lm on an NVIDIA GPU with MLX CUDA).
+
+    gpu_bench.py models --out DIR --tokenizer TOKDIR [--shapes qwen3-1.7b,qwen3-8b]
+        random-weight checkpoints DIR/<shape>-bf16 and DIR/<shape>-4bit (mlx_lm's own Qwen3
+        model, seeded, saved with mlx_lm's save_model; 4-bit = MLX affine, group 64)
+    gpu_bench.py bandwidth --json OUT
+        device memory bandwidth: a 4 GiB bf16 array copied on the GPU (bytes read + written over
+        the median time of 20 copies)
+    gpu_bench.py mlxlm --model DIR -p P -g G -b B -n N --json OUT
+        `python -m mlx_lm benchmark` with the GPU's NVML energy counter sampled alongside: the
+        energy of the timed trials (first trial start .. last trial end, from each trial's
+        total_time and when its line was printed) over the tokens they generated
+    gpu_bench.py report --dir RESULTS
+        one table from the JSON files (rows: model, weights, batch; both engines)
+"""
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def cmd_models(args):
+    import shutil
+
+    import mlx.core as mx
+    from mlx_lm.models import qwen3
+    from mlx_lm.utils import quantize_model, save_config, save_model
+
+    sys.path.insert(0, str(HERE))
+    import make_fixtures  # shapes and config (no tokenizer building here: TOKDIR is given)
+
+    tok = Path(args.tokenizer)
+    for shape in args.shapes.split(","):
+        cfg = make_fixtures.model_config(shape)
+        cfg["torch_dtype"] = "bfloat16"
+        dirs = {v: Path(args.out) / f"{shape}-{v}" for v in ("bf16", "4bit")}
+        if all((d / "config.json").exists() for d in dirs.values()):
+            continue
+        t0 = time.time()
+        mx.random.seed(args.seed)
+        model = qwen3.Model(qwen3.ModelArgs.from_dict(cfg))
+        model.set_dtype(mx.bfloat16)
+        mx.eval(model.parameters())
+        for variant, d in dirs.items():
+            c = dict(cfg)
+            if variant == "4bit":
+                model, c = quantize_model(model, c, 64, 4)
+                mx.eval(model.parameters())
+            d.mkdir(parents=True, exist_ok=True)
+            save_model(d, model)
+            save_config(c, d / "config.json")
+            (d / "generation_config.json").write_text(
+                json.dumps({"bos_token_id": 151643, "eos_token_id": [151645, 151643]})
+            )
+            for f in ("tokenizer.json", "tokenizer_config.json"):
+                shutil.copy(tok / f, d / f)
+            print(f"gpu_bench: wrote {d} ({time.time() - t0:.0f} s)", flush=True)
+        del model
+        mx.clear_cache()
+
+
+def cmd_bandwidth(args):
+    import mlx.core as mx
+
+    n = 2 * 1024**3  # elements: 4 GiB of bf16
+    x = mx.random.uniform(shape=(n // 1024, 1024)).astype(mx.bfloat16)
+    mx.eval(x)
+    times = []
+    for i in range(23):
+        t = time.perf_counter()
+        y = x * 1  # one read and one write of every element
+        mx.eval(y)
+        dt = time.perf_counter() - t
+        if i >= 3:
+            times.append(dt)
+        del y
+    times.sort()
+    med = times[len(times) // 2]
+    gbps = 2 * x.nbytes / med / 1e9
+    out = {"bytes_moved": 2 * x.nbytes, "median_s": med, "gb_per_s": gbps,
+           "device": str(mx.default_device()),
+           "name": mx.device_info().get("device_name", "?")}
+    Path(args.json).write_text(json.dumps(out, indent=2))
+    print(f"gpu_bench: bandwidth {gbps:.0f} GB/s (read + write, median of {len(times)})", flush=True)
+
+
+class EnergySampler:
+    """NVML total-energy counter (mJ) of GPU 0, sampled every 10 ms with wall-clock times
+    (time.time(): comparable with the Unix times BenchBar writes to BENCHBAR_MLX_TRACE)."""
+
+    def __init__(self):
+        import pynvml
+
+        pynvml.nvmlInit()
+        self.nvml = pynvml
+        self.h = pynvml.nvmlDeviceGetHandleByIndex(0)
+        self.samples = []
+        self.stop = False
+        self.t = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        while not self.stop:
+            mj = self.nvml.nvmlDeviceGetTotalEnergyConsumption(self.h)
+            self.samples.append((time.time(), mj / 1000.0))
+            time.sleep(0.01)
+
+    def joules(self, t0, t1):
+        def at(t):
+            s = self.samples
+            for (ta, ja), (tb, jb) in zip(s, s[1:]):
+                if ta <= t <= tb:
+                    return ja + (jb - ja) * (t - ta) / max(tb - ta, 1e-9)
+            return None
+
+        a, b = at(t0), at(t1)
+        return None if a is None or b is None else b - a
+
+
+def cmd_mlxlm(args):
+    try:
+        energy = EnergySampler()
+        energy.t.start()
+    except Exception as e:  # no NVML: figures without energy
+        print(f"gpu_bench: no NVML energy ({e})", file=sys.stderr)
+        energy = None
+    cmd = [sys.executable, "-m", "mlx_lm", "benchmark", "--model", args.model, "-p", str(args.p),
+           "-g", str(args.g), "-b", str(args.b), "-n", str(args.n)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    trials, avg = [], None
+    for line in proc.stdout:
+        now = time.time()
+        sys.stdout.write("  mlx_lm| " + line)
+        m = dict(re.findall(r"(\w+)=([0-9.]+)", line))
+        if line.startswith("Trial") and "total_time" in m:
+            trials.append({k: float(v) for k, v in m.items()} | {"end": now})
+        elif line.startswith("Averages:"):
+            avg = {k: float(v) for k, v in m.items()}
+    rc = proc.wait()
+    if energy:
+        time.sleep(0.05)
+        energy.stop = True
+        energy.t.join()
+    out = {"rc": rc, "trials": trials, "averages": avg, "p": args.p, "g": args.g, "b": args.b}
+    if energy and trials:
+        js = [energy.joules(t["end"] - t["total_time"], t["end"]) for t in trials]
+        if None not in js:
+            out["energy_j"] = sum(js)
+            out["joules_per_token"] = sum(js) / (len(trials) * args.b * args.g)
+    Path(args.json).write_text(json.dumps(out, indent=2))
+    if rc != 0:
+        sys.exit(rc)
+
+
+def cmd_bbrun(args):
+    """Run `benchbar run ... --format json` (args after --) with NVML energy sampled alongside;
+    the timed generate calls come from BENCHBAR_MLX_TRACE (the last `--reps` lines)."""
+    import os
+    import tempfile
+
+    try:
+        energy = EnergySampler()
+        energy.t.start()
+    except Exception as e:  # no NVML: no energy figure
+        print(f"gpu_bench: no NVML energy ({e})", file=sys.stderr)
+        energy = None
+    cmd = args.command[1:] if args.command[:1] == ["--"] else args.command
+    trace = tempfile.NamedTemporaryFile(delete=False, suffix=".trace").name
+    env = dict(os.environ, BENCHBAR_MLX_TRACE=trace)
+    with open(args.json, "w") as out:
+        rc = subprocess.call(cmd, stdout=out, env=env)
+    if energy:
+        time.sleep(0.05)
+        energy.stop = True
+        energy.t.join()
+    lines = [l.split() for l in Path(trace).read_text().splitlines() if l.strip()]
+    calls = [(float(a), float(b), int(n)) for a, b, n in lines][-args.reps:]
+    js = [energy.joules(a, b) for a, b, _ in calls] if energy else [None]
+    tokens = sum(n for _, _, n in calls)
+    res = {"calls": calls, "rc": rc}
+    if calls and None not in js and tokens:
+        res |= {"energy_j": sum(js), "joules_per_token": sum(js) / tokens}
+    Path(args.json + ".energy").write_text(json.dumps(res, indent=2))
+    sys.exit(rc)
+
+
+def bytes_per_step(model_dir, b, ctx):
+    """Bytes one decode step must read: every weight tensor (less the embedding table when the
+    head is untied: one row of it is gathered) plus the KV cache of `b` rows at `ctx`
+    positions (bf16)."""
+    import struct
+
+    cfg = json.loads((Path(model_dir) / "config.json").read_text())
+    total = 0
+    for f in Path(model_dir).glob("*.safetensors"):
+        with open(f, "rb") as fh:
+            (n,) = struct.unpack("<Q", fh.read(8))
+            header = json.loads(fh.read(n))
+        for name, t in header.items():
+            if name == "__metadata__":
+                continue
+            size = t["data_offsets"][1] - t["data_offsets"][0]
+            if not cfg.get("tie_word_embeddings", True) and "embed_tokens" in name:
+                continue
+            total += size
+    kv = cfg["num_hidden_layers"] * 2 * cfg["num_key_value_heads"] * cfg["head_dim"] * 2 * ctx
+    return total + b * kv
+
+
+def stat(summary, key):
+    v = summary.get(key)
+    return v.get("mean") if isinstance(v, dict) else None
+
+
+def gaps_check(cell):
+    """Mean over trials of (last gap / median gap) and (first gap / median gap) of row 0: with
+    timestamps shifted by one step (token i stamped when i + 1 is done) the last gap is ~0."""
+    last, first = [], []
+    for t in cell.get("trials", []):
+        reqs = t.get("requests") or []
+        if not reqs:
+            continue
+        ts = reqs[0]["token_offsets_ns"]
+        g = sorted(b - a for a, b in zip(ts, ts[1:]))
+        if len(g) < 3:
+            continue
+        med = g[len(g) // 2]
+        gaps = [b - a for a, b in zip(ts, ts[1:])]
+        last.append(gaps[-1] / med)
+        first.append(gaps[0] / med)
+    n = len(last)
+    return (sum(last) / n, sum(first) / n) if n else (None, None)
+
+
+def cmd_ablation(args):
+    d = Path(args.dir) / "ablation"
+    print("| model | compile | pipeline | decode tok/s | TTFT ms | last gap / median gap | "
+          "first gap / median gap |")
+    print("|---|---|---|---|---|---|---|")
+    for f in sorted(d.glob("bb-*.json")):
+        c, mode, rest = f.stem[3:].split("-", 2)
+        tag = c + mode
+        model = rest.rsplit("-b", 1)[0]
+        try:
+            cell = json.loads(f.read_text())["cells"][0]
+        except Exception as e:
+            print(f"| {model} | {tag} | failed: {e} |")
+            continue
+        s = cell["summary"]
+        lg, fg = gaps_check(cell)
+        fmt = lambda x, p="{:.2f}": "–" if x is None else p.format(x)
+        mode = {"0": "strict (0)", "1": "read (1)"}.get(mode, mode)
+        print(f"| {model} | {'on' if c == 'c1' else 'off'} | {mode} "
+              f"| {fmt(stat(s, 'decode_tps'), '{:.1f}')} | {fmt(stat(s, 'ttft_ms'), '{:.1f}')} "
+              f"| {fmt(lg)} | {fmt(fg)} |")
+
+
+def cmd_report(args):
+    d = Path(args.dir)
+    bw = json.loads((d / "bandwidth.json").read_text())
+    gbps = bw["gb_per_s"]
+    rows = []
+    pre = args.prefix + "-"
+    for f in sorted(d.glob(pre + "*.json"), key=lambda f: (f.stem.rsplit("-b", 1)[0], int(f.stem.rsplit("-b", 1)[1]))):
+        key = f.stem[len(pre):]  # <model>-b<B>
+        model, b = key.rsplit("-b", 1)
+        b = int(b)
+        mf = d / f"mlxlm-{key}.json"
+        try:
+            bb = json.loads(f.read_text())
+        except Exception:
+            continue
+        mx = json.loads(mf.read_text()) if mf.exists() else None
+        cell = bb["cells"][0]
+        s = cell["summary"]
+        g = int(cell.get("gen_tokens") or args.g)
+        bb_dec = stat(s, "decode_tps")  # aggregate over the batch's rows
+        bb_pre = stat(s, "prefill_tps")
+        peak = stat(s, "peak_memory_bytes")
+        bb_j = (cell.get("power") or {}).get("joules_per_token")
+        ef = Path(str(f) + ".energy")
+        if bb_j is None and ef.exists():
+            bb_j = json.loads(ef.read_text()).get("joules_per_token")
+        mx_dec = mx_pre = mx_peak = mx_j = None
+        if mx and mx.get("averages"):
+            a = mx["averages"]
+            # mlx_lm: generation_tps = B*G / decode span (batch: aggregate); BenchBar's
+            # definition counts G - 1 gaps per row
+            mx_dec = a["generation_tps"] * (g - 1) / g
+            mx_pre = a["prompt_tps"]
+            mx_peak = a["peak_memory"]
+            mx_j = mx.get("joules_per_token")
+        ctx = int(cell.get("prompt_tokens") or 512) + g // 2
+        step = bytes_per_step(Path(args.models) / model, b, ctx) if args.models else None
+        roof = b * gbps * 1e9 / step if step else None  # tokens/s of the batch at the floor
+        if Path(str(f) + ".uncompiled").exists():
+            model += " (BenchBar uncompiled: compiled step failed)"
+        rows.append((model, b, bb_pre, mx_pre, bb_dec, mx_dec, peak, mx_peak, roof, bb_j, mx_j))
+        lg, fg = gaps_check(cell)
+        if lg is not None:
+            print(f"{model} b={b}: BenchBar last gap / median gap {lg:.2f}, first {fg:.2f}; "
+                  f"engine {bb.get('engine', {}).get('version')}")
+
+    def f(x, fmt="{:.0f}"):
+        return "–" if x is None else fmt.format(x)
+
+    print(f"bandwidth (measured, read + write): {gbps:.0f} GB/s on {bw.get('name')}")
+    print("| model | batch | prefill tok/s BenchBar | prefill mlx_lm | decode tok/s BenchBar | "
+          "decode mlx_lm | decode ratio | % roofline BenchBar | % roofline mlx_lm | "
+          "peak GB BenchBar | peak GB mlx_lm | J/token BenchBar | J/token mlx_lm |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for model, b, bp, mp, bd, md, pk, mpk, roof, bj, mj in rows:
+        ratio = bd / md if bd and md else None
+        rf = roof
+        print(f"| {model} | {b} | {f(bp)} | {f(mp)} | {f(bd)} | {f(md)} | {f(ratio, '{:.2f}x')} "
+              f"| {f(bd / rf * 100 if rf and bd else None, '{:.0f}%')} "
+              f"| {f(md / rf * 100 if rf and md else None, '{:.0f}%')} "
+              f"| {f(pk / 1e9 if pk else None, '{:.1f}')} | {f(mpk, '{:.1f}')} "
+              f"| {f(bj, '{:.3f}')} | {f(mj, '{:.3f}')} |")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("models")
+    m.add_argument("--out", required=True)
+    m.add_argument("--tokenizer", required=True)
+    m.add_argument("--shapes", default="qwen3-1.7b,qwen3-8b")
+    m.add_argument("--seed", type=int, default=0)
+    b = sub.add_parser("bandwidth")
+    b.add_argument("--json", required=True)
+    x = sub.add_parser("mlxlm")
+    x.add_argument("--model", required=True)
+    x.add_argument("-p", type=int, default=512)
+    x.add_argument("-g", type=int, default=128)
+    x.add_argument("-b", type=int, default=1)
+    x.add_argument("-n", type=int, default=3)
+    x.add_argument("--json", required=True)
+    r = sub.add_parser("report")
+    r.add_argument("--dir", required=True)
+    r.add_argument("--models", help="model directory (for weight bytes: the roofline)")
+    r.add_argument("-g", type=int, default=128)
+    r.add_argument("--prefix", default="bb", help="BenchBar result files: PREFIX-<model>-b<B>.json")
+    w = sub.add_parser("bbrun")
+    w.add_argument("--json", required=True)
+    w.add_argument("--reps", type=int, required=True)
+    w.add_argument("command", nargs=argparse.REMAINDER)
+    a = sub.add_parser("ablation")
+    a.add_argument("--dir", required=True)
+    args = ap.parse_args()
+    {"models": cmd_models, "bandwidth": cmd_bandwidth, "mlxlm": cmd_mlxlm, "report": cmd_report,
+     "ablation": cmd_ablation, "bbrun": cmd_bbrun}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# BenchBar's MLX engine against mlx_lm on an NVIDIA GPU (MLX CUDA), in one go: installs the MLX
+# CUDA wheels, generates random-weight Qwen3-1.7B and Qwen3-8B checkpoints (bf16 and 4-bit),
+# measures the device memory bandwidth, runs `benchbar run` and `mlx_lm benchmark` on each model
+# with the same prompt/generation lengths at batch 1 and 16 (NVML energy on both), and prints one
+# table (scripts/gpu_bench.py report).
+#
+#   scripts/gpu_bench.sh prepare            here (has internet): wheels, release binary, tokenizer
+#                                           into .gpu1/ (part 1 of the CUDA wheel) and .gpu2/
+#   scripts/gpu_bench.sh stash              on the GPU machine, carrying .gpu1: keep part 1
+#   scripts/gpu_bench.sh run [MODELS...]    on the GPU machine right after, carrying .gpu2:
+#                                           install, generate, benchmark, table
+#   scripts/gpu_bench.sh ablation [MODELS]  same machine, later: BenchBar with compile/pipeline
+#                                           switched off and on (BENCHBAR_MLX_COMPILE/_PIPELINE)
+#
+# The device machine has no registry and carries at most 64 MiB per call, so the ~90 MB
+# mlx-cuda-13 wheel travels in two parts (stash, then run). The benchbar binary is built here
+# against the CPU libmlx (same soname) without OpenBLAS and runs there on the CUDA libmlx via
+# LD_LIBRARY_PATH. Results: $OUT/results.tar.gz (JSON per run) and the table on stdout.
+# Env: P (prompt tokens, 512), G (generated, 128), REPS (3), BATCHES ("1 16").
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+P="${P:-512}"
+G="${G:-128}"
+REPS="${REPS:-3}"
+BATCHES="${BATCHES:-1 16}"
+STASH=/root/stash
+MODELS=/root/models
+RES=/root/results
+OUT="${OUT:-/tmp/gpu_bench_out}"
+CUDA_WHL=mlx_cuda_13-0.32.4-py3-none-manylinux_2_35_x86_64.whl
+ALL_MODELS="qwen3-1.7b-bf16 qwen3-8b-bf16 qwen3-8b-4bit qwen3-1.7b-4bit"
+log() { printf 'gpu_bench: %s\n' "$*" >&2; }
+
+prepare() {
+  local py="$ROOT/.venv/bin/python" w=/tmp/gpu_bench_whl
+  mkdir -p "$w" .gpu1 .gpu2
+  grep -qx '/.gpu1/' .git/info/exclude || printf '/.gpu1/\n/.gpu2/\n' >>.git/info/exclude
+  "$py" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+    --platform manylinux_2_35_x86_64 -d "$w" mlx-cuda-13==0.32.4 mlx==0.32.4 mlx-lm==0.32.2
+  rm -f .gpu1/* .gpu2/*
+  (cd .gpu1 && split -b 58000000 "$w/$CUDA_WHL" "$CUDA_WHL.part." && mv "$CUDA_WHL.part.ab" ../.gpu2/)
+  (cd "$w" && sha256sum "$CUDA_WHL") >.gpu2/SHA256
+  cp "$w"/mlx-0.32.4-cp312-*.whl "$w"/mlx_lm-0.32.2-*.whl .gpu2/
+  BENCHBAR_NO_OPENBLAS=1 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target/h-mlx}" \
+    cargo build --release -q -j2 -p benchbar-cli
+  strip -o .gpu2/benchbar "${CARGO_TARGET_DIR:-$ROOT/target/h-mlx}/release/benchbar"
+  local fx="${BENCHBAR_FIXTURES:-$ROOT/.fixtures}/tiny-f32"
+  tar -C "$fx" -czf .gpu2/tokenizer.tgz tokenizer.json tokenizer_config.json
+  du -sh .gpu1 .gpu2
+}
+
+stash() {
+  mkdir -p "$STASH"
+  cp .gpu1/"$CUDA_WHL".part.* "$STASH"/
+  ls -la "$STASH"
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
+  python3 -c 'import sys, numpy, transformers, pynvml; print(sys.version, numpy.__version__, transformers.__version__)'
+  df -h /root /tmp | tail -2
+}
+
+install() {
+  python3 -c 'import mlx.core' 2>/dev/null && return
+  cat "$STASH/$CUDA_WHL.part.aa" .gpu2/"$CUDA_WHL".part.ab >"/root/$CUDA_WHL"
+  (cd /root && sha256sum -c "$ROOT/.gpu2/SHA256")
+  # Into python3's own site-packages: libmlx's rpath ($ORIGIN/../../nvidia/...) finds the CUDA
+  # libraries (cublas, cudnn, nvrtc, ...) already installed there.
+  python3 -m pip install -q --no-deps --no-index --no-compile "/root/$CUDA_WHL" .gpu2/mlx-*.whl \
+    .gpu2/mlx_lm-*.whl
+}
+
+env_setup() {
+  MLX_LIB="$(python3 -c 'import mlx; print(list(mlx.__path__)[0])')/lib"
+  export LD_LIBRARY_PATH="$MLX_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  BB="$ROOT/.gpu2/benchbar"
+  chmod +x "$BB"
+  export PYTHONUNBUFFERED=1
+}
+
+bench_one() { # out.json model batch [VAR=value...]
+  local out=$1 m=$2 b=$3
+  shift 3
+  log "benchbar $m b=$b $*"
+  if ! env "$@" timeout 300 python3 scripts/gpu_bench.py bbrun --json "$out" --reps "$REPS" -- \
+    "$BB" run --model "$MODELS/$m" -p "$P" -n "$G" -b "$b" -r "$REPS" --warmup 1 --no-save \
+    --format json; then
+    log "FAILED: benchbar $m b=$b $*"
+    if [ $# -eq 0 ]; then # the default (compiled) path failed: keep a row, marked
+      log "retrying $m b=$b with BENCHBAR_MLX_COMPILE=0 (marked in $out.uncompiled)"
+      touch "$out.uncompiled"
+      BENCHBAR_MLX_COMPILE=0 timeout 300 "$BB" run --model "$MODELS/$m" -p "$P" -n "$G" -b "$b" \
+        -r "$REPS" --warmup 1 --no-save --format json >"$out" || log "FAILED again"
+    fi
+  fi
+}
+
+run() {
+  install
+  env_setup
+  mkdir -p "$RES" "$MODELS" "$OUT"
+  python3 -c 'import mlx.core as mx; print("MLX", mx.__version__, mx.default_device(), mx.device_info())'
+  "$BB" --version
+  ldd "$BB" | grep -E 'mlx|blas' || true
+  mkdir -p /root/tok && tar -C /root/tok -xzf .gpu2/tokenizer.tgz
+  python3 scripts/gpu_bench.py models --out "$MODELS" --tokenizer /root/tok
+  python3 scripts/gpu_bench.py bandwidth --json "$RES/bandwidth.json"
+  local models="${*:-$ALL_MODELS}"
+  for b in $BATCHES; do
+    for m in $models; do
+      bench_one "$RES/bb-$m-b$b.json" "$m" "$b"
+      bench_one "$RES/bbdefer-$m-b$b.json" "$m" "$b" BENCHBAR_MLX_PIPELINE=defer
+      log "mlx_lm $m b=$b"
+      timeout 300 python3 scripts/gpu_bench.py mlxlm --model "$MODELS/$m" -p "$P" -g "$G" -b "$b" \
+        -n "$REPS" --json "$RES/mlxlm-$m-b$b.json" || log "mlx_lm $m b=$b failed"
+      tar -C "$RES" -czf "$OUT/results.tar.gz" .
+    done
+  done
+  python3 scripts/gpu_bench.py report --dir "$RES" --models "$MODELS" -g "$G" | tee "$OUT/table.md"
+  echo "BenchBar with BENCHBAR_MLX_PIPELINE=defer:" | tee -a "$OUT/table.md"
+  python3 scripts/gpu_bench.py report --dir "$RES" --models "$MODELS" -g "$G" --prefix bbdefer \
+    | tee -a "$OUT/table.md"
+}
+
+ablation() {
+  env_setup
+  mkdir -p "$RES/ablation" "$OUT"
+  local models="${*:-qwen3-1.7b-bf16 qwen3-8b-bf16}"
+  for m in $models; do
+    for v in c0-0 c0-1 c0-defer c1-0 c1-defer; do
+      bench_one "$RES/ablation/bb-$v-$m-b1.json" "$m" 1 \
+        BENCHBAR_MLX_COMPILE="${v:1:1}" BENCHBAR_MLX_PIPELINE="${v#c?-}"
+    done
+    tar -C "$RES" -czf "$OUT/results-ablation.tar.gz" .
+  done
+  python3 scripts/gpu_bench.py ablation --dir "$RES" | tee "$OUT/ablation.md"
+}
+
+case "${1:-}" in
+  prepare) prepare ;;
+  stash) stash ;;
+  run) shift; run "$@" ;;
+  ablation) shift; ablation "$@" ;;
+  *) sed -n '2,22p' "$0"; exit 2 ;;
+esac
