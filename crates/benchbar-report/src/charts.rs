@@ -1,6 +1,7 @@
 //! Charts of a run or a window of runs, as PNG and SVG (plotters): response time and memory
 //! over time, response-time and memory distributions, decode tok/s trend per model.
 //!
+//! The data ([`chart_specs`]) serialises, for an app that draws the same charts itself.
 //! Over one run, "time" is the trial sequence; over a window, each run is one point at its
 //! start time. Text is drawn with the bundled Open Sans (Apache-2.0, `assets/`), so charts
 //! render the same on a bare CI machine and on a Mac.
@@ -11,6 +12,7 @@ use std::sync::Once;
 use benchbar_core::report::RunReport;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use serde::Serialize;
 
 use crate::analysis::{e2e_samples_ms, is_single_request};
 use crate::document::ChartRef;
@@ -28,7 +30,7 @@ const COLORS: [RGBColor; 5] = [
 ];
 
 /// A named line of points.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Series {
     /// Legend label.
     pub label: String,
@@ -37,7 +39,7 @@ pub struct Series {
 }
 
 /// One histogram bar: values in `[lo, hi)` (the last bar includes `hi`).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Bin {
     /// Lower edge.
     pub lo: f64,
@@ -48,7 +50,7 @@ pub struct Bin {
 }
 
 /// What a chart draws.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum ChartKind {
     /// Lines with markers.
     Lines(Vec<Series>),
@@ -57,7 +59,7 @@ pub enum ChartKind {
 }
 
 /// A chart to draw.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChartSpec {
     /// File name without extension (`chart-decode-trend`).
     pub file_stem: &'static str,
