@@ -93,7 +93,7 @@ fn hf_snapshot(org: &str, name: &str) -> Option<PathBuf> {
     let mut best: Option<(std::time::SystemTime, PathBuf)> = None;
     for e in std::fs::read_dir(&snaps).ok()?.flatten() {
         let p = e.path();
-        if !p.join("config.json").exists() {
+        if !snapshot_is_complete(&p) {
             continue;
         }
         let t = e
@@ -109,6 +109,21 @@ fn hf_snapshot(org: &str, name: &str) -> Option<PathBuf> {
         }
     }
     best.map(|(_, p)| p)
+}
+
+/// A cache snapshot is usable only when complete: config.json, tokenizer.json and every weight
+/// file present (a link into `blobs/` whose download is partial or missing dangles, and
+/// `exists` follows links), and no `.incomplete` file in it. An interrupted download never
+/// resolves as a model.
+fn snapshot_is_complete(dir: &Path) -> bool {
+    let partial = std::fs::read_dir(dir).map_or(true, |rd| {
+        rd.flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".incomplete"))
+    });
+    !partial
+        && dir.join("config.json").exists()
+        && dir.join("tokenizer.json").exists()
+        && crate::weights::weight_files(dir).is_ok_and(|files| files.iter().all(|f| f.exists()))
 }
 
 /// Run the embedded make_fixtures.py to create `<out>/tiny-<variant>`.

@@ -1,30 +1,79 @@
-//! `benchbar models` and `benchbar generate`.
+//! `benchbar models` (local checkpoints, the seed's catalogue, pull, rm) and `benchbar generate`.
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
 use benchbar_core::metrics::request_metrics;
 use benchbar_core::sample::RequestSample;
+use benchbar_hub::{CatalogueEntry, HubConfig, PullOptions, PullPhase, PullProgress};
 use benchbar_mlx::{GenerateOptions, Qwen3Runtime, Sampling};
+use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::emit;
 use crate::cli::{Format, GenerateArgs, GenerateFormat};
+use crate::export::tabular::bytes;
 
 /// `benchbar models`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ModelsArgs {
-    /// Output format: table or json.
+    /// What to do; without one, lists local checkpoints and the seed's catalogue.
+    #[command(subcommand)]
+    pub action: Option<ModelsAction>,
+    /// Output format: table or json (json: the local checkpoints, as before).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
-use crate::export::tabular::bytes;
 
-/// Lists local Qwen3 checkpoints.
+/// `benchbar models <action>`.
+#[derive(Debug, clap::Subcommand)]
+pub enum ModelsAction {
+    /// The seed's Qwen3 variants: present or not, size on disk, fits this machine's memory.
+    Catalogue {
+        /// Output format: table or json.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Download a checkpoint into the Hugging Face cache (resumable, verified, never twice).
+    Pull {
+        /// Hub repo id, e.g. mlx-community/Qwen3-1.7B-4bit.
+        repo_id: String,
+        /// Branch, tag or commit (default: main).
+        #[arg(long)]
+        revision: Option<String>,
+    },
+    /// Delete a checkpoint (every revision) from the Hugging Face cache.
+    Rm {
+        /// Hub repo id.
+        repo_id: String,
+    },
+}
+
+/// Runs `benchbar models [catalogue|pull|rm]`.
 pub fn models(args: ModelsArgs) -> Result<ExitCode> {
+    match args.action {
+        None => list(args.format),
+        Some(ModelsAction::Catalogue { format }) => show_catalogue(format),
+        Some(ModelsAction::Pull { repo_id, revision }) => pull(&repo_id, revision.as_deref()),
+        Some(ModelsAction::Rm { repo_id }) => {
+            let freed_bytes = benchbar_hub::remove(&HubConfig::from_env()?, &repo_id)?;
+            emit(
+                &format!("removed {repo_id} ({} freed)\n", bytes(freed_bytes as f64)),
+                None,
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Local Qwen3 checkpoints (table: followed by the catalogue).
+fn list(format: Format) -> Result<ExitCode> {
     let models = benchbar_mlx::list_models();
-    let text = match args.format {
+    let text = match format {
         Format::Json => serde_json::to_string_pretty(&models)? + "\n",
         Format::Table => {
             let mut out = format!(
@@ -46,11 +95,108 @@ pub fn models(args: ModelsArgs) -> Result<ExitCode> {
                     "(no Qwen3 checkpoints found; `builtin:tiny` is created on first use)\n",
                 );
             }
-            out
+            out.push('\n');
+            out + &catalogue_table(&catalogue()?)
         }
         _ => bail!("models supports --format table or json"),
     };
     emit(&text, None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn catalogue() -> Result<Vec<CatalogueEntry>> {
+    let memory_bytes = benchbar_engine::machine::machine_info().memory_bytes;
+    Ok(benchbar_hub::catalogue(
+        &HubConfig::from_env()?,
+        memory_bytes,
+    ))
+}
+
+fn show_catalogue(format: Format) -> Result<ExitCode> {
+    let entries = catalogue()?;
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(&entries)? + "\n",
+        Format::Table => catalogue_table(&entries),
+        _ => bail!("models catalogue supports --format table or json"),
+    };
+    emit(&text, None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn catalogue_table(entries: &[CatalogueEntry]) -> String {
+    let mut out = format!(
+        "{:<32} {:<8} {:>10} {:>10} {:>10}  FITS MEMORY\n",
+        "CATALOGUE (seed variants)", "STATUS", "ON DISK", "DOWNLOAD", "NEEDS"
+    );
+    for e in entries {
+        out.push_str(&format!(
+            "{:<32} {:<8} {:>10} {:>10} {:>10}  {}\n",
+            e.repo_id,
+            if e.present { "present" } else { "absent" },
+            if e.size_on_disk_bytes > 0 {
+                bytes(e.size_on_disk_bytes as f64)
+            } else {
+                "-".into()
+            },
+            format!("~{}", bytes(e.estimated_download_bytes as f64)),
+            format!("~{}", bytes(e.estimated_memory_bytes as f64)),
+            if e.fits_memory { "yes" } else { "no" },
+        ));
+    }
+    out.push_str("(get one with `benchbar models pull REPO_ID`)\n");
+    out
+}
+
+/// `benchbar models pull`: a bar with bytes, rate and ETA on stderr; Ctrl-C keeps the part.
+fn pull(repo_id: &str, revision: Option<&str>) -> Result<ExitCode> {
+    let options = PullOptions::from_env()?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg:24!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+        )
+        .expect("static template is valid")
+        .progress_chars("=> "),
+    );
+    let mut last = PullProgress {
+        phase: PullPhase::Resolving,
+        file: String::new(),
+        file_index: 0,
+        file_count: 0,
+        done_bytes: 0,
+        total_bytes: 0,
+        cached_bytes: 0,
+    };
+    let mut on_progress = |p: &PullProgress| {
+        if p.total_bytes > 0 && bar.length() != Some(p.total_bytes) {
+            bar.set_length(p.total_bytes);
+        }
+        if p.cached_bytes != last.cached_bytes {
+            // Bytes already on disk are not part of the transfer rate.
+            bar.set_position(p.done_bytes);
+            bar.reset_eta();
+        }
+        bar.set_position(p.done_bytes);
+        bar.set_message(format!("{:?} {}", p.phase, p.file).to_lowercase());
+        last = p.clone();
+    };
+    let result = benchbar_hub::pull(repo_id, revision, &options, &mut on_progress, &cancel);
+    bar.finish_and_clear();
+    let snapshot = result?;
+    let transferred_bytes = last.done_bytes - last.cached_bytes;
+    emit(
+        &format!(
+            "pulled {repo_id}: {} files, {} downloaded, {} already cached\n{}\n",
+            last.file_count,
+            bytes(transferred_bytes as f64),
+            bytes(last.cached_bytes as f64),
+            snapshot.display()
+        ),
+        None,
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

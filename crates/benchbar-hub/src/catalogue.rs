@@ -1,0 +1,193 @@
+//! The seed's Qwen3 variants, marked present or absent in the cache, with size on disk and
+//! whether they fit this machine's memory.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::cache::{dir_bytes, RepoCache};
+use crate::HubConfig;
+
+/// One published checkpoint the seed benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Variant {
+    /// Hub repo id.
+    pub repo_id: &'static str,
+    /// Model name without the quantization ("Qwen3-8B").
+    pub model: &'static str,
+    /// Parameter count from the model card.
+    pub param_count: u64,
+    /// Bits per weight: 4 or 8 (MLX affine quantization, group size 64) or 16 (bf16).
+    pub bits: u32,
+}
+
+const fn v(repo_id: &'static str, model: &'static str, param_count: u64, bits: u32) -> Variant {
+    Variant {
+        repo_id,
+        model,
+        param_count,
+        bits,
+    }
+}
+
+/// The seed's variants (its "7B" rows are Qwen3-8B, the size Qwen3 ships).
+pub const VARIANTS: [Variant; 8] = [
+    v(
+        "mlx-community/Qwen3-1.7B-4bit",
+        "Qwen3-1.7B",
+        1_700_000_000,
+        4,
+    ),
+    v(
+        "mlx-community/Qwen3-1.7B-8bit",
+        "Qwen3-1.7B",
+        1_700_000_000,
+        8,
+    ),
+    v(
+        "mlx-community/Qwen3-1.7B-bf16",
+        "Qwen3-1.7B",
+        1_700_000_000,
+        16,
+    ),
+    v("mlx-community/Qwen3-8B-4bit", "Qwen3-8B", 8_200_000_000, 4),
+    v("mlx-community/Qwen3-8B-8bit", "Qwen3-8B", 8_200_000_000, 8),
+    v("mlx-community/Qwen3-8B-bf16", "Qwen3-8B", 8_200_000_000, 16),
+    v(
+        "mlx-community/Qwen3-14B-8bit",
+        "Qwen3-14B",
+        14_800_000_000,
+        8,
+    ),
+    v(
+        "mlx-community/Qwen3-14B-bf16",
+        "Qwen3-14B",
+        14_800_000_000,
+        16,
+    ),
+];
+
+/// Share of unified memory MLX may use by default (Metal's recommended working set).
+pub const USABLE_MEMORY_FRACTION: f64 = 0.75;
+/// Weights plus KV cache, activations and MLX's buffers, as a multiple of the weights.
+pub const MEMORY_OVERHEAD_FACTOR: f64 = 1.2;
+
+/// A catalogue line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalogueEntry {
+    /// Hub repo id (`benchbar models pull` takes it; `--model` too once present).
+    pub repo_id: String,
+    /// "Qwen3-8B".
+    pub model: String,
+    /// "4bit", "8bit" or "bf16".
+    pub quantization: String,
+    /// Parameter count from the model card.
+    pub param_count: u64,
+    /// A complete, loadable snapshot is in the cache.
+    pub present: bool,
+    /// Its snapshot folder, when present.
+    pub path: Option<PathBuf>,
+    /// Bytes the repo's cache folder takes (0 when absent): what `models rm` frees.
+    pub size_on_disk_bytes: u64,
+    /// Weights at `bits` per parameter (+0.5 for the quantization scales and biases).
+    pub estimated_download_bytes: u64,
+    /// Memory to run it: [`MEMORY_OVERHEAD_FACTOR`] × weights (on disk, else estimated).
+    pub estimated_memory_bytes: u64,
+    /// `estimated_memory_bytes` ≤ [`USABLE_MEMORY_FRACTION`] × `total_memory_bytes`.
+    pub fits_memory: bool,
+}
+
+/// The catalogue for a machine with `total_memory_bytes` of (unified) memory, against the
+/// cache in `config`.
+pub fn catalogue(config: &HubConfig, total_memory_bytes: u64) -> Vec<CatalogueEntry> {
+    VARIANTS
+        .iter()
+        .map(|v| {
+            let rc = RepoCache::new(&config.cache_dir, v.repo_id, "main");
+            let path = rc.newest_complete_snapshot();
+            let size_on_disk_bytes = if rc.dir.is_dir() {
+                dir_bytes(&rc.dir)
+            } else {
+                0
+            };
+            entry(v, path, size_on_disk_bytes, total_memory_bytes)
+        })
+        .collect()
+}
+
+fn entry(
+    v: &Variant,
+    path: Option<PathBuf>,
+    size_on_disk_bytes: u64,
+    total_memory_bytes: u64,
+) -> CatalogueEntry {
+    let bits_per_weight = if v.bits < 16 {
+        v.bits as f64 + 0.5
+    } else {
+        16.0
+    };
+    let estimated_download_bytes = (v.param_count as f64 * bits_per_weight / 8.0) as u64;
+    let weights_bytes = path
+        .as_deref()
+        .and_then(|p| benchbar_mlx::ModelInfo::from_dir(p).ok())
+        .map_or(estimated_download_bytes, |m| m.size_bytes);
+    let estimated_memory_bytes = (weights_bytes as f64 * MEMORY_OVERHEAD_FACTOR) as u64;
+    CatalogueEntry {
+        repo_id: v.repo_id.to_string(),
+        model: v.model.to_string(),
+        quantization: if v.bits < 16 {
+            format!("{}bit", v.bits)
+        } else {
+            "bf16".into()
+        },
+        param_count: v.param_count,
+        present: path.is_some(),
+        path,
+        size_on_disk_bytes,
+        estimated_download_bytes,
+        estimated_memory_bytes,
+        fits_memory: estimated_memory_bytes as f64
+            <= total_memory_bytes as f64 * USABLE_MEMORY_FRACTION,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn estimates_follow_bits_per_weight_and_memory_decides_fit() {
+        let gib = 1u64 << 30;
+        let v4 = v("o/a-4bit", "a", 1_000_000_000, 4);
+        let v16 = v("o/a-bf16", "a", 1_000_000_000, 16);
+        let e4 = entry(&v4, None, 0, 8 * gib);
+        let e16 = entry(&v16, None, 0, 8 * gib);
+        assert_eq!(e4.estimated_download_bytes, 562_500_000);
+        assert_eq!(e16.estimated_download_bytes, 2_000_000_000);
+        assert_eq!(e16.estimated_memory_bytes, 2_400_000_000);
+        assert_eq!(
+            (e4.quantization.as_str(), e16.quantization.as_str()),
+            ("4bit", "bf16")
+        );
+        assert!(!e4.present && e4.path.is_none());
+        // 2.4 GB needs 3.2 GB of memory at 75 %.
+        assert!(entry(&v16, None, 0, 3_200_000_000).fits_memory);
+        assert!(!entry(&v16, None, 0, 3_199_999_999).fits_memory);
+    }
+
+    #[test]
+    fn absent_everywhere_in_an_empty_cache() {
+        let tmp = tempfile::tempdir().unwrap();
+        let config = HubConfig::new(tmp.path().into(), "http://127.0.0.1:9", None, true);
+        let all = catalogue(&config, 32 << 30);
+        assert_eq!(all.len(), VARIANTS.len());
+        assert!(all.iter().all(|e| !e.present && e.size_on_disk_bytes == 0));
+        let big = all
+            .iter()
+            .find(|e| e.repo_id.ends_with("14B-bf16"))
+            .unwrap();
+        // 29.6 GB of weights × 1.2 = 35.5 GB > 75 % of 32 GiB.
+        assert!(!big.fits_memory);
+        assert!(all[0].fits_memory);
+    }
+}
