@@ -263,7 +263,7 @@ impl<'a> Reporter<'a> {
     fn emit(&mut self, always: bool) {
         let due = self
             .last
-            .map_or(true, |t| t.elapsed() >= Duration::from_millis(100));
+            .is_none_or(|t| t.elapsed() >= Duration::from_millis(100));
         if always || due {
             (self.callback)(&self.state);
             self.last = Some(Instant::now());

@@ -116,10 +116,12 @@ fn hf_snapshot(org: &str, name: &str) -> Option<PathBuf> {
 /// `exists` follows links), and no `.incomplete` file in it. An interrupted download never
 /// resolves as a model.
 fn snapshot_is_complete(dir: &Path) -> bool {
-    let partial = std::fs::read_dir(dir).map_or(true, |rd| {
-        rd.flatten()
-            .any(|e| e.file_name().to_string_lossy().ends_with(".incomplete"))
-    });
+    let partial = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".incomplete")),
+        Err(_) => true,
+    };
     !partial
         && dir.join("config.json").exists()
         && dir.join("tokenizer.json").exists()

@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use benchbar_hub::test_hub::TestHub;
-use benchbar_hub::{
-    pull, remove, BlobWriter, Error, FsBlobWriter, HubConfig, PullOptions, PullPhase, PullProgress,
-};
+use benchbar_hub::{pull, Error, HubConfig, PullOptions, PullProgress};
 
 pub const REPO: &str = "mlx-community/Qwen3-Tiny-4bit";
 
