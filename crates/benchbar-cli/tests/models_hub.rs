@@ -243,6 +243,16 @@ fn bad_input_is_one_error_line_and_exit_2() {
         &env.run(&["models", "pull", "org/gated"]),
         "gated or private (HTTP 401)",
     );
+    // HF_TOKEN opens the gate (this repo then fails for having no weights).
+    let out = env
+        .cmd(&["models", "pull", "org/gated"])
+        .env("HF_TOKEN", "hf_secret")
+        .output()
+        .unwrap();
+    assert_one_error_line(
+        &out,
+        "not a Qwen3 MLX/HF checkpoint: no .safetensors weights",
+    );
     assert_one_error_line(
         &env.run(&["models", "pull", "qwen3"]),
         "not a Hugging Face repo id",

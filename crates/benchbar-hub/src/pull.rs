@@ -171,7 +171,11 @@ async fn pull_async(
         if blob.exists() {
             report.file(i, &meta.file, PullPhase::Verifying);
             let checked = if options.verify_cached {
-                verify_cached(&blob, meta, &mut |_| {})?
+                // Hashing shows as progress; a mismatch is reported before counting it done.
+                let before = report.state.done_bytes;
+                let r = verify_cached(&blob, meta, &mut |n| report.bytes(n))?;
+                report.state.done_bytes = before;
+                r
             } else {
                 Ok(())
             };
