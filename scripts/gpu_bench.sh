@@ -16,7 +16,11 @@
 # The device machine has no registry and carries at most 64 MiB per call, so the ~90 MB
 # mlx-cuda-13 wheel travels in two parts (stash, then run). The benchbar binary is built here
 # against the CPU libmlx (same soname) without OpenBLAS and runs there on the CUDA libmlx via
-# LD_LIBRARY_PATH. Results: $OUT/results.tar.gz (JSON per run) and the table on stdout.
+# LD_LIBRARY_PATH. Results: $OUT/results.tar.gz (JSON per run) and the table on stdout: first
+# BenchBar's default loop (exact timestamps), then BenchBar with BENCHBAR_MLX_PIPELINE=defer
+# (faster, timestamps late on MLX CUDA: see docs/perf-notes.md), each against the same mlx_lm run.
+# Energy: NVML's whole-GPU energy counter integrated over each timed generate call (BenchBar:
+# bounds from BENCHBAR_MLX_TRACE) or trial (mlx_lm), over the tokens generated in them.
 # Env: P (prompt tokens, 512), G (generated, 128), REPS (3), BATCHES ("1 16").
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

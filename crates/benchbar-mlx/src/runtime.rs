@@ -501,7 +501,9 @@ enum Pipeline {
     Read,
     /// `defer`: step i + 1 is scheduled, then token i's event is waited for (`Array::wait`, no
     /// data access) and stamped; with a fixed length (EOS suppressed) the ids are read after the
-    /// last step, otherwise right after the stamp.
+    /// last step, otherwise right after the stamp. Fastest; exact on the CPU backend but not on
+    /// MLX CUDA, where the event too is observed late (last gap 0.1-0.7 of the median measured
+    /// on an H100; docs/perf-notes.md).
     Defer,
 }
 
