@@ -37,6 +37,7 @@ pub use ops::{
 pub mod cache;
 pub mod compiled;
 pub mod config;
+mod decode;
 mod discovery;
 pub mod model;
 mod runtime;

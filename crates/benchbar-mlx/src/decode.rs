@@ -1,0 +1,132 @@
+//! The decode loop's parts that are not the model: the state of the compiled fixed-capacity
+//! step ([`FixedState`]), the scheduling order ([`Pipeline`], `BENCHBAR_MLX_PIPELINE`), the
+//! environment switches and the per-call trace (`BENCHBAR_MLX_TRACE`).
+
+use crate::cache::KvCache;
+use crate::compiled::CompiledFn;
+use crate::model::Qwen3;
+use crate::ops::Array;
+use crate::{Error, Result};
+
+/// With `BENCHBAR_MLX_TRACE=<file>`, append one line per generate call: start and end as Unix
+/// seconds (wall clock, comparable across processes) and the generated token count. Used by
+/// scripts/gpu_bench.py to integrate the GPU's NVML energy counter over exactly the timed calls.
+pub(crate) fn trace_call(start: std::time::SystemTime, out: &[Vec<u32>]) {
+    let Some(path) = std::env::var_os("BENCHBAR_MLX_TRACE") else {
+        return;
+    };
+    let unix = |t: std::time::SystemTime| {
+        t.duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0)
+    };
+    let end = std::time::SystemTime::now();
+    let tokens: usize = out.iter().map(Vec::len).sum();
+    let line = format!("{:.6} {:.6} {tokens}\n", unix(start), unix(end));
+    use std::io::Write;
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = f.write_all(line.as_bytes());
+    }
+}
+
+/// Order of scheduling and waiting in the decode loop (`BENCHBAR_MLX_PIPELINE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pipeline {
+    /// Default (`0`): token i is read and stamped, then step i + 1 is scheduled (its graph is
+    /// already built). Exact timestamps on every backend; the device idles while step i + 1 is
+    /// dispatched.
+    Strict,
+    /// `1`: step i + 1 is scheduled, then token i is read (`read_u32`, no new op). Exact on the
+    /// CPU backend; on MLX CUDA the read also waits for part of step i + 1 (measured: the last
+    /// gap of a request is ~0.15-0.4 of the median), so timestamps are late.
+    Read,
+    /// `defer`: step i + 1 is scheduled, then token i's event is waited for (`Array::wait`, no
+    /// data access) and stamped; with a fixed length (EOS suppressed) the ids are read after the
+    /// last step, otherwise right after the stamp. Fastest; exact on the CPU backend but not on
+    /// MLX CUDA, where the event too is observed late (last gap 0.1-0.7 of the median measured
+    /// on an H100; docs/perf-notes.md).
+    Defer,
+}
+
+impl Pipeline {
+    pub(crate) fn from_env() -> Pipeline {
+        match std::env::var("BENCHBAR_MLX_PIPELINE").as_deref() {
+            Ok("1") | Ok("on") | Ok("read") => Pipeline::Read,
+            Ok("defer") => Pipeline::Defer,
+            _ => Pipeline::Strict,
+        }
+    }
+}
+
+/// `NAME=0|false|off` -> false, `NAME=1|true|on` -> true, unset or other -> `default`.
+pub(crate) fn env_flag(name: &str, default: bool) -> bool {
+    match std::env::var(name).as_deref() {
+        Ok("0") | Ok("false") | Ok("off") => false,
+        Ok("1") | Ok("true") | Ok("on") => true,
+        _ => default,
+    }
+}
+
+/// Decode state of the compiled step: the whole fixed-capacity caches, the position and the
+/// padding, all device arrays (nothing is copied from the host per step).
+pub(crate) struct FixedState {
+    /// int32 `[1]`: positions cached (an output of the previous step).
+    pub(crate) offset: Array,
+    /// int32 `[B]`: left padding per row.
+    pads: Array,
+    /// keys, values per layer `[B, Nkv, C, D]`.
+    kv: Vec<Array>,
+}
+
+impl FixedState {
+    /// Move the caches' buffers out (`None` when a cache is empty).
+    pub(crate) fn take(cache: &mut [KvCache], pads: &[usize]) -> Result<Option<FixedState>> {
+        let offset = cache.first().map(|c| c.offset()).unwrap_or(0);
+        if cache
+            .iter()
+            .any(|c| c.offset() != offset || c.capacity() == 0)
+        {
+            return Ok(None);
+        }
+        let mut kv = Vec::with_capacity(2 * cache.len());
+        for c in cache.iter_mut() {
+            let Some((k, v)) = c.take_buffers() else {
+                return Ok(None);
+            };
+            kv.push(k);
+            kv.push(v);
+        }
+        let p: Vec<i32> = pads.iter().map(|&p| p as i32).collect();
+        Ok(Some(FixedState {
+            offset: Array::from_i32(&[offset as i32], &[1])?,
+            pads: Array::from_i32(&p, &[p.len() as i32])?,
+            kv,
+        }))
+    }
+
+    /// One compiled step on the previous tokens `y [B]`: returns the logits `[B, V]` and keeps
+    /// the new caches and position (lazy).
+    pub(crate) fn step(&mut self, model: &Qwen3, c: &mut CompiledFn, y: &Array) -> Result<Array> {
+        let cap = self.kv.first().map(|k| k.dim(2)).unwrap_or(0);
+        let f = |a: &[Array]| model.decode_fixed(a);
+        let mut out = {
+            let mut inputs: Vec<&Array> = vec![y, &self.offset, &self.pads];
+            inputs.extend(self.kv.iter());
+            c.call(&f, &inputs)?
+        };
+        if out.len() != 2 + self.kv.len() || out[2].dim(2) != cap {
+            return Err(Error::Mlx(
+                "compiled decode step: unexpected outputs".into(),
+            ));
+        }
+        // Replacing (dropping) the old buffers leaves the step's graph their only owner, so MLX
+        // writes the new position in place.
+        self.kv = out.split_off(2);
+        self.offset = out.pop().expect("two outputs");
+        Ok(out.pop().expect("one output"))
+    }
+}
