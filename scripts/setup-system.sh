@@ -5,8 +5,15 @@
 #   libopenblas0-pthread        fast BLAS for MLX's CPU backend (linked ahead of libmlx)
 #   python3-venv                the project venv with MLX + mlx_lm (scripts/setup-python.sh)
 #   chromium                    headless browser for the app UI tests (ui/, playwright-core)
+#   libwebkit2gtk-4.1-dev ...   Tauri v2 on Linux (the menu-bar app, src-tauri/): WebKitGTK,
+#                               GTK 3, libsoup 3, the tray's appindicator, librsvg, libxdo, OpenSSL
+#   xvfb xauth webkit2gtk-driver  the app's end-to-end test (tauri-driver + WebKitWebDriver
+#                               under a virtual display)
 set -euo pipefail
-PKGS=(build-essential pkg-config libclang-dev libopenblas0-pthread python3-venv chromium)
+PKGS=(build-essential pkg-config libclang-dev libopenblas0-pthread python3-venv chromium
+  libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev libsoup-3.0-dev libgtk-3-dev
+  libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev file
+  xvfb xauth webkit2gtk-driver)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Sets up everything the tests need on a fresh Debian/Ubuntu machine, then runs all tests:
 # formatting, clippy, the whole workspace's tests (incl. the mlx_lm correctness oracle on
-# generated tiny Qwen3 models and a real mlx_lm.server), the app UI tests in headless Chromium,
-# and the macOS type-check of the mlx-rs / IOReport code.
+# generated tiny Qwen3 models, a real mlx_lm.server and the app's commands on Tauri's mock
+# runtime), the app UI tests in headless Chromium, the app end to end under Xvfb
+# (tauri-driver + WebKitWebDriver, real MLX run), and the macOS type-check of the mlx-rs /
+# IOReport code.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -16,7 +18,10 @@ step "system packages";   scripts/setup-system.sh
 step "python + MLX venv"; scripts/setup-python.sh
 step "fixtures + oracle"; scripts/fixtures.sh
 step "cargo fmt --check"; cargo fmt --all --check
+# The app embeds ui/dist at compile time: build the frontend before cargo builds src-tauri.
+step "app frontend (npm)"; (cd ui && npm ci --no-audit --no-fund && npm run build)
 step "cargo clippy";      cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test";        cargo test --workspace
-step "app UI tests (headless Chromium)"; (cd ui && npm ci --no-audit --no-fund && npm test)
+step "app UI tests (headless Chromium)"; (cd ui && npm test)
+step "app end to end (Xvfb, tauri-driver)"; cargo build -p benchbar-app -p benchbar-cli && scripts/e2e-app.sh
 step "macOS type-check";  MACOS_CHECK_PACKAGES="benchbar-core benchbar-store benchbar-power benchbar-mlx benchbar-engine benchbar-cli" scripts/check-macos.sh

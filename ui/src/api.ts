@@ -17,8 +17,9 @@
  * | save_settings(settings: Settings) -> ()                   | saveSettings(s)       |
  * | list_models() -> Vec<ModelInfo>                           | listModels()          |
  * | start_run(suite: String, model: String,                   | startRun(...)         |
- * |           on_event: Channel<RunEvent>) -> i64 (run_id)    |                       |
+ * |           on_event: Channel<RunEvent>) -> u64 (run number)|                       |
  * | cancel_run() -> ()                                        | cancelRun()           |
+ * | watch_runs(on_event: Channel<RunEvent>) -> ()             | watchRuns(cb)         |
  * | history(model: Option<String>, engine: Option<String>,    | history(filter)       |
  * |         suite: Option<String>, limit: u32) -> Vec<HistoryLine>                    |
  * | get_run(run_id: i64) -> RunReport                         | getRun(id)            |
@@ -252,8 +253,11 @@ export type RunEvent =
   | { kind: "trial_done"; cell: number; warmup: boolean; decode_tps: number | null; ttft_ms: number | null }
   /** A power sample (only when power is sampled and a source is available). */
   | { kind: "power"; t_ms: number; total_w: number }
-  /** The run ended; `status` is "completed" | "cancelled" | "failed"; run_id null if not stored. */
-  | { kind: "finished"; run_id: number | null; status: string; regressions: number };
+  /** The run ended; `status` is "completed" | "cancelled" | "failed"; run_id null if not stored;
+   *  `error` says why a run could not run or be stored. */
+  | { kind: "finished"; run_id: number | null; status: string; regressions: number; error?: string }
+  /** Broadcast on the watch channel after the app stored a run: reload what is shown. */
+  | { kind: "history_changed" };
 
 // ---------------------------------------------------------------- commands
 
@@ -264,7 +268,8 @@ export const saveSettings = (settings: Settings): Promise<void> =>
 
 export const listModels = (): Promise<ModelInfo[]> => invoke<ModelInfo[]>("list_models");
 
-/** Starts a run; resolves with the run id as soon as it is created, events follow on the channel. */
+/** Starts a run; resolves at once with the run's number in this app session; events follow on
+ *  the channel and `finished` carries the stored run id. */
 export function startRun(
   suite: SuiteName,
   model: string,
@@ -276,6 +281,14 @@ export function startRun(
 }
 
 export const cancelRun = (): Promise<void> => invoke<void>("cancel_run");
+
+/** Subscribes to the events of runs this window did not start (the tray's, the schedule's) and
+ *  to `history_changed`. */
+export function watchRuns(onEvent: (e: RunEvent) => void): Promise<void> {
+  const channel = new Channel<RunEvent>();
+  channel.onmessage = onEvent;
+  return invoke<void>("watch_runs", { onEvent: channel });
+}
 
 export function history(filter: HistoryFilter): Promise<HistoryLine[]> {
   return invoke<HistoryLine[]>("history", {

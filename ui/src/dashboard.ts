@@ -11,6 +11,8 @@ mountShell("dashboard.html");
 let doc: TargetsDoc | null = null;
 let selectedRow = "";
 let running = false;
+/** True while the run shown was started by this window (its events come on its own channel). */
+let ownRun = false;
 
 const app = byId("app");
 
@@ -211,9 +213,11 @@ export function onRunEvent(e: RunEvent): void {
       break;
     case "finished": {
       setRunning(false);
+      ownRun = false;
       if (e.status === "completed") setProgress(1);
       const reg = e.regressions > 0 ? ` · ${e.regressions} regression${e.regressions === 1 ? "" : "s"}` : "";
-      statusLine.textContent = `Run ${e.run_id !== null ? `#${e.run_id} ` : ""}${e.status}${reg}`;
+      const why = e.error ? `: ${e.error}` : "";
+      statusLine.textContent = `Run ${e.run_id !== null ? `#${e.run_id} ` : ""}${e.status}${reg}${why}`;
       logLine(`■ ${e.status}${reg}`);
       toast(statusLine.textContent ?? "", e.status === "completed" && !e.regressions ? "ok" : "error");
       void loadMatrix();
@@ -222,8 +226,24 @@ export function onRunEvent(e: RunEvent): void {
   }
 }
 
+/** Events of runs started elsewhere (the menu bar, the schedule) and history changes. */
+function onWatchedEvent(e: RunEvent): void {
+  if (e.kind === "history_changed") {
+    void loadMatrix();
+    return;
+  }
+  if (ownRun) return;
+  if (!running && e.kind !== "finished") {
+    setRunning(true);
+    log.replaceChildren();
+    logLine("Run started from the menu bar");
+  }
+  onRunEvent(e);
+}
+
 async function startRun(): Promise<void> {
   if (running) return;
+  ownRun = true;
   log.replaceChildren();
   for (const s of [sTps, sTtft, sTrial, sWatts]) s.v.textContent = "—";
   watts.t = [];
@@ -237,6 +257,7 @@ async function startRun(): Promise<void> {
     if (running) statusLine.dataset.runId = String(id);
   } catch (e) {
     setRunning(false);
+    ownRun = false;
     statusLine.textContent = `Could not start: ${api.errorMessage(e)}`;
     toast(statusLine.textContent, "error");
   }
@@ -273,3 +294,4 @@ async function loadRunControls(): Promise<void> {
 
 void loadRunControls();
 void loadMatrix();
+api.watchRuns(onWatchedEvent).catch((e) => toast(`Live updates unavailable: ${api.errorMessage(e)}`, "error"));

@@ -238,6 +238,12 @@ async function doExport(runId: number, format: ExportFormat): Promise<void> {
   }
 }
 
+/** `history.html?compare=BASE,RUN` (the tray's "Open regression") opens that comparison. */
+function compareFromUrl(): [number, number] | null {
+  const m = /^(\d+),(\d+)$/.exec(new URLSearchParams(location.search).get("compare") ?? "");
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
 void (async () => {
   try {
     await loadFilters();
@@ -245,4 +251,12 @@ void (async () => {
     toast(`Could not load history: ${api.errorMessage(e)}`, "error");
   }
   await reload();
+  const pair = compareFromUrl();
+  if (pair) {
+    selected.splice(0, selected.length, ...pair);
+    await runCompare();
+  }
+  api.watchRuns((e) => {
+    if (e.kind === "history_changed") void reload();
+  }).catch(() => undefined);
 })();

@@ -7,6 +7,8 @@
  *   runEvents: RunEvent[]               // streamed over the start_run channel
  *   eventOrder?: number[]               // delivery order of indices (to test reordering)
  *   fail?: { [command]: message }       // reject with {message}
+ * watch_runs stores its channel id in window.__watchChannel (tests push events with
+ *   __TAURI_INTERNALS__.runCallback(id, {index, message})).
  * Every invoke is recorded in window.__calls as {cmd, args} (channels as their id).
  */
 import { mockIPC } from "@tauri-apps/api/mocks";
@@ -66,6 +68,9 @@ mockIPC((cmd: string, args: Json) => {
     case "get_settings":
     case "list_models":
       return f[cmd];
+    case "watch_runs":
+      (w as unknown as { __watchChannel: number }).__watchChannel = args.onEvent.id;
+      return null;
     case "save_settings":
     case "set_baseline":
     case "cancel_run":

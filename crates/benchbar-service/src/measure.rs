@@ -24,6 +24,24 @@ pub struct MeasureOptions {
     pub origin: RunOrigin,
 }
 
+/// What the observer of a measurement sees.
+#[derive(Debug)]
+pub enum MeasureEvent<'a> {
+    /// Progress from the runner (cells, tokens, trials).
+    Runner(RunnerEvent<'a>),
+    /// A new sample of the watts timeline (only when power is sampled and a source exists);
+    /// delivered between runner events, at most every [`POWER_EVENT_INTERVAL`].
+    Power {
+        /// Milliseconds since the power session started.
+        t_ms: f64,
+        /// Total average watts over the sample's interval.
+        total_w: f64,
+    },
+}
+
+/// How often the observer is offered new power samples.
+pub const POWER_EVENT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// A measured run.
 #[derive(Clone, Debug)]
 pub struct Measured {
@@ -37,7 +55,8 @@ pub struct Measured {
 
 /// Runs `plan` on `engine`, builds the report, compares it with the baseline of its
 /// configuration and, with a store, saves it in one transaction. `observer` sees every runner
-/// event (progress, live tokens); `cancel` stops between trials (completed cells are kept).
+/// event (progress, live tokens) and new power samples; `cancel` stops between trials
+/// (completed cells are kept).
 ///
 /// A cancelled run with no completed cell is not stored.
 #[allow(clippy::too_many_arguments)]
@@ -48,13 +67,30 @@ pub fn measure(
     cancel: &AtomicBool,
     store: Option<&mut Store>,
     matrix: &TargetMatrix,
-    observer: &mut dyn FnMut(RunnerEvent<'_>),
+    observer: &mut dyn FnMut(MeasureEvent<'_>),
 ) -> Result<Measured> {
     let power = opts
         .sample_power
         .then(benchbar_engine::power::start_session);
     let started_at = chrono::Utc::now();
-    let mut outcome = run_cells(engine, plan, cancel, power.as_ref(), observer);
+    let mut sent_samples = 0usize;
+    let mut last_check = std::time::Instant::now();
+    let mut outcome = run_cells(engine, plan, cancel, power.as_ref(), &mut |e| {
+        observer(MeasureEvent::Runner(e));
+        if let Some(session) = power.as_ref().filter(|p| p.is_available()) {
+            if last_check.elapsed() >= POWER_EVENT_INTERVAL {
+                last_check = std::time::Instant::now();
+                let timeline = session.timeline();
+                for s in timeline.iter().skip(sent_samples) {
+                    observer(MeasureEvent::Power {
+                        t_ms: s.t_ms,
+                        total_w: s.total_w,
+                    });
+                }
+                sent_samples = timeline.len().max(sent_samples);
+            }
+        }
+    });
     let power = power.map(benchbar_engine::power::finish_session);
     outcome
         .warnings

@@ -10,7 +10,7 @@ use benchbar_core::report::{RunOrigin, RunStatus};
 use benchbar_core::spec::{RunSpec, SuiteName};
 use benchbar_core::suite::Suite;
 use benchbar_core::targets::TargetMatrix;
-use benchbar_service::measure::{measure, MeasureOptions};
+use benchbar_service::measure::{measure, MeasureEvent, MeasureOptions};
 use benchbar_service::open::{open_with, split_engines};
 
 use super::{emit, open_store};
@@ -83,7 +83,11 @@ pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
             &cancel,
             store.as_mut(),
             &matrix,
-            &mut |e| progress.on_event(&e),
+            &mut |e| {
+                if let MeasureEvent::Runner(e) = e {
+                    progress.on_event(&e)
+                }
+            },
         )?;
         progress.finish();
         let status = m.status;

@@ -1,0 +1,96 @@
+//! History, comparison, baselines, export and targets: the CLI's queries and documents.
+
+use benchbar_core::regression::Comparison;
+use benchbar_core::report::RunReport;
+use benchbar_core::targets::TargetMatrix;
+use benchbar_service::export::{json, Doc, Format, HistoryLine};
+use benchbar_service::query::{self, HistoryFilter};
+use benchbar_store::Store;
+use tauri::{AppHandle, Manager, Runtime, State};
+
+use crate::error::{CmdError, CmdResult};
+use crate::state::AppState;
+
+fn store(state: &AppState) -> CmdResult<Store> {
+    Ok(Store::open(&state.config.db_path)?)
+}
+
+/// Runs, newest first (as `benchbar history --format json`), filtered.
+#[tauri::command]
+pub async fn history(
+    state: State<'_, AppState>,
+    model: Option<String>,
+    engine: Option<String>,
+    suite: Option<String>,
+    limit: u32,
+) -> CmdResult<Vec<HistoryLine>> {
+    let filter = HistoryFilter {
+        model,
+        engine,
+        suite,
+        limit: limit as usize,
+    };
+    Ok(query::history(&store(&state)?, &filter)?)
+}
+
+/// One run's report (as `benchbar export N --format json`).
+#[tauri::command]
+pub async fn get_run(state: State<'_, AppState>, run_id: i64) -> CmdResult<RunReport> {
+    Ok(query::report(&store(&state)?, run_id)?)
+}
+
+/// Compares `run_id` with `base_run_id` (as `benchbar compare BASE RUN`).
+#[tauri::command]
+pub async fn compare(
+    state: State<'_, AppState>,
+    base_run_id: i64,
+    run_id: i64,
+) -> CmdResult<Comparison> {
+    Ok(query::compare(&store(&state)?, base_run_id, run_id)?)
+}
+
+/// Makes a run the baseline of its configuration.
+#[tauri::command]
+pub async fn set_baseline(state: State<'_, AppState>, run_id: i64) -> CmdResult<()> {
+    store(&state)?.set_baseline(run_id)?;
+    Ok(())
+}
+
+/// A run exported as JSON, CSV or Markdown (the CLI exporters' text).
+#[tauri::command]
+pub async fn export_run(
+    state: State<'_, AppState>,
+    run_id: i64,
+    format: String,
+) -> CmdResult<String> {
+    let format: Format = format.parse()?;
+    if format == Format::Table {
+        return Err(CmdError::new("export supports json, csv or md"));
+    }
+    let r = query::report(&store(&state)?, run_id)?;
+    Ok(benchbar_service::export::render(&Doc::Run(&r), format))
+}
+
+/// The seed's target matrix, with a run graded against its row when `run_id` is given
+/// (as `benchbar targets [--run N] --format json`).
+#[tauri::command]
+pub async fn targets(
+    state: State<'_, AppState>,
+    run_id: Option<i64>,
+) -> CmdResult<serde_json::Value> {
+    let graded = match run_id {
+        Some(id) => Some(query::graded_run(&store(&state)?, id, None)?),
+        None => None,
+    };
+    let text = json::render(&Doc::Targets(&TargetMatrix::seed(), graded.as_ref()));
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// The tray's status line for the latest run in the history, if any.
+pub fn latest_status_line<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
+    let state = app.state::<AppState>();
+    let store = store(&state).ok()?;
+    let row = store.list_runs(None, 1).ok()?.into_iter().next()?;
+    let report = query::report(&store, row.run_id).ok()?;
+    Some(crate::status::status_line(&report, chrono::Utc::now()))
+}

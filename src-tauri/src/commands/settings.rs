@@ -1,0 +1,42 @@
+//! Settings and models.
+
+use tauri::{AppHandle, Manager, Runtime, State};
+
+use crate::error::CmdResult;
+use crate::settings::{self, Settings};
+use crate::state::AppState;
+
+/// The current settings.
+#[tauri::command]
+pub fn get_settings(state: State<'_, AppState>) -> Settings {
+    state.settings()
+}
+
+/// Validates, persists and applies new settings.
+#[tauri::command]
+pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdResult<()> {
+    apply(&state, settings)
+}
+
+fn apply(state: &AppState, s: Settings) -> CmdResult<()> {
+    settings::save(&state.config.settings_path, &s)?;
+    *state.settings.lock().unwrap_or_else(|e| e.into_inner()) = s;
+    if let Ok(h) = state.hooks() {
+        h.settings_changed();
+    }
+    Ok(())
+}
+
+/// Makes `model` the default (the tray's model submenu).
+pub fn select_model<R: Runtime>(app: &AppHandle<R>, model: &str) -> CmdResult<()> {
+    let state = app.state::<AppState>();
+    let mut s = state.settings();
+    s.default_model = model.to_string();
+    apply(&state, s)
+}
+
+/// Qwen3 checkpoints on disk (as `benchbar models --format json`).
+#[tauri::command]
+pub async fn list_models() -> Vec<benchbar_mlx::ModelInfo> {
+    benchbar_mlx::list_models()
+}

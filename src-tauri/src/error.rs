@@ -1,0 +1,43 @@
+//! The error every command returns: one line for the user, serialized as `{"message": "..."}`.
+
+use serde::Serialize;
+
+/// A command's error (never a panic, never a bare `String`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{message}")]
+pub struct CmdError {
+    /// What went wrong, in one line.
+    pub message: String,
+}
+
+impl CmdError {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> CmdError {
+        CmdError {
+            message: message.into(),
+        }
+    }
+}
+
+macro_rules! from_error {
+    ($($t:ty),*) => {$(
+        impl From<$t> for CmdError {
+            fn from(e: $t) -> CmdError {
+                CmdError::new(e.to_string())
+            }
+        }
+    )*};
+}
+
+from_error!(
+    benchbar_service::Error,
+    benchbar_store::Error,
+    benchbar_core::Error,
+    benchbar_mlx::Error,
+    std::io::Error,
+    serde_json::Error,
+    tauri::Error
+);
+
+/// Result alias for commands.
+pub type CmdResult<T> = Result<T, CmdError>;

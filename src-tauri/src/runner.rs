@@ -1,0 +1,146 @@
+//! Starts a run on a worker thread and tells everyone about it: the caller's channel, the
+//! windows watching runs, the tray, and a notification for new regressions.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Mutex;
+
+use benchbar_core::report::RunOrigin;
+use benchbar_core::spec::SuiteName;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::error::{CmdError, CmdResult};
+use crate::events::RunEvent;
+use crate::runs::{execute, finished_event, JobOutcome, RunRequest};
+use crate::state::AppState;
+use crate::{status, tray};
+
+/// Where a run's events go besides the watchers.
+pub type EventSink = Box<dyn Fn(RunEvent) + Send>;
+
+/// Windows subscribed to every run's events (`watch_runs`).
+#[derive(Default)]
+pub struct Watchers(Mutex<Vec<Channel<RunEvent>>>);
+
+impl Watchers {
+    /// Adds a subscriber.
+    pub fn add(&self, ch: Channel<RunEvent>) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(ch);
+    }
+
+    /// Sends to every subscriber, dropping those whose window is gone.
+    pub fn broadcast(&self, e: &RunEvent) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|ch| ch.send(e.clone()).is_ok());
+    }
+}
+
+/// A job run on the worker thread: gets the state, the cancel flag and the event sink.
+pub type Job = Box<
+    dyn FnOnce(&AppState, &AtomicBool, &mut dyn FnMut(RunEvent)) -> CmdResult<JobOutcome> + Send,
+>;
+
+/// Starts `suite` on `model` in the background; returns the run's number in this app session.
+/// Refused while another run is going.
+pub fn spawn<R: Runtime>(
+    app: &AppHandle<R>,
+    suite: String,
+    model: String,
+    origin: RunOrigin,
+    sink: Option<EventSink>,
+) -> CmdResult<u64> {
+    suite.parse::<SuiteName>()?;
+    if model.trim().is_empty() {
+        return Err(CmdError::new("no model selected"));
+    }
+    let req = RunRequest {
+        suite,
+        model,
+        settings: app.state::<AppState>().settings(),
+        origin,
+    };
+    spawn_job(
+        app,
+        sink,
+        Box::new(move |state, cancel, send| {
+            let engine_override = state.engine_override();
+            execute(
+                &req,
+                &state.config.db_path,
+                engine_override.as_deref(),
+                cancel,
+                send,
+            )
+            .map(Into::into)
+        }),
+    )
+}
+
+/// Runs `job` on a worker thread holding the run slot; the tray shows progress, new
+/// regressions are announced, and `finished` (then `history_changed`) ends the stream.
+pub fn spawn_job<R: Runtime>(
+    app: &AppHandle<R>,
+    sink: Option<EventSink>,
+    job: Job,
+) -> CmdResult<u64> {
+    let state = app.state::<AppState>();
+    let ticket = state.slot.try_begin()?;
+    let number = ticket.number;
+    tray::set_running(app, Some("BenchBar: starting…"));
+    let app = app.clone();
+    std::thread::Builder::new()
+        .name("benchbar-run".into())
+        .spawn(move || {
+            let state = app.state::<AppState>();
+            // A run's own channel gets its events; windows watching get the events of runs
+            // started elsewhere (tray, schedule), and everyone gets `history_changed`.
+            let send = |e: RunEvent| {
+                let everyone = matches!(e, RunEvent::HistoryChanged);
+                if let Some(s) = &sink {
+                    s(e.clone());
+                }
+                if sink.is_none() || everyone {
+                    if let Some(w) = app.try_state::<Watchers>() {
+                        w.broadcast(&e);
+                    }
+                }
+            };
+            let outcome = job(&state, &ticket.cancel, &mut |e| {
+                match &e {
+                    RunEvent::CellStarted {
+                        cell, total, test, ..
+                    } => {
+                        tray::set_running(&app, Some(&status::progress_title(*cell, *total, test)))
+                    }
+                    RunEvent::ScenarioProgress {
+                        stage, done, total, ..
+                    } => {
+                        tray::set_running(&app, Some(&format!("BenchBar: {stage} {done}/{total}")))
+                    }
+                    _ => {}
+                }
+                send(e);
+            });
+            drop(ticket);
+            if let Ok(Some(a)) = outcome.as_ref().map(|r| r.announcement.as_ref()) {
+                state.notifier.notify(a);
+                if let Some(base) = a.baseline_run_id {
+                    *state
+                        .last_regression
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner()) = Some((base, a.run_id));
+                    tray::set_regression(&app, &format!("Open regression: {}", a.body));
+                }
+            }
+            tray::set_running(&app, None);
+            tray::refresh_status(&app);
+            send(finished_event(&outcome));
+            if outcome.as_ref().is_ok_and(|r| r.run_id.is_some()) {
+                send(RunEvent::HistoryChanged);
+            }
+        })
+        .map_err(|e| CmdError::new(format!("cannot start the run thread: {e}")))?;
+    Ok(number)
+}

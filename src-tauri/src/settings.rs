@@ -1,0 +1,198 @@
+//! The app's settings, persisted as JSON in the app config dir.
+
+use std::path::Path;
+
+use benchbar_core::spec::SuiteName;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CmdError, CmdResult};
+
+/// Which engine the app runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum EngineSetting {
+    /// The in-process MLX engine.
+    Mlx,
+    /// An OpenAI-compatible server (e.g. `mlx_lm.server`).
+    Openai {
+        /// Base URL including /v1.
+        url: String,
+        /// `model` to request (None: the server's loaded model).
+        #[serde(default)]
+        served_model: Option<String>,
+        /// Name of the environment variable holding the API key (the key is never stored).
+        #[serde(default)]
+        api_key_env: Option<String>,
+    },
+}
+
+/// What the user chose in Settings (and the tray's model submenu).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Model of quick runs: a checkpoint dir, an HF repo id or `builtin:tiny`.
+    pub default_model: String,
+    /// Engine.
+    pub engine: EngineSetting,
+    /// Suite of "Run quick benchmark" (`quick`, `standard` or `full`).
+    pub quick_suite: String,
+    /// Repetitions per cell (None: the suite's default).
+    pub reps: Option<u32>,
+    /// Read energy counters during runs.
+    pub sample_power: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            default_model: "builtin:tiny".into(),
+            engine: EngineSetting::Mlx,
+            quick_suite: "quick".into(),
+            reps: None,
+            sample_power: true,
+        }
+    }
+}
+
+/// Most repetitions per cell the app accepts (a typo guard, not a measurement rule).
+pub const MAX_REPS: u32 = 1000;
+
+impl Settings {
+    /// Checks every field; the first problem is the error.
+    pub fn validate(&self) -> CmdResult<()> {
+        if self.default_model.trim().is_empty() {
+            return Err(CmdError::new("the default model is empty"));
+        }
+        self.quick_suite
+            .parse::<SuiteName>()
+            .map_err(|e| CmdError::new(e.to_string()))?;
+        if let Some(r) = self.reps {
+            if r == 0 || r > MAX_REPS {
+                return Err(CmdError::new(format!(
+                    "reps must be between 1 and {MAX_REPS} (got {r})"
+                )));
+            }
+        }
+        if let EngineSetting::Openai { url, .. } = &self.engine {
+            let ok = url.starts_with("http://") || url.starts_with("https://");
+            if !ok || url.len() <= "https://".len() {
+                return Err(CmdError::new(format!(
+                    "the server URL must start with http:// or https:// (got '{url}')"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The `--engine` name for the service.
+    pub fn engine_name(&self) -> &'static str {
+        match self.engine {
+            EngineSetting::Mlx => "mlx",
+            EngineSetting::Openai { .. } => "openai",
+        }
+    }
+}
+
+/// Reads the settings; a missing file gives the defaults, an unreadable or invalid one is an
+/// error naming the file (the caller falls back to the defaults and says so).
+pub fn load(path: &Path) -> CmdResult<Settings> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
+        Err(e) => return Err(CmdError::new(format!("{}: {e}", path.display()))),
+    };
+    let s: Settings = serde_json::from_str(&text)
+        .map_err(|e| CmdError::new(format!("{}: {e}", path.display())))?;
+    s.validate()
+        .map_err(|e| CmdError::new(format!("{}: {e}", path.display())))?;
+    Ok(s)
+}
+
+/// Validates and writes the settings atomically (temp file + rename): a crash mid-write never
+/// leaves a half-written file.
+pub fn save(path: &Path, s: &Settings) -> CmdResult<()> {
+    s.validate()?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(s)? + "\n")?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/settings.json");
+        assert_eq!(load(&path).unwrap(), Settings::default());
+        let s = Settings {
+            default_model: "mlx-community/Qwen3-1.7B-4bit".into(),
+            engine: EngineSetting::Openai {
+                url: "http://127.0.0.1:8080/v1".into(),
+                served_model: None,
+                api_key_env: Some("KEY".into()),
+            },
+            quick_suite: "standard".into(),
+            reps: Some(5),
+            sample_power: false,
+        };
+        save(&path, &s).unwrap();
+        assert_eq!(load(&path).unwrap(), s);
+        assert!(!path.with_extension("json.tmp").exists());
+        // The JSON the UI sends (ui/src/api.ts) parses.
+        let ui: Settings = serde_json::from_str(
+            r#"{"default_model":"builtin:tiny","engine":{"kind":"mlx"},"quick_suite":"quick","reps":null,"sample_power":true}"#,
+        )
+        .unwrap();
+        assert_eq!(ui, Settings::default());
+    }
+
+    #[test]
+    fn invalid_settings_are_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        save(&path, &Settings::default()).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let bad = [
+            Settings {
+                quick_suite: "fastest".into(),
+                ..Settings::default()
+            },
+            Settings {
+                reps: Some(0),
+                ..Settings::default()
+            },
+            Settings {
+                default_model: " ".into(),
+                ..Settings::default()
+            },
+            Settings {
+                engine: EngineSetting::Openai {
+                    url: "ftp://x".into(),
+                    served_model: None,
+                    api_key_env: None,
+                },
+                ..Settings::default()
+            },
+        ];
+        for s in bad {
+            let e = save(&path, &s).unwrap_err();
+            assert!(!e.message.contains('\n'), "{}", e.message);
+            assert_eq!(std::fs::read(&path).unwrap(), before);
+        }
+    }
+
+    #[test]
+    fn a_corrupt_file_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(&path, "{not json").unwrap();
+        let e = load(&path).unwrap_err();
+        assert!(e.message.contains("settings.json"), "{}", e.message);
+    }
+}

@@ -1,0 +1,197 @@
+//! The menu-bar icon and its menu.
+
+use benchbar_core::report::RunOrigin;
+use tauri::image::Image;
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::state::AppState;
+use crate::windows::{self, Window};
+
+/// Menu item ids.
+mod ids {
+    pub const STATUS: &str = "status";
+    pub const RUN_QUICK: &str = "run-quick";
+    pub const RUN_FULL: &str = "run-full";
+    pub const CANCEL: &str = "cancel";
+    pub const DASHBOARD: &str = "dashboard";
+    pub const HISTORY: &str = "history";
+    pub const SETTINGS: &str = "settings";
+    pub const REGRESSION: &str = "regression";
+    pub const QUIT: &str = "quit";
+    /// Prefix of the model submenu's items.
+    pub const MODEL: &str = "model:";
+}
+
+/// The menu items that change while the app runs.
+pub struct TrayHandles<R: Runtime> {
+    tray: TrayIcon<R>,
+    status: MenuItem<R>,
+    run_quick: MenuItem<R>,
+    run_full: MenuItem<R>,
+    cancel: MenuItem<R>,
+    regression: MenuItem<R>,
+    models: Submenu<R>,
+}
+
+/// Creates the tray icon and menu.
+pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let none = None::<&str>;
+    let status = MenuItem::with_id(app, ids::STATUS, "No runs yet", false, none)?;
+    let run_quick = MenuItem::with_id(app, ids::RUN_QUICK, "Run quick benchmark", true, none)?;
+    let run_full = MenuItem::with_id(app, ids::RUN_FULL, "Run full suite", true, none)?;
+    let cancel = MenuItem::with_id(app, ids::CANCEL, "Cancel run", false, none)?;
+    let models = Submenu::with_id(app, "models", "Model", true)?;
+    let dashboard = MenuItem::with_id(app, ids::DASHBOARD, "Open dashboard", true, none)?;
+    let history = MenuItem::with_id(app, ids::HISTORY, "History", true, none)?;
+    let settings = MenuItem::with_id(app, ids::SETTINGS, "Settings…", true, none)?;
+    let regression = MenuItem::with_id(app, ids::REGRESSION, "No regression", false, none)?;
+    let quit = MenuItem::with_id(app, ids::QUIT, "Quit BenchBar", true, none)?;
+    let menu = Menu::with_items(
+        app,
+        &[
+            &status,
+            &PredefinedMenuItem::separator(app)?,
+            &run_quick,
+            &run_full,
+            &cancel,
+            &models,
+            &PredefinedMenuItem::separator(app)?,
+            &dashboard,
+            &history,
+            &regression,
+            &settings,
+            &PredefinedMenuItem::separator(app)?,
+            &quit,
+        ],
+    )?;
+    let tray = TrayIconBuilder::with_id("benchbar")
+        .icon(Image::from_bytes(include_bytes!("../icons/tray.png"))?)
+        .icon_as_template(true)
+        .tooltip("BenchBar")
+        .menu(&menu)
+        .show_menu_on_left_click(true)
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
+        .build(app)?;
+    app.manage(TrayHandles {
+        tray,
+        status,
+        run_quick,
+        run_full,
+        cancel,
+        regression,
+        models,
+    });
+    refresh_models(app)?;
+    refresh_status(app);
+    Ok(())
+}
+
+fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    let state = app.state::<AppState>();
+    let result = match id {
+        ids::RUN_QUICK | ids::RUN_FULL => {
+            let s = state.settings();
+            let suite = if id == ids::RUN_FULL {
+                "full".to_string()
+            } else {
+                s.quick_suite.clone()
+            };
+            crate::runner::spawn(app, suite, s.default_model, RunOrigin::App, None).map(|_| ())
+        }
+        ids::CANCEL => {
+            state.slot.cancel();
+            Ok(())
+        }
+        ids::DASHBOARD => windows::show(app, Window::Dashboard, None).map_err(Into::into),
+        ids::HISTORY => windows::show(app, Window::History, None).map_err(Into::into),
+        ids::SETTINGS => windows::show(app, Window::Settings, None).map_err(Into::into),
+        ids::REGRESSION => {
+            let pair = *state
+                .last_regression
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            match pair {
+                Some((base, run)) => {
+                    windows::show(app, Window::History, Some(&format!("compare={base},{run}")))
+                        .map_err(Into::into)
+                }
+                None => Ok(()),
+            }
+        }
+        ids::QUIT => {
+            state.slot.cancel();
+            app.exit(0);
+            Ok(())
+        }
+        other => match other.strip_prefix(ids::MODEL) {
+            Some(model) => crate::commands::settings::select_model(app, model),
+            None => Ok(()),
+        },
+    };
+    if let Err(e) = result {
+        set_status_text(app, &format!("⚠ {}", e.message));
+    }
+}
+
+/// Rebuilds the model submenu from the discovered models, checking the selected one.
+pub fn refresh_models<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let Some(h) = app.try_state::<TrayHandles<R>>() else {
+        return Ok(());
+    };
+    let selected = app.state::<AppState>().settings().default_model;
+    for item in h.models.items()? {
+        h.models.remove(&item)?;
+    }
+    let mut ids_seen = vec!["builtin:tiny".to_string()];
+    ids_seen.extend(benchbar_mlx::list_models().into_iter().map(|m| m.id));
+    if !ids_seen.contains(&selected) {
+        ids_seen.push(selected.clone());
+    }
+    for id in ids_seen {
+        let item = CheckMenuItem::with_id(
+            app,
+            format!("{}{id}", ids::MODEL),
+            &id,
+            true,
+            id == selected,
+            None::<&str>,
+        )?;
+        h.models.append(&item)?;
+    }
+    Ok(())
+}
+
+fn set_status_text<R: Runtime>(app: &AppHandle<R>, text: &str) {
+    if let Some(h) = app.try_state::<TrayHandles<R>>() {
+        let _ = h.status.set_text(text);
+    }
+}
+
+/// Shows the latest run in the status line (or "No runs yet").
+pub fn refresh_status<R: Runtime>(app: &AppHandle<R>) {
+    let line = crate::commands::history::latest_status_line(app);
+    set_status_text(app, &line.unwrap_or_else(|| "No runs yet".into()));
+}
+
+/// Switches the menu between running (progress in the title, Cancel on) and idle.
+pub fn set_running<R: Runtime>(app: &AppHandle<R>, progress: Option<&str>) {
+    let Some(h) = app.try_state::<TrayHandles<R>>() else {
+        return;
+    };
+    let running = progress.is_some();
+    let _ = h.cancel.set_enabled(running);
+    let _ = h.run_quick.set_enabled(!running);
+    let _ = h.run_full.set_enabled(!running);
+    let _ = h.tray.set_title(progress);
+    let _ = h.tray.set_tooltip(Some(progress.unwrap_or("BenchBar")));
+}
+
+/// Offers the last regression in the menu.
+pub fn set_regression<R: Runtime>(app: &AppHandle<R>, text: &str) {
+    if let Some(h) = app.try_state::<TrayHandles<R>>() {
+        let _ = h.regression.set_text(text);
+        let _ = h.regression.set_enabled(true);
+    }
+}

@@ -1,0 +1,113 @@
+// End to end: the real BenchBar app (src-tauri, debug build) started by tauri-driver with
+// WebKitWebDriver under a virtual X display (run through scripts/e2e-app.sh, which sets up
+// xvfb-run, tauri-driver and the environment). Plain W3C WebDriver over fetch.
+//
+// It opens the dashboard, runs the quick suite on builtin:tiny with the real in-process MLX
+// engine, checks the result in the target matrix, then in the history window, then with the
+// CLI (`benchbar history` on the same database), and saves screenshots to
+// ui/test-results/e2e-*.png.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const RESULTS = join(here, "..", "test-results");
+const DRIVER = process.env.TAURI_DRIVER_URL ?? "http://127.0.0.1:4444";
+const APP = process.env.BENCHBAR_APP_BIN;
+const CLI = process.env.BENCHBAR_CLI_BIN;
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+async function wd(method, path, body) {
+  const res = await fetch(`${DRIVER}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json.value ?? json)}`);
+  return json.value;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what, fn, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(250);
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+test("dashboard run on builtin:tiny shows in the matrix, the history window and the CLI", { timeout: 15 * 60_000 }, async () => {
+  assert.ok(APP, "BENCHBAR_APP_BIN is set");
+  assert.ok(CLI, "BENCHBAR_CLI_BIN is set");
+  await mkdir(RESULTS, { recursive: true });
+  const session = await wd("POST", "/session", {
+    capabilities: { alwaysMatch: { "tauri:options": { application: APP, args: ["--show", "dashboard"] } } },
+  });
+  const sid = session.sessionId;
+  const s = (p) => `/session/${sid}${p}`;
+  const find = async (css) => (await wd("POST", s("/element"), { using: "css selector", value: css }))[ELEMENT];
+  const text = async (css) => wd("GET", s(`/element/${await find(css)}/text`));
+  const run = (script, args = []) => wd("POST", s("/execute/sync"), { script, args });
+  const shot = async (name) => {
+    const png = Buffer.from(await wd("GET", s("/screenshot")), "base64");
+    await writeFile(join(RESULTS, name), png);
+    return png;
+  };
+  try {
+    await wd("POST", s("/window/rect"), { width: 1200, height: 900 }).catch(() => undefined);
+    // The dashboard loaded its controls from the app (settings + models).
+    await waitFor("the model list", async () => (await run("return document.querySelector('#run-model')?.value")) === "builtin:tiny", 30_000);
+    assert.equal(await run("return document.querySelector('#run-suite').value"), "quick");
+    await wd("POST", s(`/element/${await find("#run-btn")}/click`), {});
+    const status = await waitFor(
+      "the run to finish",
+      async () => {
+        const t = await text("#live-status");
+        return /completed|failed|cancelled|Could not start/.test(t) ? t : null;
+      },
+      10 * 60_000,
+    );
+    assert.match(status, /^Run #\d+ completed/, status);
+    const runId = Number(/#(\d+)/.exec(status)[1]);
+    // Live status showed trials as they finished.
+    const log = await text("#live-log");
+    assert.match(log, /trial done · [\d.,]+ tok\/s/, log);
+    // The matrix shows the measured values of the latest run (builtin:tiny has no seed row:
+    // the matrix says which row it grades against; measured cells carry a number).
+    await waitFor("the matrix", async () => (await run("return document.querySelectorAll('#matrix-table td').length")) > 0, 30_000);
+    const matrix = await text("#matrix");
+    assert.match(matrix, /\d/, matrix);
+    const dash = await shot("e2e-dashboard.png");
+    assert.ok(dash.length > 10_000, "a real screenshot");
+
+    // History window: the same app, history page.
+    const url = await wd("GET", s("/url"));
+    await wd("POST", s("/url"), { url: url.replace(/dashboard\.html.*$/, "history.html") });
+    await waitFor("the run in the history table", async () => (await text("#runs")).includes(`${runId}`), 30_000);
+    const rows = await run("return [...document.querySelectorAll('#runs-table tbody tr')].map(r => r.textContent)");
+    assert.ok(rows.some((r) => r.includes("builtin:tiny") && r.includes("mlx") && r.includes("quick")), JSON.stringify(rows));
+    await shot("e2e-history.png");
+
+    // The CLI sees the app's run (same database).
+    const out = execFileSync(CLI, ["history", "--format", "json"], { encoding: "utf8" });
+    const lines = JSON.parse(out);
+    const line = lines.find((l) => l.run_id === runId);
+    assert.ok(line, out);
+    assert.equal(line.origin, "app");
+    assert.ok(line.decode_tps > 0, out);
+  } finally {
+    await wd("DELETE", `/session/${sid}`).catch(() => undefined);
+  }
+});
