@@ -27,7 +27,14 @@ NATIVE=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 export TAURI_DRIVER_URL="http://127.0.0.1:$PORT"
 xvfb-run -a -s "-screen 0 1280x1000x24" bash -c '
   "$0" --port "$1" --native-port "$2" --native-driver /usr/bin/WebKitWebDriver >"$3/driver.log" 2>&1 &
-  for i in $(seq 1 100); do curl -sf "$TAURI_DRIVER_URL/status" >/dev/null && break; sleep 0.1; done
+  python3 - <<PY
+import time, urllib.request
+for _ in range(100):
+    try:
+        urllib.request.urlopen("$TAURI_DRIVER_URL/status", timeout=1); break
+    except Exception:
+        time.sleep(0.1)
+PY
   node --test ui/e2e/app.e2e.mjs; rc=$?
   [ $rc -eq 0 ] || tail -50 "$3/driver.log"
   exit $rc

@@ -25,6 +25,8 @@ async function wd(method, path, body) {
     method,
     headers: { "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
+    // A command that hangs fails the test with its name instead of stalling it.
+    signal: AbortSignal.timeout(120_000),
   });
   const json = await res.json();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json.value ?? json)}`);
@@ -66,9 +68,8 @@ test("dashboard run on builtin:tiny shows in the matrix, the history window and 
     return png;
   };
   try {
-    await wd("POST", s("/window/rect"), { width: 1200, height: 900 }).catch(() => undefined);
     // The dashboard loaded its controls from the app (settings + models).
-    await waitFor("the model list", async () => (await run("return document.querySelector('#run-model')?.value")) === "builtin:tiny", 30_000);
+    await waitFor("the model list", async () => (await run("return document.querySelector('#run-model')?.value")) === "builtin:tiny", 15_000);
     assert.equal(await run("return document.querySelector('#run-suite').value"), "quick");
     await wd("POST", s(`/element/${await find("#run-btn")}/click`), {});
     const status = await waitFor(
@@ -107,6 +108,11 @@ test("dashboard run on builtin:tiny shows in the matrix, the history window and 
     assert.ok(line, out);
     assert.equal(line.origin, "app");
     assert.ok(line.decode_tps > 0, out);
+  } catch (e) {
+    // What the window showed when it failed (toasts carry command errors).
+    const page = await run("return location.href + '\\n' + document.body.innerText").catch((x) => String(x));
+    await shot("e2e-failure.png").catch(() => undefined);
+    throw new Error(`${e.message}\n--- page ---\n${page}`);
   } finally {
     await wd("DELETE", `/session/${sid}`).catch(() => undefined);
   }
