@@ -384,3 +384,75 @@ fn bad_input_is_one_line_and_changes_nothing() {
     assert!(err.contains("unknown engine 'nope'"), "{err}");
     assert_eq!(runs(), before);
 }
+
+#[test]
+fn use_cases_list_the_five_scenarios_and_a_scenario_run_is_stored() {
+    let env = Env::new();
+    let list = env.invoke("use_cases", json!({})).unwrap();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "classification",
+            "summarization",
+            "extraction",
+            "codegen",
+            "rag"
+        ]
+    );
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u["latest"].is_null()));
+
+    env.set_engine("test-double");
+    let (tx, rx) = mpsc::channel::<Value>();
+    let channel = tauri::ipc::Channel::new(move |body| {
+        let _ = tx.send(body.deserialize::<Value>().unwrap());
+        Ok(())
+    });
+    benchbar_app::commands::scenarios::start_scenario(
+        env.app.state(),
+        "classification".into(),
+        Some(3),
+        channel,
+    )
+    .unwrap();
+    let finished = loop {
+        let e = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("scenario events");
+        if e["kind"] == "finished" {
+            break e;
+        }
+        assert_eq!(e["kind"], "scenario_progress", "{e}");
+    };
+    assert_eq!(finished["status"], "completed", "{finished}");
+    let run_id = finished["run_id"].as_i64().unwrap();
+    let list = env.invoke("use_cases", json!({})).unwrap();
+    let latest = &list[0]["latest"];
+    assert_eq!(latest["run_id"], run_id);
+    assert_eq!(latest["result"]["items_run"], 3);
+    // Validity is computed from the double's outputs (filler words: no label), not assumed.
+    let checks = latest["result"]["checks"].as_array().unwrap();
+    assert!(checks.iter().any(|c| c["checked"] == 3), "{checks:?}");
+    // Unknown scenario: one line, nothing started.
+    let (tx2, _rx2) = mpsc::channel::<Value>();
+    let e = benchbar_app::commands::scenarios::start_scenario(
+        env.app.state(),
+        "poetry".into(),
+        None,
+        tauri::ipc::Channel::new(move |body| {
+            let _ = tx2.send(body.deserialize::<Value>().unwrap());
+            Ok(())
+        }),
+    )
+    .unwrap_err();
+    assert!(e.message.contains("poetry"), "{}", e.message);
+}

@@ -27,6 +27,8 @@
  * | set_baseline(run_id: i64) -> ()                           | setBaseline(id)       |
  * | export_run(run_id: i64, format: String) -> String         | exportRun(id, fmt)    |
  * | targets(run_id: Option<i64>) -> TargetsDoc                | targets(id?)          |
+ * | use_cases() -> Vec<UseCase>                               | useCases()            |
+ * | start_scenario(name, limit: Option<usize>, on_event)      | startScenario(...)    |
  */
 import { Channel, invoke } from "@tauri-apps/api/core";
 
@@ -256,6 +258,8 @@ export type RunEvent =
   /** The run ended; `status` is "completed" | "cancelled" | "failed"; run_id null if not stored;
    *  `error` says why a run could not run or be stored. */
   | { kind: "finished"; run_id: number | null; status: string; regressions: number; error?: string }
+  /** Progress of a use-case scenario. */
+  | { kind: "scenario_progress"; scenario: string; stage: string; done: number; total: number; elapsed_s: number }
   /** Broadcast on the watch channel after the app stored a run: reload what is shown. */
   | { kind: "history_changed" };
 
@@ -313,3 +317,49 @@ export const exportRun = (runId: number, format: ExportFormat): Promise<string> 
 
 export const targets = (runId?: number | null): Promise<TargetsDoc> =>
   invoke<TargetsDoc>("targets", { runId: runId ?? null });
+
+// ---------------------------------------------------------------- use-case scenarios
+
+/** One output check of a scenario run (e.g. `valid_label`, `schema_valid`). */
+export interface CheckRate {
+  name: string;
+  description: string;
+  passed: number;
+  checked: number;
+  rate: number | null;
+  unavailable?: string;
+}
+
+/** A stored scenario result (benchbar_scenarios::ScenarioResult, the fields shown). */
+export interface ScenarioResult {
+  scenario: string;
+  model: string;
+  items_total: number;
+  items_run: number;
+  wall_s: number;
+  items_per_minute: number | null;
+  full_set_s: number | null;
+  checks: CheckRate[];
+  target: { target: string; full_set_s: number; projected: boolean; mark: GradeStr; note: string } | null;
+}
+
+/** `use_cases()`: a scenario with its seed targets and latest stored run. */
+export interface UseCase {
+  name: string;
+  title: string;
+  description: string;
+  items: number;
+  item_unit: string;
+  seed_targets: string[];
+  latest: { run_id: number; started_at: string; result: ScenarioResult } | null;
+}
+
+export const useCases = (): Promise<UseCase[]> => invoke<UseCase[]>("use_cases");
+
+/** Runs a scenario on the first `limit` items with the settings' model and engine; events
+ *  (`scenario_progress`, then `finished`) follow on the channel. */
+export function startScenario(name: string, limit: number | null, onEvent: (e: RunEvent) => void): Promise<number> {
+  const channel = new Channel<RunEvent>();
+  channel.onmessage = onEvent;
+  return invoke<number>("start_scenario", { name, limit, onEvent: channel });
+}

@@ -5,6 +5,7 @@ import { LineChart } from "./chart";
 import { byId, clear, h } from "./dom";
 import { GRADE_LABEL, METRICS, gb, gradeSymbol, num, range, when } from "./format";
 import { mountShell, toast } from "./shell";
+import { loadUseCases, section as useCaseSection } from "./usecases";
 
 mountShell("dashboard.html");
 
@@ -73,6 +74,7 @@ app.append(
       h("p", { class: "sub" }, "The seed's expectations per use case."),
       achHost),
   ),
+  useCaseSection,
 );
 
 // ---------------------------------------------------------------- target matrix
@@ -230,6 +232,7 @@ export function onRunEvent(e: RunEvent): void {
 function onWatchedEvent(e: RunEvent): void {
   if (e.kind === "history_changed") {
     void loadMatrix();
+    void loadUseCases();
     return;
   }
   if (ownRun) return;
@@ -294,4 +297,5 @@ async function loadRunControls(): Promise<void> {
 
 void loadRunControls();
 void loadMatrix();
+void loadUseCases();
 api.watchRuns(onWatchedEvent).catch((e) => toast(`Live updates unavailable: ${api.errorMessage(e)}`, "error"));

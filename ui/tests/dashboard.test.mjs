@@ -191,3 +191,45 @@ test("escaping: a model id containing HTML is shown as text on the dashboard", a
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test("use-case section shows seed targets, the latest result with its checks, escaped, and runs a scenario", async () => {
+  const evil = "<img src=x onerror=alert(1)>";
+  const useCases = [
+    {
+      name: "classification", title: "Document Classification", description: "1000 short docs", items: 1000, item_unit: "docs",
+      seed_targets: ["any: < 120 s for 1000 docs"], seed_expected: [],
+      latest: {
+        run_id: 6, started_at: "2026-11-26T10:00:00Z",
+        result: {
+          scenario: "classification", model: evil, items_total: 1000, items_run: 16, wall_s: 1.11, items_per_minute: 866.8,
+          full_set_s: 69.2,
+          checks: [{ name: "valid_label", description: "", passed: 0, checked: 16, rate: 0 }],
+          target: { target: "< 120 s", full_set_s: 69.2, projected: true, mark: "pass", note: "" },
+        },
+      },
+    },
+    { name: "rag", title: "RAG Pipeline", description: "", items: 40, item_unit: "queries", seed_targets: ["< 10 s average"], seed_expected: [], latest: null },
+  ];
+  const runEvents = [
+    { kind: "scenario_progress", scenario: "rag", stage: "embed", done: 500, total: 1000, elapsed_s: 1.5 },
+    { kind: "finished", run_id: 9, status: "completed", regressions: 0 },
+  ];
+  const { page, problems, calls } = await openPage(env, "dashboard.html", { fixtures: { ...fx, use_cases: useCases }, runEvents });
+  await page.waitForSelector("#use-case-table tbody tr");
+  const rows = await page.$$eval("#use-case-table tbody tr", (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent.trim())));
+  assert.equal(rows.length, 2);
+  assert.equal(rows[0][0], "Document Classification (1000 docs)");
+  assert.equal(rows[0][1], "any: < 120 s for 1000 docs");
+  assert.ok(rows[0][2].includes(evil), rows[0][2]); // shown literally, not parsed as HTML
+  assert.equal(rows[0][3], "866.8");
+  assert.equal(rows[0][4], "69.2 (projected)");
+  assert.equal(rows[0][5], "✅ < 120 s");
+  assert.equal(rows[0][6], "valid_label 0/16");
+  assert.equal(rows[1][2], "never run");
+  assert.equal(await page.$$eval("#use-case-table img", (x) => x.length), 0);
+  await page.click("#use-case-table tr[data-scenario=rag] .run-scenario");
+  await page.waitForFunction(() => document.querySelector("#use-case-status")?.textContent.includes("rag completed · run #9"));
+  const start = (await calls()).find((c) => c.cmd === "start_scenario");
+  assert.deepEqual({ name: start.args.name, limit: start.args.limit }, { name: "rag", limit: 20 });
+  assert.deepEqual(problems, []);
+});

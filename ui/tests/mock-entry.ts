@@ -58,8 +58,11 @@ mockIPC((cmd: string, args: Json) => {
     case "targets":
       return args.runId != null && f.targets_run ? f.targets_run : f.targets;
     case "start_run":
+    case "start_scenario":
       setTimeout(() => emitAll(args.onEvent.id), 0);
       return f.start_run ?? 3;
+    case "use_cases":
+      return f.use_cases ?? [];
     case "export_run":
       return (f.export ?? {})[args.format] ?? "";
     case "get_run":
