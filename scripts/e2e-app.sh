@@ -25,7 +25,7 @@ export NO_AT_BRIDGE=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RE
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 NATIVE=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export TAURI_DRIVER_URL="http://127.0.0.1:$PORT"
-xvfb-run -a -s "-screen 0 1280x1000x24" bash -c '
+xvfb-run -a -s "-screen 0 1920x1700x24" bash -c '
   "$0" --port "$1" --native-port "$2" --native-driver /usr/bin/WebKitWebDriver >"$3/driver.log" 2>&1 &
   python3 - <<PY
 import time, urllib.request

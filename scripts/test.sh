@@ -22,6 +22,7 @@ step "app frontend (npm)"; (cd ui && npm ci --no-audit --no-fund && npm run buil
 step "cargo clippy";      cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test";        cargo test --workspace
 step "app UI tests (headless Chromium)"; (cd ui && npm test)
-# scripts/e2e-app.sh (the real app under Xvfb with tauri-driver) is not run here yet: on this
-# machine type the webview's session comes up after ~120 s with an empty page (see the README).
+# The real app (debug build, real MLX on builtin:tiny) under Xvfb, driven by tauri-driver +
+# WebKitWebDriver; screenshots in ui/test-results/e2e-*.png.
+step "app end to end (Xvfb + tauri-driver)"; cargo build -p benchbar-app -p benchbar-cli && scripts/e2e-app.sh
 step "macOS type-check";  MACOS_CHECK_PACKAGES="benchbar-core benchbar-store benchbar-power benchbar-mlx benchbar-engine benchbar-cli" scripts/check-macos.sh

@@ -235,6 +235,26 @@ fn a_run_streams_in_order_is_stored_and_shows_in_history() {
     let t = env.invoke("targets", json!({"runId": run_id})).unwrap();
     assert_eq!(t["run"]["run_id"], run_id);
     assert!(t["model"].as_array().unwrap().len() > 3);
+    // builtin-style test models have no seed row: graded against a named row for reference.
+    assert!(t["run"]["target_row"].is_null(), "{t}");
+    let r = env
+        .invoke(
+            "targets",
+            json!({"runId": run_id, "row": "Qwen3-1.7B-4bit"}),
+        )
+        .unwrap();
+    assert_eq!(r["run"]["target_row"], "Qwen3-1.7B-4bit");
+    let single = r["run"]["grades"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["metric"] == "single_batch_tps")
+        .expect("single_batch_tps graded");
+    assert!(single["measured"].as_f64().unwrap() > 0.0, "{r}");
+    let bad = env
+        .invoke("targets", json!({"runId": run_id, "row": "no-such-row"}))
+        .unwrap_err();
+    assert!(bad.contains("unknown target row 'no-such-row'"), "{bad}");
 }
 
 #[test]

@@ -26,7 +26,7 @@
  * | compare(base_run_id: i64, run_id: i64) -> Comparison      | compare(a, b)         |
  * | set_baseline(run_id: i64) -> ()                           | setBaseline(id)       |
  * | export_run(run_id: i64, format: String) -> String         | exportRun(id, fmt)    |
- * | targets(run_id: Option<i64>) -> TargetsDoc                | targets(id?)          |
+ * | targets(run_id: Option<i64>, row: Option<String>) -> TargetsDoc | targets(id?, row?) |
  * | use_cases() -> Vec<UseCase>                               | useCases()            |
  * | start_scenario(name, limit: Option<usize>, on_event)      | startScenario(...)    |
  */
@@ -315,8 +315,8 @@ export type ExportFormat = "json" | "csv" | "md";
 export const exportRun = (runId: number, format: ExportFormat): Promise<string> =>
   invoke<string>("export_run", { runId, format });
 
-export const targets = (runId?: number | null): Promise<TargetsDoc> =>
-  invoke<TargetsDoc>("targets", { runId: runId ?? null });
+export const targets = (runId?: number | null, row?: string | null): Promise<TargetsDoc> =>
+  invoke<TargetsDoc>("targets", { runId: runId ?? null, row: row ?? null });
 
 // ---------------------------------------------------------------- use-case scenarios
 

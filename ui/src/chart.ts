@@ -20,6 +20,12 @@ function cssVar(name: string, fallback: string): string {
   return v || fallback;
 }
 
+/** x range for `xs`: an hour either side when every x is the same instant. */
+export function singlePointRange(xs: ArrayLike<number>, min: number, max: number): uPlot.Range.MinMax {
+  const n = xs.length;
+  return n > 0 && xs[0] === xs[n - 1] ? [xs[0] - 3600, xs[0] + 3600] : [min, max];
+}
+
 export class LineChart {
   private plot: uPlot | null = null;
   private data: uPlot.AlignedData = [[], []];
@@ -53,9 +59,13 @@ export class LineChart {
         width,
         height: this.height,
         legend: { show: !!this.spec.legend, live: true },
+        // The x span the chart shows, in seconds (read by the UI tests).
+        hooks: { setScale: [(u, key) => { if (key === "x") this.host.dataset.xSpanS = String(Math.round((u.scales.x.max ?? 0) - (u.scales.x.min ?? 0))); }] },
         cursor: { drag: { x: false, y: false } },
         scales: {
-          x: { time: !!this.spec.time },
+          // One run (or runs in the same second): an hour either side. uPlot widens a single
+          // time point by 86400/ms, which for data in seconds is ~2.7 years.
+          x: { time: !!this.spec.time, range: (u, min, max) => singlePointRange(u.data[0], min, max) },
           y: this.spec.zero ? { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } : {},
         },
         axes,

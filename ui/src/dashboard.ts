@@ -1,4 +1,5 @@
 /** Dashboard window: target matrix with latest grades, achievements matrix, live run status. */
+import "./locale";
 import * as api from "./api";
 import type { Grade, RunEvent, SuiteName, TargetRow, TargetsDoc } from "./api";
 import { LineChart } from "./chart";
@@ -11,6 +12,8 @@ mountShell("dashboard.html");
 
 let doc: TargetsDoc | null = null;
 let selectedRow = "";
+/** The latest run graded against the selected row, when its model has no row of its own. */
+let reference: TargetsDoc["run"] | null = null;
 let running = false;
 /** True while the run shown was started by this window (its events come on its own channel). */
 let ownRun = false;
@@ -44,7 +47,7 @@ const wattsBox = h("div", { id: "watts-box", class: "hidden" }, h("div", { class
 let wattsChart: LineChart | null = null;
 const watts: { t: number[]; w: number[] } = { t: [], w: [] };
 
-const rowSel = h("select", { id: "row-select", "aria-label": "Target row", onchange: () => { selectedRow = rowSel.value; renderMatrix(); } });
+const rowSel = h("select", { id: "row-select", "aria-label": "Target row", onchange: () => { selectedRow = rowSel.value; void gradeForReference(); } });
 const matrixHost = h("div", { id: "matrix", class: "scroll" });
 const matrixNote = h("div", { id: "matrix-note" });
 const achHost = h("div", { id: "achievements", class: "ach" });
@@ -92,13 +95,16 @@ function renderMatrix(): void {
     clear(matrixHost, h("div", { class: "empty" }, "No target rows."));
     return;
   }
-  const run = doc.run && doc.run.target_row === row.name ? doc.run : null;
+  const run = doc.run && doc.run.target_row === row.name
+    ? doc.run
+    : reference && reference.target_row === row.name ? reference : null;
   const grades = new Map<string, Grade>((run?.grades ?? []).map((g) => [g.metric, g]));
   clear(matrixNote);
   if (doc.run && !doc.run.target_row) {
     matrixNote.append(
       h("p", { class: "notice", id: "no-row-notice" },
-        `Latest run #${doc.run.run_id} (model ${doc.run.model.id}) has no target row in the seed's matrix; showing targets only.`),
+        `Latest run #${doc.run.run_id} (model ${doc.run.model.id}) has no target row in the seed's matrix; ` +
+          (run ? `its measured values are graded against ${row.name} for reference.` : "showing targets only.")),
     );
   } else if (doc.run && !run) {
     matrixNote.append(h("p", { class: "sub" }, `Latest run #${doc.run.run_id} was graded against ${doc.run.target_row}.`));
@@ -146,6 +152,22 @@ function renderAchievements(): void {
           h("span", { class: "t" }, e.text)))))));
 }
 
+/**
+ * A run of a model without a seed row (builtin:tiny, a custom model) is graded against the
+ * row the user selects, so its numbers still show next to a target (`targets --run N --row R`).
+ */
+async function gradeForReference(): Promise<void> {
+  reference = null;
+  if (doc?.run && !doc.run.target_row && selectedRow) {
+    try {
+      reference = (await api.targets(doc.run.run_id, selectedRow)).run ?? null;
+    } catch (e) {
+      toast(`Could not grade against ${selectedRow}: ${api.errorMessage(e)}`, "error");
+    }
+  }
+  renderMatrix();
+}
+
 async function loadMatrix(): Promise<void> {
   try {
     const latest = await api.history({ limit: 1 });
@@ -156,7 +178,7 @@ async function loadMatrix(): Promise<void> {
     selectedRow = doc.model.some((r) => r.name === preferred) ? preferred : doc.model[0]?.name ?? "";
     rowSel.value = selectedRow;
     if (latest[0]) byId("matrix-sub").textContent = `Seed targets (Apple M3 Max) · latest run ${when(latest[0].started_at)}`;
-    renderMatrix();
+    await gradeForReference();
     renderAchievements();
   } catch (e) {
     clear(matrixHost, h("div", { class: "empty" }, `Could not load targets: ${api.errorMessage(e)}`));

@@ -21,6 +21,8 @@ export function gradeSymbol(g: string | null | undefined): string {
 export function num(v: number | null | undefined, digits = 1): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return "—";
   const abs = Math.abs(v);
+  // Below 1, two significant digits: 0.04 GB of a tiny model is not "0".
+  if (abs > 0 && abs < 1) return v.toLocaleString("en-US", { maximumSignificantDigits: 2 });
   const d = abs >= 1000 ? 0 : abs >= 100 ? Math.min(digits, 1) : digits;
   return v.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: 0 });
 }

@@ -1,4 +1,5 @@
 /** History window: charts over time, filterable table, compare two runs, baseline, export. */
+import "./locale";
 import * as api from "./api";
 import type { Comparison, ExportFormat, HistoryLine } from "./api";
 import { LineChart } from "./chart";

@@ -1,4 +1,5 @@
 /** Settings window: default model, engine, quick-run suite, reps, power sampling. */
+import "./locale";
 import * as api from "./api";
 import type { Settings, SuiteName } from "./api";
 import { byId, clear, h } from "./dom";

@@ -47,7 +47,24 @@ test("target matrix renders the latest run's grades as ✅/⚠️/❌/n/a", asyn
   assert.ok(marks.includes("fail ❌Qwen3-14B-8bit~24GB"));
   const c = await calls();
   assert.deepEqual(c.find((x) => x.cmd === "history").args, { model: null, engine: null, suite: null, limit: 1 });
-  assert.deepEqual(c.find((x) => x.cmd === "targets").args, { runId: 1 });
+  assert.deepEqual(c.filter((x) => x.cmd === "targets").map((x) => x.args), [{ runId: 1, row: null }]);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("a run of a model without a seed row is graded against the selected row, for reference", async () => {
+  const targets_run = structuredClone(fx.targets_run);
+  targets_run.run.target_row = null;
+  targets_run.run.model.id = "builtin:tiny";
+  const { page, problems, calls } = await openPage(env, "dashboard.html", { fixtures: { ...fx, targets_run } });
+  await page.waitForSelector("#no-row-notice");
+  assert.match(await page.textContent("#no-row-notice"), /builtin:tiny\) has no target row.*graded against Qwen3-1\.7B-4bit for reference/);
+  assert.equal(await page.textContent('#matrix-table tr[data-metric="single_batch_tps"] td.measured'), "99.7 tok/s");
+  assert.equal(await page.getAttribute('#matrix-table tr[data-metric="single_batch_tps"] [data-grade]', "data-grade"), "pass");
+  await page.selectOption("#row-select", "Qwen3-14B-8bit");
+  await page.waitForFunction(() => /graded against Qwen3-14B-8bit/.test(document.querySelector("#no-row-notice")?.textContent ?? ""));
+  const args = (await calls()).filter((x) => x.cmd === "targets").map((x) => x.args);
+  assert.deepEqual(args, [{ runId: 1, row: null }, { runId: 1, row: "Qwen3-1.7B-4bit" }, { runId: 1, row: "Qwen3-14B-8bit" }]);
   assert.deepEqual(problems, []);
   await page.close();
 });
@@ -181,7 +198,7 @@ test("escaping: a model id containing HTML is shown as text on the dashboard", a
     runEvents,
   });
   await page.waitForSelector("#no-row-notice");
-  assert.match(await page.textContent("#no-row-notice"), /\(model <img src=x onerror=alert\(1\)>\) has no target row/);
+  assert.match(await page.textContent("#no-row-notice"), /\(model <img src=x onerror=alert\(1\)>\) has no target row.*graded against Qwen3-1\.7B-4bit for reference/);
   assert.equal(await page.inputValue("#run-model"), evil);
   await page.click("#run-btn");
   await page.waitForFunction(() => /failed/.test(document.querySelector("#live-status").textContent));
@@ -232,4 +249,15 @@ test("use-case section shows seed targets, the latest result with its checks, es
   const start = (await calls()).find((c) => c.cmd === "start_scenario");
   assert.deepEqual({ name: start.args.name, limit: start.args.limit }, { name: "rag", limit: 20 });
   assert.deepEqual(problems, []);
+});
+
+test("every window renders when the webview reports the POSIX locale \"C\" (WebKitGTK under LANG=C)", async () => {
+  for (const [file, selector] of [["dashboard.html", "#matrix-table tbody tr"], ["history.html", "#runs-table tbody tr"], ["settings.html", "#s-model"]]) {
+    const { page, problems } = await openPage(env, file, { fixtures: fx }, { language: "C" });
+    await page.waitForSelector(selector, { timeout: 10000 });
+    assert.equal(await page.locator("#nav a").count() > 0, true, file);
+    assert.equal(await page.evaluate(() => navigator.language), "en-US", file);
+    assert.deepEqual(problems, [], file);
+    await page.close();
+  }
 });

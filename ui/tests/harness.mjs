@@ -73,7 +73,7 @@ export async function startEnv() {
  * Opens one page with the IPC mock configured. Returns {page, problems, calls()}:
  * problems collects console errors, page errors, CSP violations and dialogs (alert = XSS).
  */
-export async function openPage(env, file, cfg, { colorScheme = "light" } = {}) {
+export async function openPage(env, file, cfg, { colorScheme = "light", language } = {}) {
   const page = await env.context.newPage();
   await page.emulateMedia({ colorScheme });
   const problems = [];
@@ -81,6 +81,8 @@ export async function openPage(env, file, cfg, { colorScheme = "light" } = {}) {
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
   page.on("dialog", (d) => { problems.push(`dialog: ${d.type()} ${d.message()}`); void d.dismiss(); });
   page.on("request", (r) => { if (!r.url().startsWith(env.base) && !r.url().startsWith("blob:") && !r.url().startsWith("data:")) problems.push(`request: ${r.url()}`); });
+  // What WebKitGTK reports under LANG=C: `language: "C"` replays it in Chromium.
+  if (language) await page.addInitScript((l) => Object.defineProperty(Navigator.prototype, "language", { get: () => l }), language);
   await page.addInitScript((c) => { window.__BENCHBAR_MOCK__ = c; }, cfg);
   await page.addInitScript({ path: MOCKS });
   await page.goto(`${env.base}/${file}`);

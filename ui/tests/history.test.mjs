@@ -50,6 +50,8 @@ test("history lists runs, charts them, and filters by model, engine and suite", 
   await page.selectOption("#f-suite", "standard");
   await page.waitForFunction(() => document.querySelectorAll("#runs-table tbody tr").length === 1);
   assert.deepEqual(await rowIds(page), [13]);
+  // One run: the time axis spans an hour either side of it (not uPlot's default ~2.7 years).
+  await page.waitForFunction(() => document.querySelector("#chart-decode").dataset.xSpanS === "7200");
   await page.selectOption("#f-model", "builtin:tiny");
   await page.waitForSelector("#runs-empty");
   assert.equal(await page.getAttribute('[data-chart="decode"]', "data-points"), "0");

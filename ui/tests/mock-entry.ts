@@ -56,7 +56,9 @@ mockIPC((cmd: string, args: Json) => {
       return lines.slice(0, args.limit);
     }
     case "targets":
-      return args.runId != null && f.targets_run ? f.targets_run : f.targets;
+      if (args.runId == null || !f.targets_run) return f.targets;
+      // A named row: the same run graded against it (the grades come from the fixture).
+      return args.row ? { ...f.targets_run, run: { ...f.targets_run.run, target_row: args.row } } : f.targets_run;
     case "start_run":
     case "start_scenario":
       setTimeout(() => emitAll(args.onEvent.id), 0);

@@ -71,15 +71,16 @@ pub async fn export_run(
     Ok(benchbar_service::export::render(&Doc::Run(&r), format))
 }
 
-/// The seed's target matrix, with a run graded against its row when `run_id` is given
-/// (as `benchbar targets [--run N] --format json`).
+/// The seed's target matrix, with a run graded against its model's row when `run_id` is
+/// given, or against `row` when named (as `benchbar targets [--run N] [--row R] --format json`).
 #[tauri::command]
 pub async fn targets(
     state: State<'_, AppState>,
     run_id: Option<i64>,
+    row: Option<String>,
 ) -> CmdResult<serde_json::Value> {
     let graded = match run_id {
-        Some(id) => Some(query::graded_run(&store(&state)?, id, None)?),
+        Some(id) => Some(query::graded_run(&store(&state)?, id, row.as_deref())?),
         None => None,
     };
     let text = json::render(&Doc::Targets(&TargetMatrix::seed(), graded.as_ref()));
