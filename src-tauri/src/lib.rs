@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod runner;
 pub mod runs;
+pub mod schedule;
 pub mod settings;
 pub mod state;
 pub mod status;
@@ -33,10 +34,12 @@ pub fn register<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::settings::get_settings,
             commands::settings::save_settings,
             commands::settings::list_models,
+            commands::settings::monitor_status,
             commands::runs::start_run,
             commands::runs::cancel_run,
             commands::runs::watch_runs,
             commands::history::history,
+            commands::history::history_charts,
             commands::history::get_run,
             commands::history::compare,
             commands::history::set_baseline,
@@ -70,10 +73,13 @@ impl<R: Runtime> AppHooks for Hooks<R> {
     }
 }
 
-/// Makes `state` the app's state and connects it to the app (tray, run threads).
+/// Makes `state` the app's state and connects it to the app (tray, run threads, the
+/// monitoring schedule, which follows the settings and is off by default).
 pub fn attach<R: Runtime>(app: &tauri::AppHandle<R>, state: AppState) {
     let _ = state.hooks.set(Box::new(Hooks(app.clone())));
+    let (clock, status) = (state.clock.clone(), state.monitor_status.clone());
     app.manage(state);
+    schedule::spawn(app, clock, status);
 }
 
 /// Regression notifications through tauri-plugin-notification.

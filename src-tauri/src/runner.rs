@@ -1,7 +1,6 @@
 //! Starts a run on a worker thread and tells everyone about it: the caller's channel, the
 //! windows watching runs, the tray, and a notification for new regressions.
 
-use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 
 use benchbar_core::report::RunOrigin;
@@ -11,7 +10,7 @@ use tauri::{AppHandle, Manager, Runtime};
 
 use crate::error::{CmdError, CmdResult};
 use crate::events::RunEvent;
-use crate::runs::{execute, finished_event, JobOutcome, RunRequest};
+use crate::runs::{execute, finished_event, JobOutcome, RunRequest, RunTicket};
 use crate::state::AppState;
 use crate::{status, tray};
 
@@ -37,9 +36,10 @@ impl Watchers {
     }
 }
 
-/// A job run on the worker thread: gets the state, the cancel flag and the event sink.
+/// A job run holding the run slot: gets the state, its ticket (cancel flag, run lock) and the
+/// event sink.
 pub type Job = Box<
-    dyn FnOnce(&AppState, &AtomicBool, &mut dyn FnMut(RunEvent)) -> CmdResult<JobOutcome> + Send,
+    dyn FnOnce(&AppState, &RunTicket, &mut dyn FnMut(RunEvent)) -> CmdResult<JobOutcome> + Send,
 >;
 
 /// Starts `suite` on `model` in the background; returns the run's number in this app session.
@@ -61,16 +61,18 @@ pub fn spawn<R: Runtime>(
         settings: app.state::<AppState>().settings(),
         origin,
     };
-    spawn_job(
+    let ticket = app.state::<AppState>().slot.try_begin(origin)?;
+    spawn_ticketed(
         app,
+        ticket,
         sink,
-        Box::new(move |state, cancel, send| {
+        Box::new(move |state, ticket, send| {
             let engine_override = state.engine_override();
             execute(
                 &req,
                 &state.config.db_path,
                 engine_override.as_deref(),
-                cancel,
+                &ticket.cancel,
                 send,
             )
             .map(Into::into)
@@ -78,69 +80,82 @@ pub fn spawn<R: Runtime>(
     )
 }
 
-/// Runs `job` on a worker thread holding the run slot; the tray shows progress, new
-/// regressions are announced, and `finished` (then `history_changed`) ends the stream.
+/// Runs `job` (started by the user) on a worker thread holding the run slot; see
+/// [`run_ticketed`]. Refused while another run is going.
 pub fn spawn_job<R: Runtime>(
     app: &AppHandle<R>,
     sink: Option<EventSink>,
     job: Job,
 ) -> CmdResult<u64> {
-    let state = app.state::<AppState>();
-    let ticket = state.slot.try_begin()?;
+    let ticket = app.state::<AppState>().slot.try_begin(RunOrigin::App)?;
+    spawn_ticketed(app, ticket, sink, job)
+}
+
+fn spawn_ticketed<R: Runtime>(
+    app: &AppHandle<R>,
+    ticket: RunTicket,
+    sink: Option<EventSink>,
+    job: Job,
+) -> CmdResult<u64> {
     let number = ticket.number;
-    tray::set_running(app, Some("BenchBar: starting…"));
     let app = app.clone();
     std::thread::Builder::new()
         .name("benchbar-run".into())
-        .spawn(move || {
-            let state = app.state::<AppState>();
-            // A run's own channel gets its events; windows watching get the events of runs
-            // started elsewhere (tray, schedule), and everyone gets `history_changed`.
-            let send = |e: RunEvent| {
-                let everyone = matches!(e, RunEvent::HistoryChanged);
-                if let Some(s) = &sink {
-                    s(e.clone());
-                }
-                if sink.is_none() || everyone {
-                    if let Some(w) = app.try_state::<Watchers>() {
-                        w.broadcast(&e);
-                    }
-                }
-            };
-            let outcome = job(&state, &ticket.cancel, &mut |e| {
-                match &e {
-                    RunEvent::CellStarted {
-                        cell, total, test, ..
-                    } => {
-                        tray::set_running(&app, Some(&status::progress_title(*cell, *total, test)))
-                    }
-                    RunEvent::ScenarioProgress {
-                        stage, done, total, ..
-                    } => {
-                        tray::set_running(&app, Some(&format!("BenchBar: {stage} {done}/{total}")))
-                    }
-                    _ => {}
-                }
-                send(e);
-            });
-            drop(ticket);
-            if let Ok(Some(a)) = outcome.as_ref().map(|r| r.announcement.as_ref()) {
-                state.notifier.notify(a);
-                if let Some(base) = a.baseline_run_id {
-                    *state
-                        .last_regression
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner()) = Some((base, a.run_id));
-                    tray::set_regression(&app, &format!("Open regression: {}", a.body));
-                }
-            }
-            tray::set_running(&app, None);
-            tray::refresh_status(&app);
-            send(finished_event(&outcome));
-            if outcome.as_ref().is_ok_and(|r| r.run_id.is_some()) {
-                send(RunEvent::HistoryChanged);
-            }
-        })
+        .spawn(move || run_ticketed(&app, ticket, sink, job))
         .map_err(|e| CmdError::new(format!("cannot start the run thread: {e}")))?;
     Ok(number)
+}
+
+/// Runs `job` on this thread while `ticket` holds the run slot: the tray shows progress, new
+/// regressions are announced, and `finished` (then `history_changed`) ends the stream.
+pub fn run_ticketed<R: Runtime>(
+    app: &AppHandle<R>,
+    ticket: RunTicket,
+    sink: Option<EventSink>,
+    job: Job,
+) {
+    tray::set_running(app, Some("BenchBar: starting…"));
+    let state = app.state::<AppState>();
+    // A run's own channel gets its events; windows watching get the events of runs started
+    // elsewhere (tray, schedule), and everyone gets `history_changed`.
+    let send = |e: RunEvent| {
+        let everyone = matches!(e, RunEvent::HistoryChanged);
+        if let Some(s) = &sink {
+            s(e.clone());
+        }
+        if sink.is_none() || everyone {
+            if let Some(w) = app.try_state::<Watchers>() {
+                w.broadcast(&e);
+            }
+        }
+    };
+    let outcome = job(&state, &ticket, &mut |e| {
+        match &e {
+            RunEvent::CellStarted {
+                cell, total, test, ..
+            } => tray::set_running(app, Some(&status::progress_title(*cell, *total, test))),
+            RunEvent::ScenarioProgress {
+                stage, done, total, ..
+            } => tray::set_running(app, Some(&format!("BenchBar: {stage} {done}/{total}"))),
+            _ => {}
+        }
+        send(e);
+    });
+    drop(ticket);
+    if let Ok(Some(a)) = outcome.as_ref().map(|r| r.announcement.as_ref()) {
+        state.notifier.notify(a);
+        if let Some(base) = a.baseline_run_id {
+            *state
+                .last_regression
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some((base, a.run_id));
+            tray::set_regression(app, &format!("Open regression: {}", a.body));
+        }
+    }
+    tray::set_running(app, None);
+    tray::refresh_status(app);
+    send(finished_event(&outcome));
+    if outcome.as_ref().is_ok_and(|r| r.run_id.is_some()) {
+        send(RunEvent::HistoryChanged);
+    }
 }

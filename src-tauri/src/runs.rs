@@ -10,6 +10,7 @@ use benchbar_core::spec::{RunSpec, SuiteName};
 use benchbar_core::suite::Suite;
 use benchbar_core::targets::TargetMatrix;
 use benchbar_service::measure::{measure, MeasureOptions};
+use benchbar_service::monitor::{RunGuard, RunLock};
 use benchbar_service::notify::{announce_new, Announcement};
 use benchbar_service::open::{open_with, HttpOptions};
 use benchbar_store::Store;
@@ -42,9 +43,12 @@ pub struct RunResult {
     pub announcement: Option<Announcement>,
 }
 
-/// The one run slot: a second run is refused while one is going.
+/// The one run slot: a second run is refused while one is going. It is the service's
+/// [`RunLock`], which the monitoring schedule takes too, so a scheduled sample and a run you
+/// started never overlap; the slot adds the cancel flag of the run in progress.
 #[derive(Debug, Default)]
 pub struct RunSlot {
+    lock: RunLock,
     current: Mutex<Option<Arc<AtomicBool>>>,
     tickets: AtomicU64,
 }
@@ -53,6 +57,8 @@ pub struct RunSlot {
 #[derive(Debug)]
 pub struct RunTicket {
     slot: Arc<RunSlot>,
+    /// The run lock, held until the ticket is dropped.
+    pub guard: RunGuard,
     /// Set to cancel the run.
     pub cancel: Arc<AtomicBool>,
     /// Sequence number of the run in this app session (1, 2, ...).
@@ -60,21 +66,32 @@ pub struct RunTicket {
 }
 
 impl RunSlot {
-    /// Takes the slot, or says a run is already going.
-    pub fn try_begin(self: &Arc<Self>) -> CmdResult<RunTicket> {
-        let mut cur = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        if cur.is_some() {
-            return Err(CmdError::new(
-                "a benchmark is already running; cancel it or wait for it to finish",
-            ));
-        }
+    /// The run lock (the monitoring schedule takes it through [`Monitor::tick`]).
+    ///
+    /// [`Monitor::tick`]: benchbar_service::monitor::Monitor::tick
+    pub fn lock(&self) -> &RunLock {
+        &self.lock
+    }
+
+    /// Takes the slot for a run started by `origin`, or says a run is already going.
+    pub fn try_begin(self: &Arc<Self>, origin: RunOrigin) -> CmdResult<RunTicket> {
+        let guard = self
+            .lock
+            .try_acquire(origin)
+            .map_err(|busy| CmdError::new(format!("{busy}; cancel it or wait for it to finish")))?;
+        Ok(self.ticket(guard))
+    }
+
+    /// The ticket of a run whose lock was taken elsewhere (a scheduled sample).
+    pub fn ticket(self: &Arc<Self>, guard: RunGuard) -> RunTicket {
         let cancel = Arc::new(AtomicBool::new(false));
-        *cur = Some(cancel.clone());
-        Ok(RunTicket {
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(cancel.clone());
+        RunTicket {
             slot: self.clone(),
+            guard,
             cancel,
             number: self.tickets.fetch_add(1, Ordering::Relaxed) + 1,
-        })
+        }
     }
 
     /// Asks the running benchmark to stop; false when none is running.
@@ -90,15 +107,13 @@ impl RunSlot {
 
     /// Whether a run is going.
     pub fn is_running(&self) -> bool {
-        self.current
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_some()
+        self.lock.holder().is_some()
     }
 }
 
 impl Drop for RunTicket {
     fn drop(&mut self) {
+        // The guard (a field) is released after this: the flag is gone before the lock is free.
         *self.slot.current.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }

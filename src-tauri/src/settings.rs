@@ -1,8 +1,10 @@
 //! The app's settings, persisted as JSON in the app config dir.
 
 use std::path::Path;
+use std::time::Duration;
 
 use benchbar_core::spec::SuiteName;
+use benchbar_service::monitor::MonitorConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CmdError, CmdResult};
@@ -40,6 +42,61 @@ pub struct Settings {
     pub reps: Option<u32>,
     /// Read energy counters during runs.
     pub sample_power: bool,
+    /// Scheduled monitoring of the default model.
+    pub monitor: MonitorSettings,
+}
+
+/// Scheduled monitoring (`benchbar monitor` in the app): a quick sample of the default model
+/// every `interval_min`, off by default.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MonitorSettings {
+    /// Whether the schedule runs.
+    pub enabled: bool,
+    /// Minutes between samples (at least 1).
+    pub interval_min: u32,
+    /// Monitoring samples older than this many hours are pruned (runs you started are kept).
+    pub retention_h: u32,
+    /// Skip a sample on battery or in Low Power Mode.
+    pub skip_on_battery: bool,
+}
+
+impl Default for MonitorSettings {
+    fn default() -> MonitorSettings {
+        MonitorSettings {
+            enabled: false,
+            interval_min: 30,
+            retention_h: 24,
+            skip_on_battery: true,
+        }
+    }
+}
+
+/// Longest monitoring interval and retention the app accepts: a week, a year (typo guards).
+const MAX_INTERVAL_MIN: u32 = 7 * 24 * 60;
+const MAX_RETENTION_H: u32 = 366 * 24;
+
+impl MonitorSettings {
+    /// The service's schedule configuration; an error names the bad field.
+    pub fn config(&self) -> CmdResult<MonitorConfig> {
+        if self.interval_min == 0 || self.interval_min > MAX_INTERVAL_MIN {
+            return Err(CmdError::new(format!(
+                "the monitoring interval must be between 1 and {MAX_INTERVAL_MIN} minutes (got {})",
+                self.interval_min
+            )));
+        }
+        if self.retention_h == 0 || self.retention_h > MAX_RETENTION_H {
+            return Err(CmdError::new(format!(
+                "the monitoring retention must be between 1 and {MAX_RETENTION_H} hours (got {})",
+                self.retention_h
+            )));
+        }
+        let mut c = MonitorConfig::new(Duration::from_secs(u64::from(self.interval_min) * 60))?;
+        c.retention = Duration::from_secs(u64::from(self.retention_h) * 3600);
+        c.skip_on_battery = self.skip_on_battery;
+        c.skip_in_low_power = self.skip_on_battery;
+        Ok(c)
+    }
 }
 
 impl Default for Settings {
@@ -50,6 +107,7 @@ impl Default for Settings {
             quick_suite: "quick".into(),
             reps: None,
             sample_power: true,
+            monitor: MonitorSettings::default(),
         }
     }
 }
@@ -73,6 +131,7 @@ impl Settings {
                 )));
             }
         }
+        self.monitor.config()?;
         if let EngineSetting::Openai { url, .. } = &self.engine {
             let ok = url.starts_with("http://") || url.starts_with("https://");
             if !ok || url.len() <= "https://".len() {
@@ -140,6 +199,12 @@ mod tests {
             quick_suite: "standard".into(),
             reps: Some(5),
             sample_power: false,
+            monitor: MonitorSettings {
+                enabled: true,
+                interval_min: 15,
+                retention_h: 48,
+                skip_on_battery: false,
+            },
         };
         save(&path, &s).unwrap();
         assert_eq!(load(&path).unwrap(), s);
@@ -150,6 +215,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ui, Settings::default());
+        // A settings file from before monitoring existed: monitoring off.
+        assert!(!ui.monitor.enabled);
+        let c = MonitorSettings::default().config().unwrap();
+        assert_eq!(c.interval, Duration::from_secs(1800));
+        assert_eq!(c.retention, Duration::from_secs(24 * 3600));
+        assert!(c.skip_on_battery && c.skip_in_low_power);
     }
 
     #[test]
@@ -169,6 +240,20 @@ mod tests {
             },
             Settings {
                 default_model: " ".into(),
+                ..Settings::default()
+            },
+            Settings {
+                monitor: MonitorSettings {
+                    interval_min: 0,
+                    ..MonitorSettings::default()
+                },
+                ..Settings::default()
+            },
+            Settings {
+                monitor: MonitorSettings {
+                    retention_h: 0,
+                    ..MonitorSettings::default()
+                },
                 ..Settings::default()
             },
             Settings {

@@ -8,8 +8,11 @@ use benchbar_core::report::RunOrigin;
 use benchbar_service::notify::Announcement;
 
 use crate::error::{CmdError, CmdResult};
+use benchbar_service::monitor::{Clock, SystemClock};
+
 use crate::runner::EventSink;
 use crate::runs::RunSlot;
+use crate::schedule::SharedStatus;
 use crate::settings::{self, Settings};
 
 /// Where the app keeps things, and test hooks.
@@ -82,6 +85,10 @@ pub struct AppState {
     pub engine_override: Mutex<Option<String>>,
     /// Installed by [`crate::attach`].
     pub hooks: OnceLock<Box<dyn AppHooks>>,
+    /// The monitoring schedule's clock (the system clock; tests drive their own).
+    pub clock: Arc<dyn Clock>,
+    /// What the monitoring schedule did last and when it samples next.
+    pub monitor_status: SharedStatus,
 }
 
 impl AppState {
@@ -101,7 +108,15 @@ impl AppState {
             last_regression: Mutex::new(None),
             engine_override: Mutex::new(None),
             hooks: OnceLock::new(),
+            clock: Arc::new(SystemClock),
+            monitor_status: SharedStatus::default(),
         }
+    }
+
+    /// The same state on another clock (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> AppState {
+        self.clock = clock;
+        self
     }
 
     /// The app hooks (an error before [`crate::attach`] ran).

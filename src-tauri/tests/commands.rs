@@ -4,132 +4,19 @@
 //! real SQLite file, shared with the CLI's store code.
 
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use benchbar_app::events::RunEvent;
 use benchbar_app::runner;
-use benchbar_app::state::{AppConfig, AppState, Notifier};
+use benchbar_app::state::AppState;
 use benchbar_core::report::RunOrigin;
-use benchbar_service::notify::Announcement;
 use benchbar_store::Store;
 use serde_json::{json, Value};
-use tauri::test::{
-    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
-};
-use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+use tauri::Manager;
 
-/// Records announcements instead of showing them (a test double of the notifier).
-#[derive(Clone, Default)]
-struct RecordingNotifier(Arc<Mutex<Vec<Announcement>>>);
+mod common;
 
-impl Notifier for RecordingNotifier {
-    fn notify(&self, a: &Announcement) {
-        self.0.lock().unwrap().push(a.clone());
-    }
-}
-
-struct Env {
-    _dir: tempfile::TempDir,
-    app: App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-    notes: RecordingNotifier,
-    config: AppConfig,
-}
-
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let config = AppConfig {
-            db_path: dir.path().join("history.db"),
-            settings_path: dir.path().join("config/settings.json"),
-        };
-        let notes = RecordingNotifier::default();
-        let app = benchbar_app::register(mock_builder())
-            .build(mock_context(noop_assets()))
-            .unwrap();
-        benchbar_app::attach(
-            app.handle(),
-            AppState::new(config.clone(), Box::new(notes.clone())),
-        );
-        let window = WebviewWindowBuilder::new(&app, "dashboard", Default::default())
-            .build()
-            .unwrap();
-        Env {
-            _dir: dir,
-            app,
-            window,
-            notes,
-            config,
-        }
-    }
-
-    fn invoke(&self, cmd: &str, body: Value) -> Result<Value, String> {
-        let req = tauri::webview::InvokeRequest {
-            cmd: cmd.into(),
-            callback: tauri::ipc::CallbackFn(0),
-            error: tauri::ipc::CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: tauri::ipc::InvokeBody::Json(body),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.window, req)
-            .map(|b| b.deserialize::<Value>().unwrap())
-            .map_err(|e| e["message"].as_str().unwrap_or(&e.to_string()).to_string())
-    }
-
-    fn set_engine(&self, spec: &str) {
-        *self.app.state::<AppState>().engine_override.lock().unwrap() = Some(spec.into());
-    }
-
-    /// Runs the quick suite on the test double and returns every event, `finished` last.
-    fn run(&self, spec: &str) -> Vec<RunEvent> {
-        self.set_engine(spec);
-        let (tx, rx) = mpsc::channel();
-        runner::spawn(
-            self.app.handle(),
-            "quick".into(),
-            "builtin:tiny".into(),
-            RunOrigin::App,
-            Some(Box::new(move |e| {
-                let _ = tx.send(e);
-            })),
-        )
-        .unwrap();
-        collect(&rx)
-    }
-}
-
-fn collect(rx: &mpsc::Receiver<RunEvent>) -> Vec<RunEvent> {
-    let mut events = Vec::new();
-    loop {
-        let e = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("run finished");
-        let done = matches!(e, RunEvent::HistoryChanged)
-            || matches!(&e, RunEvent::Finished { run_id: None, .. });
-        events.push(e);
-        if done {
-            return events;
-        }
-    }
-}
-
-fn finished(events: &[RunEvent]) -> (Option<i64>, String, usize) {
-    events
-        .iter()
-        .find_map(|e| match e {
-            RunEvent::Finished {
-                run_id,
-                status,
-                regressions,
-                ..
-            } => Some((*run_id, status.clone(), *regressions)),
-            _ => None,
-        })
-        .expect("a finished event")
-}
+use common::{collect, finished, Env, RecordingNotifier};
 
 #[test]
 fn settings_round_trip_and_bad_settings_are_refused() {
@@ -475,4 +362,48 @@ fn use_cases_list_the_five_scenarios_and_a_scenario_run_is_stored() {
     )
     .unwrap_err();
     assert!(e.message.contains("poetry"), "{}", e.message);
+}
+
+#[test]
+fn history_charts_are_the_reports_distributions_over_the_filtered_runs() {
+    let env = Env::new();
+    for tps in [100, 80] {
+        let (id, status, _) = finished(&env.run(&format!("test-double:decode_tps={tps}")));
+        assert!(id.is_some() && status == "completed");
+    }
+    let specs = env.invoke("history_charts", json!({"limit": 50})).unwrap();
+    let by = |stem: &str| {
+        specs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["file_stem"] == stem)
+            .unwrap_or_else(|| panic!("{stem} in {specs}"))
+            .clone()
+    };
+    // Quick suite: one batch-1 cell with 5 measured trials per run → 10 requests, 10 trials.
+    let bins = |stem: &str| -> u64 {
+        by(stem)["kind"]["Histogram"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["count"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(bins("chart-response-time-distribution"), 10);
+    assert_eq!(bins("chart-memory-distribution"), 10);
+    // Decode per model: one series (builtin:tiny), one point per run, oldest first.
+    let series = by("chart-decode-trend")["kind"]["Lines"].clone();
+    assert_eq!(series.as_array().unwrap().len(), 1, "{series}");
+    let pts = series[0]["points"].as_array().unwrap();
+    assert_eq!(pts.len(), 2);
+    assert!(
+        pts[0][1].as_f64().unwrap() > pts[1][1].as_f64().unwrap(),
+        "{pts:?}"
+    );
+    // Filters apply: no run of another engine → no charts.
+    let none = env
+        .invoke("history_charts", json!({"engine": "openai", "limit": 50}))
+        .unwrap();
+    assert_eq!(none, json!([]));
 }

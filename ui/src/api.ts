@@ -16,6 +16,8 @@
  * | get_settings() -> Settings                                | getSettings()         |
  * | save_settings(settings: Settings) -> ()                   | saveSettings(s)       |
  * | list_models() -> Vec<ModelInfo>                           | listModels()          |
+ * | monitor_status() -> MonitorStatus                         | monitorStatus()       |
+ * | history_charts(model?, engine?, suite?, limit) -> Vec<ChartSpec> | historyCharts(f) |
  * | start_run(suite: String, model: String,                   | startRun(...)         |
  * |           on_event: Channel<RunEvent>) -> u64 (run number)|                       |
  * | cancel_run() -> ()                                        | cancelRun()           |
@@ -65,6 +67,28 @@ export interface Settings {
   reps: number | null;
   /** Sample power (energy counters) during runs. */
   sample_power: boolean;
+  /** Scheduled monitoring (absent in settings files from before it existed: defaults). */
+  monitor?: MonitorSettings;
+}
+
+/** Scheduled monitoring of the default model (`benchbar monitor` in the app). */
+export interface MonitorSettings {
+  enabled: boolean;
+  interval_min: number;
+  retention_h: number;
+  /** Skip a sample on battery or in Low Power Mode. */
+  skip_on_battery: boolean;
+}
+
+export const DEFAULT_MONITOR: MonitorSettings = { enabled: false, interval_min: 30, retention_h: 24, skip_on_battery: true };
+
+/** `monitor_status()`: what the schedule does. */
+export interface MonitorStatus {
+  enabled: boolean;
+  /** RFC 3339. */
+  next_due: string | null;
+  /** The last thing it did, e.g. "2026-11-26T12:00:00+00:00: sample skipped (on battery power)". */
+  last: string | null;
 }
 
 /**
@@ -185,6 +209,16 @@ export interface HistoryLine {
   joules_per_token?: number | null;
 }
 
+/** `history_charts(filter)`: benchbar_report::charts::ChartSpec, the report's chart data. */
+export interface ChartSpec {
+  /** e.g. "chart-response-time-distribution". */
+  file_stem: string;
+  title: string;
+  x_desc: string;
+  y_desc: string;
+  kind: { Lines: { label: string; points: [number, number][] }[] } | { Histogram: { lo: number; hi: number; count: number }[] };
+}
+
 export interface HistoryFilter {
   model?: string;
   engine?: string;
@@ -271,6 +305,11 @@ export const saveSettings = (settings: Settings): Promise<void> =>
   invoke<void>("save_settings", { settings });
 
 export const listModels = (): Promise<ModelInfo[]> => invoke<ModelInfo[]>("list_models");
+
+export const historyCharts = (f: HistoryFilter): Promise<ChartSpec[]> =>
+  invoke<ChartSpec[]>("history_charts", { model: f.model || null, engine: f.engine || null, suite: f.suite || null, limit: f.limit });
+
+export const monitorStatus = (): Promise<MonitorStatus> => invoke<MonitorStatus>("monitor_status");
 
 /** Starts a run; resolves at once with the run's number in this app session; events follow on
  *  the channel and `finished` carries the stored run id. */

@@ -1,4 +1,7 @@
-/** History window: charts over time, filterable table, compare two runs, baseline, export. */
+/**
+ * History window: charts over time, distributions and decode per model, filterable table,
+ * compare two runs, baseline, export.
+ */
 import "./locale";
 import * as api from "./api";
 import type { Comparison, ExportFormat, HistoryLine } from "./api";
@@ -6,6 +9,7 @@ import { LineChart } from "./chart";
 import { byId, clear, h } from "./dom";
 import { gb, num, pct, when } from "./format";
 import { mountShell, toast } from "./shell";
+import { SpecChart } from "./speccharts";
 
 mountShell("history.html");
 const app = byId("app");
@@ -34,6 +38,13 @@ const charts = CHARTS.map((c) => {
   return { ...c, host, empty, card, chart: null as LineChart | null };
 });
 
+// The report's charts over the same runs (benchbar report --since draws them as PNG/SVG).
+const specCharts = [
+  new SpecChart("chart-response-time-distribution", "Response time distribution"),
+  new SpecChart("chart-memory-distribution", "Memory distribution"),
+  new SpecChart("chart-decode-trend", "Decode tok/s per model"),
+];
+
 const tableHost = h("div", { id: "runs", class: "scroll" });
 const compareBtn = h("button", { id: "compare-btn", class: "primary", disabled: true, onclick: () => void runCompare() }, "Compare selected");
 const selInfo = h("span", { id: "sel-info", class: "muted" }, "Select two runs to compare.");
@@ -50,6 +61,7 @@ app.append(
       h("label", { class: "field" }, "Suite", fSuite),
       h("label", { class: "field" }, "Show", fLimit))),
   h("div", { class: "charts" }, charts.map((c) => c.card)),
+  h("div", { class: "charts", id: "spec-charts" }, specCharts.map((c) => c.card)),
   h("section", { class: "card" },
     h("div", { class: "row" }, h("h2", null, "Runs"), h("span", { class: "spacer" }), selInfo, compareBtn),
     tableHost),
@@ -71,13 +83,15 @@ async function loadFilters(): Promise<void> {
 }
 
 async function reload(): Promise<void> {
+  const filter = {
+    model: fModel.value || undefined,
+    engine: fEngine.value || undefined,
+    suite: fSuite.value || undefined,
+    limit: Number(fLimit.value) || 50,
+  };
+  void loadSpecCharts(filter);
   try {
-    lines = await api.history({
-      model: fModel.value || undefined,
-      engine: fEngine.value || undefined,
-      suite: fSuite.value || undefined,
-      limit: Number(fLimit.value) || 50,
-    });
+    lines = await api.history(filter);
   } catch (e) {
     toast(`Could not load history: ${api.errorMessage(e)}`, "error");
     lines = [];
@@ -85,6 +99,20 @@ async function reload(): Promise<void> {
   for (let i = selected.length - 1; i >= 0; i--) if (!lines.some((l) => l.run_id === selected[i])) selected.splice(i, 1);
   renderCharts();
   renderTable();
+}
+
+let specRequest = 0;
+
+async function loadSpecCharts(filter: api.HistoryFilter): Promise<void> {
+  const mine = ++specRequest;
+  let specs: api.ChartSpec[] = [];
+  try {
+    specs = await api.historyCharts(filter);
+  } catch (e) {
+    toast(`Could not load the distribution charts: ${api.errorMessage(e)}`, "error");
+  }
+  if (mine !== specRequest) return; // a newer filter's answer wins
+  for (const c of specCharts) c.set(specs.find((s) => s.file_stem === c.stem));
 }
 
 function renderCharts(): void {

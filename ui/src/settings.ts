@@ -1,8 +1,9 @@
-/** Settings window: default model, engine, quick-run suite, reps, power sampling. */
+/** Settings window: default model, engine, quick-run suite, reps, power sampling, monitoring. */
 import "./locale";
 import * as api from "./api";
-import type { Settings, SuiteName } from "./api";
+import type { MonitorStatus, Settings, SuiteName } from "./api";
 import { byId, clear, h } from "./dom";
+import { when } from "./format";
 import { mountShell, toast } from "./shell";
 
 mountShell("settings.html");
@@ -20,6 +21,19 @@ const openaiBox = h("div", { class: "hidden", id: "openai-box" },
 const suite = h("select", { id: "s-suite" }, ...(["quick", "standard", "full"] as SuiteName[]).map((s) => h("option", { value: s }, s)));
 const reps = h("input", { type: "number", id: "s-reps", min: 1, max: 100, placeholder: "suite default" });
 const power = h("input", { type: "checkbox", id: "s-power" });
+const mOn = h("input", { type: "checkbox", id: "m-enabled" });
+const mInterval = h("input", { type: "number", id: "m-interval", min: 1, step: 1 });
+const mRetention = h("input", { type: "number", id: "m-retention", min: 1, step: 1 });
+const mBattery = h("input", { type: "checkbox", id: "m-battery" });
+const mStatus = h("p", { class: "sub", id: "m-status" }, "Monitoring is off.");
+const monitorBox = h("fieldset", { class: "settings-group", id: "monitor-box" },
+  h("legend", null, "Monitoring"),
+  h("label", { class: "radio" }, mOn, " Run a quick sample of the default model on a schedule"),
+  h("label", { class: "field" }, "Every (minutes)", mInterval),
+  h("label", { class: "field" }, "Keep samples for (hours)", mRetention),
+  h("label", { class: "radio" }, mBattery, " Skip on battery or in Low Power Mode"),
+  h("p", { class: "sub" }, "A sample never overlaps a benchmark you started; regressions are announced like any run's."),
+  mStatus);
 const save = h("button", { type: "submit", class: "primary", id: "s-save" }, "Save");
 const err = h("p", { class: "notice hidden", id: "s-error" });
 
@@ -33,6 +47,7 @@ const form = h("form", { class: "settings", id: "settings-form", novalidate: tru
   h("label", { class: "field" }, "Suite for the quick run", suite),
   h("label", { class: "field" }, "Repetitions per test (blank = suite default)", reps),
   h("label", { class: "radio" }, power, " Sample power during runs"),
+  monitorBox,
   err,
   h("div", { class: "row" }, save));
 
@@ -54,7 +69,29 @@ function read(): Settings | string {
     if (!/^https?:\/\/[^\s]+$/.test(u)) return "The server URL must start with http:// or https://.";
     engine = { kind: "openai", url: u, served_model: served.value.trim() || null, api_key_env: null };
   }
-  return { default_model: m, engine, quick_suite: suite.value as SuiteName, reps: n, sample_power: power.checked };
+  const interval = Number(mInterval.value);
+  const retention = Number(mRetention.value);
+  if (!Number.isInteger(interval) || interval < 1) return "The monitoring interval must be a whole number of minutes ≥ 1.";
+  if (!Number.isInteger(retention) || retention < 1) return "Monitoring samples must be kept for a whole number of hours ≥ 1.";
+  const monitor = { enabled: mOn.checked, interval_min: interval, retention_h: retention, skip_on_battery: mBattery.checked };
+  return { default_model: m, engine, quick_suite: suite.value as SuiteName, reps: n, sample_power: power.checked, monitor };
+}
+
+function showStatus(st: MonitorStatus): void {
+  const parts = [st.enabled ? (st.next_due ? `Next sample ${when(st.next_due)}.` : "Starting…") : "Monitoring is off."];
+  if (st.last) {
+    const [at, ...what] = st.last.split(": ");
+    parts.push(`Last: ${what.join(": ")} (${when(at)}).`);
+  }
+  mStatus.textContent = parts.join(" ");
+}
+
+async function refreshStatus(): Promise<void> {
+  try {
+    showStatus(await api.monitorStatus());
+  } catch (e) {
+    mStatus.textContent = `Monitoring status unavailable: ${api.errorMessage(e)}`;
+  }
 }
 
 form.addEventListener("submit", (ev) => {
@@ -67,7 +104,11 @@ form.addEventListener("submit", (ev) => {
   }
   save.disabled = true;
   api.saveSettings(s)
-    .then(() => toast("Settings saved"))
+    .then(() => {
+      toast("Settings saved");
+      // The schedule picks the change up within a second.
+      setTimeout(() => void refreshStatus(), 1200);
+    })
     .catch((e) => toast(`Could not save: ${api.errorMessage(e)}`, "error"))
     .finally(() => (save.disabled = false));
 });
@@ -85,7 +126,14 @@ void (async () => {
     suite.value = s.quick_suite;
     reps.value = s.reps === null ? "" : String(s.reps);
     power.checked = s.sample_power;
+    const mon = s.monitor ?? api.DEFAULT_MONITOR;
+    mOn.checked = mon.enabled;
+    mInterval.value = String(mon.interval_min);
+    mRetention.value = String(mon.retention_h);
+    mBattery.checked = mon.skip_on_battery;
     syncEngine();
+    await refreshStatus();
+    setInterval(() => void refreshStatus(), 5000);
   } catch (e) {
     toast(`Could not load settings: ${api.errorMessage(e)}`, "error");
   }

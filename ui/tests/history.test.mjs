@@ -115,3 +115,40 @@ test("escaping: a model id containing HTML is text in the table and the filter",
   await shot(page, "history-dark.png");
   await page.close();
 });
+
+test("distribution and per-model charts come from history_charts with the same filter, labels escaped", async () => {
+  const evil = "<img src=x onerror=alert(1)>";
+  const history_charts = [
+    { file_stem: "chart-response-time-distribution", title: "Response time distribution", x_desc: "end-to-end ms per request (batch-1 cells)", y_desc: "count",
+      kind: { Histogram: [{ lo: 100, hi: 110, count: 3 }, { lo: 110, hi: 120, count: 5 }, { lo: 120, hi: 130, count: 2 }] } },
+    { file_stem: "chart-memory-distribution", title: "Memory distribution", x_desc: "peak memory (MLX) per trial, MB", y_desc: "count",
+      kind: { Histogram: [{ lo: 2900, hi: 2950, count: 6 }, { lo: 2950, hi: 3000, count: 4 }] } },
+    { file_stem: "chart-decode-trend", title: "Decode tokens/s per model", x_desc: "minutes since 2026-11-26 10:00 UTC", y_desc: "decode tok/s",
+      kind: { Lines: [{ label: "mlx-community/Qwen3-1.7B-4bit", points: [[0, 96], [30, 98], [60, 97]] }, { label: evil, points: [[15, 40], [45, 41]] }] } },
+  ];
+  const { page, problems, calls } = await openPage(env, "history.html", { fixtures: { ...fx, history_charts } });
+  await page.waitForSelector('[data-spec="chart-decode-trend"]:not(.hidden) canvas');
+  assert.equal(await page.getAttribute('[data-spec="chart-response-time-distribution"]', "data-count"), "10");
+  assert.equal(await page.getAttribute('[data-spec="chart-response-time-distribution"]', "data-bins"), "3");
+  assert.equal(await page.getAttribute('[data-spec="chart-memory-distribution"]', "data-count"), "10");
+  assert.equal(await page.getAttribute('[data-spec="chart-decode-trend"]', "data-series"), "2");
+  assert.match(await page.textContent('[data-spec="chart-decode-trend"] .sub'), /Qwen3-1\.7B-4bit · <img src=x onerror=alert\(1\)>/);
+  assert.equal(await page.locator("main img").count(), 0);
+  await shot(page, "history-distributions.png");
+  // Same filter as the table.
+  await page.selectOption("#f-engine", "openai");
+  await page.waitForFunction(() => window.__calls.filter((c) => c.cmd === "history_charts").length === 2);
+  const args = (await calls()).filter((c) => c.cmd === "history_charts").map((c) => c.args);
+  assert.deepEqual(args, [{ model: null, engine: null, suite: null, limit: 50 }, { model: null, engine: "openai", suite: null, limit: 50 }]);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("no chart data for the filtered runs: the distribution cards are hidden", async () => {
+  const { page, problems } = await openPage(env, "history.html", { fixtures: { ...fx, history_charts: [] } });
+  await page.waitForSelector("#runs-table tbody tr");
+  await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "history_charts"));
+  assert.equal(await page.locator("[data-spec]:not(.hidden)").count(), 0);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

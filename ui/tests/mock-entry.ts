@@ -76,6 +76,10 @@ mockIPC((cmd: string, args: Json) => {
     case "watch_runs":
       (w as unknown as { __watchChannel: number }).__watchChannel = args.onEvent.id;
       return null;
+    case "history_charts":
+      return f.history_charts ?? [];
+    case "monitor_status":
+      return f.monitor_status ?? { enabled: false, next_due: null, last: null };
     case "save_settings":
     case "set_baseline":
     case "cancel_run":

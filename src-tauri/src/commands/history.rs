@@ -3,6 +3,7 @@
 use benchbar_core::regression::Comparison;
 use benchbar_core::report::RunReport;
 use benchbar_core::targets::TargetMatrix;
+use benchbar_report::charts::{chart_specs, ChartSpec};
 use benchbar_service::export::{json, Doc, Format, HistoryLine};
 use benchbar_service::query::{self, HistoryFilter};
 use benchbar_store::Store;
@@ -31,6 +32,34 @@ pub async fn history(
         limit: limit as usize,
     };
     Ok(query::history(&store(&state)?, &filter)?)
+}
+
+/// The history window's distribution and per-model charts over the filtered runs: the data of
+/// `benchbar report --since`'s charts (response time and memory over time, their
+/// distributions, decode tok/s per model), drawn by the window itself.
+#[tauri::command]
+pub async fn history_charts(
+    state: State<'_, AppState>,
+    model: Option<String>,
+    engine: Option<String>,
+    suite: Option<String>,
+    limit: u32,
+) -> CmdResult<Vec<ChartSpec>> {
+    let filter = HistoryFilter {
+        model,
+        engine,
+        suite,
+        limit: limit as usize,
+    };
+    let store = store(&state)?;
+    let mut runs = query::history(&store, &filter)?
+        .iter()
+        .map(|l| query::report(&store, l.row.run_id))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Oldest first, as the charts expect.
+    runs.reverse();
+    // A multi-run window charts one point per run; a single run charts its trials.
+    Ok(chart_specs(&runs))
 }
 
 /// One run's report (as `benchbar export N --format json`).

@@ -61,7 +61,7 @@ pub fn start_scenario(
         Some(Box::new(move |e| {
             let _ = on_event.send(e);
         })),
-        Box::new(move |state, cancel, send| {
+        Box::new(move |state, ticket, send| {
             let started_at = chrono::Utc::now();
             let mut engine = open_engine(
                 &settings,
@@ -74,8 +74,12 @@ pub fn start_scenario(
                 max_tokens: None,
                 sample_power: settings.sample_power,
             };
-            let result =
-                benchbar_scenarios::run_scenario(engine.as_mut(), kind, &opts, cancel, &mut |p| {
+            let result = benchbar_scenarios::run_scenario(
+                engine.as_mut(),
+                kind,
+                &opts,
+                &ticket.cancel,
+                &mut |p| {
                     send(RunEvent::ScenarioProgress {
                         scenario: kind.as_str().into(),
                         stage: p.stage,
@@ -83,8 +87,9 @@ pub fn start_scenario(
                         total: p.total,
                         elapsed_s: p.elapsed_s,
                     })
-                })
-                .map_err(err)?;
+                },
+            )
+            .map_err(err)?;
             let mut store = Store::open(&state.config.db_path)?;
             let run_id = benchbar_scenarios::save(&mut store, &result, started_at, RunOrigin::App)
                 .map_err(err)?;

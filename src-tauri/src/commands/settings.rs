@@ -27,6 +27,16 @@ fn apply(state: &AppState, s: Settings) -> CmdResult<()> {
     Ok(())
 }
 
+/// The monitoring schedule: whether it runs, the next sample, the last thing it did.
+#[tauri::command]
+pub fn monitor_status(state: State<'_, AppState>) -> crate::schedule::MonitorStatus {
+    state
+        .monitor_status
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+}
+
 /// Makes `model` the default (the tray's model submenu).
 pub fn select_model<R: Runtime>(app: &AppHandle<R>, model: &str) -> CmdResult<()> {
     let state = app.state::<AppState>();

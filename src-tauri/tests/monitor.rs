@@ -1,0 +1,149 @@
+//! The monitoring schedule in the app, on Tauri's mock runtime with a hand-driven clock and the
+//! test double engine (synthetic timings, named as such): off by default, a sample one interval
+//! after turning it on, stored with origin `monitor` in the same history; never overlapping a
+//! run you started, in either direction.
+
+mod common;
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use benchbar_app::runner;
+use benchbar_app::state::AppState;
+use benchbar_core::report::RunOrigin;
+use benchbar_store::Store;
+use common::{collect, finished, Env, TestClock};
+use serde_json::{json, Value};
+use tauri::Manager;
+
+fn wait_until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let end = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < end {
+        if let Some(v) = f() {
+            return v;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn origins(env: &Env) -> Vec<RunOrigin> {
+    let store = Store::open(&env.config.db_path).unwrap();
+    let runs = store.list_runs(None, 100).unwrap();
+    runs.iter().map(|r| r.origin).collect()
+}
+
+fn monitor_on(env: &Env) {
+    let mut s = env.invoke("get_settings", json!({})).unwrap();
+    s["monitor"] =
+        json!({"enabled": true, "interval_min": 1, "retention_h": 24, "skip_on_battery": true});
+    env.invoke("save_settings", json!({ "settings": s }))
+        .unwrap();
+}
+
+fn status(env: &Env) -> Value {
+    env.invoke("monitor_status", json!({})).unwrap()
+}
+
+#[test]
+fn off_by_default_then_a_sample_one_interval_after_turning_it_on() {
+    let clock = TestClock::new("2026-11-26T12:00:00Z");
+    let env = Env::with_clock(clock.clone());
+    env.set_engine("test-double:decode_tps=90,trial_ms=5");
+    assert_eq!(
+        env.invoke("get_settings", json!({})).unwrap()["monitor"]["enabled"],
+        false
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(status(&env)["enabled"], false);
+    monitor_on(&env);
+    let next = wait_until("the next sample time", || {
+        status(&env)["next_due"].as_str().map(String::from)
+    });
+    assert_eq!(next, "2026-11-26T12:01:00+00:00");
+    assert!(
+        origins(&env).is_empty(),
+        "nothing runs before the first slot"
+    );
+    clock.advance(Duration::from_secs(61));
+    wait_until("a stored monitoring sample", || {
+        (origins(&env) == [RunOrigin::Monitor]).then_some(())
+    });
+    let s = wait_until("the status after the sample", || {
+        let s = status(&env);
+        s["last"]
+            .as_str()
+            .is_some_and(|l| l.contains("sample taken"))
+            .then_some(s)
+    });
+    assert_eq!(s["next_due"], "2026-11-26T12:02:00+00:00", "{s}");
+    // The sample is in the same history the CLI reads, as a quick run.
+    let h = env.invoke("history", json!({"limit": 10})).unwrap();
+    assert_eq!(h[0]["suite"], "quick", "{h}");
+}
+
+#[test]
+fn a_sample_never_overlaps_a_run_you_started_either_way() {
+    let clock = TestClock::new("2026-11-26T12:00:00Z");
+    let env = Env::with_clock(clock.clone());
+    monitor_on(&env);
+    wait_until("the schedule", || {
+        status(&env)["next_due"].as_str().map(String::from)
+    });
+
+    // Your run is going when the sample falls due: the sample is skipped to the next slot.
+    env.set_engine("test-double:decode_tps=90,trial_ms=150");
+    let (tx, rx) = mpsc::channel();
+    runner::spawn(
+        env.app.handle(),
+        "quick".into(),
+        "builtin:tiny".into(),
+        RunOrigin::App,
+        Some(Box::new(move |e| {
+            let _ = tx.send(e);
+        })),
+    )
+    .unwrap();
+    clock.advance(Duration::from_secs(61));
+    let s = wait_until("the skip", || {
+        let s = status(&env);
+        s["last"]
+            .as_str()
+            .is_some_and(|l| l.contains("skipped"))
+            .then_some(s)
+    });
+    assert!(
+        s["last"]
+            .as_str()
+            .unwrap()
+            .contains("another benchmark is running (app)"),
+        "{s}"
+    );
+    let (id, st, _) = finished(&collect(&rx));
+    assert!(id.is_some() && st == "completed", "{st}");
+    assert_eq!(
+        origins(&env),
+        [RunOrigin::App],
+        "no sample ran during your run"
+    );
+
+    // A sample is going: your run is refused, saying so.
+    clock.advance(Duration::from_secs(60));
+    let slot = env.app.state::<AppState>().slot.clone();
+    wait_until("the sample to hold the run lock", || {
+        (slot.lock().holder() == Some(RunOrigin::Monitor)).then_some(())
+    });
+    let refused = runner::spawn(
+        env.app.handle(),
+        "quick".into(),
+        "builtin:tiny".into(),
+        RunOrigin::App,
+        None,
+    )
+    .expect_err("refused while the sample runs")
+    .message;
+    assert!(refused.contains("already running (monitor)"), "{refused}");
+    wait_until("the sample stored", || {
+        (origins(&env) == [RunOrigin::Monitor, RunOrigin::App]).then_some(())
+    });
+}
