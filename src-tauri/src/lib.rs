@@ -8,6 +8,7 @@
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod pulls;
 pub mod runner;
 pub mod runs;
 pub mod schedule;
@@ -30,11 +31,16 @@ use crate::state::{AppConfig, AppHooks, AppState, Notifier};
 pub fn register<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
         .manage(Watchers::default())
+        .manage(pulls::PullWatchers::default())
         .invoke_handler(tauri::generate_handler![
             commands::settings::get_settings,
             commands::settings::save_settings,
             commands::settings::list_models,
             commands::settings::monitor_status,
+            commands::models::model_catalogue,
+            commands::models::pull_model,
+            commands::models::cancel_pull,
+            commands::models::watch_pulls,
             commands::runs::start_run,
             commands::runs::cancel_run,
             commands::runs::watch_runs,
@@ -62,6 +68,14 @@ impl<R: Runtime> AppHooks for Hooks<R> {
         sink: Option<EventSink>,
     ) -> CmdResult<u64> {
         runner::spawn(&self.0, suite, model, origin, sink)
+    }
+
+    fn start_pull(
+        &self,
+        repo_id: String,
+        sink: Option<tauri::ipc::Channel<pulls::PullEvent>>,
+    ) -> CmdResult<()> {
+        commands::models::start_pull(&self.0, repo_id, sink)
     }
 
     fn start_job(&self, sink: Option<EventSink>, job: runner::Job) -> CmdResult<u64> {

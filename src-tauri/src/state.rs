@@ -60,6 +60,12 @@ pub trait AppHooks: Send + Sync {
         origin: RunOrigin,
         sink: Option<EventSink>,
     ) -> CmdResult<u64>;
+    /// Starts a model download (see [`crate::pulls::spawn`]).
+    fn start_pull(
+        &self,
+        repo_id: String,
+        sink: Option<tauri::ipc::Channel<crate::pulls::PullEvent>>,
+    ) -> CmdResult<()>;
     /// Runs a job (e.g. a scenario) in the run slot (see [`crate::runner::spawn_job`]).
     fn start_job(&self, sink: Option<EventSink>, job: crate::runner::Job) -> CmdResult<u64>;
     /// The settings changed: refresh the tray's model submenu.
@@ -89,6 +95,10 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// What the monitoring schedule did last and when it samples next.
     pub monitor_status: SharedStatus,
+    /// The one model download.
+    pub pulls: crate::pulls::PullSlot,
+    /// Tests only: hub settings (a local test hub, a temp cache) instead of the environment's.
+    pub hub_override: Mutex<Option<benchbar_hub::HubConfig>>,
 }
 
 impl AppState {
@@ -110,6 +120,8 @@ impl AppState {
             hooks: OnceLock::new(),
             clock: Arc::new(SystemClock),
             monitor_status: SharedStatus::default(),
+            pulls: Default::default(),
+            hub_override: Mutex::new(None),
         }
     }
 

@@ -22,6 +22,9 @@ mod ids {
     pub const QUIT: &str = "quit";
     /// Prefix of the model submenu's items.
     pub const MODEL: &str = "model:";
+    /// Prefix of the model submenu's download items (catalogue entries not on disk).
+    pub const PULL: &str = "pull:";
+    pub const CANCEL_PULL: &str = "cancel-pull";
 }
 
 /// The menu items that change while the app runs.
@@ -125,17 +128,29 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             app.exit(0);
             Ok(())
         }
-        other => match other.strip_prefix(ids::MODEL) {
-            Some(model) => crate::commands::settings::select_model(app, model),
-            None => Ok(()),
-        },
+        ids::CANCEL_PULL => {
+            state.pulls.cancel();
+            Ok(())
+        }
+        other => {
+            if let Some(model) = other.strip_prefix(ids::MODEL) {
+                crate::commands::settings::select_model(app, model)
+            } else if let Some(repo) = other.strip_prefix(ids::PULL) {
+                // Progress shows in Settings (opened here) and in any window watching pulls.
+                let _ = windows::show(app, Window::Settings, None);
+                crate::commands::models::start_pull(app, repo.to_string(), None)
+            } else {
+                Ok(())
+            }
+        }
     };
     if let Err(e) = result {
         set_status_text(app, &format!("⚠ {}", e.message));
     }
 }
 
-/// Rebuilds the model submenu from the discovered models, checking the selected one.
+/// Rebuilds the model submenu: the discovered models (the selected one checked), then the
+/// seed's catalogue entries not on disk as Download items (or Cancel download while one runs).
 pub fn refresh_models<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let Some(h) = app.try_state::<TrayHandles<R>>() else {
         return Ok(());
@@ -160,7 +175,47 @@ pub fn refresh_models<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         )?;
         h.models.append(&item)?;
     }
+    let state = app.state::<AppState>();
+    let downloading = state.pulls.current();
+    let missing: Vec<_> = crate::commands::models::catalogue(&state)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| !e.present)
+        .collect();
+    if downloading.is_some() || !missing.is_empty() {
+        h.models.append(&PredefinedMenuItem::separator(app)?)?;
+    }
+    if let Some(repo) = &downloading {
+        let text = format!("Cancel download of {repo}");
+        h.models.append(&MenuItem::with_id(
+            app,
+            ids::CANCEL_PULL,
+            text,
+            true,
+            None::<&str>,
+        )?)?;
+    }
+    for e in missing {
+        let (text, enabled) = download_label(&e, downloading.is_some());
+        let id = format!("{}{}", ids::PULL, e.repo_id);
+        h.models
+            .append(&MenuItem::with_id(app, id, text, enabled, None::<&str>)?)?;
+    }
     Ok(())
+}
+
+/// The Download item of a catalogue entry not on disk: (text, enabled).
+fn download_label(e: &benchbar_hub::CatalogueEntry, busy: bool) -> (String, bool) {
+    let size = benchbar_core::fmt::bytes(e.estimated_download_bytes as f64);
+    if e.fits_memory {
+        (format!("Download {} (~{size})…", e.repo_id), !busy)
+    } else {
+        let mem = benchbar_core::fmt::bytes(e.estimated_memory_bytes as f64);
+        (
+            format!("{} (needs ~{mem}, more than this Mac has)", e.repo_id),
+            false,
+        )
+    }
 }
 
 fn set_status_text<R: Runtime>(app: &AppHandle<R>, text: &str) {
@@ -193,5 +248,47 @@ pub fn set_regression<R: Runtime>(app: &AppHandle<R>, text: &str) {
     if let Some(h) = app.try_state::<TrayHandles<R>>() {
         let _ = h.regression.set_text(text);
         let _ = h.regression.set_enabled(true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(fits_memory: bool) -> benchbar_hub::CatalogueEntry {
+        benchbar_hub::CatalogueEntry {
+            repo_id: "mlx-community/Qwen3-8B-4bit".into(),
+            model: "Qwen3-8B".into(),
+            quantization: "4bit".into(),
+            param_count: 8_000_000_000,
+            present: false,
+            path: None,
+            size_on_disk_bytes: 0,
+            estimated_download_bytes: 4_600_000_000,
+            estimated_memory_bytes: 5_500_000_000,
+            fits_memory,
+        }
+    }
+
+    #[test]
+    fn download_items_name_the_size_and_refuse_what_cannot_fit() {
+        assert_eq!(
+            download_label(&entry(true), false),
+            (
+                "Download mlx-community/Qwen3-8B-4bit (~4.60 GB)…".into(),
+                true
+            )
+        );
+        assert!(
+            !download_label(&entry(true), true).1,
+            "one download at a time"
+        );
+        assert_eq!(
+            download_label(&entry(false), false),
+            (
+                "mlx-community/Qwen3-8B-4bit (needs ~5.50 GB, more than this Mac has)".into(),
+                false
+            )
+        );
     }
 }

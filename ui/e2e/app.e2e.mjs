@@ -115,6 +115,14 @@ test("dashboard run on builtin:tiny shows in the matrix, the history window and 
     await sleep(300);
     await shot("e2e-history-runs.png");
 
+    // Settings: the real commands behind the catalogue and the monitoring status answer
+    // (their permissions are in the capability).
+    await wd("POST", s("/url"), { url: url.replace(/dashboard\.html.*$/, "settings.html") });
+    await waitFor("the model catalogue", async () => (await run("return document.querySelectorAll('#catalogue-table tbody tr').length")) >= 5, 30_000);
+    assert.match(await text("#catalogue"), /mlx-community\/Qwen3-1\.7B-4bit/);
+    await waitFor("the monitoring status", async () => /Monitoring is off/.test(await text("#m-status")), 15_000);
+    await shot("e2e-settings.png");
+
     // The CLI sees the app's run (same database).
     const out = execFileSync(CLI, ["history", "--format", "json"], { encoding: "utf8" });
     const lines = JSON.parse(out);

@@ -17,6 +17,10 @@
  * | save_settings(settings: Settings) -> ()                   | saveSettings(s)       |
  * | list_models() -> Vec<ModelInfo>                           | listModels()          |
  * | monitor_status() -> MonitorStatus                         | monitorStatus()       |
+ * | model_catalogue() -> Vec<CatalogueEntry>                  | modelCatalogue()      |
+ * | pull_model(repo_id, on_event: Channel<PullEvent>) -> ()   | pullModel(repo, cb)   |
+ * | cancel_pull() -> ()                                       | cancelPull()          |
+ * | watch_pulls(on_event: Channel<PullEvent>) -> ()           | watchPulls(cb)        |
  * | history_charts(model?, engine?, suite?, limit) -> Vec<ChartSpec> | historyCharts(f) |
  * | start_run(suite: String, model: String,                   | startRun(...)         |
  * |           on_event: Channel<RunEvent>) -> u64 (run number)|                       |
@@ -308,6 +312,41 @@ export const listModels = (): Promise<ModelInfo[]> => invoke<ModelInfo[]>("list_
 
 export const historyCharts = (f: HistoryFilter): Promise<ChartSpec[]> =>
   invoke<ChartSpec[]>("history_charts", { model: f.model || null, engine: f.engine || null, suite: f.suite || null, limit: f.limit });
+
+/** `model_catalogue()`: benchbar_hub::CatalogueEntry (`benchbar models catalogue --format json`). */
+export interface CatalogueEntry {
+  repo_id: string;
+  model: string;
+  quantization: string;
+  param_count: number;
+  present: boolean;
+  path: string | null;
+  size_on_disk_bytes: number;
+  estimated_download_bytes: number;
+  estimated_memory_bytes: number;
+  fits_memory: boolean;
+}
+
+/** Events of `pull_model` / `watch_pulls` (benchbar_app::pulls::PullEvent). */
+export type PullEvent =
+  | { kind: "progress"; repo_id: string; phase: "resolving" | "verifying" | "downloading" | "done"; file: string; done_bytes: number; total_bytes: number; rate_bps: number | null; eta_s: number | null }
+  | { kind: "finished"; repo_id: string; status: "done" | "cancelled" | "failed"; path: string | null; error: string | null };
+
+export const modelCatalogue = (): Promise<CatalogueEntry[]> => invoke<CatalogueEntry[]>("model_catalogue");
+
+export function pullModel(repoId: string, onEvent: (e: PullEvent) => void): Promise<void> {
+  const channel = new Channel<PullEvent>();
+  channel.onmessage = onEvent;
+  return invoke<void>("pull_model", { repoId, onEvent: channel });
+}
+
+export const cancelPull = (): Promise<void> => invoke<void>("cancel_pull");
+
+export function watchPulls(onEvent: (e: PullEvent) => void): Promise<void> {
+  const channel = new Channel<PullEvent>();
+  channel.onmessage = onEvent;
+  return invoke<void>("watch_pulls", { onEvent: channel });
+}
 
 export const monitorStatus = (): Promise<MonitorStatus> => invoke<MonitorStatus>("monitor_status");
 

@@ -4,6 +4,7 @@ import * as api from "./api";
 import type { MonitorStatus, Settings, SuiteName } from "./api";
 import { byId, clear, h } from "./dom";
 import { when } from "./format";
+import { modelsSection } from "./models";
 import { mountShell, toast } from "./shell";
 
 mountShell("settings.html");
@@ -51,7 +52,14 @@ const form = h("form", { class: "settings", id: "settings-form", novalidate: tru
   err,
   h("div", { class: "row" }, save));
 
-app.append(h("section", { class: "card" }, h("h2", null, "Settings"), h("p", { class: "sub" }, "Used by the tray's quick run and as the dashboard's defaults."), form));
+app.append(
+  h("section", { class: "card" }, h("h2", null, "Settings"), h("p", { class: "sub" }, "Used by the tray's quick run and as the dashboard's defaults."), form),
+  modelsSection((repo) => {
+    model.value = repo;
+    model.focus();
+    toast(`${repo} is in the Default model field; Save to keep it`);
+  }),
+);
 
 const syncEngine = () => openaiBox.classList.toggle("hidden", !engOpenai.checked);
 engMlx.addEventListener("change", syncEngine);

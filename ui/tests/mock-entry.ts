@@ -5,6 +5,7 @@
  * Config comes from window.__BENCHBAR_MOCK__ (set by an earlier init script):
  *   fixtures: { [command]: response }   // history is filtered + limited here like the Rust side
  *   runEvents: RunEvent[]               // streamed over the start_run channel
+ *   pullEvents: PullEvent[]             // streamed over the pull_model channel
  *   eventOrder?: number[]               // delivery order of indices (to test reordering)
  *   fail?: { [command]: message }       // reject with {message}
  * watch_runs stores its channel id in window.__watchChannel (tests push events with
@@ -17,6 +18,7 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 interface MockCfg {
   fixtures: Record<string, Json>;
   runEvents?: Json[];
+  pullEvents?: Json[];
   eventOrder?: number[];
   eventDelayMs?: number;
   fail?: Record<string, string>;
@@ -33,8 +35,7 @@ function record(cmd: string, args: Json): void {
   w.__calls.push({ cmd, args: JSON.parse(JSON.stringify(plain)) });
 }
 
-function emitAll(channelId: number): void {
-  const events = cfg.runEvents ?? [];
+function emitAll(channelId: number, events: Json[] = cfg.runEvents ?? []): void {
   const order = cfg.eventOrder ?? events.map((_, i) => i);
   const delay = cfg.eventDelayMs ?? 5;
   order.forEach((index, n) => {
@@ -75,6 +76,16 @@ mockIPC((cmd: string, args: Json) => {
       return f[cmd];
     case "watch_runs":
       (w as unknown as { __watchChannel: number }).__watchChannel = args.onEvent.id;
+      return null;
+    case "model_catalogue":
+      return f.catalogue ?? [];
+    case "pull_model":
+      setTimeout(() => emitAll(args.onEvent.id, cfg.pullEvents ?? []), 0);
+      return null;
+    case "watch_pulls":
+      (w as unknown as { __pullChannel: number }).__pullChannel = args.onEvent.id;
+      return null;
+    case "cancel_pull":
       return null;
     case "history_charts":
       return f.history_charts ?? [];

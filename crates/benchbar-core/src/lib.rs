@@ -13,6 +13,7 @@
 //! * [`report`] — the JSON report contract built from raw samples.
 
 pub mod error;
+pub mod fmt;
 pub mod metrics;
 pub mod regression;
 pub mod report;

@@ -2,6 +2,7 @@
 //! the error. No benchmark logic lives here.
 
 pub mod history;
+pub mod models;
 pub mod runs;
 pub mod scenarios;
 pub mod settings;

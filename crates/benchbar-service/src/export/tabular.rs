@@ -8,6 +8,8 @@ use benchbar_core::targets::{Grade, Range, TargetMatrix};
 
 use super::{BaselineLine, Doc, HistoryLine};
 
+pub use benchbar_core::fmt::{bytes, num};
+
 /// A titled table.
 #[derive(Debug, Default)]
 pub struct Section {
@@ -34,26 +36,6 @@ pub struct Layout {
 
 fn strings(xs: &[&str]) -> Vec<String> {
     xs.iter().map(|s| s.to_string()).collect()
-}
-
-/// Formats a number with a precision suited to its size.
-pub fn num(x: f64) -> String {
-    if x.abs() >= 100.0 {
-        format!("{x:.1}")
-    } else if x.abs() >= 1.0 {
-        format!("{x:.2}")
-    } else {
-        format!("{x:.3}")
-    }
-}
-
-/// Formats bytes as MB/GB (10^6 / 10^9).
-pub fn bytes(b: f64) -> String {
-    if b >= 1e9 {
-        format!("{:.2} GB", b / 1e9)
-    } else {
-        format!("{:.1} MB", b / 1e6)
-    }
 }
 
 /// `mean ±half-CI` or `mean` alone, `-` when absent.

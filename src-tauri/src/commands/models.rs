@@ -1,0 +1,60 @@
+//! Models: the seed's catalogue and downloads (as `benchbar models catalogue|pull`).
+
+use benchbar_hub::CatalogueEntry;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Runtime, State};
+
+use crate::error::CmdResult;
+use crate::pulls::{self, PullEvent, PullWatchers};
+use crate::state::AppState;
+
+/// The seed's Qwen3 variants: present or not, size on disk, download size, fits this machine's
+/// memory (as `benchbar models catalogue --format json`).
+#[tauri::command]
+pub async fn model_catalogue(state: State<'_, AppState>) -> CmdResult<Vec<CatalogueEntry>> {
+    catalogue(&state)
+}
+
+/// The catalogue for this machine.
+pub fn catalogue(state: &AppState) -> CmdResult<Vec<CatalogueEntry>> {
+    let memory_bytes = benchbar_engine::machine::machine_info().memory_bytes;
+    Ok(benchbar_hub::catalogue(
+        &pulls::hub_config(state)?,
+        memory_bytes,
+    ))
+}
+
+/// Downloads `repo_id` into the Hugging Face cache; progress and the end arrive on `on_event`.
+#[tauri::command]
+pub fn pull_model(
+    state: State<'_, AppState>,
+    repo_id: String,
+    on_event: Channel<PullEvent>,
+) -> CmdResult<()> {
+    state.hooks()?.start_pull(repo_id, Some(on_event))
+}
+
+/// Starts a download (the tray's Download items and `pull_model`).
+pub fn start_pull<R: Runtime>(
+    app: &AppHandle<R>,
+    repo_id: String,
+    sink: Option<Channel<PullEvent>>,
+) -> CmdResult<()> {
+    pulls::spawn(app, repo_id, sink, |app| {
+        let _ = crate::tray::refresh_models(app);
+    })?;
+    let _ = crate::tray::refresh_models(app);
+    Ok(())
+}
+
+/// Cancels the download in progress (its part is kept for the next try).
+#[tauri::command]
+pub fn cancel_pull(state: State<'_, AppState>) {
+    state.pulls.cancel();
+}
+
+/// Subscribes a window to every download's events (one started from the tray included).
+#[tauri::command]
+pub fn watch_pulls(watchers: State<'_, PullWatchers>, on_event: Channel<PullEvent>) {
+    watchers.add(on_event);
+}
