@@ -7,7 +7,6 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use benchbar_app::events::RunEvent;
-use benchbar_app::runner;
 use benchbar_app::state::AppState;
 use benchbar_core::report::RunOrigin;
 use benchbar_store::Store;
@@ -196,25 +195,9 @@ fn one_run_at_a_time_and_cancel() {
     let env = Env::new();
     // Each trial of this double really takes 400 ms, so the run is still going below.
     env.set_engine("test-double:trial_ms=400");
-    let (tx, rx) = mpsc::channel();
-    runner::spawn(
-        env.app.handle(),
-        "quick".into(),
-        "builtin:tiny".into(),
-        RunOrigin::App,
-        Some(Box::new(move |e| {
-            let _ = tx.send(e);
-        })),
-    )
-    .unwrap();
-    let second = runner::spawn(
-        env.app.handle(),
-        "quick".into(),
-        "builtin:tiny".into(),
-        RunOrigin::App,
-        None,
-    )
-    .unwrap_err();
+    let (first, rx) = env.start("quick");
+    first.unwrap();
+    let second = env.start("quick").0.unwrap_err();
     assert!(
         second.message.contains("already running"),
         "{}",
@@ -255,28 +238,12 @@ fn bad_input_is_one_line_and_changes_nothing() {
         assert!(e.contains(needle), "{cmd}: {e}");
         assert!(!e.contains('\n'), "{cmd}: {e}");
     }
-    let bad = runner::spawn(
-        env.app.handle(),
-        "fastest".into(),
-        "builtin:tiny".into(),
-        RunOrigin::App,
-        None,
-    )
-    .unwrap_err();
+    let bad = env.start("fastest").0.unwrap_err();
     assert!(bad.message.contains("unknown suite"), "{}", bad.message);
     // An engine that cannot open ends the run with its error; nothing is stored.
     env.set_engine("nope");
-    let (tx, rx) = mpsc::channel();
-    runner::spawn(
-        env.app.handle(),
-        "quick".into(),
-        "builtin:tiny".into(),
-        RunOrigin::App,
-        Some(Box::new(move |e| {
-            let _ = tx.send(e);
-        })),
-    )
-    .unwrap();
+    let (started, rx) = env.start("quick");
+    started.unwrap();
     let events = collect(&rx);
     let Some(RunEvent::Finished {
         run_id: None,

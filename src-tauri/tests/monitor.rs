@@ -5,10 +5,8 @@
 
 mod common;
 
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use benchbar_app::runner;
 use benchbar_app::state::AppState;
 use benchbar_core::report::RunOrigin;
 use benchbar_store::Store;
@@ -93,17 +91,8 @@ fn a_sample_never_overlaps_a_run_you_started_either_way() {
 
     // Your run is going when the sample falls due: the sample is skipped to the next slot.
     env.set_engine("test-double:decode_tps=90,trial_ms=150");
-    let (tx, rx) = mpsc::channel();
-    runner::spawn(
-        env.app.handle(),
-        "quick".into(),
-        "builtin:tiny".into(),
-        RunOrigin::App,
-        Some(Box::new(move |e| {
-            let _ = tx.send(e);
-        })),
-    )
-    .unwrap();
+    let (started, rx) = env.start("quick");
+    started.unwrap();
     clock.advance(Duration::from_secs(61));
     let s = wait_until("the skip", || {
         let s = status(&env);
@@ -133,15 +122,11 @@ fn a_sample_never_overlaps_a_run_you_started_either_way() {
     wait_until("the sample to hold the run lock", || {
         (slot.lock().holder() == Some(RunOrigin::Monitor)).then_some(())
     });
-    let refused = runner::spawn(
-        env.app.handle(),
-        "quick".into(),
-        "builtin:tiny".into(),
-        RunOrigin::App,
-        None,
-    )
-    .expect_err("refused while the sample runs")
-    .message;
+    let refused = env
+        .start("quick")
+        .0
+        .expect_err("refused while the sample runs")
+        .message;
     assert!(refused.contains("already running (monitor)"), "{refused}");
     wait_until("the sample stored", || {
         (origins(&env) == [RunOrigin::Monitor, RunOrigin::App]).then_some(())

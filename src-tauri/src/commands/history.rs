@@ -25,13 +25,22 @@ pub async fn history(
     suite: Option<String>,
     limit: u32,
 ) -> CmdResult<Vec<HistoryLine>> {
-    let filter = HistoryFilter {
+    let filter = filter(model, engine, suite, limit);
+    Ok(query::history(&store(&state)?, &filter)?)
+}
+
+fn filter(
+    model: Option<String>,
+    engine: Option<String>,
+    suite: Option<String>,
+    limit: u32,
+) -> HistoryFilter {
+    HistoryFilter {
         model,
         engine,
         suite,
         limit: limit as usize,
-    };
-    Ok(query::history(&store(&state)?, &filter)?)
+    }
 }
 
 /// The history window's distribution and per-model charts over the filtered runs: the data of
@@ -45,12 +54,7 @@ pub async fn history_charts(
     suite: Option<String>,
     limit: u32,
 ) -> CmdResult<Vec<ChartSpec>> {
-    let filter = HistoryFilter {
-        model,
-        engine,
-        suite,
-        limit: limit as usize,
-    };
+    let filter = filter(model, engine, suite, limit);
     let store = store(&state)?;
     let mut runs = query::history(&store, &filter)?
         .iter()

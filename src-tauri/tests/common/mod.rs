@@ -6,6 +6,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use benchbar_app::error::CmdResult;
 use benchbar_app::events::RunEvent;
 use benchbar_app::runner;
 use benchbar_app::state::{AppConfig, AppState, Notifier};
@@ -118,20 +119,27 @@ impl Env {
         *self.app.state::<AppState>().engine_override.lock().unwrap() = Some(spec.into());
     }
 
-    /// Runs the quick suite on the test double and returns every event, `finished` last.
-    pub fn run(&self, spec: &str) -> Vec<RunEvent> {
-        self.set_engine(spec);
+    /// Starts `suite` on builtin:tiny as a run you started in the app; its events arrive on
+    /// the receiver.
+    pub fn start(&self, suite: &str) -> (CmdResult<u64>, mpsc::Receiver<RunEvent>) {
         let (tx, rx) = mpsc::channel();
-        runner::spawn(
+        let started = runner::spawn(
             self.app.handle(),
-            "quick".into(),
+            suite.into(),
             "builtin:tiny".into(),
             RunOrigin::App,
             Some(Box::new(move |e| {
                 let _ = tx.send(e);
             })),
-        )
-        .unwrap();
+        );
+        (started, rx)
+    }
+
+    /// Runs the quick suite on the test double and returns every event, `finished` last.
+    pub fn run(&self, spec: &str) -> Vec<RunEvent> {
+        self.set_engine(spec);
+        let (started, rx) = self.start("quick");
+        started.unwrap();
         collect(&rx)
     }
 }
