@@ -66,6 +66,15 @@ pub struct RunTicket {
 }
 
 impl RunSlot {
+    /// A slot over `lock` (the app's: across processes, next to the history database).
+    pub fn new(lock: RunLock) -> RunSlot {
+        RunSlot {
+            lock,
+            current: Mutex::default(),
+            tickets: AtomicU64::default(),
+        }
+    }
+
     /// The run lock (the monitoring schedule takes it through [`Monitor::tick`]).
     ///
     /// [`Monitor::tick`]: benchbar_service::monitor::Monitor::tick

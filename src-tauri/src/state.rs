@@ -8,7 +8,7 @@ use benchbar_core::report::RunOrigin;
 use benchbar_service::notify::Announcement;
 
 use crate::error::{CmdError, CmdResult};
-use benchbar_service::monitor::{Clock, SystemClock};
+use benchbar_service::monitor::{lock_path_for, Clock, RunLock, SystemClock};
 
 use crate::runner::EventSink;
 use crate::runs::RunSlot;
@@ -109,11 +109,13 @@ impl AppState {
             Ok(s) => (s, None),
             Err(e) => (Settings::default(), Some(format!("{e} (using defaults)"))),
         };
+        let lock = lock_path_for(&config.db_path);
         AppState {
             config,
             settings: Mutex::new(s),
             settings_warning: warning,
-            slot: Arc::new(RunSlot::default()),
+            // One benchmark at a time on the machine: the CLI takes the same file lock.
+            slot: Arc::new(RunSlot::new(RunLock::across_processes(lock))),
             notifier,
             last_regression: Mutex::new(None),
             engine_override: Mutex::new(None),

@@ -132,3 +132,33 @@ fn a_sample_never_overlaps_a_run_you_started_either_way() {
         (origins(&env) == [RunOrigin::Monitor, RunOrigin::App]).then_some(())
     });
 }
+
+#[test]
+fn a_benchmark_in_a_terminal_on_the_same_database_blocks_the_app_and_its_schedule() {
+    use benchbar_service::monitor::{lock_path_for, RunLock};
+    let clock = TestClock::new("2026-11-26T12:00:00Z");
+    let env = Env::with_clock(clock.clone());
+    env.set_engine("test-double:decode_tps=90,trial_ms=5");
+    // This test process stands for `benchbar run` in a terminal.
+    let terminal = RunLock::across_processes(lock_path_for(&env.config.db_path));
+    let held = terminal.try_acquire(RunOrigin::Cli).unwrap();
+    let refused = env.start("quick").0.expect_err("refused").message;
+    assert!(refused.contains("already running (cli)"), "{refused}");
+    monitor_on(&env);
+    wait_until("the schedule", || {
+        status(&env)["next_due"].as_str().map(String::from)
+    });
+    clock.advance(Duration::from_secs(61));
+    let s = wait_until("the skip", || {
+        let s = status(&env);
+        s["last"]
+            .as_str()
+            .is_some_and(|l| l.contains("skipped"))
+            .then_some(s)
+    });
+    assert!(s["last"].as_str().unwrap().contains("(cli)"), "{s}");
+    drop(held);
+    assert!(origins(&env).is_empty());
+    let (id, _, _) = finished(&env.run("test-double:decode_tps=90,trial_ms=5"));
+    assert!(id.is_some());
+}

@@ -253,3 +253,42 @@ fn bad_input_is_one_error_line_and_exit_2() {
     );
     assert!(!out_dir.exists(), "nothing is written on bad input");
 }
+
+#[test]
+fn a_run_is_refused_while_another_process_benchmarks_on_the_same_database() {
+    use benchbar_core::report::RunOrigin;
+    use benchbar_service::monitor::{lock_path_for, RunLock};
+    let env = Env::new();
+    // This test process stands for the menu-bar app holding the machine-wide run lock.
+    let app = RunLock::across_processes(lock_path_for(&env.db));
+    let held = app.try_acquire(RunOrigin::App).unwrap();
+    let args = [
+        "run",
+        "--model",
+        "builtin:tiny",
+        "--engine",
+        "test-double",
+        "--no-power",
+    ];
+    let out = env.cmd().args(args).output().unwrap();
+    assert_one_line_error(out, "a benchmark is already running (app)");
+    let out = env
+        .cmd()
+        .args([
+            "scenario",
+            "classification",
+            "--engine",
+            "test-double",
+            "--limit",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert_one_line_error(out, "a benchmark is already running (app)");
+    assert!(env.history().is_empty(), "nothing measured, nothing stored");
+    drop(held);
+    env.ok(&args);
+    assert_eq!(env.history().len(), 1);
+    // While the CLI runs, the app's lock says so (released when the process ended).
+    assert!(app.try_acquire(RunOrigin::App).is_ok());
+}

@@ -72,7 +72,7 @@ impl Linear {
             ));
         }
         let bits_num = ws[1] as usize * 32;
-        if bits_num % inp != 0 || inp % ss[1] as usize != 0 {
+        if !bits_num.is_multiple_of(inp) || !inp.is_multiple_of(ss[1] as usize) {
             return Err(Error::file(
                 &file,
                 format!("{prefix}: quantized shapes {ws:?}/{ss:?} do not fit in_features {inp}"),

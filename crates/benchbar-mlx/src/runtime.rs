@@ -321,8 +321,7 @@ impl Qwen3Runtime {
             .iter()
             .zip(&pads)
             .map(|(p, &n)| {
-                std::iter::repeat(ENDOFTEXT)
-                    .take(n)
+                std::iter::repeat_n(ENDOFTEXT, n)
                     .chain(p.iter().copied())
                     .collect()
             })

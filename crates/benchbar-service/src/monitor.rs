@@ -32,7 +32,7 @@ pub use interval::{
     check_interval, human, parse_duration, parse_interval, parse_retention, DEFAULT_RETENTION,
     MIN_INTERVAL,
 };
-pub use lock::{Busy, RunGuard, RunLock};
+pub use lock::{lock_path_for, Busy, RunGuard, RunLock};
 
 use crate::Result;
 

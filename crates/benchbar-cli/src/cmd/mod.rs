@@ -51,6 +51,21 @@ pub fn open_store(db: Option<&Path>) -> Result<Store> {
     Ok(Store::open(&db_path(db)?)?)
 }
 
+/// The run lock of this database, shared with the menu-bar app and other `benchbar`
+/// processes: one benchmark at a time on the machine.
+pub fn run_lock(db: Option<&Path>) -> Result<benchbar_service::monitor::RunLock> {
+    Ok(benchbar_service::monitor::RunLock::across_processes(
+        benchbar_service::monitor::lock_path_for(&db_path(db)?),
+    ))
+}
+
+/// Takes the run lock for a run started here, or fails saying who runs one.
+pub fn take_run_lock(db: Option<&Path>) -> Result<benchbar_service::monitor::RunGuard> {
+    run_lock(db)?
+        .try_acquire(benchbar_core::report::RunOrigin::Cli)
+        .map_err(|busy| anyhow::anyhow!("{busy}; wait for it to finish and try again"))
+}
+
 /// Writes output to a file or stdout.
 pub fn emit(text: &str, output: Option<&Path>) -> Result<()> {
     match output {

@@ -15,7 +15,7 @@ use benchbar_report::fmt::{bytes, num, opt};
 use benchbar_service::monitor::sample::{sample_plan, take_sample};
 use benchbar_service::monitor::{
     human, parse_interval, parse_retention, run_loop, Clock, Monitor, MonitorConfig, MonitorEvent,
-    PowerConditions, RunLock, SystemClock,
+    PowerConditions, SystemClock,
 };
 use benchbar_service::open::{open_with, HttpOptions};
 
@@ -74,7 +74,8 @@ pub fn monitor(db: Option<&Path>, args: MonitorArgs) -> Result<ExitCode> {
 
     let clock = SystemClock;
     let mut schedule = Monitor::new(config.clone(), clock.now());
-    let lock = RunLock::new();
+    // Shared with the app and `benchbar run`: a sample never overlaps another benchmark.
+    let lock = super::run_lock(db)?;
     let matrix = TargetMatrix::seed();
     eprintln!(
         "monitoring {} on {} every {} (samples kept {}); Ctrl-C to stop",

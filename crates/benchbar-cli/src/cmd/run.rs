@@ -61,6 +61,8 @@ pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
         .map(|n| open_with(n, &spec.model, &http))
         .collect::<std::result::Result<Vec<_>, _>>()?;
 
+    // Never two benchmarks at once (the app, its schedule, another terminal).
+    let _running = super::take_run_lock(db)?;
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = cancel.clone();
     // A second handler cannot be installed in the same process; ignore that case.

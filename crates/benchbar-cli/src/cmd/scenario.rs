@@ -126,6 +126,7 @@ pub fn scenario(db: Option<&Path>, args: ScenarioArgs) -> Result<ExitCode> {
     };
     let mut engine = open_with(&args.engine, &args.model, &http)
         .with_context(|| format!("cannot open the {} engine", args.engine))?;
+    let _running = super::take_run_lock(db)?;
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = cancel.clone();
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));

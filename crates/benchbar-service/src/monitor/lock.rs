@@ -1,6 +1,11 @@
-//! One benchmark at a time: a run lock that the app's user-started runs and the monitoring
-//! schedule both take, so a monitoring sample never overlaps another run.
+//! One benchmark at a time: a run lock that runs you start (app or CLI) and the monitoring
+//! schedule all take, so a monitoring sample never overlaps another run — in this process and,
+//! through an exclusive lock on a file next to the history database, across processes (the
+//! menu-bar app and `benchbar run` in a terminal).
 
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use benchbar_core::report::RunOrigin;
@@ -10,6 +15,7 @@ use benchbar_core::report::RunOrigin;
 #[derive(Clone, Debug, Default)]
 pub struct RunLock {
     holder: Arc<Mutex<Option<RunOrigin>>>,
+    file: Option<Arc<PathBuf>>,
 }
 
 /// Held while a run is in progress; dropping it releases the lock.
@@ -17,6 +23,49 @@ pub struct RunLock {
 pub struct RunGuard {
     lock: RunLock,
     origin: RunOrigin,
+    /// The locked file (closing it releases the lock for other processes).
+    _file: Option<File>,
+}
+
+/// The lock file of the history database at `db`: `<db>.run-lock`.
+pub fn lock_path_for(db: &Path) -> PathBuf {
+    let mut name = db.file_name().unwrap_or_default().to_os_string();
+    name.push(".run-lock");
+    db.with_file_name(name)
+}
+
+/// Takes the exclusive lock on `path` and writes `origin` into it, or says who holds it. A
+/// file system without locks (or a file that cannot be opened) degrades to the in-process lock.
+fn lock_file(path: &Path, origin: RunOrigin) -> Result<Option<File>, Busy> {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let Ok(mut f) = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+    else {
+        return Ok(None);
+    };
+    match f.try_lock() {
+        Ok(()) => {
+            let _ = f.set_len(0);
+            let _ = f.write_all(origin.as_str().as_bytes());
+            let _ = f.flush();
+            Ok(Some(f))
+        }
+        Err(TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            let _ = f.seek(SeekFrom::Start(0));
+            let _ = f.read_to_string(&mut text);
+            Err(Busy {
+                held_by: RunOrigin::parse(text.trim()).unwrap_or(RunOrigin::Cli),
+            })
+        }
+        Err(TryLockError::Error(_)) => Ok(None),
+    }
 }
 
 /// The lock was taken: who holds it.
@@ -39,9 +88,18 @@ impl std::fmt::Display for Busy {
 impl std::error::Error for Busy {}
 
 impl RunLock {
-    /// A free lock.
+    /// A free lock for this process only.
     pub fn new() -> RunLock {
         RunLock::default()
+    }
+
+    /// A lock held across processes too, through an exclusive lock on `path` (see
+    /// [`lock_path_for`]); the holder's origin is written into the file.
+    pub fn across_processes(path: impl Into<PathBuf>) -> RunLock {
+        RunLock {
+            holder: Arc::default(),
+            file: Some(Arc::new(path.into())),
+        }
     }
 
     fn slot(&self) -> MutexGuard<'_, Option<RunOrigin>> {
@@ -52,16 +110,19 @@ impl RunLock {
     /// Takes the lock for a run started by `origin`, or says who holds it. Never blocks.
     pub fn try_acquire(&self, origin: RunOrigin) -> Result<RunGuard, Busy> {
         let mut slot = self.slot();
-        match *slot {
-            Some(held_by) => Err(Busy { held_by }),
-            None => {
-                *slot = Some(origin);
-                Ok(RunGuard {
-                    lock: self.clone(),
-                    origin,
-                })
-            }
+        if let Some(held_by) = *slot {
+            return Err(Busy { held_by });
         }
+        let file = match &self.file {
+            Some(path) => lock_file(path, origin)?,
+            None => None,
+        };
+        *slot = Some(origin);
+        Ok(RunGuard {
+            lock: self.clone(),
+            origin,
+            _file: file,
+        })
     }
 
     /// Who holds the lock now, if anyone.
@@ -108,5 +169,38 @@ mod tests {
         let g = lock.try_acquire(RunOrigin::Monitor).unwrap();
         assert_eq!(lock.holder(), Some(RunOrigin::Monitor));
         drop(g);
+    }
+
+    #[test]
+    fn the_file_lock_is_exclusive_across_independent_locks_and_names_the_holder() {
+        // Two locks on the same file stand for two processes (the app and a terminal):
+        // file locks are per open file description, so they exclude each other here too.
+        let dir = tempfile::tempdir().unwrap();
+        let path = lock_path_for(&dir.path().join("sub/history.db"));
+        assert!(
+            path.ends_with("sub/history.db.run-lock"),
+            "{}",
+            path.display()
+        );
+        let app = RunLock::across_processes(&path);
+        let terminal = RunLock::across_processes(&path);
+        let g = app.try_acquire(RunOrigin::Monitor).unwrap();
+        assert_eq!(
+            terminal.try_acquire(RunOrigin::Cli).unwrap_err(),
+            Busy {
+                held_by: RunOrigin::Monitor
+            }
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "monitor");
+        drop(g);
+        let g = terminal.try_acquire(RunOrigin::Cli).unwrap();
+        assert_eq!(
+            app.try_acquire(RunOrigin::App).unwrap_err(),
+            Busy {
+                held_by: RunOrigin::Cli
+            }
+        );
+        drop(g);
+        assert!(app.try_acquire(RunOrigin::App).is_ok());
     }
 }
