@@ -20,6 +20,8 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// Checks the file's version first (refusing newer ones before writing anything), then enables
 /// WAL and foreign keys and applies the missing migrations, each in its own transaction.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    // Before the first read: another process (the app, a monitor) may be writing.
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
     let found: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| Error::open(path, e))?;
@@ -37,7 +39,6 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     }
     conn.pragma_update(None, "foreign_keys", true)
         .map_err(|e| Error::open(path, e))?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .map_err(|e| Error::open(path, e))?;
