@@ -135,53 +135,8 @@ impl Store {
         regressions: &[Regression],
         after_cell: &mut dyn FnMut(usize),
     ) -> Result<i64> {
-        let key = RunKey::new(&meta.model, &meta.engine, &meta.machine).canonical();
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO runs (started_at, status, suite, model_id, model_path, quantization, engine_name, \
-             engine_version, machine_json, run_key, warnings_json, regressions_json, power_json, origin) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            params![
-                meta.started_at.to_rfc3339(),
-                meta.status.as_str(),
-                meta.suite,
-                meta.model.id,
-                meta.model.path,
-                meta.model.quantization,
-                meta.engine.name,
-                meta.engine.version,
-                serde_json::to_string(&meta.machine)?,
-                key,
-                serde_json::to_string(&meta.warnings)?,
-                serde_json::to_string(regressions)?,
-                meta.power.as_ref().map(serde_json::to_string).transpose()?,
-                meta.origin.as_str(),
-            ],
-        )?;
-        let run_id = tx.last_insert_rowid();
-        for (pos, cell) in cells.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO cells (run_id, position, test, batch_size, plan_json, power_json) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    run_id,
-                    pos as i64,
-                    cell.plan.test,
-                    cell.plan.batch_size,
-                    serde_json::to_string(&cell.plan)?,
-                    cell.power.as_ref().map(serde_json::to_string).transpose()?
-                ],
-            )?;
-            let cell_id = tx.last_insert_rowid();
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO trials (cell_id, trial_index, sample_json) VALUES (?1, ?2, ?3)",
-            )?;
-            for t in &cell.trials {
-                stmt.execute(params![cell_id, t.index, serde_json::to_string(t)?])?;
-            }
-            drop(stmt);
-            after_cell(pos);
-        }
+        let run_id = insert_run(&tx, meta, cells, regressions, after_cell)?;
         tx.commit()?;
         Ok(run_id)
     }
@@ -300,4 +255,61 @@ impl Store {
         )?;
         Ok(n == 1)
     }
+}
+
+/// Writes a run with its cells and trials inside `tx` (the caller commits).
+pub(crate) fn insert_run(
+    tx: &rusqlite::Transaction<'_>,
+    meta: &RunMeta,
+    cells: &[CellRaw],
+    regressions: &[Regression],
+    after_cell: &mut dyn FnMut(usize),
+) -> Result<i64> {
+    let key = RunKey::new(&meta.model, &meta.engine, &meta.machine).canonical();
+    tx.execute(
+        "INSERT INTO runs (started_at, status, suite, model_id, model_path, quantization, engine_name, \
+         engine_version, machine_json, run_key, warnings_json, regressions_json, power_json, origin) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            meta.started_at.to_rfc3339(),
+            meta.status.as_str(),
+            meta.suite,
+            meta.model.id,
+            meta.model.path,
+            meta.model.quantization,
+            meta.engine.name,
+            meta.engine.version,
+            serde_json::to_string(&meta.machine)?,
+            key,
+            serde_json::to_string(&meta.warnings)?,
+            serde_json::to_string(regressions)?,
+            meta.power.as_ref().map(serde_json::to_string).transpose()?,
+            meta.origin.as_str(),
+        ],
+    )?;
+    let run_id = tx.last_insert_rowid();
+    for (pos, cell) in cells.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO cells (run_id, position, test, batch_size, plan_json, power_json) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                run_id,
+                pos as i64,
+                cell.plan.test,
+                cell.plan.batch_size,
+                serde_json::to_string(&cell.plan)?,
+                cell.power.as_ref().map(serde_json::to_string).transpose()?
+            ],
+        )?;
+        let cell_id = tx.last_insert_rowid();
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO trials (cell_id, trial_index, sample_json) VALUES (?1, ?2, ?3)",
+        )?;
+        for t in &cell.trials {
+            stmt.execute(params![cell_id, t.index, serde_json::to_string(t)?])?;
+        }
+        drop(stmt);
+        after_cell(pos);
+    }
+    Ok(run_id)
 }

@@ -49,17 +49,14 @@ impl Store {
         result: &serde_json::Value,
     ) -> Result<i64> {
         let json = serde_json::to_string(result)?;
-        let run_id = self.save_run(meta, &[], &[])?;
-        let inserted = self.conn.execute(
+        // One transaction: the run row and its result are stored together or not at all.
+        let tx = self.conn.transaction()?;
+        let run_id = crate::runs::insert_run(&tx, meta, &[], &[], &mut |_| {})?;
+        tx.execute(
             "INSERT INTO scenario_results (run_id, scenario, result_json) VALUES (?1, ?2, ?3)",
             params![run_id, scenario, json],
-        );
-        if let Err(e) = inserted {
-            let _ = self
-                .conn
-                .execute("DELETE FROM runs WHERE id = ?1", [run_id]);
-            return Err(e.into());
-        }
+        )?;
+        tx.commit()?;
         Ok(run_id)
     }
 
@@ -155,5 +152,24 @@ mod tests {
         assert_eq!(store.load_scenario_run(plain).unwrap(), None);
         let err = store.load_scenario_run(plain + 100).unwrap_err();
         assert!(err.to_string().contains("no run with id"), "{err}");
+    }
+
+    #[test]
+    fn a_failed_result_write_leaves_no_run_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+        // Injected at the database: the result row cannot be written.
+        store
+            .conn
+            .execute_batch(
+                "CREATE TRIGGER injected BEFORE INSERT ON scenario_results \
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+            )
+            .unwrap();
+        let err = store
+            .save_scenario_run(&meta(), "classification", &serde_json::json!({}))
+            .unwrap_err();
+        assert!(err.to_string().contains("injected failure"), "{err}");
+        assert!(store.list_runs(None, 10).unwrap().is_empty());
     }
 }
