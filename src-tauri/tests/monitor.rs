@@ -39,6 +39,18 @@ fn monitor_on(env: &Env) {
         .unwrap();
 }
 
+/// Moves past the next slot and returns the status once it reports a skipped sample.
+fn skip_after_next_slot(env: &Env, clock: &TestClock) -> Value {
+    clock.advance(Duration::from_secs(61));
+    wait_until("the skip", || {
+        let s = status(env);
+        s["last"]
+            .as_str()
+            .is_some_and(|l| l.contains("skipped"))
+            .then_some(s)
+    })
+}
+
 fn status(env: &Env) -> Value {
     env.invoke("monitor_status", json!({})).unwrap()
 }
@@ -93,14 +105,7 @@ fn a_sample_never_overlaps_a_run_you_started_either_way() {
     env.set_engine("test-double:decode_tps=90,trial_ms=150");
     let (started, rx) = env.start("quick");
     started.unwrap();
-    clock.advance(Duration::from_secs(61));
-    let s = wait_until("the skip", || {
-        let s = status(&env);
-        s["last"]
-            .as_str()
-            .is_some_and(|l| l.contains("skipped"))
-            .then_some(s)
-    });
+    let s = skip_after_next_slot(&env, &clock);
     assert!(
         s["last"]
             .as_str()
@@ -148,14 +153,7 @@ fn a_benchmark_in_a_terminal_on_the_same_database_blocks_the_app_and_its_schedul
     wait_until("the schedule", || {
         status(&env)["next_due"].as_str().map(String::from)
     });
-    clock.advance(Duration::from_secs(61));
-    let s = wait_until("the skip", || {
-        let s = status(&env);
-        s["last"]
-            .as_str()
-            .is_some_and(|l| l.contains("skipped"))
-            .then_some(s)
-    });
+    let s = skip_after_next_slot(&env, &clock);
     assert!(s["last"].as_str().unwrap().contains("(cli)"), "{s}");
     drop(held);
     assert!(origins(&env).is_empty());
