@@ -18,6 +18,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::error::CmdResult;
+use crate::events::EventMapper;
 use crate::runner::{run_ticketed, Job};
 use crate::runs::{open_engine, JobOutcome};
 use crate::settings::{MonitorSettings, Settings};
@@ -107,7 +108,7 @@ fn set_status(status: &SharedStatus, f: impl FnOnce(&mut MonitorStatus)) {
 /// One monitoring sample of the default model, as a run-slot job.
 fn sample_job(settings: Settings, clock: Arc<dyn Clock>) -> Job {
     Box::new(
-        move |state: &AppState, ticket, _send| -> CmdResult<JobOutcome> {
+        move |state: &AppState, ticket, send| -> CmdResult<JobOutcome> {
             let model = settings.default_model.clone();
             // The sample needs a variance: fewer than 2 reps in Settings means the quick default.
             let reps = settings.reps.filter(|r| *r >= 2);
@@ -115,6 +116,7 @@ fn sample_job(settings: Settings, clock: Arc<dyn Clock>) -> Job {
             let mut store = Store::open(&state.config.db_path)?;
             let mut engine = open_engine(&settings, &model, state.engine_override().as_deref())?;
             let retention = settings.monitor.config()?.retention;
+            let mut mapper = EventMapper::default();
             let out = take_sample(
                 &ticket.guard,
                 retention,
@@ -125,6 +127,12 @@ fn sample_job(settings: Settings, clock: Arc<dyn Clock>) -> Job {
                 settings.sample_power,
                 &ticket.cancel,
                 clock.now(),
+                // Live events as for any run: the tray's progress, a watching dashboard.
+                &mut |e| {
+                    if let Some(ev) = mapper.map(&e) {
+                        send(ev);
+                    }
+                },
             )?;
             Ok(JobOutcome {
                 run_id: out.report.run_id,

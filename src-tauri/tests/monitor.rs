@@ -75,6 +75,16 @@ fn off_by_default_then_a_sample_one_interval_after_turning_it_on() {
         origins(&env).is_empty(),
         "nothing runs before the first slot"
     );
+    // A dashboard watching runs sees the sample live, as any run.
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    env.app
+        .state::<benchbar_app::runner::Watchers>()
+        .add(tauri::ipc::Channel::new(move |body| {
+            if let tauri::ipc::InvokeResponseBody::Json(s) = body {
+                let _ = tx.send(serde_json::from_str(&s).unwrap());
+            }
+            Ok(())
+        }));
     clock.advance(Duration::from_secs(61));
     wait_until("a stored monitoring sample", || {
         (origins(&env) == [RunOrigin::Monitor]).then_some(())
@@ -87,6 +97,13 @@ fn off_by_default_then_a_sample_one_interval_after_turning_it_on() {
             .then_some(s)
     });
     assert_eq!(s["next_due"], "2026-11-26T12:02:00+00:00", "{s}");
+    let kinds: Vec<String> = rx
+        .try_iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect();
+    for k in ["cell_started", "trial_done", "finished", "history_changed"] {
+        assert!(kinds.iter().any(|x| x == k), "{k} in {kinds:?}");
+    }
     // The sample is in the same history the CLI reads, as a quick run.
     let h = env.invoke("history", json!({"limit": 10})).unwrap();
     assert_eq!(h[0]["suite"], "quick", "{h}");

@@ -107,6 +107,7 @@ pub fn monitor(db: Option<&Path>, args: MonitorArgs) -> Result<ExitCode> {
                 !args.no_power,
                 &stop,
                 now,
+                &mut |_| {},
             ) {
                 Ok(out) => {
                     taken += 1;

@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 
 use super::update::{check_since_update, UpdateCheck};
 use super::{retention_cutoff, RunGuard};
-use crate::measure::{measure, MeasureOptions};
+use crate::measure::{measure, MeasureEvent, MeasureOptions};
 use crate::notify::{announce_new, Announcement};
 use crate::Result;
 
@@ -63,7 +63,7 @@ pub struct SampleOutcome {
 /// it with origin `monitor` (compared with its configuration's baseline), records which of its
 /// regressions are new (each is announced once, as for user-started runs), compares it with
 /// the run before an engine or OS update when the window has one (see [`super::update`]),
-/// then prunes the
+/// `observer` hearing the measurement's live events, then prunes the
 /// monitoring samples older than `retention` before `now` (never the sample just taken).
 #[allow(clippy::too_many_arguments)]
 pub fn take_sample(
@@ -76,21 +76,14 @@ pub fn take_sample(
     sample_power: bool,
     cancel: &AtomicBool,
     now: DateTime<Utc>,
+    observer: &mut dyn FnMut(MeasureEvent<'_>),
 ) -> Result<SampleOutcome> {
     let opts = MeasureOptions {
         suite: MONITOR_SUITE.to_string(),
         sample_power,
         origin: RunOrigin::Monitor,
     };
-    let m = measure(
-        engine,
-        plan,
-        &opts,
-        cancel,
-        Some(store),
-        matrix,
-        &mut |_| {},
-    )?;
+    let m = measure(engine, plan, &opts, cancel, Some(store), matrix, observer)?;
     let announcement = announce_new(store, &m.report)?;
     // Never the sample just taken, whatever the clocks say.
     let cutoff = retention_cutoff(now, retention).min(m.report.started_at);
@@ -145,6 +138,7 @@ mod tests {
                 false,
                 &cancel,
                 now,
+                &mut |_| {},
             )
             .unwrap();
             monitor.finished(now);
