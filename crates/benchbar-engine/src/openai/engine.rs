@@ -1,18 +1,18 @@
 //! The engine: request bodies, concurrency, and turning streams into samples.
 
 use std::ops::ControlFlow;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use benchbar_core::report::{EngineInfo, ModelRef};
-use benchbar_core::sample::{EngineCounters, RequestSample, TrialSample};
+use benchbar_core::sample::TrialSample;
 use benchbar_core::spec::PromptSpec;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
-use super::client::{get_text, stream_completion, StreamRecord, StreamRequest};
+use super::client::{get_text, stream_completion, StreamRequest};
+use super::config::{host_of, quantization_of, Endpoint, OpenAiConfig};
+use super::text::{Rows, TEXT_CONCURRENCY};
+use super::tokens::synthetic_text;
 use crate::engine::{
     Embeddings, Engine, EngineError, Result, TextBatch, TextRequest, TokenTick, TrialRequest,
 };
@@ -21,67 +21,19 @@ use crate::engine::{
 /// `logit_bias` for fixed-length generation.
 const QWEN3_EOS: [u32; 2] = [151_643, 151_645];
 
-/// Which endpoint the engine calls.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Endpoint {
-    /// `/chat/completions` for text prompts (the server applies its chat template) and
-    /// `/completions` for synthetic prompts (exactly N tokens, no template) — what the
-    /// in-process engine does.
-    Auto,
-    /// Always `/chat/completions`.
-    Chat,
-    /// Always `/completions` (text prompts are sent raw).
-    Completions,
-}
-
-/// How to reach the server.
-#[derive(Clone, Debug)]
-pub struct OpenAiConfig {
-    /// Base URL including `/v1`, e.g. `http://127.0.0.1:8080/v1`.
-    pub base_url: String,
-    /// Bearer token read from the environment by the caller (never stored).
-    pub api_key: Option<String>,
-    /// `model` sent in requests; None omits it (mlx_lm.server and llama-server then use the
-    /// model they serve).
-    pub served_model: Option<String>,
-    /// A `tokenizer.json` for per-chunk token counts and synthetic prompts.
-    pub tokenizer: Option<PathBuf>,
-    /// Longest wait for response headers or the next bytes of a stream.
-    pub timeout: Duration,
-    /// Poisson request rate (requests/s) for batch trials; None sends all at once.
-    pub rate_rps: Option<f64>,
-    /// Endpoint choice.
-    pub endpoint: Endpoint,
-}
-
-impl OpenAiConfig {
-    /// Defaults for `base_url`: auto endpoint, 60 s timeout, no key, no tokenizer.
-    pub fn new(base_url: impl Into<String>) -> Self {
-        OpenAiConfig {
-            base_url: base_url.into(),
-            api_key: None,
-            served_model: None,
-            tokenizer: None,
-            timeout: Duration::from_secs(60),
-            rate_rps: None,
-            endpoint: Endpoint::Auto,
-        }
-    }
-}
-
 /// The OpenAI-compatible HTTP engine.
 pub struct OpenAiEngine {
-    cfg: OpenAiConfig,
-    base: String,
-    rt: tokio::runtime::Runtime,
-    client: reqwest::Client,
-    tokenizer: Option<Arc<tokenizers::Tokenizer>>,
-    version: String,
-    model: ModelRef,
-    approx_trials: u32,
-    approx_tokens: u64,
-    usage_missing_trials: u32,
-    max_cached_tokens: u32,
+    pub(super) cfg: OpenAiConfig,
+    pub(super) base: String,
+    pub(super) rt: tokio::runtime::Runtime,
+    pub(super) client: reqwest::Client,
+    pub(super) tokenizer: Option<Arc<tokenizers::Tokenizer>>,
+    pub(super) version: String,
+    pub(super) model: ModelRef,
+    pub(super) approx_trials: u32,
+    pub(super) approx_tokens: u64,
+    pub(super) usage_missing_trials: u32,
+    pub(super) max_cached_tokens: u32,
 }
 
 impl std::fmt::Debug for OpenAiEngine {
@@ -91,30 +43,6 @@ impl std::fmt::Debug for OpenAiEngine {
             .field("version", &self.version)
             .finish()
     }
-}
-
-fn host_of(url: &str) -> String {
-    reqwest::Url::parse(url)
-        .ok()
-        .and_then(|u| {
-            u.host_str().map(|h| {
-                format!(
-                    "{h}{}",
-                    u.port().map(|p| format!(":{p}")).unwrap_or_default()
-                )
-            })
-        })
-        .unwrap_or_else(|| url.to_string())
-}
-
-fn quantization_of(name: &str) -> Option<String> {
-    let l = name.to_ascii_lowercase();
-    [
-        "4bit", "8bit", "6bit", "3bit", "bf16", "fp16", "f16", "f32", "q4_k_m", "q8_0",
-    ]
-    .into_iter()
-    .find(|q| l.contains(q))
-    .map(str::to_string)
 }
 
 impl OpenAiEngine {
@@ -263,7 +191,13 @@ impl OpenAiEngine {
         }
     }
 
-    fn body(&self, endpoint: Endpoint, prompt: &str, max_tokens: u32, fixed: bool) -> Value {
+    pub(super) fn body(
+        &self,
+        endpoint: Endpoint,
+        prompt: &str,
+        max_tokens: u32,
+        fixed: bool,
+    ) -> Value {
         let mut b = json!({
             "stream": true,
             "stream_options": {"include_usage": true},
@@ -313,7 +247,7 @@ impl OpenAiEngine {
         }
     }
 
-    fn count_tokens(&self, text: &str) -> Option<u32> {
+    pub(super) fn count_tokens(&self, text: &str) -> Option<u32> {
         let t = self.tokenizer.as_ref()?;
         t.encode(text, false).ok().map(|e| e.get_ids().len() as u32)
     }
@@ -338,97 +272,6 @@ impl OpenAiEngine {
                     .map_err(|e| EngineError::Request(format!("{}: {e}", self.base)))
             }
         }
-    }
-}
-
-/// Text of exactly `n` tokens: seeded random lowercase words that are single tokens with a
-/// leading space (the pre-tokenizer splits at each), checked by encoding.
-fn synthetic_text(
-    t: &tokenizers::Tokenizer,
-    n: u32,
-    seed: u64,
-) -> std::result::Result<String, String> {
-    let mut words: Vec<String> = t
-        .get_vocab(false)
-        .into_keys()
-        .filter(|k| {
-            // byte-level BPE writes a leading space as 'Ġ'
-            k.strip_prefix('Ġ').is_some_and(|w| {
-                w.len() >= 3 && w.len() <= 8 && w.bytes().all(|b| b.is_ascii_lowercase())
-            })
-        })
-        .map(|k| format!(" {}", &k['Ġ'.len_utf8()..]))
-        .collect();
-    words.sort();
-    if words.is_empty() {
-        return Err("the tokenizer has no plain word tokens to build a synthetic prompt".into());
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let count = |s: &str| {
-        t.encode(s, false)
-            .map(|e| e.get_ids().len() as u32)
-            .unwrap_or(0)
-    };
-    let mut text = String::new();
-    for _ in 0..n {
-        text.push_str(&words[rng.gen_range(0..words.len())]);
-    }
-    for _ in 0..64 {
-        let c = count(&text);
-        if c == n {
-            return Ok(text);
-        }
-        if c > n {
-            // drop the last word and try again with a fresh one
-            let cut = text.rfind(' ').unwrap_or(0);
-            text.truncate(cut);
-        }
-        if count(&text) < n {
-            text.push_str(&words[rng.gen_range(0..words.len())]);
-        }
-    }
-    Err(format!("could not build a prompt of exactly {n} tokens"))
-}
-
-/// How a stream's tokens were given timestamps.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TokenAssignment {
-    /// One offset per generated token (ns from sending the request).
-    pub offsets_ns: Vec<u64>,
-    /// Tokens whose chunk was not known exactly (given the last text chunk's time, or dropped).
-    pub unattributed: u32,
-}
-
-/// Gives every token the arrival time of its chunk (see the module docs). `per_chunk` is the
-/// token count of each text chunk; `total` the authoritative count (usage), if any.
-pub fn assign_token_offsets(
-    chunks_ns: &[u64],
-    per_chunk: &[u32],
-    total: Option<u32>,
-    end_ns: u64,
-) -> TokenAssignment {
-    let mut offsets: Vec<u64> = chunks_ns
-        .iter()
-        .zip(per_chunk)
-        .flat_map(|(&t, &k)| (0..k).map(move |_| t))
-        .collect();
-    let Some(total) = total else {
-        return TokenAssignment {
-            offsets_ns: offsets,
-            unattributed: 0,
-        };
-    };
-    let have = offsets.len() as u32;
-    let unattributed = have.abs_diff(total);
-    if have > total {
-        offsets.truncate(total as usize);
-    } else {
-        let last = chunks_ns.last().copied().unwrap_or(end_ns);
-        offsets.resize(total as usize, last);
-    }
-    TokenAssignment {
-        offsets_ns: offsets,
-        unattributed,
     }
 }
 
@@ -529,230 +372,5 @@ impl Engine for OpenAiEngine {
             "the openai engine ({}) computes no embeddings: OpenAI-compatible LLM servers such as mlx_lm.server serve no /v1/embeddings for Qwen3; use --engine mlx",
             self.base
         )))
-    }
-}
-
-/// Concurrent requests per [`Engine::generate_text`] call over HTTP (the server batches them
-/// if it can).
-const TEXT_CONCURRENCY: u32 = 8;
-
-/// What every row of a streamed batch shares.
-struct Rows {
-    endpoint: Endpoint,
-    max_tokens: u32,
-    fixed: bool,
-    seed: u64,
-}
-
-impl OpenAiEngine {
-    /// Streams one request per prompt, concurrently (or at the Poisson rate); returns the raw
-    /// sample and each row's generated text.
-    fn stream_rows(
-        &mut self,
-        req: &Rows,
-        prompts: &[String],
-        on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
-    ) -> Result<(TrialSample, Vec<String>)> {
-        let endpoint = req.endpoint;
-        let url = format!(
-            "{}/{}",
-            self.base,
-            if endpoint == Endpoint::Chat {
-                "chat/completions"
-            } else {
-                "completions"
-            }
-        );
-        let mut rng = ChaCha8Rng::seed_from_u64(req.seed ^ 0x0005_EED0_FA11);
-        let mut delay = Duration::ZERO;
-        let mut requests = Vec::with_capacity(prompts.len());
-        for (row, prompt) in (0u32..).zip(prompts) {
-            if let (Some(rate), true) = (self.cfg.rate_rps, row > 0) {
-                let u: f64 = rng.gen_range(f64::EPSILON..1.0);
-                delay += Duration::from_secs_f64(-u.ln() / rate);
-            }
-            requests.push(StreamRequest {
-                url: url.clone(),
-                body: self
-                    .body(endpoint, prompt, req.max_tokens, req.fixed)
-                    .to_string(),
-                api_key: self.cfg.api_key.clone(),
-                stall_timeout: self.cfg.timeout,
-                row,
-                delay,
-            });
-        }
-        let client = self.client.clone();
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let start = Instant::now();
-        let handles: Vec<_> = requests
-            .into_iter()
-            .map(|r| {
-                let (client, tx) = (client.clone(), tx.clone());
-                self.rt
-                    .spawn(async move { stream_completion(&client, r, start, tx).await })
-            })
-            .collect();
-        drop(tx);
-        let mut cancelled = false;
-        let results: Vec<std::result::Result<StreamRecord, String>> = self.rt.block_on(async {
-            while let Some((row, chunks, elapsed_ns)) = rx.recv().await {
-                let tick = TokenTick {
-                    row,
-                    step: chunks.saturating_sub(1),
-                    elapsed_ns,
-                };
-                if on_token(tick).is_break() {
-                    cancelled = true;
-                    for h in &handles {
-                        h.abort();
-                    }
-                    break;
-                }
-            }
-            let mut out = Vec::with_capacity(handles.len());
-            for h in handles {
-                out.push(match h.await {
-                    Ok(r) => r,
-                    Err(e) => Err(format!("POST {url}: request task ended: {e}")),
-                });
-            }
-            out
-        });
-        let wall_end = Instant::now();
-        if cancelled {
-            return Err(EngineError::Cancelled);
-        }
-        let mut samples = Vec::with_capacity(results.len());
-        let mut texts = Vec::with_capacity(results.len());
-        let mut errors = Vec::new();
-        let mut wall_ns = 0u64;
-        let (mut approx_tokens, mut usage_missing) = (0u32, false);
-        for (row, res) in results.into_iter().enumerate() {
-            let rec = match res {
-                Ok(rec) => rec,
-                Err(e) => {
-                    errors.push(if prompts.len() > 1 {
-                        format!("request {row}: {e}")
-                    } else {
-                        e
-                    });
-                    continue;
-                }
-            };
-            let chunk_ns: Vec<u64> = rec.chunks.iter().map(|c| c.at_ns).collect();
-            // One token per text chunk when that is what usage says (mlx_lm.server streams a
-            // chunk per token); otherwise the tokenizer's count of each chunk, if given.
-            let one_each = rec
-                .usage
-                .is_some_and(|u| u.completion_tokens as usize == rec.chunks.len());
-            let per_chunk: Vec<u32> = rec
-                .chunks
-                .iter()
-                .map(|c| {
-                    if one_each {
-                        1
-                    } else {
-                        self.count_tokens(&c.text).map_or(1, |k| k.max(1))
-                    }
-                })
-                .collect();
-            let total = match (&rec.usage, &self.tokenizer) {
-                (Some(u), _) => Some(u.completion_tokens),
-                (None, Some(_)) => {
-                    usage_missing = true;
-                    None
-                }
-                (None, None) => {
-                    errors.push(format!(
-                        "POST {url}: the stream reported no usage and no --tokenizer was given: tokens cannot be counted"
-                    ));
-                    continue;
-                }
-            };
-            let a = assign_token_offsets(&chunk_ns, &per_chunk, total, rec.end_ns);
-            approx_tokens += a.unattributed;
-            if let Some(c) = rec.usage.and_then(|u| u.cached_tokens) {
-                self.max_cached_tokens = self.max_cached_tokens.max(c);
-            }
-            let prompt_tokens = match &rec.usage {
-                Some(u) => u.prompt_tokens,
-                None => self.count_tokens(&prompts[row]).unwrap_or(0),
-            };
-            if let Some(&last) = a.offsets_ns.last() {
-                wall_ns = wall_ns.max(rec.sent_ns + last);
-            }
-            samples.push(RequestSample {
-                prompt_tokens,
-                start_offset_ns: rec.sent_ns,
-                requested_tokens: req.max_tokens,
-                token_offsets_ns: a.offsets_ns,
-            });
-            texts.push(rec.chunks.iter().map(|c| c.text.as_str()).collect());
-        }
-        if !errors.is_empty() {
-            return Err(EngineError::Request(errors.join("; ")));
-        }
-        if approx_tokens > 0 {
-            self.approx_trials += 1;
-            self.approx_tokens += u64::from(approx_tokens);
-        }
-        if usage_missing {
-            self.usage_missing_trials += 1;
-        }
-        if wall_ns == 0 {
-            wall_ns = wall_end.saturating_duration_since(start).as_nanos() as u64;
-        }
-        let sample = TrialSample {
-            index: 0,
-            wall_ns,
-            requests: samples,
-            counters: EngineCounters::default(),
-            energy: None,
-            error: None,
-        };
-        Ok((sample, texts))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_token_per_chunk_is_exact() {
-        let a = assign_token_offsets(&[10, 20, 30], &[1, 1, 1], Some(3), 35);
-        assert_eq!(a.offsets_ns, vec![10, 20, 30]);
-        assert_eq!(a.unattributed, 0);
-    }
-
-    #[test]
-    fn multi_token_chunks_with_tokenizer_counts() {
-        let a = assign_token_offsets(&[10, 20], &[2, 3], Some(5), 25);
-        assert_eq!(a.offsets_ns, vec![10, 10, 20, 20, 20]);
-        assert_eq!(a.unattributed, 0);
-    }
-
-    #[test]
-    fn deficit_takes_the_last_chunk_time_and_excess_is_dropped() {
-        let a = assign_token_offsets(&[10, 20], &[1, 1], Some(4), 25);
-        assert_eq!(a.offsets_ns, vec![10, 20, 20, 20]);
-        assert_eq!(a.unattributed, 2);
-        let b = assign_token_offsets(&[10, 20], &[2, 2], Some(3), 25);
-        assert_eq!(b.offsets_ns, vec![10, 10, 20]);
-        assert_eq!(b.unattributed, 1);
-        let c = assign_token_offsets(&[], &[], Some(2), 25);
-        assert_eq!(c.offsets_ns, vec![25, 25]);
-    }
-
-    #[test]
-    fn host_and_quantization() {
-        assert_eq!(host_of("http://127.0.0.1:8080/v1"), "127.0.0.1:8080");
-        assert_eq!(host_of("https://api.example.com/v1"), "api.example.com");
-        assert_eq!(
-            quantization_of("mlx-community/Qwen3-1.7B-4bit").as_deref(),
-            Some("4bit")
-        );
-        assert_eq!(quantization_of("qwen3"), None);
     }
 }

@@ -16,7 +16,12 @@
 //! Such trials are counted and reported in [`Engine::notes`](crate::Engine::notes).
 
 pub mod client;
+mod config;
 mod engine;
 pub mod sse;
+mod text;
+mod tokens;
 
-pub use engine::{assign_token_offsets, Endpoint, OpenAiConfig, OpenAiEngine, TokenAssignment};
+pub use config::{Endpoint, OpenAiConfig};
+pub use engine::OpenAiEngine;
+pub use tokens::{assign_token_offsets, TokenAssignment};
