@@ -27,6 +27,7 @@
 pub mod energy;
 mod error;
 pub mod memory;
+pub mod phase;
 pub mod powermetrics;
 pub mod rapl;
 mod session;
@@ -43,12 +44,14 @@ pub mod nvml;
 pub mod macos;
 
 pub use energy::{
-    classify_domain, counter_delta, idle_baseline, phase_energy, power_timeline, total_of,
-    CounterDelta, CounterRow, Domain, DomainMap, EnergyAccumulator, EnergyPoint, EnergyUnit,
-    IdleBaseline, PhaseEnergy, PowerIntegrator, PowerSample, TotalBasis,
+    classify_domain, counter_delta, total_of, CounterDelta, CounterRow, Domain, DomainMap,
+    EnergyAccumulator, EnergyPoint, EnergyUnit, PowerIntegrator, TotalBasis,
 };
 pub use error::{PowerError, Result};
 pub use memory::{process_peak, system_memory, ProcessPeak, SystemMemory};
+pub use phase::{
+    idle_baseline, phase_energy, power_timeline, IdleBaseline, PhaseEnergy, PowerSample,
+};
 pub use session::{CellPower, PowerReport, PowerSession, Snapshot};
 pub use source::{
     Availability, CompositeSource, EnergySource, Reading, RecordedFrames, Recording, ReplaySource,

@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::energy::{
+use crate::energy::{EnergyAccumulator, EnergyPoint};
+use crate::phase::{
     idle_baseline, joules_per_token, peak_power_w, phase_energy, power_sample, tokens_per_joule,
-    EnergyAccumulator, EnergyPoint, IdleBaseline, PhaseEnergy, PowerSample,
+    IdleBaseline, PhaseEnergy, PowerSample,
 };
 use crate::source::{EnergySource, SourceInfo};
 use crate::sys::thread_cpu_time_ns;

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::energy::{PhaseEnergy, PowerSample};
+use crate::phase::{PhaseEnergy, PowerSample};
 use crate::{EnergySource, PowerSession};
 
 /// What a window measured.
