@@ -15,9 +15,16 @@ export interface LineSpec {
   legend?: boolean;
 }
 
-function cssVar(name: string, fallback: string): string {
+/** A CSS custom property of the page (the colour scheme), or `fallback`. */
+export function cssVar(name: string, fallback: string): string {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   return v || fallback;
+}
+
+/** Axis colours of the page's colour scheme, shared by every chart. */
+export function themedAxis(): uPlot.Axis {
+  const grid = cssVar("--grid", "rgba(128,128,128,.15)");
+  return { stroke: cssVar("--muted", "#888"), grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
 }
 
 /** x range for `xs`: an hour either side when every x is the same instant. */
@@ -39,14 +46,10 @@ export class LineChart {
   private build(): void {
     const width = Math.max(200, this.host.clientWidth);
     const stroke = this.spec.color ?? cssVar("--accent", "#4f7cff");
-    const grid = cssVar("--grid", "rgba(128,128,128,.15)");
-    const axis = cssVar("--muted", "#888");
     const axes: uPlot.Axis[] = [
-      { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
+      themedAxis(),
       {
-        stroke: axis,
-        grid: { stroke: grid, width: 1 },
-        ticks: { stroke: grid },
+        ...themedAxis(),
         size: 56,
         values: (_u, vals) => vals.map((v) => (v == null ? "" : `${+v.toFixed(2)}`)),
       },

@@ -5,13 +5,10 @@
  */
 import uPlot from "uplot";
 import type { ChartSpec } from "./api";
+import { themedAxis } from "./chart";
 import { h } from "./dom";
 
 const PALETTE = ["#0071e3", "#d73a49", "#28a745", "#ff9500", "#6f42c1"];
-
-function cssVar(name: string, fallback: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
-}
 
 /** x values and one y array per series, aligned on the union of the series' x values. */
 export function alignSeries(series: { points: [number, number][] }[]): [number[], ...(number | null)[][]] {
@@ -49,11 +46,9 @@ export class SpecChart {
     this.plot = null;
     this.card.classList.toggle("hidden", !spec);
     if (!spec) return;
-    const axis = cssVar("--muted", "#888");
-    const grid = cssVar("--grid", "rgba(128,128,128,.15)");
     const axes: uPlot.Axis[] = [
-      { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, label: spec.x_desc, labelSize: 18 },
-      { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 56, label: spec.y_desc, labelSize: 18 },
+      { ...themedAxis(), label: spec.x_desc, labelSize: 18 },
+      { ...themedAxis(), size: 56, label: spec.y_desc, labelSize: 18 },
     ];
     let data: uPlot.AlignedData;
     let series: uPlot.Series[];
