@@ -46,7 +46,7 @@ pub struct RunResult {
 /// The one run slot: a second run is refused while one is going. It is the service's
 /// [`RunLock`], which the monitoring schedule takes too, so a scheduled sample and a run you
 /// started never overlap; the slot adds the cancel flag of the run in progress.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RunSlot {
     lock: RunLock,
     current: Mutex<Option<Arc<AtomicBool>>>,

@@ -64,13 +64,13 @@ impl Schedule {
                 return Step::Off;
             }
         };
-        if self.current.as_ref().map(|(s, _)| s) != Some(settings) {
-            let mut m = Monitor::new(config, now);
-            m.finished(now);
-            self.current = Some((settings.clone(), m));
-        }
-        let Some((_, monitor)) = self.current.as_mut() else {
-            return Step::Off;
+        let (_, monitor) = match &mut self.current {
+            Some(cur) if cur.0 == *settings => cur,
+            current => current.insert((settings.clone(), {
+                let mut m = Monitor::new(config, now);
+                m.finished(now);
+                m
+            })),
         };
         match monitor.tick(now, lock, power) {
             Decision::Wait(_) => Step::Wait(monitor.next_due()),
@@ -96,6 +96,8 @@ pub struct MonitorStatus {
     pub next_due: Option<String>,
     /// The last thing the schedule did, in words (a sample, a skip and why).
     pub last: Option<String>,
+    /// When it did it (RFC 3339).
+    pub last_at: Option<String>,
 }
 
 /// The schedule's status, shared with the `monitor_status` command.
@@ -173,14 +175,16 @@ pub fn spawn<R: Runtime>(app: &AppHandle<R>, clock: Arc<dyn Clock>, status: Shar
                         clock.sleep(left.min(POLL));
                     }
                     Step::Skipped(reason) => set_status(&status, |s| {
-                        s.last = Some(format!("{}: sample skipped ({reason})", now.to_rfc3339()));
+                        s.last = Some(format!("sample skipped ({reason})"));
+                        s.last_at = Some(now.to_rfc3339());
                     }),
                     Step::Run(guard) => {
                         let ticket = slot.ticket(guard);
                         run_ticketed(&app, ticket, None, sample_job(settings, clock.clone()));
                         schedule.finished(clock.now());
                         set_status(&status, |s| {
-                            s.last = Some(format!("{}: sample taken", now.to_rfc3339()));
+                            s.last = Some("sample taken".into());
+                            s.last_at = Some(now.to_rfc3339());
                         });
                     }
                 }

@@ -5,11 +5,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use benchbar_core::report::RunOrigin;
 
+use benchbar_service::monitor::{lock_path_for, Clock, RunLock, SystemClock};
 use benchbar_service::notify::Announcement;
 
 use crate::error::{CmdError, CmdResult};
-use benchbar_service::monitor::{lock_path_for, Clock, RunLock, SystemClock};
-
 use crate::runner::EventSink;
 use crate::runs::RunSlot;
 use crate::schedule::SharedStatus;

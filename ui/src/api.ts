@@ -91,8 +91,10 @@ export interface MonitorStatus {
   enabled: boolean;
   /** RFC 3339. */
   next_due: string | null;
-  /** The last thing it did, e.g. "2026-11-26T12:00:00+00:00: sample skipped (on battery power)". */
+  /** The last thing it did, e.g. "sample skipped (on battery power)". */
   last: string | null;
+  /** When (RFC 3339). */
+  last_at: string | null;
 }
 
 /**
@@ -334,19 +336,20 @@ export type PullEvent =
 
 export const modelCatalogue = (): Promise<CatalogueEntry[]> => invoke<CatalogueEntry[]>("model_catalogue");
 
-export function pullModel(repoId: string, onEvent: (e: PullEvent) => void): Promise<void> {
-  const channel = new Channel<PullEvent>();
-  channel.onmessage = onEvent;
-  return invoke<void>("pull_model", { repoId, onEvent: channel });
+/** A channel delivering the command's events to `onEvent`. */
+function channel<T>(onEvent: (e: T) => void): Channel<T> {
+  const ch = new Channel<T>();
+  ch.onmessage = onEvent;
+  return ch;
 }
+
+export const pullModel = (repoId: string, onEvent: (e: PullEvent) => void): Promise<void> =>
+  invoke<void>("pull_model", { repoId, onEvent: channel(onEvent) });
 
 export const cancelPull = (): Promise<void> => invoke<void>("cancel_pull");
 
-export function watchPulls(onEvent: (e: PullEvent) => void): Promise<void> {
-  const channel = new Channel<PullEvent>();
-  channel.onmessage = onEvent;
-  return invoke<void>("watch_pulls", { onEvent: channel });
-}
+export const watchPulls = (onEvent: (e: PullEvent) => void): Promise<void> =>
+  invoke<void>("watch_pulls", { onEvent: channel(onEvent) });
 
 export const monitorStatus = (): Promise<MonitorStatus> => invoke<MonitorStatus>("monitor_status");
 
@@ -357,9 +360,7 @@ export function startRun(
   model: string,
   onEvent: (e: RunEvent) => void,
 ): Promise<number> {
-  const channel = new Channel<RunEvent>();
-  channel.onmessage = onEvent;
-  return invoke<number>("start_run", { suite, model, onEvent: channel });
+  return invoke<number>("start_run", { suite, model, onEvent: channel(onEvent) });
 }
 
 export const cancelRun = (): Promise<void> => invoke<void>("cancel_run");
@@ -367,9 +368,7 @@ export const cancelRun = (): Promise<void> => invoke<void>("cancel_run");
 /** Subscribes to the events of runs this window did not start (the tray's, the schedule's) and
  *  to `history_changed`. */
 export function watchRuns(onEvent: (e: RunEvent) => void): Promise<void> {
-  const channel = new Channel<RunEvent>();
-  channel.onmessage = onEvent;
-  return invoke<void>("watch_runs", { onEvent: channel });
+  return invoke<void>("watch_runs", { onEvent: channel(onEvent) });
 }
 
 export function history(filter: HistoryFilter): Promise<HistoryLine[]> {
@@ -437,7 +436,5 @@ export const useCases = (): Promise<UseCase[]> => invoke<UseCase[]>("use_cases")
 /** Runs a scenario on the first `limit` items with the settings' model and engine; events
  *  (`scenario_progress`, then `finished`) follow on the channel. */
 export function startScenario(name: string, limit: number | null, onEvent: (e: RunEvent) => void): Promise<number> {
-  const channel = new Channel<RunEvent>();
-  channel.onmessage = onEvent;
-  return invoke<number>("start_scenario", { name, limit, onEvent: channel });
+  return invoke<number>("start_scenario", { name, limit, onEvent: channel(onEvent) });
 }

@@ -87,10 +87,7 @@ function read(): Settings | string {
 
 function showStatus(st: MonitorStatus): void {
   const parts = [st.enabled ? (st.next_due ? `Next sample ${when(st.next_due)}.` : "Starting…") : "Monitoring is off."];
-  if (st.last) {
-    const [at, ...what] = st.last.split(": ");
-    parts.push(`Last: ${what.join(": ")} (${when(at)}).`);
-  }
+  if (st.last) parts.push(`Last: ${st.last}${st.last_at ? ` (${when(st.last_at)})` : ""}.`);
   mStatus.textContent = parts.join(" ");
 }
 

@@ -90,7 +90,7 @@ mockIPC((cmd: string, args: Json) => {
     case "history_charts":
       return f.history_charts ?? [];
     case "monitor_status":
-      return f.monitor_status ?? { enabled: false, next_due: null, last: null };
+      return f.monitor_status ?? { enabled: false, next_due: null, last: null, last_at: null };
     case "save_settings":
     case "set_baseline":
     case "cancel_run":

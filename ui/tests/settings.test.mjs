@@ -58,7 +58,7 @@ test("settings load, validate and save the Settings object", async () => {
 });
 
 test("monitoring status: the next sample and the last skip, in words", async () => {
-  const monitor_status = { enabled: true, next_due: "2026-11-26T12:30:00+00:00", last: "2026-11-26T12:00:00+00:00: sample skipped (another benchmark is running (app))" };
+  const monitor_status = { enabled: true, next_due: "2026-11-26T12:30:00+00:00", last: "sample skipped (another benchmark is running (app))", last_at: "2026-11-26T12:00:00+00:00" };
   const get_settings = { ...fx.get_settings, monitor: { enabled: true, interval_min: 30, retention_h: 24, skip_on_battery: true } };
   const { page, problems } = await openPage(env, "settings.html", { fixtures: { ...fx, get_settings, monitor_status } });
   await page.waitForFunction(() => /Next sample/.test(document.querySelector("#m-status").textContent));
