@@ -241,23 +241,23 @@ def gaps_check(cell):
 
 def cmd_ablation(args):
     d = Path(args.dir) / "ablation"
-    print("| model | compile | pipeline | decode tok/s | TTFT ms | last gap / median gap | "
+    print("| model | compile | fuse | pipeline | decode tok/s | TTFT ms | last gap / median gap | "
           "first gap / median gap |")
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for f in sorted(d.glob("bb-*.json")):
-        c, mode, rest = f.stem[3:].split("-", 2)
-        tag = c + mode
+        c, fuse, mode, rest = f.stem[3:].split("-", 3)
         model = rest.rsplit("-b", 1)[0]
         try:
             cell = json.loads(f.read_text())["cells"][0]
         except Exception as e:
-            print(f"| {model} | {tag} | failed: {e} |")
+            print(f"| {model} | {c} {fuse} {mode} | failed: {e} |")
             continue
         s = cell["summary"]
         lg, fg = gaps_check(cell)
         fmt = lambda x, p="{:.2f}": "–" if x is None else p.format(x)
         mode = {"0": "strict (0)", "1": "read (1)"}.get(mode, mode)
-        print(f"| {model} | {'on' if c == 'c1' else 'off'} | {mode} "
+        onoff = lambda x: "on" if x.endswith("1") else "off"
+        print(f"| {model} | {onoff(c)} | {onoff(fuse)} | {mode} "
               f"| {fmt(stat(s, 'decode_tps'), '{:.1f}')} | {fmt(stat(s, 'ttft_ms'), '{:.1f}')} "
               f"| {fmt(lg)} | {fmt(fg)} |")
 
@@ -300,8 +300,6 @@ def cmd_report(args):
         ctx = int(cell.get("prompt_tokens") or 512) + g // 2
         step = bytes_per_step(Path(args.models) / model, b, ctx) if args.models else None
         roof = b * gbps * 1e9 / step if step else None  # tokens/s of the batch at the floor
-        if Path(str(f) + ".uncompiled").exists():
-            model += " (BenchBar uncompiled: compiled step failed)"
         rows.append((model, b, bb_pre, mx_pre, bb_dec, mx_dec, peak, mx_peak, roof, bb_j, mx_j))
         lg, fg = gaps_check(cell)
         if lg is not None:

@@ -10,18 +10,19 @@
 #   scripts/gpu_bench.sh stash              on the GPU machine, carrying .gpu1: keep part 1
 #   scripts/gpu_bench.sh run [MODELS...]    on the GPU machine right after, carrying .gpu2:
 #                                           install, generate, benchmark, table
-#   scripts/gpu_bench.sh ablation [MODELS]  same machine, later: BenchBar with compile/pipeline
-#                                           switched off and on (BENCHBAR_MLX_COMPILE/_PIPELINE)
+#   scripts/gpu_bench.sh ablation [MODELS]  same machine, later: BenchBar with compile, fusion and
+#                                           the loop order switched (BENCHBAR_MLX_COMPILE/_FUSE/_PIPELINE)
 #
 # The device machine has no registry and carries at most 64 MiB per call, so the ~90 MB
 # mlx-cuda-13 wheel travels in two parts (stash, then run). The benchbar binary is built here
 # against the CPU libmlx (same soname) without OpenBLAS and runs there on the CUDA libmlx via
-# LD_LIBRARY_PATH. Results: $OUT/results.tar.gz (JSON per run) and the table on stdout: first
-# BenchBar's default loop (exact timestamps), then BenchBar with BENCHBAR_MLX_PIPELINE=defer
-# (faster, timestamps late on MLX CUDA: see docs/perf-notes.md), each against the same mlx_lm run.
+# LD_LIBRARY_PATH. Results: $OUT/results.tar.gz (JSON per run) and one table per decode-loop
+# order in PIPELINES (BENCHBAR_MLX_PIPELINE: 0 = strict, thread = stamping thread, defer, 1),
+# each against the same mlx_lm run; each row says whether its timestamps are exact (last gap /
+# median gap ~ 1; see docs/perf-notes.md).
 # Energy: NVML's whole-GPU energy counter integrated over each timed generate call (BenchBar:
 # bounds from BENCHBAR_MLX_TRACE) or trial (mlx_lm), over the tokens generated in them.
-# Env: P (prompt tokens, 512), G (generated, 128), REPS (3), BATCHES ("1 16").
+# Env: P (prompt tokens, 512), G (generated, 128), REPS (3), BATCHES ("1 16"), PIPELINES ("0 thread").
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -29,6 +30,8 @@ P="${P:-512}"
 G="${G:-128}"
 REPS="${REPS:-3}"
 BATCHES="${BATCHES:-1 16}"
+# Decode loop orders to measure (BENCHBAR_MLX_PIPELINE): strict and the stamping thread.
+PIPELINES="${PIPELINES:-0 thread}"
 STASH=/root/stash
 MODELS=/root/models
 RES=/root/results
@@ -90,12 +93,6 @@ bench_one() { # out.json model batch [VAR=value...]
     "$BB" run --model "$MODELS/$m" -p "$P" -n "$G" -b "$b" -r "$REPS" --warmup 1 --no-save \
     --format json; then
     log "FAILED: benchbar $m b=$b $*"
-    if [ $# -eq 0 ]; then # the default (compiled) path failed: keep a row, marked
-      log "retrying $m b=$b with BENCHBAR_MLX_COMPILE=0 (marked in $out.uncompiled)"
-      touch "$out.uncompiled"
-      BENCHBAR_MLX_COMPILE=0 timeout 300 "$BB" run --model "$MODELS/$m" -p "$P" -n "$G" -b "$b" \
-        -r "$REPS" --warmup 1 --no-save --format json >"$out" || log "FAILED again"
-    fi
   fi
 }
 
@@ -112,18 +109,20 @@ run() {
   local models="${*:-$ALL_MODELS}"
   for b in $BATCHES; do
     for m in $models; do
-      bench_one "$RES/bb-$m-b$b.json" "$m" "$b"
-      bench_one "$RES/bbdefer-$m-b$b.json" "$m" "$b" BENCHBAR_MLX_PIPELINE=defer
+      for mode in $PIPELINES; do
+        bench_one "$RES/bb$mode-$m-b$b.json" "$m" "$b" BENCHBAR_MLX_PIPELINE="$mode"
+      done
       log "mlx_lm $m b=$b"
       timeout 300 python3 scripts/gpu_bench.py mlxlm --model "$MODELS/$m" -p "$P" -g "$G" -b "$b" \
         -n "$REPS" --json "$RES/mlxlm-$m-b$b.json" || log "mlx_lm $m b=$b failed"
       tar -C "$RES" -czf "$OUT/results.tar.gz" .
     done
   done
-  python3 scripts/gpu_bench.py report --dir "$RES" --models "$MODELS" -g "$G" | tee "$OUT/table.md"
-  echo "BenchBar with BENCHBAR_MLX_PIPELINE=defer:" | tee -a "$OUT/table.md"
-  python3 scripts/gpu_bench.py report --dir "$RES" --models "$MODELS" -g "$G" --prefix bbdefer \
-    | tee -a "$OUT/table.md"
+  for mode in $PIPELINES; do
+    echo "BenchBar with BENCHBAR_MLX_PIPELINE=$mode:" | tee -a "$OUT/table.md"
+    python3 scripts/gpu_bench.py report --dir "$RES" --models "$MODELS" -g "$G" --prefix "bb$mode" \
+      | tee -a "$OUT/table.md"
+  done
 }
 
 ablation() {
@@ -131,9 +130,11 @@ ablation() {
   mkdir -p "$RES/ablation" "$OUT"
   local models="${*:-qwen3-1.7b-bf16 qwen3-8b-bf16}"
   for m in $models; do
-    for v in c0-0 c0-1 c0-defer c1-0 c1-defer; do
+    # c<compile>-f<fuse>-<pipeline>: BENCHBAR_MLX_COMPILE, BENCHBAR_MLX_FUSE, BENCHBAR_MLX_PIPELINE
+    for v in c0-f1-0 c0-f0-0 c0-f1-thread c0-f0-thread c1-f1-thread; do
+      IFS=- read -r c f p <<<"$v"
       bench_one "$RES/ablation/bb-$v-$m-b1.json" "$m" 1 \
-        BENCHBAR_MLX_COMPILE="${v:1:1}" BENCHBAR_MLX_PIPELINE="${v#c?-}"
+        BENCHBAR_MLX_COMPILE="${c#c}" BENCHBAR_MLX_FUSE="${f#f}" BENCHBAR_MLX_PIPELINE="$p"
     done
     tar -C "$RES" -czf "$OUT/results-ablation.tar.gz" .
   done

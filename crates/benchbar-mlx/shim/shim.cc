@@ -151,6 +151,7 @@ std::unique_ptr<Arr> unary(uint8_t op, const Arr& a) {
     case 3: return wrap(mx::negative(a.a));
     case 4: return wrap(mx::logical_not(a.a));
     case 5: return wrap(mx::multiply(a.a, mx::sigmoid(a.a)));  // silu, as mlx.nn.silu
+    case 6: return wrap(mx::stop_gradient(a.a));  // identity node, shares the buffer
     default: throw std::invalid_argument("benchbar: unknown unary op");
   }
 }

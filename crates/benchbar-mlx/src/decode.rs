@@ -5,8 +5,11 @@
 use crate::cache::KvCache;
 use crate::compiled::CompiledFn;
 use crate::model::Qwen3;
-use crate::ops::Array;
+use crate::ops::{self, Array, UnaryOp};
 use crate::{Error, Result};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Instant;
 
 /// With `BENCHBAR_MLX_TRACE=<file>`, append one line per generate call: start and end as Unix
 /// seconds (wall clock, comparable across processes) and the generated token count. Used by
@@ -50,6 +53,11 @@ pub(crate) enum Pipeline {
     /// MLX CUDA, where the event too is observed late (last gap 0.1-0.7 of the median measured
     /// on an H100; docs/perf-notes.md).
     Defer,
+    /// `thread`: step i + 1 is scheduled while a second thread ([`Stamper`]) waits for token i
+    /// and takes the timestamp the moment MLX signals it; the decode thread then reads the ids.
+    /// The device does not wait for the host's dispatch of the next step, and the stamp does not
+    /// wait for it either (with one thread, the wait can only begin after that dispatch).
+    Thread,
 }
 
 impl Pipeline {
@@ -57,7 +65,83 @@ impl Pipeline {
         match std::env::var("BENCHBAR_MLX_PIPELINE").as_deref() {
             Ok("1") | Ok("on") | Ok("read") => Pipeline::Read,
             Ok("defer") => Pipeline::Defer,
+            Ok("thread") => Pipeline::Thread,
             _ => Pipeline::Strict,
+        }
+    }
+}
+
+/// Timestamps taken on a second thread. [`Stamper::watch`] hands over a *marker* of step i's
+/// tokens — `stop_gradient(tokens)`, scheduled in the same `async_eval` as the tokens, so it is
+/// signalled by the same event when the step is done, yet is a graph node of its own that the
+/// decode thread never touches again. The thread waits on it (`Array::wait`: the event, no data,
+/// no new op), records `Instant::now()` the moment it returns, and sends the marker back, so the
+/// array is dropped on the decode thread. [`Stamper::stamp`] collects the instants in step order.
+pub(crate) struct Stamper {
+    tx: Option<mpsc::Sender<(usize, Array)>>,
+    rx: mpsc::Receiver<(usize, Result<Instant>, Array)>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Stamper {
+    /// Start the waiting thread.
+    pub(crate) fn spawn() -> Result<Stamper> {
+        let (tx, jobs) = mpsc::channel::<(usize, Array)>();
+        let (stamps, rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("benchbar-stamp".into())
+            .spawn(move || {
+                for (step, marker) in jobs {
+                    let at = marker.wait().map(|()| Instant::now());
+                    if stamps.send((step, at, marker)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| Error::Mlx(format!("cannot start the timestamp thread: {e}")))?;
+        Ok(Stamper {
+            tx: Some(tx),
+            rx,
+            thread: Some(thread),
+        })
+    }
+
+    /// A marker of `tokens` to schedule with them (see [`Stamper`]).
+    pub(crate) fn marker(tokens: &Array) -> Result<Array> {
+        ops::unary(UnaryOp::StopGradient, tokens)
+    }
+
+    /// Wait for `marker` (step `step`'s tokens, scheduled) on the stamping thread.
+    pub(crate) fn watch(&self, step: usize, marker: Array) -> Result<()> {
+        self.tx
+            .as_ref()
+            .and_then(|tx| tx.send((step, marker)).ok())
+            .ok_or_else(|| Error::Mlx("the timestamp thread stopped".into()))
+    }
+
+    /// The instant step `step`'s tokens were done (blocks until then). Steps are collected in the
+    /// order they were watched.
+    pub(crate) fn stamp(&self, step: usize) -> Result<Instant> {
+        let (got, at, _marker) = self
+            .rx
+            .recv()
+            .map_err(|_| Error::Mlx("the timestamp thread stopped".into()))?;
+        let at = at?;
+        if got != step {
+            return Err(Error::Mlx(format!(
+                "timestamp for step {got} arrived when step {step} was expected"
+            )));
+        }
+        Ok(at)
+    }
+}
+
+impl Drop for Stamper {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread once the steps still watched are done.
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 }

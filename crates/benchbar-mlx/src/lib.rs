@@ -39,6 +39,7 @@ pub mod compiled;
 pub mod config;
 mod decode;
 mod discovery;
+mod fused;
 pub mod model;
 mod runtime;
 pub mod sampler;

@@ -16,6 +16,9 @@ pub enum Linear {
     Dense {
         /// `[out, in]`
         w: Array,
+        /// `w.T` as a view made once at load: a decode step then adds one node per matmul, not
+        /// two (the transpose node was rebuilt every step; ~200 nodes per 1.7B step).
+        wt: Array,
     },
     /// `y = quantized_matmul(x, w, scales, biases, transpose=true)`
     Quantized {
@@ -42,9 +45,9 @@ impl Linear {
         let wname = format!("{prefix}.weight");
         let sname = format!("{prefix}.scales");
         if !w.contains(&sname) {
-            return Ok(Linear::Dense {
-                w: w.get(&wname, Some(&[out as i32, inp as i32]))?,
-            });
+            let w = w.get(&wname, Some(&[out as i32, inp as i32]))?;
+            let wt = ops::transpose(&w, &[1, 0])?;
+            return Ok(Linear::Dense { w, wt });
         }
         let weight = w.get(&wname, None)?;
         let scales = w.get(&sname, None)?;
@@ -111,7 +114,7 @@ impl Linear {
     /// `[.., in] -> [.., out]`
     pub fn forward(&self, x: &Array) -> Result<Array> {
         match self {
-            Linear::Dense { w } => ops::matmul(x, &ops::transpose(w, &[1, 0])?),
+            Linear::Dense { wt, .. } => ops::matmul(x, wt),
             Linear::Quantized {
                 w,
                 scales,
@@ -135,7 +138,7 @@ impl Embedding {
     /// `ids [B, L] -> [B, L, H]`
     pub fn forward(&self, ids: &Array) -> Result<Array> {
         match &self.0 {
-            Linear::Dense { w } => ops::take(w, ids, 0),
+            Linear::Dense { w, .. } => ops::take(w, ids, 0),
             Linear::Quantized {
                 w,
                 scales,
@@ -344,9 +347,9 @@ pub struct Mlp {
 impl Mlp {
     /// `[B, L, H] -> [B, L, H]`
     pub fn forward(&self, x: &Array) -> Result<Array> {
-        let g = ops::silu(&self.gate_proj.forward(x)?)?; // [B, L, I]
+        let g = self.gate_proj.forward(x)?; // [B, L, I]
         let u = self.up_proj.forward(x)?; // [B, L, I]
-        self.down_proj.forward(&ops::mul(&g, &u)?)
+        self.down_proj.forward(&crate::fused::swiglu(&g, &u)?)
     }
 }
 

@@ -90,6 +90,10 @@ pub enum UnaryOp {
     LogicalNot = 4,
     /// x * sigmoid(x), as `mlx.nn.silu`
     Silu = 5,
+    /// Identity as a new graph node that shares its input's buffer (`stop_gradient`: no kernel).
+    /// The decode loop hands such a node to its timestamp thread, which waits on it without
+    /// touching the arrays the decode thread uses.
+    StopGradient = 6,
 }
 
 /// Single-axis reductions (codes shared with the C++ shim).

@@ -3,7 +3,7 @@
 use crate::cache::KvCache;
 use crate::compiled::CompiledFn;
 use crate::config::{ids_of, Qwen3Config};
-use crate::decode::{env_flag, trace_call, FixedState, Pipeline};
+use crate::decode::{env_flag, trace_call, FixedState, Pipeline, Stamper};
 use crate::model::{AttnInputs, Qwen3};
 use crate::ops::{self, Array};
 use crate::sampler::{Sampler, Sampling};
@@ -351,7 +351,19 @@ impl Qwen3Runtime {
         //    one token), then the decode state for the compiled step
         let last = self.ids_array(&padded, max_len - 1, max_len)?;
         let mut y = self.step(&last, &mut cache, &pads, &mut sampler)?;
-        ops::async_eval(&[&y])?;
+        let stamper = match mode {
+            Pipeline::Thread => {
+                let first = Stamper::marker(&y)?;
+                ops::async_eval(&[&y, &first])?;
+                let s = Stamper::spawn()?;
+                s.watch(0, first)?;
+                Some(s)
+            }
+            _ => {
+                ops::async_eval(&[&y])?;
+                None
+            }
+        };
         let mut fixed = if use_compiled {
             if self.compiled.is_none() {
                 self.compiled = Some(CompiledFn::new(false)?);
@@ -399,27 +411,41 @@ impl Qwen3Runtime {
             } else {
                 None
             };
-            let schedule = |n: &Option<Array>, fixed: &Option<FixedState>| -> Result<()> {
-                match (n, fixed) {
-                    (Some(n), Some(st)) => ops::async_eval(&[n, &st.offset]),
-                    (Some(n), None) => ops::async_eval(&[n]),
-                    _ => Ok(()),
-                }
+            // The stamping thread's marker of the next tokens, scheduled with them.
+            let marker = match (&stamper, &next) {
+                (Some(_), Some(n)) => Some(Stamper::marker(n)?),
+                _ => None,
+            };
+            let schedule = || -> Result<()> {
+                let Some(n) = &next else { return Ok(()) };
+                let mut list = vec![n];
+                list.extend(&marker);
+                list.extend(fixed.as_ref().map(|f| &f.offset));
+                ops::async_eval(&list)
             };
             match mode {
                 Pipeline::Strict => {
                     let toks = y.read_u32()?;
                     let at = Instant::now();
-                    schedule(&next, &fixed)?;
+                    schedule()?;
                     emit(step, &toks, at, &mut done);
                 }
                 Pipeline::Read => {
-                    schedule(&next, &fixed)?;
+                    schedule()?;
                     let toks = y.read_u32()?;
                     emit(step, &toks, Instant::now(), &mut done);
                 }
+                Pipeline::Thread => {
+                    let st = stamper.as_ref().expect("stamper in thread mode");
+                    schedule()?;
+                    if let Some(m) = marker {
+                        st.watch(step + 1, m)?;
+                    }
+                    let at = st.stamp(step)?;
+                    emit(step, &y.read_u32()?, at, &mut done);
+                }
                 Pipeline::Defer => {
-                    schedule(&next, &fixed)?;
+                    schedule()?;
                     y.wait()?;
                     let at = Instant::now();
                     if opts.suppress_eos {

@@ -34,13 +34,29 @@ fn compiled_and_pipelined_match_the_default_loop() {
         std::env::remove_var("BENCHBAR_MLX_PIPELINE");
         let want = run(&mut rt, &ps, &opts);
         assert_eq!(want.1, 2 * 20);
-        for (compile, pipeline) in [("1", "0"), ("1", "defer"), ("0", "defer"), ("0", "1")] {
+        for (compile, pipeline) in [
+            ("1", "0"),
+            ("1", "defer"),
+            ("0", "defer"),
+            ("0", "1"),
+            ("0", "thread"),
+            ("1", "thread"),
+        ] {
             std::env::set_var("BENCHBAR_MLX_COMPILE", compile);
             std::env::set_var("BENCHBAR_MLX_PIPELINE", pipeline);
             let got = run(&mut rt, &ps, &opts);
             assert_eq!(got, want, "{variant} compile={compile} pipeline={pipeline}");
         }
+        // Without EOS suppression the ids are needed at every step (a row may stop there).
+        let free = GenerateOptions {
+            suppress_eos: false,
+            ..opts.clone()
+        };
         std::env::remove_var("BENCHBAR_MLX_COMPILE");
+        std::env::remove_var("BENCHBAR_MLX_PIPELINE");
+        let want = run(&mut rt, &ps, &free);
+        std::env::set_var("BENCHBAR_MLX_PIPELINE", "thread");
+        assert_eq!(run(&mut rt, &ps, &free), want, "{variant} thread, EOS allowed");
         std::env::remove_var("BENCHBAR_MLX_PIPELINE");
     }
 }

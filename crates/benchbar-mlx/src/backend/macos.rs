@@ -271,6 +271,7 @@ impl Backend for Macos {
             UnaryOp::Neg => ops::negative(a),
             UnaryOp::LogicalNot => ops::logical_not(a),
             UnaryOp::Silu => nn::silu(a),
+            UnaryOp::StopGradient => mlx_rs::stop_gradient(a),
         }
         .map_err(mlx)
     }
