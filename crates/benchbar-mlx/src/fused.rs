@@ -4,7 +4,7 @@
 //! one compiled: per decode step that is two kernel launches and two graph nodes fewer per layer
 //! (56 for Qwen3-1.7B, 72 for 8B). mlx_lm's Qwen3 MLP calls its `swiglu`, a shapeless
 //! `mx.compile` of the same expression, so the fused kernel is also the reference's arithmetic.
-//! `BENCHBAR_MLX_FUSE=0` keeps the eager ops (for comparisons).
+//! `BENCHBAR_MLX_FUSE=0` keeps the eager ops and the separate projections (for comparisons).
 
 use crate::compiled::CompiledFn;
 use crate::decode::env_flag;
@@ -25,10 +25,16 @@ fn swiglu_body(a: &[Array]) -> Result<Vec<Array>> {
     }
 }
 
+/// Fusion on (default) or off (`BENCHBAR_MLX_FUSE=0`; read once per process): this SwiGLU and
+/// the stacked projections of [`crate::linear::Stacked`].
+pub(crate) fn enabled() -> bool {
+    static FUSE: OnceLock<bool> = OnceLock::new();
+    *FUSE.get_or_init(|| env_flag("BENCHBAR_MLX_FUSE", true))
+}
+
 /// `silu(gate) * up`, compiled into one kernel unless `BENCHBAR_MLX_FUSE=0`.
 pub fn swiglu(gate: &Array, up: &Array) -> Result<Array> {
-    static FUSE: OnceLock<bool> = OnceLock::new();
-    if !*FUSE.get_or_init(|| env_flag("BENCHBAR_MLX_FUSE", true)) {
+    if !enabled() {
         return swiglu_body(&[gate.clone(), up.clone()])?
             .pop()
             .ok_or_else(|| Error::Mlx("swiglu: no output".into()));

@@ -40,6 +40,7 @@ pub mod config;
 mod decode;
 mod discovery;
 mod fused;
+mod linear;
 pub mod model;
 mod runtime;
 pub mod sampler;

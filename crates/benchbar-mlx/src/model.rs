@@ -5,158 +5,10 @@
 
 use crate::cache::KvCache;
 use crate::config::Qwen3Config;
+pub use crate::linear::{Embedding, Linear, Stacked};
 use crate::ops::{self, Array, Dtype, MaskKind, QuantParams, RopeOffset};
 use crate::weights::Weights;
 use crate::{Error, Result};
-
-/// A linear layer without bias: dense `[out, in]` or MLX affine-quantized.
-#[derive(Debug, Clone)]
-pub enum Linear {
-    /// `y = x @ w.T`
-    Dense {
-        /// `[out, in]`
-        w: Array,
-        /// `w.T` as a view made once at load: a decode step then adds one node per matmul, not
-        /// two (the transpose node was rebuilt every step; ~200 nodes per 1.7B step).
-        wt: Array,
-    },
-    /// `y = quantized_matmul(x, w, scales, biases, transpose=true)`
-    Quantized {
-        /// packed `[out, in * bits / 32]` uint32
-        w: Array,
-        /// `[out, in / group_size]`
-        scales: Array,
-        /// `[out, in / group_size]`
-        biases: Array,
-        /// group size and bits
-        q: QuantParams,
-    },
-}
-
-impl Linear {
-    /// Load `{prefix}.weight` (+ `.scales`/`.biases` when quantized), checking shapes.
-    pub fn load(
-        w: &Weights,
-        prefix: &str,
-        out: usize,
-        inp: usize,
-        cfg_q: Option<QuantParams>,
-    ) -> Result<Linear> {
-        let wname = format!("{prefix}.weight");
-        let sname = format!("{prefix}.scales");
-        if !w.contains(&sname) {
-            let w = w.get(&wname, Some(&[out as i32, inp as i32]))?;
-            let wt = ops::transpose(&w, &[1, 0])?;
-            return Ok(Linear::Dense { w, wt });
-        }
-        let weight = w.get(&wname, None)?;
-        let scales = w.get(&sname, None)?;
-        let file = w.file_of(&wname);
-        let (ws, ss) = (weight.shape(), scales.shape());
-        if ws.len() != 2
-            || ss.len() != 2
-            || ws[0] as usize != out
-            || ss[0] as usize != out
-            || ws[1] == 0
-            || ss[1] == 0
-        {
-            return Err(Error::file(
-                &file,
-                format!("{prefix}: quantized shapes {ws:?}/{ss:?} do not match [{out}, ...]"),
-            ));
-        }
-        if weight.dtype() != Some(Dtype::U32) {
-            return Err(Error::unsupported(
-                &file,
-                format!(
-                    "{prefix}: quantized weight dtype {:?} (MLX packs uint32)",
-                    weight.dtype()
-                ),
-            ));
-        }
-        let bits_num = ws[1] as usize * 32;
-        if !bits_num.is_multiple_of(inp) || !inp.is_multiple_of(ss[1] as usize) {
-            return Err(Error::file(
-                &file,
-                format!("{prefix}: quantized shapes {ws:?}/{ss:?} do not fit in_features {inp}"),
-            ));
-        }
-        let q = QuantParams {
-            bits: (bits_num / inp) as i32,
-            group_size: (inp / ss[1] as usize) as i32,
-        };
-        if q.bits != 4 && q.bits != 8 {
-            return Err(Error::unsupported(
-                &file,
-                format!(
-                    "{prefix}: {}-bit quantization (4 and 8 are supported)",
-                    q.bits
-                ),
-            ));
-        }
-        if let Some(c) = cfg_q {
-            if c != q {
-                return Err(Error::file(
-                    &file,
-                    format!("{prefix}: tensors are {q:?} but config.json says {c:?}"),
-                ));
-            }
-        }
-        let biases = w.get(&format!("{prefix}.biases"), Some(&ss))?;
-        Ok(Linear::Quantized {
-            w: weight,
-            scales,
-            biases,
-            q,
-        })
-    }
-
-    /// `[.., in] -> [.., out]`
-    pub fn forward(&self, x: &Array) -> Result<Array> {
-        match self {
-            Linear::Dense { wt, .. } => ops::matmul(x, wt),
-            Linear::Quantized {
-                w,
-                scales,
-                biases,
-                q,
-            } => ops::quantized_matmul(x, w, scales, Some(biases), true, *q),
-        }
-    }
-
-    /// Logical parameter count (unpacked).
-    pub fn is_quantized(&self) -> bool {
-        matches!(self, Linear::Quantized { .. })
-    }
-}
-
-/// Token embedding table (dense or quantized), usable as the tied output head.
-#[derive(Debug, Clone)]
-pub struct Embedding(Linear);
-
-impl Embedding {
-    /// `ids [B, L] -> [B, L, H]`
-    pub fn forward(&self, ids: &Array) -> Result<Array> {
-        match &self.0 {
-            Linear::Dense { w, .. } => ops::take(w, ids, 0),
-            Linear::Quantized {
-                w,
-                scales,
-                biases,
-                q,
-            } => ops::dequantize(
-                &ops::take(w, ids, 0)?,
-                &ops::take(scales, ids, 0)?,
-                Some(&ops::take(biases, ids, 0)?),
-                *q,
-            ),
-        }
-    }
-    /// `[.., H] -> [.., V]` (tied head).
-    pub fn as_linear(&self, x: &Array) -> Result<Array> {
-        self.0.forward(x)
-    }
-}
 
 /// RMSNorm with a learned scale.
 #[derive(Debug, Clone)]
@@ -227,14 +79,12 @@ impl AttnInputs {
 /// Self-attention with q/k RMSNorm, RoPE, GQA and a KV cache.
 #[derive(Debug, Clone)]
 pub struct Attention {
-    q_proj: Linear,
-    k_proj: Linear,
-    v_proj: Linear,
+    /// q | k | v projections (one stacked matmul when they can be stacked).
+    qkv_proj: Stacked,
     o_proj: Linear,
     q_norm: RmsNorm,
     k_norm: RmsNorm,
     n_heads: i32,
-    n_kv: i32,
     head_dim: i32,
     rope_theta: f32,
     scale: f32,
@@ -245,14 +95,18 @@ impl Attention {
         let (h, d) = (cfg.hidden_size, cfg.head_dim);
         let (nq, nkv) = (cfg.num_attention_heads, cfg.num_key_value_heads);
         Ok(Attention {
-            q_proj: Linear::load(w, &format!("{p}.q_proj"), nq * d, h, q)?,
-            k_proj: Linear::load(w, &format!("{p}.k_proj"), nkv * d, h, q)?,
-            v_proj: Linear::load(w, &format!("{p}.v_proj"), nkv * d, h, q)?,
+            qkv_proj: Stacked::new(
+                vec![
+                    Linear::load(w, &format!("{p}.q_proj"), nq * d, h, q)?,
+                    Linear::load(w, &format!("{p}.k_proj"), nkv * d, h, q)?,
+                    Linear::load(w, &format!("{p}.v_proj"), nkv * d, h, q)?,
+                ],
+                vec![(nq * d) as i32, (nkv * d) as i32, (nkv * d) as i32],
+            )?,
             o_proj: Linear::load(w, &format!("{p}.o_proj"), h, nq * d, q)?,
             q_norm: RmsNorm::load(w, &format!("{p}.q_norm"), d, cfg.rms_norm_eps)?,
             k_norm: RmsNorm::load(w, &format!("{p}.k_norm"), d, cfg.rms_norm_eps)?,
             n_heads: nq as i32,
-            n_kv: nkv as i32,
             head_dim: d as i32,
             rope_theta: cfg.rope_theta as f32,
             scale: (d as f32).powf(-0.5),
@@ -261,18 +115,16 @@ impl Attention {
 
     /// Projections, q/k norms and RoPE: `x [B, L, H]` -> q `[B, Nq, L, D]`, k/v `[B, Nkv, L, D]`.
     fn qkv(&self, x: &Array, off: RopeOffset<'_>) -> Result<(Array, Array, Array)> {
-        let s = x.shape();
-        let (b, l) = (s[0], s[1]);
         let d = self.head_dim;
-        // 1. projections: [B, L, N*D] -> [B, L, N, D] -> norm -> [B, N, L, D]
-        let q = ops::reshape(&self.q_proj.forward(x)?, &[b, l, self.n_heads, d])?;
+        // 1. projections: [B, L, N, D] each -> norm -> [B, N, L, D]
+        let [q, k, v]: [Array; 3] = self
+            .qkv_proj
+            .forward_heads(x, d)?
+            .try_into()
+            .map_err(|_| Error::Mlx("q/k/v projection: three outputs expected".into()))?;
         let q = ops::transpose(&self.q_norm.forward(&q)?, &[0, 2, 1, 3])?;
-        let k = ops::reshape(&self.k_proj.forward(x)?, &[b, l, self.n_kv, d])?;
         let k = ops::transpose(&self.k_norm.forward(&k)?, &[0, 2, 1, 3])?;
-        let v = ops::transpose(
-            &ops::reshape(&self.v_proj.forward(x)?, &[b, l, self.n_kv, d])?,
-            &[0, 2, 1, 3],
-        )?;
+        let v = ops::transpose(&v, &[0, 2, 1, 3])?;
         // 2. RoPE at the cache position (per row when left padded)
         let q = ops::rope(&q, d, false, self.rope_theta, 1.0, off)?;
         let k = ops::rope(&k, d, false, self.rope_theta, 1.0, off)?;
@@ -339,16 +191,19 @@ impl Attention {
 /// SwiGLU MLP.
 #[derive(Debug, Clone)]
 pub struct Mlp {
-    gate_proj: Linear,
-    up_proj: Linear,
+    /// gate | up projections (one stacked matmul when they can be stacked).
+    gate_up_proj: Stacked,
     down_proj: Linear,
 }
 
 impl Mlp {
     /// `[B, L, H] -> [B, L, H]`
     pub fn forward(&self, x: &Array) -> Result<Array> {
-        let g = self.gate_proj.forward(x)?; // [B, L, I]
-        let u = self.up_proj.forward(x)?; // [B, L, I]
+        let [g, u]: [Array; 2] = self
+            .gate_up_proj
+            .forward(x)? // [B, L, I] each
+            .try_into()
+            .map_err(|_| Error::Mlx("gate/up projection: two outputs expected".into()))?;
         self.down_proj.forward(&crate::fused::swiglu(&g, &u)?)
     }
 }
@@ -444,8 +299,13 @@ impl Qwen3 {
                     cfg.rms_norm_eps,
                 )?,
                 mlp: Mlp {
-                    gate_proj: Linear::load(w, &format!("{p}.mlp.gate_proj"), i, h, q)?,
-                    up_proj: Linear::load(w, &format!("{p}.mlp.up_proj"), i, h, q)?,
+                    gate_up_proj: Stacked::new(
+                        vec![
+                            Linear::load(w, &format!("{p}.mlp.gate_proj"), i, h, q)?,
+                            Linear::load(w, &format!("{p}.mlp.up_proj"), i, h, q)?,
+                        ],
+                        vec![i as i32, i as i32],
+                    )?,
                     down_proj: Linear::load(w, &format!("{p}.mlp.down_proj"), h, i, q)?,
                 },
             });
@@ -476,7 +336,7 @@ impl Qwen3 {
             || self
                 .layers
                 .first()
-                .is_some_and(|l| l.mlp.up_proj.is_quantized())
+                .is_some_and(|l| l.mlp.down_proj.is_quantized())
     }
 
     /// Fresh per-layer caches.
