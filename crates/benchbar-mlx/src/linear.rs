@@ -155,7 +155,6 @@ impl Embedding {
     }
 }
 
-
 /// Linear layers of the same input stacked along the output axis: one matmul (one kernel, one
 /// larger GEMV at decode) instead of one per layer, split again by views. Each output row is
 /// the same dot product as before. Parts stay separate when they cannot be stacked (dense and
@@ -180,9 +179,9 @@ impl Stacked {
         }
         let stacked = match parts.as_slice() {
             [Linear::Dense { w, .. }, rest @ ..]
-                if rest.iter().all(
-                    |p| matches!(p, Linear::Dense { w: o, .. } if o.dtype() == w.dtype()),
-                ) =>
+                if rest
+                    .iter()
+                    .all(|p| matches!(p, Linear::Dense { w: o, .. } if o.dtype() == w.dtype())) =>
             {
                 let ws: Vec<&Array> = parts
                     .iter()

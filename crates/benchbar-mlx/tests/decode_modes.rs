@@ -57,7 +57,11 @@ fn compiled_and_pipelined_match_the_default_loop() {
         std::env::set_var("BENCHBAR_MLX_PIPELINE", "0");
         let want = run(&mut rt, &ps, &free);
         std::env::remove_var("BENCHBAR_MLX_PIPELINE");
-        assert_eq!(run(&mut rt, &ps, &free), want, "{variant} default, EOS allowed");
+        assert_eq!(
+            run(&mut rt, &ps, &free),
+            want,
+            "{variant} default, EOS allowed"
+        );
         std::env::remove_var("BENCHBAR_MLX_PIPELINE");
     }
 }
