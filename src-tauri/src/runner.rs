@@ -101,19 +101,23 @@ fn spawn_ticketed<R: Runtime>(
     let app = app.clone();
     std::thread::Builder::new()
         .name("benchbar-run".into())
-        .spawn(move || run_ticketed(&app, ticket, sink, job))
+        .spawn(move || {
+            // The outcome reaches the user through the `finished` event.
+            let _ = run_ticketed(&app, ticket, sink, job);
+        })
         .map_err(|e| CmdError::new(format!("cannot start the run thread: {e}")))?;
     Ok(number)
 }
 
 /// Runs `job` on this thread while `ticket` holds the run slot: the tray shows progress, new
-/// regressions are announced, and `finished` (then `history_changed`) ends the stream.
+/// regressions are announced, and `finished` (then `history_changed`) ends the stream. Returns
+/// the job's outcome.
 pub fn run_ticketed<R: Runtime>(
     app: &AppHandle<R>,
     ticket: RunTicket,
     sink: Option<EventSink>,
     job: Job,
-) {
+) -> CmdResult<JobOutcome> {
     tray::set_running(app, Some("BenchBar: starting…"));
     let state = app.state::<AppState>();
     // A run's own channel gets its events; windows watching get the events of runs started
@@ -158,4 +162,5 @@ pub fn run_ticketed<R: Runtime>(
     if outcome.as_ref().is_ok_and(|r| r.run_id.is_some()) {
         send(RunEvent::HistoryChanged);
     }
+    outcome
 }

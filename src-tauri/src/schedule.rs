@@ -7,6 +7,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use benchbar_core::report::RunStatus;
 use benchbar_core::targets::TargetMatrix;
 use benchbar_service::monitor::sample::{sample_plan, take_sample};
 use benchbar_service::monitor::{
@@ -146,6 +147,19 @@ fn sample_job(settings: Settings, clock: Arc<dyn Clock>) -> Job {
     )
 }
 
+/// The status line of a finished sample: taken (with its regressions), or how it ended.
+fn sample_line(outcome: &CmdResult<JobOutcome>) -> String {
+    match outcome {
+        Ok(o) if o.status == RunStatus::Completed => match o.regressions {
+            0 => "sample taken".into(),
+            1 => "sample taken (1 regression)".into(),
+            n => format!("sample taken ({n} regressions)"),
+        },
+        Ok(o) => format!("sample {}", o.status.as_str()),
+        Err(e) => format!("sample failed: {}", e.message),
+    }
+}
+
 /// Starts the schedule's thread: it follows the settings (off by default) on `clock`.
 pub fn spawn<R: Runtime>(app: &AppHandle<R>, clock: Arc<dyn Clock>, status: SharedStatus) {
     let app = app.clone();
@@ -180,10 +194,11 @@ pub fn spawn<R: Runtime>(app: &AppHandle<R>, clock: Arc<dyn Clock>, status: Shar
                     }),
                     Step::Run(guard) => {
                         let ticket = slot.ticket(guard);
-                        run_ticketed(&app, ticket, None, sample_job(settings, clock.clone()));
+                        let outcome =
+                            run_ticketed(&app, ticket, None, sample_job(settings, clock.clone()));
                         schedule.finished(clock.now());
                         set_status(&status, |s| {
-                            s.last = Some("sample taken".into());
+                            s.last = Some(sample_line(&outcome));
                             s.last_at = Some(now.to_rfc3339());
                         });
                     }
@@ -201,6 +216,33 @@ mod tests {
     use benchbar_service::monitor::ManualClock;
 
     use super::*;
+    use crate::error::CmdError;
+
+    #[test]
+    fn the_status_line_says_how_a_sample_ended() {
+        let done = |status, regressions| {
+            Ok(JobOutcome {
+                run_id: Some(1),
+                status,
+                regressions,
+                announcement: None,
+            })
+        };
+        assert_eq!(sample_line(&done(RunStatus::Completed, 0)), "sample taken");
+        assert_eq!(
+            sample_line(&done(RunStatus::Completed, 2)),
+            "sample taken (2 regressions)"
+        );
+        assert_eq!(sample_line(&done(RunStatus::Failed, 0)), "sample failed");
+        assert_eq!(
+            sample_line(&done(RunStatus::Cancelled, 0)),
+            "sample cancelled"
+        );
+        assert_eq!(
+            sample_line(&Err(CmdError::new("no model at /x"))),
+            "sample failed: no model at /x"
+        );
+    }
 
     fn on(interval_min: u32) -> MonitorSettings {
         MonitorSettings {

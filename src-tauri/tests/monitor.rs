@@ -110,6 +110,27 @@ fn off_by_default_then_a_sample_one_interval_after_turning_it_on() {
 }
 
 #[test]
+fn a_failed_sample_says_so_in_the_status() {
+    let clock = TestClock::new("2026-11-26T12:00:00Z");
+    let env = Env::with_clock(clock.clone());
+    // The test double fails every generate call: the sample's run ends as failed.
+    env.set_engine("test-double:fail_every=1");
+    monitor_on(&env);
+    wait_until("the next sample time", || {
+        status(&env)["next_due"].as_str().map(String::from)
+    });
+    clock.advance(Duration::from_secs(61));
+    let s = wait_until("the status after the sample", || {
+        let s = status(&env);
+        s["last"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("sample "))
+            .then_some(s)
+    });
+    assert_eq!(s["last"], "sample failed", "{s}");
+}
+
+#[test]
 fn a_sample_never_overlaps_a_run_you_started_either_way() {
     let clock = TestClock::new("2026-11-26T12:00:00Z");
     let env = Env::with_clock(clock.clone());
