@@ -118,6 +118,7 @@ run() {
       tar -C "$RES" -czf "$OUT/results.tar.gz" .
     done
   done
+  : >"$OUT/table.md"
   for mode in $PIPELINES; do
     echo "BenchBar with BENCHBAR_MLX_PIPELINE=$mode:" | tee -a "$OUT/table.md"
     python3 scripts/gpu_bench.py report --dir "$RES" --models "$MODELS" -g "$G" --prefix "bb$mode" \

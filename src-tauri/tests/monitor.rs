@@ -39,16 +39,18 @@ fn monitor_on(env: &Env) {
         .unwrap();
 }
 
+/// The status, once its last action satisfies `f`.
+fn status_when(env: &Env, what: &str, f: impl Fn(&str) -> bool) -> Value {
+    wait_until(what, || {
+        let s = status(env);
+        s["last"].as_str().is_some_and(&f).then_some(s)
+    })
+}
+
 /// Moves past the next slot and returns the status once it reports a skipped sample.
 fn skip_after_next_slot(env: &Env, clock: &TestClock) -> Value {
     clock.advance(Duration::from_secs(61));
-    wait_until("the skip", || {
-        let s = status(env);
-        s["last"]
-            .as_str()
-            .is_some_and(|l| l.contains("skipped"))
-            .then_some(s)
-    })
+    status_when(env, "the skip", |l| l.contains("skipped"))
 }
 
 fn status(env: &Env) -> Value {
@@ -89,12 +91,8 @@ fn off_by_default_then_a_sample_one_interval_after_turning_it_on() {
     wait_until("a stored monitoring sample", || {
         (origins(&env) == [RunOrigin::Monitor]).then_some(())
     });
-    let s = wait_until("the status after the sample", || {
-        let s = status(&env);
-        s["last"]
-            .as_str()
-            .is_some_and(|l| l.contains("sample taken"))
-            .then_some(s)
+    let s = status_when(&env, "the status after the sample", |l| {
+        l.contains("sample taken")
     });
     assert_eq!(s["next_due"], "2026-11-26T12:02:00+00:00", "{s}");
     let kinds: Vec<String> = rx
@@ -120,12 +118,8 @@ fn a_failed_sample_says_so_in_the_status() {
         status(&env)["next_due"].as_str().map(String::from)
     });
     clock.advance(Duration::from_secs(61));
-    let s = wait_until("the status after the sample", || {
-        let s = status(&env);
-        s["last"]
-            .as_str()
-            .is_some_and(|l| l.starts_with("sample "))
-            .then_some(s)
+    let s = status_when(&env, "the status after the sample", |l| {
+        l.starts_with("sample ")
     });
     assert_eq!(s["last"], "sample failed", "{s}");
 }

@@ -34,19 +34,19 @@ pub(crate) fn enabled() -> bool {
 
 /// `silu(gate) * up`, compiled into one kernel unless `BENCHBAR_MLX_FUSE=0`.
 pub fn swiglu(gate: &Array, up: &Array) -> Result<Array> {
-    if !enabled() {
-        return swiglu_body(&[gate.clone(), up.clone()])?
-            .pop()
-            .ok_or_else(|| Error::Mlx("swiglu: no output".into()));
-    }
-    SWIGLU.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(CompiledFn::new(true)?);
-        }
-        let f = slot.as_mut().expect("just set");
-        f.call(&swiglu_body, &[gate, up])?
-            .pop()
-            .ok_or_else(|| Error::Mlx("swiglu: no output".into()))
-    })
+    let mut out = if enabled() {
+        SWIGLU.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.is_none() {
+                *slot = Some(CompiledFn::new(true)?);
+            }
+            slot.as_mut()
+                .expect("just set")
+                .call(&swiglu_body, &[gate, up])
+        })?
+    } else {
+        swiglu_body(&[gate.clone(), up.clone()])?
+    };
+    out.pop()
+        .ok_or_else(|| Error::Mlx("swiglu: no output".into()))
 }

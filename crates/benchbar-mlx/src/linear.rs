@@ -31,6 +31,12 @@ pub enum Linear {
 }
 
 impl Linear {
+    /// A dense layer of `w [out, in]` (its transpose made once, here).
+    pub fn dense(w: Array) -> Result<Linear> {
+        let wt = ops::transpose(&w, &[1, 0])?;
+        Ok(Linear::Dense { w, wt })
+    }
+
     /// Load `{prefix}.weight` (+ `.scales`/`.biases` when quantized), checking shapes.
     pub fn load(
         w: &Weights,
@@ -42,9 +48,7 @@ impl Linear {
         let wname = format!("{prefix}.weight");
         let sname = format!("{prefix}.scales");
         if !w.contains(&sname) {
-            let w = w.get(&wname, Some(&[out as i32, inp as i32]))?;
-            let wt = ops::transpose(&w, &[1, 0])?;
-            return Ok(Linear::Dense { w, wt });
+            return Linear::dense(w.get(&wname, Some(&[out as i32, inp as i32]))?);
         }
         let weight = w.get(&wname, None)?;
         let scales = w.get(&sname, None)?;
@@ -121,9 +125,16 @@ impl Linear {
         }
     }
 
-    /// Logical parameter count (unpacked).
+    /// Whether the weights are MLX-quantized.
     pub fn is_quantized(&self) -> bool {
         matches!(self, Linear::Quantized { .. })
+    }
+
+    /// Output features (rows of the weight, packed or not).
+    pub fn out_features(&self) -> i32 {
+        match self {
+            Linear::Dense { w, .. } | Linear::Quantized { w, .. } => w.dim(0),
+        }
     }
 }
 
@@ -158,95 +169,78 @@ impl Embedding {
 /// Linear layers of the same input stacked along the output axis: one matmul (one kernel, one
 /// larger GEMV at decode) instead of one per layer, split again by views. Each output row is
 /// the same dot product as before. Parts stay separate when they cannot be stacked (dense and
-/// quantized mixed, different quantization) or with `BENCHBAR_MLX_FUSE=0`.
+/// quantized mixed, different dtypes or quantization) or with `BENCHBAR_MLX_FUSE=0`.
 #[derive(Debug, Clone)]
-pub struct Stacked {
-    /// One stacked layer, or the parts as loaded.
-    parts: Vec<Linear>,
-    /// Output features of each part.
-    outs: Vec<i32>,
+pub enum Stacked {
+    /// One layer holding every part's rows, and each part's output features.
+    One(Linear, Vec<i32>),
+    /// The parts as loaded.
+    Separate(Vec<Linear>),
 }
 
 impl Stacked {
-    /// Stack `parts` (with `outs[i]` output features each). The stacked weights are evaluated
-    /// here, one layer at a time, so the parts' memory is released as loading goes on.
-    pub fn new(parts: Vec<Linear>, outs: Vec<i32>) -> Result<Stacked> {
-        if parts.len() != outs.len() || parts.is_empty() {
-            return Err(Error::Invalid("stacked linear: one size per part".into()));
+    /// Stack `parts`. The stacked weights are evaluated here, one layer at a time, so the parts'
+    /// memory is released as loading goes on.
+    pub fn new(parts: Vec<Linear>) -> Result<Stacked> {
+        if parts.len() < 2 || !crate::fused::enabled() {
+            return Ok(Stacked::Separate(parts));
         }
-        if parts.len() == 1 || !crate::fused::enabled() {
-            return Ok(Stacked { parts, outs });
-        }
-        let stacked = match parts.as_slice() {
-            [Linear::Dense { w, .. }, rest @ ..]
-                if rest
-                    .iter()
-                    .all(|p| matches!(p, Linear::Dense { w: o, .. } if o.dtype() == w.dtype())) =>
-            {
-                let ws: Vec<&Array> = parts
-                    .iter()
-                    .filter_map(|p| match p {
-                        Linear::Dense { w, .. } => Some(w),
-                        Linear::Quantized { .. } => None,
-                    })
-                    .collect();
-                let w = ops::concatenate(&ws, 0)?;
-                ops::eval(&[&w])?;
-                let wt = ops::transpose(&w, &[1, 0])?;
-                Some(Linear::Dense { w, wt })
-            }
-            [Linear::Quantized { q, .. }, rest @ ..]
-                if rest
-                    .iter()
-                    .all(|p| matches!(p, Linear::Quantized { q: o, .. } if o == q)) =>
-            {
-                let pick = |f: fn(&Linear) -> Option<&Array>| -> Result<Array> {
-                    let xs: Vec<&Array> = parts.iter().filter_map(f).collect();
-                    ops::concatenate(&xs, 0)
-                };
-                let w = pick(|p| match p {
-                    Linear::Quantized { w, .. } => Some(w),
-                    Linear::Dense { .. } => None,
-                })?;
-                let scales = pick(|p| match p {
-                    Linear::Quantized { scales, .. } => Some(scales),
-                    Linear::Dense { .. } => None,
-                })?;
-                let biases = pick(|p| match p {
-                    Linear::Quantized { biases, .. } => Some(biases),
-                    Linear::Dense { .. } => None,
-                })?;
-                ops::eval(&[&w, &scales, &biases])?;
-                Some(Linear::Quantized {
+        let outs: Vec<i32> = parts.iter().map(Linear::out_features).collect();
+        let dense: Option<Vec<&Array>> = parts
+            .iter()
+            .map(|p| match p {
+                Linear::Dense { w, .. } => Some(w),
+                Linear::Quantized { .. } => None,
+            })
+            .collect();
+        let quantized: Option<Vec<(&Array, &Array, &Array, QuantParams)>> = parts
+            .iter()
+            .map(|p| match p {
+                Linear::Quantized {
                     w,
                     scales,
                     biases,
-                    q: *q,
-                })
+                    q,
+                } => Some((w, scales, biases, *q)),
+                Linear::Dense { .. } => None,
+            })
+            .collect();
+        let stacked = match (dense, quantized) {
+            (Some(ws), _) if ws.iter().all(|w| w.dtype() == ws[0].dtype()) => {
+                let w = ops::concatenate(&ws, 0)?;
+                ops::eval(&[&w])?;
+                Linear::dense(w)?
             }
-            _ => None,
+            (_, Some(qs)) if qs.iter().all(|p| p.3 == qs[0].3) => {
+                let w = ops::concatenate(&qs.iter().map(|p| p.0).collect::<Vec<_>>(), 0)?;
+                let scales = ops::concatenate(&qs.iter().map(|p| p.1).collect::<Vec<_>>(), 0)?;
+                let biases = ops::concatenate(&qs.iter().map(|p| p.2).collect::<Vec<_>>(), 0)?;
+                ops::eval(&[&w, &scales, &biases])?;
+                Linear::Quantized {
+                    w,
+                    scales,
+                    biases,
+                    q: qs[0].3,
+                }
+            }
+            _ => return Ok(Stacked::Separate(parts)),
         };
-        Ok(match stacked {
-            Some(one) => Stacked {
-                parts: vec![one],
-                outs,
-            },
-            None => Stacked { parts, outs },
-        })
+        Ok(Stacked::One(stacked, outs))
     }
 
-    /// `x [.., in]` -> one `[.., outs[i]]` per part.
+    /// `x [.., in]` -> one `[.., out_i]` per part.
     pub fn forward(&self, x: &Array) -> Result<Vec<Array>> {
-        if self.parts.len() == self.outs.len() {
-            return self.parts.iter().map(|p| p.forward(x)).collect();
-        }
-        let y = self.parts[0].forward(x)?;
+        let (one, outs) = match self {
+            Stacked::Separate(parts) => return parts.iter().map(|p| p.forward(x)).collect(),
+            Stacked::One(one, outs) => (one, outs),
+        };
+        let y = one.forward(x)?;
         let shape = y.shape();
         let last = shape.len() - 1;
         let mut start = vec![0; shape.len()];
         let mut stop = shape.clone();
-        let mut out = Vec::with_capacity(self.outs.len());
-        for &n in &self.outs {
+        let mut out = Vec::with_capacity(outs.len());
+        for &n in outs {
             stop[last] = start[last] + n;
             out.push(ops::slice(&y, &start, &stop)?);
             start[last] = stop[last];
@@ -254,21 +248,25 @@ impl Stacked {
         Ok(out)
     }
 
-    /// `x [B, L, in]` -> one `[B, L, outs[i] / head_dim, head_dim]` per part. Stacked, the
-    /// output is reshaped once and split on the head axis (views; no copy even for B, L > 1).
+    /// `x [B, L, in]` -> one `[B, L, out_i / head_dim, head_dim]` per part. Stacked, the output
+    /// is reshaped once and split on the head axis (views; no copy even for B, L > 1).
     pub fn forward_heads(&self, x: &Array, head_dim: i32) -> Result<Vec<Array>> {
         let (b, l) = (x.dim(0), x.dim(1));
-        let heads: Vec<i32> = self.outs.iter().map(|n| n / head_dim).collect();
-        if self.parts.len() == self.outs.len() {
-            return self
-                .parts
-                .iter()
-                .zip(&heads)
-                .map(|(p, &n)| ops::reshape(&p.forward(x)?, &[b, l, n, head_dim]))
-                .collect();
-        }
+        let (one, outs) = match self {
+            Stacked::Separate(parts) => {
+                return parts
+                    .iter()
+                    .map(|p| {
+                        let n = p.out_features() / head_dim;
+                        ops::reshape(&p.forward(x)?, &[b, l, n, head_dim])
+                    })
+                    .collect()
+            }
+            Stacked::One(one, outs) => (one, outs),
+        };
+        let heads: Vec<i32> = outs.iter().map(|n| n / head_dim).collect();
         let total: i32 = heads.iter().sum();
-        let y = ops::reshape(&self.parts[0].forward(x)?, &[b, l, total, head_dim])?;
+        let y = ops::reshape(&one.forward(x)?, &[b, l, total, head_dim])?;
         let mut at = 0;
         let mut out = Vec::with_capacity(heads.len());
         for n in heads {

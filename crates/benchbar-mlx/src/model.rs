@@ -95,14 +95,11 @@ impl Attention {
         let (h, d) = (cfg.hidden_size, cfg.head_dim);
         let (nq, nkv) = (cfg.num_attention_heads, cfg.num_key_value_heads);
         Ok(Attention {
-            qkv_proj: Stacked::new(
-                vec![
-                    Linear::load(w, &format!("{p}.q_proj"), nq * d, h, q)?,
-                    Linear::load(w, &format!("{p}.k_proj"), nkv * d, h, q)?,
-                    Linear::load(w, &format!("{p}.v_proj"), nkv * d, h, q)?,
-                ],
-                vec![(nq * d) as i32, (nkv * d) as i32, (nkv * d) as i32],
-            )?,
+            qkv_proj: Stacked::new(vec![
+                Linear::load(w, &format!("{p}.q_proj"), nq * d, h, q)?,
+                Linear::load(w, &format!("{p}.k_proj"), nkv * d, h, q)?,
+                Linear::load(w, &format!("{p}.v_proj"), nkv * d, h, q)?,
+            ])?,
             o_proj: Linear::load(w, &format!("{p}.o_proj"), h, nq * d, q)?,
             q_norm: RmsNorm::load(w, &format!("{p}.q_norm"), d, cfg.rms_norm_eps)?,
             k_norm: RmsNorm::load(w, &format!("{p}.k_norm"), d, cfg.rms_norm_eps)?,
@@ -299,13 +296,10 @@ impl Qwen3 {
                     cfg.rms_norm_eps,
                 )?,
                 mlp: Mlp {
-                    gate_up_proj: Stacked::new(
-                        vec![
-                            Linear::load(w, &format!("{p}.mlp.gate_proj"), i, h, q)?,
-                            Linear::load(w, &format!("{p}.mlp.up_proj"), i, h, q)?,
-                        ],
-                        vec![i as i32, i as i32],
-                    )?,
+                    gate_up_proj: Stacked::new(vec![
+                        Linear::load(w, &format!("{p}.mlp.gate_proj"), i, h, q)?,
+                        Linear::load(w, &format!("{p}.mlp.up_proj"), i, h, q)?,
+                    ])?,
                     down_proj: Linear::load(w, &format!("{p}.mlp.down_proj"), h, i, q)?,
                 },
             });
