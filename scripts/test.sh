@@ -2,8 +2,8 @@
 # Sets up everything the tests need on a fresh Debian/Ubuntu machine, then runs all tests:
 # formatting, clippy, the whole workspace's tests (incl. the mlx_lm correctness oracle on
 # generated tiny Qwen3 models, a real mlx_lm.server and the app's commands on Tauri's mock
-# runtime), the app UI tests in headless Chromium, and the macOS type-check of the mlx-rs /
-# IOReport code.
+# runtime), the app UI tests in headless Chromium, and the macOS type-check (cargo check and
+# clippy for aarch64-apple-darwin over the whole workspace: mlx-rs backend, IOReport, ...).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -32,4 +32,6 @@ step "app UI tests (headless Chromium)"; (cd ui && npm test)
 # The real app (debug build, real MLX on builtin:tiny) under Xvfb, driven by tauri-driver +
 # WebKitWebDriver; screenshots in ui/test-results/e2e-*.png.
 step "app end to end (Xvfb + tauri-driver)"; cargo build -p benchbar-app -p benchbar-cli && scripts/e2e-app.sh
-step "macOS type-check";  MACOS_CHECK_PACKAGES="benchbar-core benchbar-store benchbar-power benchbar-mlx benchbar-engine benchbar-cli" scripts/check-macos.sh
+# Every crate of the workspace (the app included) for aarch64-apple-darwin: `cargo check`, then
+# `cargo clippy -- -D warnings`; a macOS-only line that stops type-checking fails CI here.
+step "macOS type-check (aarch64-apple-darwin)"; MACOS_CHECK_CARGO="check clippy" scripts/check-macos.sh
