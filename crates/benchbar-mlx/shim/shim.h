@@ -110,6 +110,11 @@ bool default_device_is_gpu();
 rust::String device_description();
 rust::String mlx_build();
 
+// gemv.cc: BenchBar's batch-1 matrix-vector kernels (MLX CUDA only).
+bool gemv_available();
+std::unique_ptr<Arr> gemv(const Arr& x, const Arr& w);
+std::unique_ptr<Arr> gemv_q4(const Arr& x, const Arr& w, const Arr& scales, const Arr& biases);
+
 std::unique_ptr<Compiled> compile_new(bool shapeless);
 std::unique_ptr<ArrList> compile_call(const Compiled& c, const ArrList& inputs);
 int32_t blas_threads_hint();

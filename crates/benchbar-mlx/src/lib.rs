@@ -40,6 +40,7 @@ pub mod config;
 mod decode;
 mod discovery;
 mod fused;
+pub mod gemv;
 mod linear;
 pub mod model;
 mod runtime;

@@ -112,8 +112,17 @@ impl Linear {
         })
     }
 
-    /// `[.., in] -> [.., out]`
+    /// `[.., in] -> [.., out]`. One row (batch-1 decode) on MLX CUDA goes through BenchBar's
+    /// matrix-vector kernels ([`ops::gemv`]) where they apply.
     pub fn forward(&self, x: &Array) -> Result<Array> {
+        if crate::gemv::enabled() && self.gemv_applies(x) {
+            return match self {
+                Linear::Dense { w, .. } => ops::gemv(x, w, None),
+                Linear::Quantized {
+                    w, scales, biases, ..
+                } => ops::gemv(x, w, Some((scales, biases))),
+            };
+        }
         match self {
             Linear::Dense { wt, .. } => ops::matmul(x, wt),
             Linear::Quantized {
@@ -122,6 +131,28 @@ impl Linear {
                 biases,
                 q,
             } => ops::quantized_matmul(x, w, scales, Some(biases), true, *q),
+        }
+    }
+
+    /// Whether [`ops::gemv`] computes this layer for `x`: one row, `x` of the weights' (or
+    /// scales') float type, 4-bit quantization with groups of a multiple of 32.
+    fn gemv_applies(&self, x: &Array) -> bool {
+        let shape = x.shape();
+        let Some((_, lead)) = shape.split_last() else {
+            return false;
+        };
+        if lead.iter().product::<i32>() != 1 {
+            return false;
+        }
+        let dtype = x.dtype();
+        match self {
+            Linear::Dense { w, .. } => dtype == w.dtype() && dtype.is_some_and(Dtype::is_float),
+            Linear::Quantized { scales, q, .. } => {
+                q.bits == 4
+                    && q.group_size % 32 == 0
+                    && dtype == scales.dtype()
+                    && dtype.is_some_and(Dtype::is_float)
+            }
         }
     }
 

@@ -380,6 +380,17 @@ pub fn quantized_matmul(
     )?))
 }
 
+/// `x [.., K]` holding one row times `w [N, K]ᵀ` -> `[.., N]` by BenchBar's batch-1 kernel;
+/// `quant` = 4-bit `(scales, biases)` of an MLX affine-quantized `w [N, K / 8]`. Only where
+/// [`crate::gemv::enabled`]; otherwise an error.
+pub fn gemv(x: &Array, w: &Array, quant: Option<(&Array, &Array)>) -> Result<Array> {
+    Ok(Array(B::gemv(
+        &x.0,
+        &w.0,
+        quant.map(|(s, b)| (&s.0, &b.0)),
+    )?))
+}
+
 /// Affine-quantize the last axis: (packed weight, scales, biases).
 pub fn quantize(w: &Array, q: QuantParams) -> Result<(Array, Array, Array)> {
     let (a, b, c) = B::quantize(&w.0, q.group_size, q.bits)?;

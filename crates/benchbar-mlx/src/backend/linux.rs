@@ -135,6 +135,10 @@ mod ffi {
         fn device_description() -> String;
         fn mlx_build() -> String;
 
+        fn gemv_available() -> bool;
+        fn gemv(x: &Arr, w: &Arr) -> Result<UniquePtr<Arr>>;
+        fn gemv_q4(x: &Arr, w: &Arr, scales: &Arr, biases: &Arr) -> Result<UniquePtr<Arr>>;
+
         fn compile_new(shapeless: bool) -> Result<UniquePtr<Compiled>>;
         fn compile_call(c: &Compiled, inputs: &ArrList) -> Result<UniquePtr<ArrList>>;
     }
@@ -404,6 +408,19 @@ impl Backend for Linux {
             group_size,
             bits,
         ))
+    }
+    fn gemv_available() -> bool {
+        ffi::gemv_available()
+    }
+    fn gemv(
+        x: &LinuxArray,
+        w: &LinuxArray,
+        quant: Option<(&LinuxArray, &LinuxArray)>,
+    ) -> Result<LinuxArray> {
+        match quant {
+            None => wrap(ffi::gemv(x.r(), w.r())),
+            Some((scales, biases)) => wrap(ffi::gemv_q4(x.r(), w.r(), scales.r(), biases.r())),
+        }
     }
     fn quantize(
         w: &LinuxArray,

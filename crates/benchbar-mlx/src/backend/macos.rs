@@ -347,6 +347,14 @@ impl Backend for Macos {
     ) -> Result<Array> {
         ops::quantized_matmul(x, w, scales, biases, transpose, group_size, bits).map_err(mlx)
     }
+    fn gemv_available() -> bool {
+        false // Metal: MLX's own kernels (no BenchBar kernel written for Metal)
+    }
+    fn gemv(_x: &Array, _w: &Array, _quant: Option<(&Array, &Array)>) -> Result<Array> {
+        Err(Error::Mlx(
+            "BenchBar's gemv kernels exist for MLX CUDA only".into(),
+        ))
+    }
     fn quantize(w: &Array, group_size: i32, bits: i32) -> Result<(Array, Array, Array)> {
         ops::quantize(w, group_size, bits).map_err(mlx)
     }

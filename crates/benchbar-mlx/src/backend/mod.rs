@@ -145,6 +145,17 @@ pub(crate) trait Backend {
         group_size: i32,
         bits: i32,
     ) -> Result<Self::Raw>;
+    /// Whether [`Backend::gemv`] has a kernel here (BenchBar's own batch-1 kernels exist for
+    /// MLX CUDA only).
+    fn gemv_available() -> bool;
+    /// `x [.., K]` holding one row times `w [N, K]ᵀ` (dense, `quant` = `None`) or a 4-bit affine
+    /// `w [N, K / 8]` with `(scales, biases)`, by BenchBar's kernel; errors where
+    /// [`Backend::gemv_available`] is false.
+    fn gemv(
+        x: &Self::Raw,
+        w: &Self::Raw,
+        quant: Option<(&Self::Raw, &Self::Raw)>,
+    ) -> Result<Self::Raw>;
     /// MLX affine quantization of the last axis: (packed weight, scales, biases).
     fn quantize(
         w: &Self::Raw,
