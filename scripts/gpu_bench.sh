@@ -16,16 +16,16 @@
 # The device machine has no registry and carries at most 64 MiB per call, so the ~90 MB
 # mlx-cuda-13 wheel travels in two parts (stash, then run). The benchbar binary is built here
 # against the CPU libmlx (same soname) without OpenBLAS and runs there on the CUDA libmlx via
-# LD_LIBRARY_PATH. Results: $OUT/results.tar.gz (JSON per run), $OUT/gemv_check.md (BenchBar's
-# batch-1 kernels against MLX's matmul/quantized_matmul: error, µs, GB/s) and one table per
+# LD_LIBRARY_PATH. Results: $OUT/results.tar.gz (JSON per run), $OUT/kernel_check.md (BenchBar's
+# CUDA kernels against the MLX ops they replace: error, µs, GB/s) and one table per
 # BenchBar variant in VARIANTS, each against the same mlx_lm run: `thread` (the default engine),
-# `0` (strict decode order, BENCHBAR_MLX_PIPELINE=0), `nogemv` (default engine without BenchBar's
-# gemv kernels, BENCHBAR_MLX_GEMV=0); each row says whether its timestamps are exact (last gap /
+# `0` (strict decode order, BENCHBAR_MLX_PIPELINE=0), `nokernels` (default engine without
+# BenchBar's CUDA kernels, BENCHBAR_MLX_KERNELS=0); each row says whether its timestamps are exact (last gap /
 # median gap ~ 1; see docs/perf-notes.md).
 # Energy: NVML's whole-GPU energy counter integrated over each timed generate call (BenchBar:
 # bounds from BENCHBAR_MLX_TRACE) or trial (mlx_lm), over the tokens generated in them.
 # Env: P (prompt tokens, 512), G (generated, 128), REPS (3), BATCHES ("1 16"),
-#      VARIANTS ("thread nogemv").
+#      VARIANTS ("thread nokernels").
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -34,7 +34,7 @@ G="${G:-128}"
 REPS="${REPS:-3}"
 BATCHES="${BATCHES:-1 16}"
 # Decode loop orders to measure (BENCHBAR_MLX_PIPELINE): strict and the stamping thread.
-VARIANTS="${VARIANTS:-thread nogemv}"
+VARIANTS="${VARIANTS:-thread nokernels}"
 STASH=/root/stash
 MODELS=/root/models
 RES=/root/results
@@ -56,9 +56,9 @@ prepare() {
   BENCHBAR_NO_OPENBLAS=1 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target/h-mlx}" \
     cargo build --release -q -j2 -p benchbar-cli
   BENCHBAR_NO_OPENBLAS=1 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target/h-mlx}" \
-    cargo build --release -q -j2 -p benchbar-mlx --example gemv_check
+    cargo build --release -q -j2 -p benchbar-mlx --example kernel_check
   strip -o .gpu2/benchbar "${CARGO_TARGET_DIR:-$ROOT/target/h-mlx}/release/benchbar"
-  strip -o .gpu2/gemv_check "${CARGO_TARGET_DIR:-$ROOT/target/h-mlx}/release/examples/gemv_check"
+  strip -o .gpu2/kernel_check "${CARGO_TARGET_DIR:-$ROOT/target/h-mlx}/release/examples/kernel_check"
   local fx="${BENCHBAR_FIXTURES:-$ROOT/.fixtures}/tiny-f32"
   tar -C "$fx" -czf .gpu2/tokenizer.tgz tokenizer.json tokenizer_config.json
   du -sh .gpu1 .gpu2
@@ -95,7 +95,7 @@ variant_env() { # variant name -> the engine's env settings
   case "$1" in
     thread) echo "BENCHBAR_MLX_PIPELINE=thread" ;;
     0) echo "BENCHBAR_MLX_PIPELINE=0" ;;
-    nogemv) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_GEMV=0" ;;
+    nokernels) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=0" ;;
     *) log "unknown variant $1"; return 2 ;;
   esac
 }
@@ -121,8 +121,8 @@ run() {
   mkdir -p /root/tok && tar -C /root/tok -xzf .gpu2/tokenizer.tgz
   python3 scripts/gpu_bench.py models --out "$MODELS" --tokenizer /root/tok
   python3 scripts/gpu_bench.py bandwidth --json "$RES/bandwidth.json"
-  chmod +x .gpu2/gemv_check
-  timeout 300 .gpu2/gemv_check | tee "$OUT/gemv_check.md" || log "gemv_check failed"
+  chmod +x .gpu2/kernel_check
+  timeout 300 .gpu2/kernel_check | tee "$OUT/kernel_check.md" || log "kernel_check failed"
   local models="${*:-$ALL_MODELS}"
   for b in $BATCHES; do
     for m in $models; do

@@ -11,7 +11,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=shim/shim.h");
     println!("cargo:rerun-if-changed=shim/shim.cc");
-    println!("cargo:rerun-if-changed=shim/gemv.cc");
+    println!("cargo:rerun-if-changed=shim/kernels.cc");
     println!("cargo:rerun-if-changed=src/backend/linux.rs");
     println!("cargo:rerun-if-env-changed=MLX_DIR");
     println!("cargo:rerun-if-env-changed=BENCHBAR_NO_OPENBLAS");
@@ -58,7 +58,7 @@ fn main() {
     let mut build = cxx_build::bridge("src/backend/linux.rs");
     build
         .file("shim/shim.cc")
-        .file("shim/gemv.cc")
+        .file("shim/kernels.cc")
         .include(&include)
         .flag_if_supported("-std=c++20")
         .flag_if_supported("-Wno-unused-parameter")

@@ -110,10 +110,12 @@ bool default_device_is_gpu();
 rust::String device_description();
 rust::String mlx_build();
 
-// gemv.cc: BenchBar's batch-1 matrix-vector kernels (MLX CUDA only).
-bool gemv_available();
-std::unique_ptr<Arr> gemv(const Arr& x, const Arr& w);
+// kernels.cc: BenchBar's CUDA kernels for the batch-1 decode step (MLX CUDA only).
+bool kernels_available();
 std::unique_ptr<Arr> gemv_q4(const Arr& x, const Arr& w, const Arr& scales, const Arr& biases);
+std::unique_ptr<ArrList> add_rms_norm(const Arr& x, const Arr& r, const Arr& w, float eps);
+std::unique_ptr<ArrList> qk_norm_rope(const Arr& qkv, const Arr& qw, const Arr& kw, const Arr& pos,
+                                      const Arr& params, int32_t n_q, int32_t n_kv, int32_t d);
 
 std::unique_ptr<Compiled> compile_new(bool shapeless);
 std::unique_ptr<ArrList> compile_call(const Compiled& c, const ArrList& inputs);

@@ -34,13 +34,14 @@ pub use error::{Error, Result};
 pub use ops::{
     device_description, device_name, memory, mlx_build, mlx_version, reset_peak_memory, MemoryStats,
 };
+mod attention;
 pub mod cache;
 pub mod compiled;
 pub mod config;
 mod decode;
 mod discovery;
 mod fused;
-pub mod gemv;
+pub mod kernels;
 mod linear;
 pub mod model;
 mod runtime;

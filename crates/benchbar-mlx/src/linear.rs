@@ -112,18 +112,23 @@ impl Linear {
         })
     }
 
-    /// `[.., in] -> [.., out]`. One row (batch-1 decode) on MLX CUDA goes through BenchBar's
-    /// matrix-vector kernels ([`ops::gemv`]) where they apply.
+    /// `[.., in] -> [.., out]`. One row (batch-1 decode) through a 4-bit layer runs BenchBar's
+    /// matrix-vector kernel where [`crate::kernels::enabled`].
     pub fn forward(&self, x: &Array) -> Result<Array> {
-        if crate::gemv::enabled() && self.gemv_applies(x) {
-            return match self {
-                Linear::Dense { w, .. } => ops::gemv(x, w, None),
-                Linear::Quantized {
-                    w, scales, biases, ..
-                } => ops::gemv(x, w, Some((scales, biases))),
-            };
-        }
         match self {
+            Linear::Quantized {
+                w,
+                scales,
+                biases,
+                q,
+            } if q.bits == 4
+                && q.group_size % 32 == 0
+                && crate::kernels::enabled()
+                && x.dtype() == scales.dtype()
+                && one_row(x) =>
+            {
+                ops::gemv_q4(x, w, scales, biases)
+            }
             Linear::Dense { wt, .. } => ops::matmul(x, wt),
             Linear::Quantized {
                 w,
@@ -131,28 +136,6 @@ impl Linear {
                 biases,
                 q,
             } => ops::quantized_matmul(x, w, scales, Some(biases), true, *q),
-        }
-    }
-
-    /// Whether [`ops::gemv`] computes this layer for `x`: one row, `x` of the weights' (or
-    /// scales') float type, 4-bit quantization with groups of a multiple of 32.
-    fn gemv_applies(&self, x: &Array) -> bool {
-        let shape = x.shape();
-        let Some((_, lead)) = shape.split_last() else {
-            return false;
-        };
-        if lead.iter().product::<i32>() != 1 {
-            return false;
-        }
-        let dtype = x.dtype();
-        match self {
-            Linear::Dense { w, .. } => dtype == w.dtype() && dtype.is_some_and(Dtype::is_float),
-            Linear::Quantized { scales, q, .. } => {
-                q.bits == 4
-                    && q.group_size % 32 == 0
-                    && dtype == scales.dtype()
-                    && dtype.is_some_and(Dtype::is_float)
-            }
         }
     }
 
@@ -167,6 +150,13 @@ impl Linear {
             Linear::Dense { w, .. } | Linear::Quantized { w, .. } => w.dim(0),
         }
     }
+}
+
+/// Whether `x [.., K]` holds a single row.
+pub(crate) fn one_row(x: &Array) -> bool {
+    x.shape()
+        .split_last()
+        .is_some_and(|(_, lead)| lead.iter().product::<i32>() == 1)
 }
 
 /// Token embedding table (dense or quantized), usable as the tied output head.
@@ -277,6 +267,14 @@ impl Stacked {
             start[last] = stop[last];
         }
         Ok(out)
+    }
+
+    /// The stacked output `[.., sum of out_i]` when the parts are one layer, else `None`.
+    pub fn forward_stacked(&self, x: &Array) -> Result<Option<Array>> {
+        match self {
+            Stacked::One(one, _) => one.forward(x).map(Some),
+            Stacked::Separate(_) => Ok(None),
+        }
     }
 
     /// `x [B, L, in]` -> one `[B, L, out_i / head_dim, head_dim]` per part. Stacked, the output

@@ -3,22 +3,24 @@
 //! Shapes: B batch, L new tokens, T cached+new tokens, H hidden, Nq/Nkv heads, D head_dim,
 //! I intermediate, V vocab.
 
+use crate::attention::FixedInputs;
+pub use crate::attention::{Attention, AttnInputs};
 use crate::cache::KvCache;
 use crate::config::Qwen3Config;
 pub use crate::linear::{Embedding, Linear, Stacked};
-use crate::ops::{self, Array, Dtype, MaskKind, QuantParams, RopeOffset};
+use crate::ops::{self, Array, Dtype, QuantParams};
 use crate::weights::Weights;
 use crate::{Error, Result};
 
 /// RMSNorm with a learned scale.
 #[derive(Debug, Clone)]
 pub struct RmsNorm {
-    w: Array,
-    eps: f32,
+    pub(crate) w: Array,
+    pub(crate) eps: f32,
 }
 
 impl RmsNorm {
-    fn load(w: &Weights, name: &str, dim: usize, eps: f64) -> Result<RmsNorm> {
+    pub(crate) fn load(w: &Weights, name: &str, dim: usize, eps: f64) -> Result<RmsNorm> {
         Ok(RmsNorm {
             w: w.get(&format!("{name}.weight"), Some(&[dim as i32]))?,
             eps: eps as f32,
@@ -27,161 +29,6 @@ impl RmsNorm {
     /// Normalise the last axis.
     pub fn forward(&self, x: &Array) -> Result<Array> {
         ops::rms_norm(x, Some(&self.w), self.eps)
-    }
-}
-
-/// Masking/positions for one forward call.
-#[derive(Debug, Clone)]
-pub struct AttnInputs {
-    /// Mask kind for the SDPA kernel.
-    pub mask_kind: MaskKind,
-    /// Bool `[B, 1, L, T]` when `mask_kind == Array`.
-    pub mask: Option<Array>,
-    /// Per-row RoPE start positions `[B]` (left padding) or `None` for the cache offset.
-    pub rope_offsets: Option<Array>,
-}
-
-impl AttnInputs {
-    /// Inputs for `l` new tokens after `offset` cached ones; `pads` = left padding per row.
-    pub fn new(l: usize, offset: usize, pads: &[usize]) -> Result<AttnInputs> {
-        if pads.iter().all(|&p| p == 0) {
-            let mask_kind = if l > 1 {
-                MaskKind::Causal
-            } else {
-                MaskKind::None
-            };
-            return Ok(AttnInputs {
-                mask_kind,
-                mask: None,
-                rope_offsets: None,
-            });
-        }
-        let b = pads.len() as i32;
-        let (l, offset) = (l as i32, offset as i32);
-        let t = offset + l;
-        // mask[b, 0, i, j] = j <= offset + i  &&  j >= pad[b]
-        let rinds = ops::reshape(&ops::arange(0, t)?, &[1, 1, 1, t])?;
-        let linds = ops::reshape(&ops::arange(offset, t)?, &[1, 1, l, 1])?;
-        let pads_i: Vec<i32> = pads.iter().map(|&p| p as i32).collect();
-        let pad_arr = Array::from_i32(&pads_i, &[b, 1, 1, 1])?;
-        let causal = ops::binary(ops::BinaryOp::GreaterEqual, &linds, &rinds)?;
-        let valid = ops::binary(ops::BinaryOp::LessEqual, &pad_arr, &rinds)?;
-        let mask = ops::binary(ops::BinaryOp::LogicalAnd, &causal, &valid)?;
-        let offs: Vec<i32> = pads.iter().map(|&p| offset - p as i32).collect();
-        Ok(AttnInputs {
-            mask_kind: MaskKind::Array,
-            mask: Some(mask),
-            rope_offsets: Some(Array::from_i32(&offs, &[b])?),
-        })
-    }
-}
-
-/// Self-attention with q/k RMSNorm, RoPE, GQA and a KV cache.
-#[derive(Debug, Clone)]
-pub struct Attention {
-    /// q | k | v projections (one stacked matmul when they can be stacked).
-    qkv_proj: Stacked,
-    o_proj: Linear,
-    q_norm: RmsNorm,
-    k_norm: RmsNorm,
-    n_heads: i32,
-    head_dim: i32,
-    rope_theta: f32,
-    scale: f32,
-}
-
-impl Attention {
-    fn new(cfg: &Qwen3Config, w: &Weights, p: &str, q: Option<QuantParams>) -> Result<Attention> {
-        let (h, d) = (cfg.hidden_size, cfg.head_dim);
-        let (nq, nkv) = (cfg.num_attention_heads, cfg.num_key_value_heads);
-        Ok(Attention {
-            qkv_proj: Stacked::new(vec![
-                Linear::load(w, &format!("{p}.q_proj"), nq * d, h, q)?,
-                Linear::load(w, &format!("{p}.k_proj"), nkv * d, h, q)?,
-                Linear::load(w, &format!("{p}.v_proj"), nkv * d, h, q)?,
-            ])?,
-            o_proj: Linear::load(w, &format!("{p}.o_proj"), h, nq * d, q)?,
-            q_norm: RmsNorm::load(w, &format!("{p}.q_norm"), d, cfg.rms_norm_eps)?,
-            k_norm: RmsNorm::load(w, &format!("{p}.k_norm"), d, cfg.rms_norm_eps)?,
-            n_heads: nq as i32,
-            head_dim: d as i32,
-            rope_theta: cfg.rope_theta as f32,
-            scale: (d as f32).powf(-0.5),
-        })
-    }
-
-    /// Projections, q/k norms and RoPE: `x [B, L, H]` -> q `[B, Nq, L, D]`, k/v `[B, Nkv, L, D]`.
-    fn qkv(&self, x: &Array, off: RopeOffset<'_>) -> Result<(Array, Array, Array)> {
-        let d = self.head_dim;
-        // 1. projections: [B, L, N, D] each -> norm -> [B, N, L, D]
-        let [q, k, v]: [Array; 3] = self
-            .qkv_proj
-            .forward_heads(x, d)?
-            .try_into()
-            .map_err(|_| Error::Mlx("q/k/v projection: three outputs expected".into()))?;
-        let q = ops::transpose(&self.q_norm.forward(&q)?, &[0, 2, 1, 3])?;
-        let k = ops::transpose(&self.k_norm.forward(&k)?, &[0, 2, 1, 3])?;
-        let v = ops::transpose(&v, &[0, 2, 1, 3])?;
-        // 2. RoPE at the cache position (per row when left padded)
-        let q = ops::rope(&q, d, false, self.rope_theta, 1.0, off)?;
-        let k = ops::rope(&k, d, false, self.rope_theta, 1.0, off)?;
-        Ok((q, k, v))
-    }
-
-    /// Attention output `[B, Nq, L, D]` -> `[B, L, H]`.
-    fn out(&self, o: &Array, b: i32, l: i32) -> Result<Array> {
-        let o = ops::reshape(
-            &ops::transpose(o, &[0, 2, 1, 3])?,
-            &[b, l, self.n_heads * self.head_dim],
-        )?;
-        self.o_proj.forward(&o)
-    }
-
-    /// One decode position against a fixed-capacity cache (see [`Qwen3::decode_fixed`]):
-    /// `x [B, 1, H]`, caches `[B, Nkv, C, D]` -> (`[B, 1, H]`, updated caches).
-    fn forward_fixed(
-        &self,
-        x: &Array,
-        kc: &Array,
-        vc: &Array,
-        offset: &Array,
-        inp: &FixedInputs,
-    ) -> Result<(Array, Array, Array)> {
-        let (b, l) = (x.dim(0), x.dim(1));
-        let (q, k, v) = self.qkv(x, RopeOffset::PerRow(&inp.rope_offsets))?;
-        let kc = ops::slice_update_dynamic(kc, &k, offset, &[2])?;
-        let vc = ops::slice_update_dynamic(vc, &v, offset, &[2])?;
-        let o = ops::scaled_dot_product_attention(
-            &q,
-            &kc,
-            &vc,
-            self.scale,
-            MaskKind::Array,
-            Some(&inp.mask),
-        )?;
-        Ok((self.out(&o, b, l)?, kc, vc))
-    }
-
-    /// `x [B, L, H] -> [B, L, H]`
-    pub fn forward(&self, x: &Array, cache: &mut KvCache, inp: &AttnInputs) -> Result<Array> {
-        let (b, l) = (x.dim(0), x.dim(1));
-        let off = match &inp.rope_offsets {
-            Some(a) => RopeOffset::PerRow(a),
-            None => RopeOffset::Scalar(cache.offset() as i32),
-        };
-        let (q, k, v) = self.qkv(x, off)?;
-        // 3. cache: [B, Nkv, T, D]
-        let (k, v) = cache.update_and_fetch(&k, &v)?;
-        // 4. fused attention (GQA): [B, Nq, L, D] -> [B, L, Nq*D]
-        let o = ops::scaled_dot_product_attention(
-            &q,
-            &k,
-            &v,
-            self.scale,
-            inp.mask_kind,
-            inp.mask.as_ref(),
-        )?;
-        self.out(&o, b, l)
     }
 }
 
@@ -205,14 +52,6 @@ impl Mlp {
     }
 }
 
-/// Positions and mask of a fixed-capacity decode step (built on the device from its inputs).
-struct FixedInputs {
-    /// Bool `[B, 1, 1, C]`: `pad[b] <= j <= offset`.
-    mask: Array,
-    /// int32 `[B]`: `offset - pad[b]`.
-    rope_offsets: Array,
-}
-
 /// One pre-norm decoder layer.
 #[derive(Debug, Clone)]
 pub struct DecoderLayer {
@@ -222,17 +61,45 @@ pub struct DecoderLayer {
     mlp: Mlp,
 }
 
+/// The residual stream `[B, L, H]` between blocks: the running sum and the last block's output
+/// not yet added to it. The next RMSNorm adds it ([`crate::kernels::add_rms_norm`]: one kernel
+/// where BenchBar's kernels run, MLX's add + rms_norm elsewhere).
+pub(crate) struct Residual {
+    h: Array,
+    pending: Option<Array>,
+}
+
+impl Residual {
+    fn new(h: Array) -> Residual {
+        Residual { h, pending: None }
+    }
+
+    /// Add the pending block output to the stream, then `norm` of the stream.
+    fn norm(&mut self, norm: &RmsNorm) -> Result<Array> {
+        match self.pending.take() {
+            None => norm.forward(&self.h),
+            Some(r) => {
+                let (h, y) = crate::kernels::add_rms_norm(&self.h, &r, &norm.w, norm.eps)?;
+                self.h = h;
+                Ok(y)
+            }
+        }
+    }
+}
+
 impl DecoderLayer {
-    /// `[B, L, H] -> [B, L, H]`
-    pub fn forward(&self, x: &Array, cache: &mut KvCache, inp: &AttnInputs) -> Result<Array> {
-        let r = self
-            .self_attn
-            .forward(&self.input_layernorm.forward(x)?, cache, inp)?;
-        let h = ops::add(x, &r)?;
-        let r = self
-            .mlp
-            .forward(&self.post_attention_layernorm.forward(&h)?)?;
-        ops::add(&h, &r)
+    /// One layer on the residual stream (its MLP output is left pending for the next norm).
+    pub(crate) fn forward(
+        &self,
+        stream: &mut Residual,
+        cache: &mut KvCache,
+        inp: &AttnInputs,
+    ) -> Result<()> {
+        let x = stream.norm(&self.input_layernorm)?;
+        stream.pending = Some(self.self_attn.forward(&x, cache, inp)?);
+        let x = stream.norm(&self.post_attention_layernorm)?;
+        stream.pending = Some(self.mlp.forward(&x)?);
+        Ok(())
     }
 
     /// [`DecoderLayer::forward`] for one position against fixed-capacity caches.
@@ -411,11 +278,11 @@ impl Qwen3 {
                 self.layers.len()
             )));
         }
-        let mut h = self.embed_tokens.forward(ids)?; // [B, L, H]
+        let mut stream = Residual::new(self.embed_tokens.forward(ids)?); // [B, L, H]
         for (layer, c) in self.layers.iter().zip(cache.iter_mut()) {
-            h = layer.forward(&h, c, inp)?;
+            layer.forward(&mut stream, c, inp)?;
         }
-        self.norm.forward(&h)
+        stream.norm(&self.norm)
     }
 
     /// Output head: `[.., H] -> [.., V]`.

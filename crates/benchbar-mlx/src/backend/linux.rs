@@ -135,9 +135,20 @@ mod ffi {
         fn device_description() -> String;
         fn mlx_build() -> String;
 
-        fn gemv_available() -> bool;
-        fn gemv(x: &Arr, w: &Arr) -> Result<UniquePtr<Arr>>;
+        fn kernels_available() -> bool;
         fn gemv_q4(x: &Arr, w: &Arr, scales: &Arr, biases: &Arr) -> Result<UniquePtr<Arr>>;
+        fn add_rms_norm(x: &Arr, r: &Arr, w: &Arr, eps: f32) -> Result<UniquePtr<ArrList>>;
+        #[allow(clippy::too_many_arguments)]
+        fn qk_norm_rope(
+            qkv: &Arr,
+            qw: &Arr,
+            kw: &Arr,
+            pos: &Arr,
+            params: &Arr,
+            n_q: i32,
+            n_kv: i32,
+            d: i32,
+        ) -> Result<UniquePtr<ArrList>>;
 
         fn compile_new(shapeless: bool) -> Result<UniquePtr<Compiled>>;
         fn compile_call(c: &Compiled, inputs: &ArrList) -> Result<UniquePtr<ArrList>>;
@@ -224,6 +235,14 @@ fn dtype_code(d: Dtype) -> u8 {
         Dtype::F16 => 5,
         Dtype::BF16 => 6,
         Dtype::F32 => 7,
+    }
+}
+
+fn two(v: Vec<LinuxArray>) -> Result<(LinuxArray, LinuxArray)> {
+    let mut it = v.into_iter();
+    match (it.next(), it.next()) {
+        (Some(a), Some(b)) => Ok((a, b)),
+        _ => Err(Error::Mlx("an op returned fewer than 2 arrays".into())),
     }
 }
 
@@ -409,18 +428,45 @@ impl Backend for Linux {
             bits,
         ))
     }
-    fn gemv_available() -> bool {
-        ffi::gemv_available()
+    fn kernels_available() -> bool {
+        ffi::kernels_available()
     }
-    fn gemv(
+    fn gemv_q4(
         x: &LinuxArray,
         w: &LinuxArray,
-        quant: Option<(&LinuxArray, &LinuxArray)>,
+        scales: &LinuxArray,
+        biases: &LinuxArray,
     ) -> Result<LinuxArray> {
-        match quant {
-            None => wrap(ffi::gemv(x.r(), w.r())),
-            Some((scales, biases)) => wrap(ffi::gemv_q4(x.r(), w.r(), scales.r(), biases.r())),
-        }
+        wrap(ffi::gemv_q4(x.r(), w.r(), scales.r(), biases.r()))
+    }
+    fn add_rms_norm(
+        x: &LinuxArray,
+        r: &LinuxArray,
+        w: &LinuxArray,
+        eps: f32,
+    ) -> Result<(LinuxArray, LinuxArray)> {
+        let l = ffi::add_rms_norm(x.r(), r.r(), w.r(), eps).map_err(err)?;
+        two(unlist(&l)?)
+    }
+    fn qk_norm_rope(
+        qkv: &LinuxArray,
+        norms: (&LinuxArray, &LinuxArray),
+        pos: &LinuxArray,
+        params: &LinuxArray,
+        heads: (i32, i32, i32),
+    ) -> Result<(LinuxArray, LinuxArray)> {
+        let l = ffi::qk_norm_rope(
+            qkv.r(),
+            norms.0.r(),
+            norms.1.r(),
+            pos.r(),
+            params.r(),
+            heads.0,
+            heads.1,
+            heads.2,
+        )
+        .map_err(err)?;
+        two(unlist(&l)?)
     }
     fn quantize(
         w: &LinuxArray,
@@ -504,11 +550,7 @@ impl Backend for Linux {
     }
     fn random_split(key: &LinuxArray) -> Result<(LinuxArray, LinuxArray)> {
         let l = ffi::random_split(key.r()).map_err(err)?;
-        let mut v = unlist(&l)?.into_iter();
-        match (v.next(), v.next()) {
-            (Some(a), Some(b)) => Ok((a, b)),
-            _ => Err(Error::Mlx("random split returned fewer than 2 keys".into())),
-        }
+        two(unlist(&l)?)
     }
     fn categorical(logits: &LinuxArray, axis: i32, key: &LinuxArray) -> Result<LinuxArray> {
         wrap(ffi::categorical(logits.r(), axis, key.r()))

@@ -44,6 +44,11 @@ fn trace_body(args: &[Array]) -> std::result::Result<Vec<Array>, Exception> {
     crate::compiled::trace_current(args.to_vec()).map_err(|e| Exception::custom(e.to_string()))
 }
 
+/// BenchBar's own kernels are CUDA kernels.
+fn no_kernels() -> Error {
+    Error::Mlx("BenchBar's kernels exist for MLX CUDA only".into())
+}
+
 fn mlx(e: Exception) -> Error {
     Error::Mlx(e.what().to_owned())
 }
@@ -347,13 +352,23 @@ impl Backend for Macos {
     ) -> Result<Array> {
         ops::quantized_matmul(x, w, scales, biases, transpose, group_size, bits).map_err(mlx)
     }
-    fn gemv_available() -> bool {
-        false // Metal: MLX's own kernels (no BenchBar kernel written for Metal)
+    fn kernels_available() -> bool {
+        false // Metal: MLX's own kernels (BenchBar's are written for MLX CUDA)
     }
-    fn gemv(_x: &Array, _w: &Array, _quant: Option<(&Array, &Array)>) -> Result<Array> {
-        Err(Error::Mlx(
-            "BenchBar's gemv kernels exist for MLX CUDA only".into(),
-        ))
+    fn gemv_q4(_x: &Array, _w: &Array, _s: &Array, _b: &Array) -> Result<Array> {
+        Err(no_kernels())
+    }
+    fn add_rms_norm(_x: &Array, _r: &Array, _w: &Array, _eps: f32) -> Result<(Array, Array)> {
+        Err(no_kernels())
+    }
+    fn qk_norm_rope(
+        _qkv: &Array,
+        _norms: (&Array, &Array),
+        _pos: &Array,
+        _params: &Array,
+        _heads: (i32, i32, i32),
+    ) -> Result<(Array, Array)> {
+        Err(no_kernels())
     }
     fn quantize(w: &Array, group_size: i32, bits: i32) -> Result<(Array, Array, Array)> {
         ops::quantize(w, group_size, bits).map_err(mlx)

@@ -145,17 +145,33 @@ pub(crate) trait Backend {
         group_size: i32,
         bits: i32,
     ) -> Result<Self::Raw>;
-    /// Whether [`Backend::gemv`] has a kernel here (BenchBar's own batch-1 kernels exist for
-    /// MLX CUDA only).
-    fn gemv_available() -> bool;
-    /// `x [.., K]` holding one row times `w [N, K]ᵀ` (dense, `quant` = `None`) or a 4-bit affine
-    /// `w [N, K / 8]` with `(scales, biases)`, by BenchBar's kernel; errors where
-    /// [`Backend::gemv_available`] is false.
-    fn gemv(
+    // --- BenchBar's own kernels (MLX CUDA only; errors where not available) ----------------
+    /// Whether BenchBar's kernels exist here (`shim/kernels.cc`: MLX CUDA only).
+    fn kernels_available() -> bool;
+    /// One row `x [.., K]` times a 4-bit affine `w [N, K / 8]` (with scales, biases)ᵀ.
+    fn gemv_q4(
         x: &Self::Raw,
         w: &Self::Raw,
-        quant: Option<(&Self::Raw, &Self::Raw)>,
+        scales: &Self::Raw,
+        biases: &Self::Raw,
     ) -> Result<Self::Raw>;
+    /// `(x + r, rms_norm(x + r) · w)`.
+    fn add_rms_norm(
+        x: &Self::Raw,
+        r: &Self::Raw,
+        w: &Self::Raw,
+        eps: f32,
+    ) -> Result<(Self::Raw, Self::Raw)>;
+    /// q/k RMSNorm (weights `norms`) and RoPE at `pos` (int32 `[1]`; `params` f32
+    /// `[log2 base, eps]`) of one position's stacked q|k|v heads; `heads` = (q heads, kv heads,
+    /// head dim). Returns q `[1, Hq, 1, D]`, k `[1, Hkv, 1, D]`.
+    fn qk_norm_rope(
+        qkv: &Self::Raw,
+        norms: (&Self::Raw, &Self::Raw),
+        pos: &Self::Raw,
+        params: &Self::Raw,
+        heads: (i32, i32, i32),
+    ) -> Result<(Self::Raw, Self::Raw)>;
     /// MLX affine quantization of the last axis: (packed weight, scales, biases).
     fn quantize(
         w: &Self::Raw,

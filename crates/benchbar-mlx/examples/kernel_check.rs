@@ -1,0 +1,218 @@
+//! GPU check of BenchBar's CUDA kernels (`shim/kernels.cc`, MLX CUDA only) at Qwen3-1.7B/8B
+//! decode shapes: each kernel's result against the MLX ops it replaces, and the time per call of
+//! both. The 4-bit matrix-vector timings cycle through enough weight copies (≥ 256 MB) that no
+//! call finds its weights in the GPU's 50 MB L2, as in a real decode step. Exits 1 when a result
+//! differs by more than 1% of the reference's largest value; prints one line and exits 0 where
+//! the kernels do not run (CPU, Metal, `BENCHBAR_MLX_KERNELS=0`).
+//!
+//! `cargo run -p benchbar-mlx --release --example kernel_check [-- CALLS]` (run by
+//! `scripts/gpu_bench.sh run` on the GPU machine).
+
+use benchbar_mlx::kernels;
+use benchbar_mlx::ops::{self, Array, Dtype, QuantParams, RopeOffset};
+use benchbar_mlx::Result;
+use std::time::Instant;
+
+/// (label, rows N, columns K) of the 4-bit layers (q|k|v and gate|up stacked).
+const GEMV_SHAPES: &[(&str, i32, i32)] = &[
+    ("8B qkv", 6144, 4096),
+    ("8B o", 4096, 4096),
+    ("8B gate|up", 24576, 4096),
+    ("8B down", 4096, 12288),
+    ("8B head", 151936, 4096),
+    ("1.7B qkv", 4096, 2048),
+    ("1.7B gate|up", 12288, 2048),
+    ("1.7B down", 2048, 6144),
+    ("1.7B head", 151936, 2048),
+];
+
+/// (label, hidden, q heads, kv heads) for the norm kernels (head dim 128).
+const NORM_SHAPES: &[(&str, i32, i32, i32)] = &[("8B", 4096, 32, 8), ("1.7B", 2048, 16, 8)];
+
+const Q4: QuantParams = QuantParams {
+    group_size: 64,
+    bits: 4,
+};
+
+/// One way of computing a result (BenchBar's kernel or MLX's ops), given a copy index.
+type Call<'a> = Box<dyn Fn(usize) -> Result<Array> + 'a>;
+
+/// Deterministic values in [-1, 1) scaled by `scale`.
+fn values(n: usize, seed: u64, scale: f32) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(6364136223846793005) ^ 1442695040888963407;
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 40) as f32 / (1u64 << 23) as f32 - 1.0) * scale
+        })
+        .collect()
+}
+
+fn bf16(data: &[f32], shape: &[i32]) -> Result<Array> {
+    ops::astype(&Array::from_f32(data, shape)?, Dtype::BF16)
+}
+
+/// A 4-bit `[n, k]` layer: a random 64-row block repeated, quantized.
+fn q4_layer(n: i32, k: i32, seed: u64) -> Result<(Array, Array, Array)> {
+    let block = bf16(&values(64 * k as usize, seed, 0.05), &[64, k])?;
+    let w = ops::concatenate(&vec![&block; (n / 64) as usize], 0)?;
+    let (wq, s, b) = ops::quantize(&w, Q4)?;
+    ops::eval(&[&wq, &s, &b])?;
+    Ok((wq, s, b))
+}
+
+/// Mean seconds per call, `calls` calls (cycling through `copies`) evaluated together after one
+/// warm-up.
+fn time_per_call(calls: usize, copies: usize, f: &Call) -> Result<f64> {
+    ops::eval(&[&f(0)?])?;
+    let t = Instant::now();
+    let ys = (0..calls)
+        .map(|i| f(i % copies))
+        .collect::<Result<Vec<_>>>()?;
+    ops::eval(&ys.iter().collect::<Vec<_>>())?;
+    Ok(t.elapsed().as_secs_f64() / calls as f64)
+}
+
+/// Compares and times one kernel against MLX; prints a table row; returns whether it matched.
+fn row(
+    label: &str,
+    calls: usize,
+    copies: usize,
+    bytes: usize,
+    ours: Call,
+    mlx: Call,
+) -> Result<bool> {
+    let err = kernels::relative_difference(&ours(0)?.to_f32_vec()?, &mlx(0)?.to_f32_vec()?);
+    let (t_ours, t_mlx) = (
+        time_per_call(calls, copies, &ours)?,
+        time_per_call(calls, copies, &mlx)?,
+    );
+    let ok = err <= 1e-2;
+    let gbs = |t: f64| {
+        if bytes > 0 {
+            format!("{:.0}", bytes as f64 / t / 1e9)
+        } else {
+            "-".into()
+        }
+    };
+    println!(
+        "| {label} | {err:.1e}{} | {:.1} | {:.1} | {} | {} | {:.2}x |",
+        if ok { "" } else { " FAIL" },
+        t_ours * 1e6,
+        t_mlx * 1e6,
+        gbs(t_ours),
+        gbs(t_mlx),
+        t_mlx / t_ours
+    );
+    Ok(ok)
+}
+
+fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    if !kernels::enabled() {
+        println!(
+            "kernel_check: BenchBar's kernels are not in use here ({} build, {}); nothing to check",
+            ops::mlx_build(),
+            ops::device_description()
+        );
+        return Ok(());
+    }
+    let calls: usize = std::env::args()
+        .nth(1)
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(64);
+    println!(
+        "kernel_check: MLX {} ({}) on {}, {calls} calls per timing",
+        ops::mlx_version(),
+        ops::mlx_build(),
+        ops::device_description()
+    );
+    println!("| kernel, shape | rel. error | BenchBar µs | MLX µs | BenchBar GB/s | MLX GB/s | speed-up |");
+    println!("|---|---|---|---|---|---|---|");
+    let mut all_ok = true;
+    for (i, &(label, n, k)) in GEMV_SHAPES.iter().enumerate() {
+        let x = bf16(&values(k as usize, 7 + i as u64, 1.0), &[1, 1, k])?;
+        let first = q4_layer(n, k, 100 + i as u64)?;
+        let bytes = first.0.nbytes() + first.1.nbytes() + first.2.nbytes();
+        let copies = (256_000_000 / bytes + 1).min(64);
+        let mut layers = vec![first];
+        for c in 1..copies {
+            layers.push(q4_layer(n, k, 1000 * c as u64 + i as u64)?);
+        }
+        let (x, layers) = (&x, &layers);
+        all_ok &= row(
+            &format!("gemv_q4 {label} {n} x {k}"),
+            calls,
+            copies,
+            bytes,
+            Box::new(move |c| {
+                let (w, s, b) = &layers[c];
+                ops::gemv_q4(x, w, s, b)
+            }),
+            Box::new(move |c| {
+                let (w, s, b) = &layers[c];
+                ops::quantized_matmul(x, w, s, Some(b), true, Q4)
+            }),
+        )?;
+    }
+    for (i, &(label, h, nq, nkv)) in NORM_SHAPES.iter().enumerate() {
+        let x = bf16(&values(h as usize, 50 + i as u64, 1.0), &[1, 1, h])?;
+        let r = bf16(&values(h as usize, 60 + i as u64, 1.0), &[1, 1, h])?;
+        let w = bf16(&values(h as usize, 70 + i as u64, 1.0), &[h])?;
+        let (x, r, w) = (&x, &r, &w);
+        all_ok &= row(
+            &format!("add_rms_norm {label} {h}"),
+            calls,
+            1,
+            0,
+            Box::new(move |_| Ok(ops::add_rms_norm(x, r, w, 1e-6)?.1)),
+            Box::new(move |_| ops::rms_norm(&ops::add(x, r)?, Some(w), 1e-6)),
+        )?;
+        let d = 128;
+        let heads = nq + 2 * nkv;
+        let qkv = bf16(
+            &values((heads * d) as usize, 80 + i as u64, 2.0),
+            &[1, 1, heads * d],
+        )?;
+        let qw = bf16(&values(d as usize, 90 + i as u64, 1.0), &[d])?;
+        let kw = bf16(&values(d as usize, 95 + i as u64, 1.0), &[d])?;
+        let base = 1e6f32;
+        let params = Array::from_f32(&[base.log2(), 1e-6], &[2])?;
+        let split = ops::reshape(&qkv, &[1, 1, heads, d])?;
+        let qi = ops::slice(&split, &[0, 0, 0, 0], &[1, 1, nq, d])?;
+        let ki = ops::slice(&split, &[0, 0, nq, 0], &[1, 1, nq + nkv, d])?;
+        let (qkv, qw, kw, params, qi, ki) = (&qkv, &qw, &kw, &params, &qi, &ki);
+        let pos = 611;
+        for (part, pick) in [("q", 0usize), ("k", 1)] {
+            all_ok &= row(
+                &format!("qk_norm_rope ({part}) {label} {nq}+{nkv} heads"),
+                calls,
+                1,
+                0,
+                Box::new(move |_| {
+                    let p = Array::from_i32(&[pos], &[1])?;
+                    let (q, k) = ops::qk_norm_rope(qkv, (qw, kw), &p, params, (nq, nkv, d))?;
+                    Ok(if pick == 0 { q } else { k })
+                }),
+                Box::new(move |_| {
+                    let (q, k) = kernels::qk_norm_rope_reference(
+                        qi,
+                        ki,
+                        (qw, kw),
+                        1e-6,
+                        base,
+                        RopeOffset::Scalar(pos),
+                    )?;
+                    Ok(if pick == 0 { q } else { k })
+                }),
+            )?;
+        }
+    }
+    if !all_ok {
+        eprintln!("kernel_check: a kernel result differs from MLX's by more than 1%");
+        std::process::exit(1);
+    }
+    Ok(())
+}

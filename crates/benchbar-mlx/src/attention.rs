@@ -1,0 +1,213 @@
+//! Qwen3 self-attention: q/k/v projections, q/k RMSNorm, RoPE, GQA attention over the KV
+//! cache, output projection. At batch-1 decode on MLX CUDA the q/k norms and RoPE run as one of
+//! BenchBar's kernels ([`crate::kernels`]) instead of four MLX ops.
+
+use crate::cache::KvCache;
+use crate::config::Qwen3Config;
+use crate::kernels;
+use crate::linear::{one_row, Linear, Stacked};
+use crate::model::RmsNorm;
+use crate::ops::{self, Array, MaskKind, QuantParams, RopeOffset};
+use crate::weights::Weights;
+use crate::{Error, Result};
+
+/// Masking/positions for one forward call.
+#[derive(Debug, Clone)]
+pub struct AttnInputs {
+    /// Mask kind for the SDPA kernel.
+    pub mask_kind: MaskKind,
+    /// Bool `[B, 1, L, T]` when `mask_kind == Array`.
+    pub mask: Option<Array>,
+    /// Per-row RoPE start positions `[B]` (left padding) or `None` for the cache offset.
+    pub rope_offsets: Option<Array>,
+}
+
+impl AttnInputs {
+    /// Inputs for `l` new tokens after `offset` cached ones; `pads` = left padding per row.
+    pub fn new(l: usize, offset: usize, pads: &[usize]) -> Result<AttnInputs> {
+        if pads.iter().all(|&p| p == 0) {
+            let mask_kind = if l > 1 {
+                MaskKind::Causal
+            } else {
+                MaskKind::None
+            };
+            return Ok(AttnInputs {
+                mask_kind,
+                mask: None,
+                rope_offsets: None,
+            });
+        }
+        let b = pads.len() as i32;
+        let (l, offset) = (l as i32, offset as i32);
+        let t = offset + l;
+        // mask[b, 0, i, j] = j <= offset + i  &&  j >= pad[b]
+        let rinds = ops::reshape(&ops::arange(0, t)?, &[1, 1, 1, t])?;
+        let linds = ops::reshape(&ops::arange(offset, t)?, &[1, 1, l, 1])?;
+        let pads_i: Vec<i32> = pads.iter().map(|&p| p as i32).collect();
+        let pad_arr = Array::from_i32(&pads_i, &[b, 1, 1, 1])?;
+        let causal = ops::binary(ops::BinaryOp::GreaterEqual, &linds, &rinds)?;
+        let valid = ops::binary(ops::BinaryOp::LessEqual, &pad_arr, &rinds)?;
+        let mask = ops::binary(ops::BinaryOp::LogicalAnd, &causal, &valid)?;
+        let offs: Vec<i32> = pads.iter().map(|&p| offset - p as i32).collect();
+        Ok(AttnInputs {
+            mask_kind: MaskKind::Array,
+            mask: Some(mask),
+            rope_offsets: Some(Array::from_i32(&offs, &[b])?),
+        })
+    }
+}
+
+/// Self-attention with q/k RMSNorm, RoPE, GQA and a KV cache.
+#[derive(Debug, Clone)]
+pub struct Attention {
+    /// q | k | v projections (one stacked matmul when they can be stacked).
+    qkv_proj: Stacked,
+    o_proj: Linear,
+    q_norm: RmsNorm,
+    k_norm: RmsNorm,
+    n_heads: i32,
+    head_dim: i32,
+    rope_theta: f32,
+    scale: f32,
+    /// f32 `[log2(rope_theta), eps]` for BenchBar's q/k norm + RoPE kernel.
+    kernel_params: Array,
+}
+
+impl Attention {
+    pub(crate) fn new(
+        cfg: &Qwen3Config,
+        w: &Weights,
+        p: &str,
+        q: Option<QuantParams>,
+    ) -> Result<Attention> {
+        let (h, d) = (cfg.hidden_size, cfg.head_dim);
+        let (nq, nkv) = (cfg.num_attention_heads, cfg.num_key_value_heads);
+        Ok(Attention {
+            qkv_proj: Stacked::new(vec![
+                Linear::load(w, &format!("{p}.q_proj"), nq * d, h, q)?,
+                Linear::load(w, &format!("{p}.k_proj"), nkv * d, h, q)?,
+                Linear::load(w, &format!("{p}.v_proj"), nkv * d, h, q)?,
+            ])?,
+            o_proj: Linear::load(w, &format!("{p}.o_proj"), h, nq * d, q)?,
+            q_norm: RmsNorm::load(w, &format!("{p}.q_norm"), d, cfg.rms_norm_eps)?,
+            k_norm: RmsNorm::load(w, &format!("{p}.k_norm"), d, cfg.rms_norm_eps)?,
+            n_heads: nq as i32,
+            head_dim: d as i32,
+            rope_theta: cfg.rope_theta as f32,
+            scale: (d as f32).powf(-0.5),
+            kernel_params: Array::from_f32(
+                &[(cfg.rope_theta as f32).log2(), cfg.rms_norm_eps as f32],
+                &[2],
+            )?,
+        })
+    }
+
+    /// Projections, q/k norms and RoPE: `x [B, L, H]` -> q `[B, Nq, L, D]`, k/v `[B, Nkv, L, D]`.
+    fn qkv(&self, x: &Array, off: RopeOffset<'_>) -> Result<(Array, Array, Array)> {
+        let d = self.head_dim;
+        if let RopeOffset::Scalar(pos) = off {
+            if d % 64 == 0 && kernels::enabled() && one_row(x) {
+                if let Some(y) = self.qkv_proj.forward_stacked(x)? {
+                    return self.qkv_one_position(&y, pos);
+                }
+            }
+        }
+        // 1. projections: [B, L, N, D] each
+        let [q, k, v]: [Array; 3] = self
+            .qkv_proj
+            .forward_heads(x, d)?
+            .try_into()
+            .map_err(|_| Error::Mlx("q/k/v projection: three outputs expected".into()))?;
+        // 2. q/k norms, [B, N, L, D], RoPE at the cache position (per row when left padded)
+        let (q, k) = kernels::qk_norm_rope_reference(
+            &q,
+            &k,
+            (&self.q_norm.w, &self.k_norm.w),
+            self.q_norm.eps,
+            self.rope_theta,
+            off,
+        )?;
+        Ok((q, k, ops::transpose(&v, &[0, 2, 1, 3])?))
+    }
+
+    /// [`Attention::qkv`] of one position from the stacked projection `y [1, 1, (Nq + 2 Nkv) D]`:
+    /// q/k norms and RoPE in one of BenchBar's kernels; v is a view of `y`.
+    fn qkv_one_position(&self, y: &Array, pos: i32) -> Result<(Array, Array, Array)> {
+        let (d, nq) = (self.head_dim, self.n_heads);
+        let total = y.dim(-1);
+        let nkv = (total / d - nq) / 2;
+        let (q, k) = ops::qk_norm_rope(
+            y,
+            (&self.q_norm.w, &self.k_norm.w),
+            &Array::from_i32(&[pos], &[1])?,
+            &self.kernel_params,
+            (nq, nkv, d),
+        )?;
+        let v = ops::slice(y, &[0, 0, (nq + nkv) * d], &[1, 1, total])?;
+        Ok((q, k, ops::reshape(&v, &[1, nkv, 1, d])?))
+    }
+
+    /// Attention output `[B, Nq, L, D]` -> `[B, L, H]`.
+    fn out(&self, o: &Array, b: i32, l: i32) -> Result<Array> {
+        let o = ops::reshape(
+            &ops::transpose(o, &[0, 2, 1, 3])?,
+            &[b, l, self.n_heads * self.head_dim],
+        )?;
+        self.o_proj.forward(&o)
+    }
+
+    /// One decode position against a fixed-capacity cache (see [`Qwen3::decode_fixed`]):
+    /// `x [B, 1, H]`, caches `[B, Nkv, C, D]` -> (`[B, 1, H]`, updated caches).
+    pub(crate) fn forward_fixed(
+        &self,
+        x: &Array,
+        kc: &Array,
+        vc: &Array,
+        offset: &Array,
+        inp: &FixedInputs,
+    ) -> Result<(Array, Array, Array)> {
+        let (b, l) = (x.dim(0), x.dim(1));
+        let (q, k, v) = self.qkv(x, RopeOffset::PerRow(&inp.rope_offsets))?;
+        let kc = ops::slice_update_dynamic(kc, &k, offset, &[2])?;
+        let vc = ops::slice_update_dynamic(vc, &v, offset, &[2])?;
+        let o = ops::scaled_dot_product_attention(
+            &q,
+            &kc,
+            &vc,
+            self.scale,
+            MaskKind::Array,
+            Some(&inp.mask),
+        )?;
+        Ok((self.out(&o, b, l)?, kc, vc))
+    }
+
+    /// `x [B, L, H] -> [B, L, H]`
+    pub fn forward(&self, x: &Array, cache: &mut KvCache, inp: &AttnInputs) -> Result<Array> {
+        let (b, l) = (x.dim(0), x.dim(1));
+        let off = match &inp.rope_offsets {
+            Some(a) => RopeOffset::PerRow(a),
+            None => RopeOffset::Scalar(cache.offset() as i32),
+        };
+        let (q, k, v) = self.qkv(x, off)?;
+        // 3. cache: [B, Nkv, T, D]
+        let (k, v) = cache.update_and_fetch(&k, &v)?;
+        // 4. fused attention (GQA): [B, Nq, L, D] -> [B, L, Nq*D]
+        let o = ops::scaled_dot_product_attention(
+            &q,
+            &k,
+            &v,
+            self.scale,
+            inp.mask_kind,
+            inp.mask.as_ref(),
+        )?;
+        self.out(&o, b, l)
+    }
+}
+
+/// Positions and mask of a fixed-capacity decode step (built on the device from its inputs).
+pub(crate) struct FixedInputs {
+    /// Bool `[B, 1, 1, C]`: `pad[b] <= j <= offset`.
+    pub(crate) mask: Array,
+    /// int32 `[B]`: `offset - pad[b]`.
+    pub(crate) rope_offsets: Array,
+}

@@ -1,0 +1,144 @@
+//! BenchBar's own CUDA kernels for the batch-1 decode step (`shim/kernels.cc`: a 4-bit
+//! matrix-vector product, residual add + RMSNorm in one pass, q/k RMSNorm + RoPE in one pass)
+//! and when they run: on MLX CUDA, unless `BENCHBAR_MLX_KERNELS=0`, and only after a self-check
+//! at first use (each kernel compiled and run on a small input and matched against MLX's own
+//! ops), so a machine whose CUDA JIT cannot build them runs MLX's ops instead of failing
+//! mid-run. On CPU and Metal MLX's ops always run (the CPU oracle tests that path).
+
+use crate::ops::{self, Array, Dtype, QuantParams, RopeOffset};
+use crate::{Error, Result};
+
+/// Whether BenchBar's kernels are used in this process (decided once).
+pub fn enabled() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| {
+        if !switch(std::env::var("BENCHBAR_MLX_KERNELS").ok().as_deref())
+            || !<crate::backend::Active as crate::backend::Backend>::kernels_available()
+        {
+            return false;
+        }
+        match self_check() {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("benchbar-mlx: BenchBar's CUDA kernels are off ({e}); using MLX's ops");
+                false
+            }
+        }
+    })
+}
+
+/// The `BENCHBAR_MLX_KERNELS` switch: on unless set to `0`, `off` or `false`.
+pub fn switch(value: Option<&str>) -> bool {
+    !matches!(
+        value.map(|v| v.trim().to_ascii_lowercase()).as_deref(),
+        Some("0" | "off" | "false")
+    )
+}
+
+/// Largest |a - b| over the largest |b| (the plain largest |a - b| when `b` is all zeros).
+pub fn relative_difference(a: &[f32], b: &[f32]) -> f32 {
+    let scale = b.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let diff = a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+    if scale > 0.0 {
+        diff / scale
+    } else {
+        diff
+    }
+}
+
+/// `(x + r, rms_norm(x + r) · w)`: one kernel where [`enabled`], else MLX's add and rms_norm.
+pub fn add_rms_norm(x: &Array, r: &Array, w: &Array, eps: f32) -> Result<(Array, Array)> {
+    if enabled() {
+        return ops::add_rms_norm(x, r, w, eps);
+    }
+    let h = ops::add(x, r)?;
+    let y = ops::rms_norm(&h, Some(w), eps)?;
+    Ok((h, y))
+}
+
+/// The MLX ops [`ops::qk_norm_rope`] replaces, on q `[B, L, Hq, D]` and k `[B, L, Hkv, D]`
+/// (normed on D, moved to `[B, H, L, D]`, rotated at `off`).
+pub fn qk_norm_rope_reference(
+    q: &Array,
+    k: &Array,
+    norms: (&Array, &Array),
+    eps: f32,
+    base: f32,
+    off: RopeOffset<'_>,
+) -> Result<(Array, Array)> {
+    let d = q.dim(-1);
+    let q = ops::transpose(&ops::rms_norm(q, Some(norms.0), eps)?, &[0, 2, 1, 3])?;
+    let k = ops::transpose(&ops::rms_norm(k, Some(norms.1), eps)?, &[0, 2, 1, 3])?;
+    Ok((
+        ops::rope(&q, d, false, base, 1.0, off)?,
+        ops::rope(&k, d, false, base, 1.0, off)?,
+    ))
+}
+
+/// Deterministic values in [-1, 1] for the self-check.
+fn pattern(n: usize, seed: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| ((i * seed + 3) % 17) as f32 / 8.0 - 1.0)
+        .collect()
+}
+
+fn bf16(data: &[f32], shape: &[i32]) -> Result<Array> {
+    ops::astype(&Array::from_f32(data, shape)?, Dtype::BF16)
+}
+
+fn check(what: &str, ours: &Array, mlx: &Array) -> Result<()> {
+    let d = relative_difference(&ours.to_f32_vec()?, &mlx.to_f32_vec()?);
+    if d > 1e-2 || ours.shape() != mlx.shape() {
+        return Err(Error::Mlx(format!(
+            "self-check: {what} differs from MLX's by {d:.1e} (shapes {:?} / {:?})",
+            ours.shape(),
+            mlx.shape()
+        )));
+    }
+    Ok(())
+}
+
+/// Each kernel on a small bf16 input against the MLX ops it replaces.
+fn self_check() -> Result<()> {
+    // 4-bit matrix-vector product, [32, 128] weights in groups of 64.
+    let x = bf16(&pattern(128, 5), &[1, 1, 128])?;
+    let w = bf16(&pattern(32 * 128, 7), &[32, 128])?;
+    let q = QuantParams {
+        group_size: 64,
+        bits: 4,
+    };
+    let (wq, s, b) = ops::quantize(&w, q)?;
+    check(
+        "gemv_q4",
+        &ops::gemv_q4(&x, &wq, &s, &b)?,
+        &ops::quantized_matmul(&x, &wq, &s, Some(&b), true, q)?,
+    )?;
+    // residual add + RMSNorm
+    let r = bf16(&pattern(128, 11), &[1, 1, 128])?;
+    let nw = bf16(&pattern(128, 13), &[128])?;
+    let (h, y) = ops::add_rms_norm(&x, &r, &nw, 1e-6)?;
+    let h_ref = ops::add(&x, &r)?;
+    check("add_rms_norm (sum)", &h, &h_ref)?;
+    check("add_rms_norm", &y, &ops::rms_norm(&h_ref, Some(&nw), 1e-6)?)?;
+    // q/k norm + RoPE: 2 q heads, 1 kv head of 64, position 37, base 1e6
+    let (nq, nkv, d) = (2, 1, 64);
+    let qkv = bf16(
+        &pattern(((nq + 2 * nkv) * d) as usize, 3),
+        &[1, 1, (nq + 2 * nkv) * d],
+    )?;
+    let (qw, kw) = (
+        bf16(&pattern(64, 19), &[64])?,
+        bf16(&pattern(64, 23), &[64])?,
+    );
+    let base = 1e6f32;
+    let pos = Array::from_i32(&[37], &[1])?;
+    let params = Array::from_f32(&[base.log2(), 1e-6], &[2])?;
+    let (qo, ko) = ops::qk_norm_rope(&qkv, (&qw, &kw), &pos, &params, (nq, nkv, d))?;
+    let heads = ops::reshape(&qkv, &[1, 1, nq + 2 * nkv, d])?;
+    let qi = ops::slice(&heads, &[0, 0, 0, 0], &[1, 1, nq, d])?;
+    let ki = ops::slice(&heads, &[0, 0, nq, 0], &[1, 1, nq + nkv, d])?;
+    let (qr, kr) =
+        qk_norm_rope_reference(&qi, &ki, (&qw, &kw), 1e-6, base, RopeOffset::Scalar(37))?;
+    check("qk_norm_rope (q)", &qo, &qr)?;
+    check("qk_norm_rope (k)", &ko, &kr)
+}

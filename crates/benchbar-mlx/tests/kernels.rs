@@ -1,0 +1,91 @@
+//! BenchBar's CUDA kernels (`shim/kernels.cc`) exist for MLX CUDA only: the switch reads
+//! `BENCHBAR_MLX_KERNELS`; where no kernel exists (this CPU build) the engine runs MLX's ops
+//! (the fallbacks below are those ops, so the oracle tests cover them) and a direct call is an
+//! error, not a crash. The kernels' numbers are checked against MLX's ops on the GPU
+//! (`examples/kernel_check.rs`, run by `scripts/gpu_bench.sh run`).
+
+use benchbar_mlx::kernels;
+use benchbar_mlx::ops::{self, Array, Dtype, QuantParams, RopeOffset};
+
+fn bf16(data: &[f32], shape: &[i32]) -> Array {
+    ops::astype(&Array::from_f32(data, shape).unwrap(), Dtype::BF16).unwrap()
+}
+
+fn ramp(n: usize, step: f32) -> Vec<f32> {
+    (0..n).map(|i| (i % 13) as f32 * step - 0.5).collect()
+}
+
+#[test]
+fn the_switch_is_on_unless_turned_off() {
+    assert!(kernels::switch(None));
+    assert!(kernels::switch(Some("1")));
+    assert!(kernels::switch(Some("")));
+    for off in ["0", "off", "OFF", " false "] {
+        assert!(!kernels::switch(Some(off)), "{off:?}");
+    }
+}
+
+#[test]
+fn relative_difference_is_over_the_largest_reference_value() {
+    assert_eq!(kernels::relative_difference(&[1.0, 2.0], &[1.0, 2.0]), 0.0);
+    assert_eq!(
+        kernels::relative_difference(&[1.0, 3.0], &[1.0, -4.0]),
+        7.0 / 4.0
+    );
+    assert_eq!(kernels::relative_difference(&[0.5], &[0.0]), 0.5);
+}
+
+#[test]
+fn without_cuda_the_kernels_are_off_and_direct_calls_fail_cleanly() {
+    assert_eq!(
+        ops::mlx_build(),
+        "cpu",
+        "this test expects the CPU build of MLX"
+    );
+    assert!(!kernels::enabled());
+    let x = bf16(&ramp(64, 0.1), &[1, 1, 64]);
+    let w = bf16(&ramp(32 * 64, 0.05), &[32, 64]);
+    let q = QuantParams {
+        group_size: 32,
+        bits: 4,
+    };
+    let (wq, s, b) = ops::quantize(&w, q).unwrap();
+    let norm_w = bf16(&ramp(64, 0.2), &[64]);
+    let pos = Array::from_i32(&[3], &[1]).unwrap();
+    let params = Array::from_f32(&[20.0, 1e-6], &[2]).unwrap();
+    let qkv = bf16(&ramp(3 * 64, 0.1), &[1, 1, 3 * 64]);
+    let errors = [
+        ops::gemv_q4(&x, &wq, &s, &b).unwrap_err(),
+        ops::add_rms_norm(&x, &x, &norm_w, 1e-6).unwrap_err(),
+        ops::qk_norm_rope(&qkv, (&norm_w, &norm_w), &pos, &params, (1, 1, 64))
+            .map(|_| ())
+            .unwrap_err(),
+    ];
+    for e in errors {
+        assert!(e.to_string().contains("CUDA"), "{e}");
+    }
+}
+
+#[test]
+fn the_fallbacks_are_mlx_ops() {
+    // add + norm: the stream sum and MLX's rms_norm of it.
+    let x = bf16(&ramp(64, 0.1), &[1, 1, 64]);
+    let r = bf16(&ramp(64, 0.07), &[1, 1, 64]);
+    let w = bf16(&ramp(64, 0.2), &[64]);
+    let (h, y) = kernels::add_rms_norm(&x, &r, &w, 1e-6).unwrap();
+    let h_ref = ops::add(&x, &r).unwrap();
+    assert_eq!(h.to_f32_vec().unwrap(), h_ref.to_f32_vec().unwrap());
+    let y_ref = ops::rms_norm(&h_ref, Some(&w), 1e-6).unwrap();
+    assert_eq!(y.to_f32_vec().unwrap(), y_ref.to_f32_vec().unwrap());
+    // q/k norm + RoPE reference: at position 0 RoPE is the identity, so the result is the norm,
+    // moved to [B, H, L, D].
+    let q = bf16(&ramp(2 * 64, 0.1), &[1, 1, 2, 64]);
+    let k = bf16(&ramp(64, 0.3), &[1, 1, 1, 64]);
+    let (qo, ko) =
+        kernels::qk_norm_rope_reference(&q, &k, (&w, &w), 1e-6, 1e6, RopeOffset::Scalar(0))
+            .unwrap();
+    assert_eq!(qo.shape(), vec![1, 2, 1, 64]);
+    assert_eq!(ko.shape(), vec![1, 1, 1, 64]);
+    let qn = ops::transpose(&ops::rms_norm(&q, Some(&w), 1e-6).unwrap(), &[0, 2, 1, 3]).unwrap();
+    assert_eq!(qo.to_f32_vec().unwrap(), qn.to_f32_vec().unwrap());
+}
