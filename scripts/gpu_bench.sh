@@ -20,7 +20,8 @@
 # CUDA kernels against the MLX ops they replace: error, µs, GB/s) and one table per
 # BenchBar variant in VARIANTS, each against the same mlx_lm run: `thread` (the default engine),
 # `0` (strict decode order, BENCHBAR_MLX_PIPELINE=0), `nokernels` (default engine without
-# BenchBar's CUDA kernels, BENCHBAR_MLX_KERNELS=0); each row says whether its timestamps are exact (last gap /
+# BenchBar's CUDA kernels, BENCHBAR_MLX_KERNELS=0), `gemv` (only the 4-bit matrix-vector kernel,
+# BENCHBAR_MLX_KERNELS=gemv_q4); each row says whether its timestamps are exact (last gap /
 # median gap ~ 1; see docs/perf-notes.md).
 # Energy: NVML's whole-GPU energy counter integrated over each timed generate call (BenchBar:
 # bounds from BENCHBAR_MLX_TRACE) or trial (mlx_lm), over the tokens generated in them.
@@ -96,6 +97,7 @@ variant_env() { # variant name -> the engine's env settings
     thread) echo "BENCHBAR_MLX_PIPELINE=thread" ;;
     0) echo "BENCHBAR_MLX_PIPELINE=0" ;;
     nokernels) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=0" ;;
+    gemv) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4" ;;
     *) log "unknown variant $1"; return 2 ;;
   esac
 }

@@ -110,7 +110,7 @@ fn row(
 }
 
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
-    if !kernels::enabled() {
+    if !kernels::any_enabled() {
         println!(
             "kernel_check: BenchBar's kernels are not in use here ({} build, {}); nothing to check",
             ops::mlx_build(),

@@ -106,7 +106,7 @@ impl Attention {
     fn qkv(&self, x: &Array, off: RopeOffset<'_>) -> Result<(Array, Array, Array)> {
         let d = self.head_dim;
         if let RopeOffset::Scalar(pos) = off {
-            if d % 64 == 0 && kernels::enabled() && one_row(x) {
+            if d % 64 == 0 && kernels::enabled(kernels::Kernel::QkNormRope) && one_row(x) {
                 if let Some(y) = self.qkv_proj.forward_stacked(x)? {
                     return self.qkv_one_position(&y, pos);
                 }

@@ -1,6 +1,7 @@
 //! BenchBar's own CUDA kernels for the batch-1 decode step (`shim/kernels.cc`: a 4-bit
 //! matrix-vector product, residual add + RMSNorm in one pass, q/k RMSNorm + RoPE in one pass)
-//! and when they run: on MLX CUDA, unless `BENCHBAR_MLX_KERNELS=0`, and only after a self-check
+//! and when they run: on MLX CUDA, as selected by `BENCHBAR_MLX_KERNELS` (all by default; `0` for
+//! none; or a comma list of [`Kernel`] names), and only after a self-check
 //! at first use (each kernel compiled and run on a small input and matched against MLX's own
 //! ops), so a machine whose CUDA JIT cannot build them runs MLX's ops instead of failing
 //! mid-run. On CPU and Metal MLX's ops always run (the CPU oracle tests that path).
@@ -8,31 +9,89 @@
 use crate::ops::{self, Array, Dtype, QuantParams, RopeOffset};
 use crate::{Error, Result};
 
-/// Whether BenchBar's kernels are used in this process (decided once).
-pub fn enabled() -> bool {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| {
-        if !switch(std::env::var("BENCHBAR_MLX_KERNELS").ok().as_deref())
-            || !<crate::backend::Active as crate::backend::Backend>::kernels_available()
-        {
-            return false;
+/// BenchBar's kernels, each selectable by name in `BENCHBAR_MLX_KERNELS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kernel {
+    /// `gemv_q4`: the 4-bit matrix-vector product.
+    GemvQ4 = 0,
+    /// `add_rms_norm`: residual add + RMSNorm.
+    AddRmsNorm = 1,
+    /// `qk_norm_rope`: q/k RMSNorm + RoPE.
+    QkNormRope = 2,
+}
+
+impl Kernel {
+    /// Every kernel.
+    pub const ALL: [Kernel; 3] = [Kernel::GemvQ4, Kernel::AddRmsNorm, Kernel::QkNormRope];
+
+    /// The name used in `BENCHBAR_MLX_KERNELS`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::GemvQ4 => "gemv_q4",
+            Kernel::AddRmsNorm => "add_rms_norm",
+            Kernel::QkNormRope => "qk_norm_rope",
         }
-        match self_check() {
-            Ok(()) => true,
-            Err(e) => {
-                eprintln!("benchbar-mlx: BenchBar's CUDA kernels are off ({e}); using MLX's ops");
-                false
-            }
-        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// The kernels selected by a `BENCHBAR_MLX_KERNELS` value, as a bit set: every kernel when unset,
+/// empty, `1`, `on` or `all`; none for `0`, `off`, `false` or `none`; else the comma-separated
+/// names. An unknown name is an error (the caller reports it and runs MLX's ops).
+pub fn selection(value: Option<&str>) -> std::result::Result<u8, String> {
+    let all = Kernel::ALL.iter().fold(0, |m, k| m | k.bit());
+    let v = value.unwrap_or("").trim().to_ascii_lowercase();
+    match v.as_str() {
+        "" | "1" | "on" | "all" => return Ok(all),
+        "0" | "off" | "false" | "none" => return Ok(0),
+        _ => {}
+    }
+    v.split(',').map(str::trim).try_fold(0u8, |m, name| {
+        Kernel::ALL
+            .iter()
+            .find(|k| k.name() == name)
+            .map(|k| m | k.bit())
+            .ok_or_else(|| {
+                let names: Vec<&str> = Kernel::ALL.iter().map(|k| k.name()).collect();
+                format!("unknown kernel {name:?} (known: {})", names.join(", "))
+            })
     })
 }
 
-/// The `BENCHBAR_MLX_KERNELS` switch: on unless set to `0`, `off` or `false`.
-pub fn switch(value: Option<&str>) -> bool {
-    !matches!(
-        value.map(|v| v.trim().to_ascii_lowercase()).as_deref(),
-        Some("0" | "off" | "false")
-    )
+/// Whether `kernel` is used in this process (the selection and self-check are done once).
+pub fn enabled(kernel: Kernel) -> bool {
+    static SET: std::sync::OnceLock<u8> = std::sync::OnceLock::new();
+    let set = *SET.get_or_init(|| {
+        if !<crate::backend::Active as crate::backend::Backend>::kernels_available() {
+            return 0;
+        }
+        let set = match selection(std::env::var("BENCHBAR_MLX_KERNELS").ok().as_deref()) {
+            Ok(set) => set,
+            Err(e) => {
+                eprintln!("benchbar-mlx: BENCHBAR_MLX_KERNELS: {e}; using MLX's ops");
+                return 0;
+            }
+        };
+        if set == 0 {
+            return 0;
+        }
+        match self_check() {
+            Ok(()) => set,
+            Err(e) => {
+                eprintln!("benchbar-mlx: BenchBar's CUDA kernels are off ({e}); using MLX's ops");
+                0
+            }
+        }
+    });
+    set & kernel.bit() != 0
+}
+
+/// Whether any of BenchBar's kernels is used in this process.
+pub fn any_enabled() -> bool {
+    Kernel::ALL.iter().any(|&k| enabled(k))
 }
 
 /// Largest |a - b| over the largest |b| (the plain largest |a - b| when `b` is all zeros).
@@ -48,7 +107,7 @@ pub fn relative_difference(a: &[f32], b: &[f32]) -> f32 {
 
 /// `(x + r, rms_norm(x + r) · w)`: one kernel where [`enabled`], else MLX's add and rms_norm.
 pub fn add_rms_norm(x: &Array, r: &Array, w: &Array, eps: f32) -> Result<(Array, Array)> {
-    if enabled() {
+    if enabled(Kernel::AddRmsNorm) {
         return ops::add_rms_norm(x, r, w, eps);
     }
     let h = ops::add(x, r)?;

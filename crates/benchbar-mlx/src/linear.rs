@@ -123,7 +123,7 @@ impl Linear {
                 q,
             } if q.bits == 4
                 && q.group_size % 32 == 0
-                && crate::kernels::enabled()
+                && crate::kernels::enabled(crate::kernels::Kernel::GemvQ4)
                 && x.dtype() == scales.dtype()
                 && one_row(x) =>
             {

@@ -16,13 +16,23 @@ fn ramp(n: usize, step: f32) -> Vec<f32> {
 }
 
 #[test]
-fn the_switch_is_on_unless_turned_off() {
-    assert!(kernels::switch(None));
-    assert!(kernels::switch(Some("1")));
-    assert!(kernels::switch(Some("")));
-    for off in ["0", "off", "OFF", " false "] {
-        assert!(!kernels::switch(Some(off)), "{off:?}");
+fn the_selection_is_all_unless_narrowed_or_turned_off() {
+    for all in [None, Some(""), Some("1"), Some("ALL"), Some(" on ")] {
+        assert_eq!(kernels::selection(all), Ok(0b111), "{all:?}");
     }
+    for off in ["0", "off", "OFF", " false ", "none"] {
+        assert_eq!(kernels::selection(Some(off)), Ok(0), "{off:?}");
+    }
+    assert_eq!(kernels::selection(Some("gemv_q4")), Ok(0b001));
+    assert_eq!(
+        kernels::selection(Some("qk_norm_rope, add_rms_norm")),
+        Ok(0b110)
+    );
+    let err = kernels::selection(Some("gemv_q4,gemv_bf16")).unwrap_err();
+    assert!(
+        err.contains("\"gemv_bf16\"") && err.contains("qk_norm_rope"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -42,7 +52,7 @@ fn without_cuda_the_kernels_are_off_and_direct_calls_fail_cleanly() {
         "cpu",
         "this test expects the CPU build of MLX"
     );
-    assert!(!kernels::enabled());
+    assert!(!kernels::any_enabled());
     let x = bf16(&ramp(64, 0.1), &[1, 1, 64]);
     let w = bf16(&ramp(32 * 64, 0.05), &[32, 64]);
     let q = QuantParams {
