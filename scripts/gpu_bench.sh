@@ -17,16 +17,17 @@
 # mlx-cuda-13 wheel travels in two parts (stash, then run). The benchbar binary is built here
 # against the CPU libmlx (same soname) without OpenBLAS and runs there on the CUDA libmlx via
 # LD_LIBRARY_PATH. Results: $OUT/results.tar.gz (JSON per run), $OUT/kernel_check.md (BenchBar's
-# CUDA kernels against the MLX ops they replace: error, µs, GB/s) and one table per
-# BenchBar variant in VARIANTS, each against the same mlx_lm run: `thread` (the default engine),
-# `0` (strict decode order, BENCHBAR_MLX_PIPELINE=0), `nokernels` (default engine without
-# BenchBar's CUDA kernels, BENCHBAR_MLX_KERNELS=0), `gemv` (only the 4-bit matrix-vector kernel,
-# BENCHBAR_MLX_KERNELS=gemv_q4); each row says whether its timestamps are exact (last gap /
-# median gap ~ 1; see docs/perf-notes.md).
+# CUDA kernels against the MLX ops they replace: error, µs, GB/s) and one table per BenchBar
+# variant in VARIANTS, each against the same mlx_lm run:
+#   gemv       the default engine (stamping-thread decode, the 4-bit gemv kernel)
+#   nokernels  without BenchBar's CUDA kernels (BENCHBAR_MLX_KERNELS=0)
+#   all        with all of them, the fused add+norm and q/k norm+RoPE too (BENCHBAR_MLX_KERNELS=all)
+#   0          strict decode order (BENCHBAR_MLX_PIPELINE=0)
+# Each row says whether its timestamps are exact (last gap / median gap ~ 1; docs/perf-notes.md).
 # Energy: NVML's whole-GPU energy counter integrated over each timed generate call (BenchBar:
 # bounds from BENCHBAR_MLX_TRACE) or trial (mlx_lm), over the tokens generated in them.
 # Env: P (prompt tokens, 512), G (generated, 128), REPS (3), BATCHES ("1 16"),
-#      VARIANTS ("thread nokernels").
+#      VARIANTS ("gemv nokernels").
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -35,7 +36,7 @@ G="${G:-128}"
 REPS="${REPS:-3}"
 BATCHES="${BATCHES:-1 16}"
 # Decode loop orders to measure (BENCHBAR_MLX_PIPELINE): strict and the stamping thread.
-VARIANTS="${VARIANTS:-thread nokernels}"
+VARIANTS="${VARIANTS:-gemv nokernels}"
 STASH=/root/stash
 MODELS=/root/models
 RES=/root/results
@@ -94,8 +95,8 @@ env_setup() {
 
 variant_env() { # variant name -> the engine's env settings
   case "$1" in
-    thread) echo "BENCHBAR_MLX_PIPELINE=thread" ;;
-    0) echo "BENCHBAR_MLX_PIPELINE=0" ;;
+    all) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=all" ;;
+    0) echo "BENCHBAR_MLX_PIPELINE=0 BENCHBAR_MLX_KERNELS=gemv_q4" ;;
     nokernels) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=0" ;;
     gemv) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4" ;;
     *) log "unknown variant $1"; return 2 ;;
@@ -167,5 +168,5 @@ case "${1:-}" in
   stash) stash ;;
   run) shift; run "$@" ;;
   ablation) shift; ablation "$@" ;;
-  *) sed -n '2,22p' "$0"; exit 2 ;;
+  *) sed -n '2,30p' "$0"; exit 2 ;;
 esac

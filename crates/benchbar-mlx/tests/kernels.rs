@@ -16,10 +16,11 @@ fn ramp(n: usize, step: f32) -> Vec<f32> {
 }
 
 #[test]
-fn the_selection_is_all_unless_narrowed_or_turned_off() {
-    for all in [None, Some(""), Some("1"), Some("ALL"), Some(" on ")] {
-        assert_eq!(kernels::selection(all), Ok(0b111), "{all:?}");
+fn the_selection_is_the_4bit_kernel_unless_widened_narrowed_or_turned_off() {
+    for default in [None, Some(""), Some("1"), Some(" on ")] {
+        assert_eq!(kernels::selection(default), Ok(0b001), "{default:?}");
     }
+    assert_eq!(kernels::selection(Some("ALL")), Ok(0b111));
     for off in ["0", "off", "OFF", " false ", "none"] {
         assert_eq!(kernels::selection(Some(off)), Ok(0), "{off:?}");
     }
