@@ -12,6 +12,8 @@
 #                                           install, generate, benchmark, table
 #   scripts/gpu_bench.sh ablation [MODELS]  same machine, later: BenchBar with compile, fusion and
 #                                           the loop order switched (BENCHBAR_MLX_COMPILE/_FUSE/_PIPELINE)
+#   scripts/gpu_bench.sh profile [MODEL]    on the GPU machine after stash, carrying .gpu2: per-kernel
+#                                           GPU time (Nsight Compute) of a short batch-1 run per variant
 #
 # The device machine has no registry and carries at most 64 MiB per call, so the ~90 MB
 # mlx-cuda-13 wheel travels in two parts (stash, then run). The benchbar binary is built here
@@ -163,10 +165,30 @@ ablation() {
   python3 scripts/gpu_bench.py ablation --dir "$RES" | tee "$OUT/ablation.md"
 }
 
+profile() { # [MODEL]: per-kernel GPU time of a short batch-1 run (ncu), one table per variant
+  install
+  env_setup
+  mkdir -p "$MODELS" "$OUT" /root/tok
+  tar -C /root/tok -xzf .gpu2/tokenizer.tgz
+  local m="${1:-qwen3-8b-bf16}"
+  python3 scripts/gpu_bench.py models --out "$MODELS" --tokenizer /root/tok --shapes "${m%-*}"
+  for v in $VARIANTS; do
+    log "ncu $m $v"
+    # shellcheck disable=SC2046 # variant_env prints VAR=value words
+    env $(variant_env "$v") timeout 280 ncu --clock-control none --metrics gpu__time_duration.sum \
+      --csv --page raw --log-file "$OUT/ncu-$m-$v.csv" "$BB" run --model "$MODELS/$m" -p 32 -n 17 \
+      -b 1 -r 1 --warmup 0 --no-save --format json >/dev/null 2>"$OUT/ncu-$m-$v.log" ||
+      log "ncu $m $v failed"
+    python3 scripts/gpu_bench.py ncu --csv "$OUT/ncu-$m-$v.csv" --title "$m, variant $v" |
+      tee -a "$OUT/ncu.md"
+  done
+}
+
 case "${1:-}" in
   prepare) prepare ;;
   stash) stash ;;
   run) shift; run "$@" ;;
   ablation) shift; ablation "$@" ;;
-  *) sed -n '2,30p' "$0"; exit 2 ;;
+  profile) shift; profile "$@" ;;
+  *) sed -n '2,32p' "$0"; exit 2 ;;
 esac
