@@ -14,8 +14,9 @@
 // - qk_norm_rope: Qwen3's q/k RMSNorm and RoPE (non-traditional) of one position, read straight
 //   from the stacked q|k|v projection (four MLX kernels).
 //
-// Only used when libmlx is the CUDA build (`kernels_available`); the Rust side runs MLX's ops
-// everywhere else, and checks each kernel against them once before use (src/kernels.rs).
+// Only used when libmlx is the CUDA build (`kernels_available`), and by default only gemv_q4
+// (src/kernels.rs, Kernel::DEFAULT); the Rust side runs MLX's ops everywhere else, and checks
+// each kernel against them once before use.
 #include <stdexcept>
 
 #include "benchbar-mlx/shim/shim.h"

@@ -1,12 +1,10 @@
 //! BenchBar's own CUDA kernels for the batch-1 decode step (`shim/kernels.cc`: a 4-bit
 //! matrix-vector product, residual add + RMSNorm in one pass, q/k RMSNorm + RoPE in one pass)
 //! and when they run: on MLX CUDA, as selected by `BENCHBAR_MLX_KERNELS` (by default the 4-bit
-//! matrix-vector kernel only — the two fused kernels measured slower on the GPU machine, see
-//! docs/perf-notes.md v7; `all`, `0`, or a comma list of [`Kernel`] names), and only after a
-//! self-check
-//! at first use (each kernel compiled and run on a small input and matched against MLX's own
-//! ops), so a machine whose CUDA JIT cannot build them runs MLX's ops instead of failing
-//! mid-run. On CPU and Metal MLX's ops always run (the CPU oracle tests that path).
+//! kernel only, [`Kernel::DEFAULT`]; `all`, `0`, or a comma list of [`Kernel`] names), and only
+//! after a self-check at first use (each kernel compiled and run on a small input and matched
+//! against MLX's own ops), so a machine whose CUDA JIT cannot build them runs MLX's ops instead
+//! of failing mid-run. On CPU and Metal MLX's ops always run (the CPU oracle tests that path).
 
 use crate::ops::{self, Array, Dtype, QuantParams, RopeOffset};
 use crate::{Error, Result};
@@ -27,7 +25,8 @@ impl Kernel {
     pub const ALL: [Kernel; 3] = [Kernel::GemvQ4, Kernel::AddRmsNorm, Kernel::QkNormRope];
     /// The kernels used unless `BENCHBAR_MLX_KERNELS` says otherwise: the 4-bit matrix-vector
     /// product (+12–44% decode on the 4-bit models). The fused add/norm and q/k norm/RoPE
-    /// kernels match MLX exactly but made bf16 decode 9–15% slower (runs 6–7).
+    /// kernels match MLX exactly but together made bf16 decode 9–15% slower (docs/perf-notes.md,
+    /// runs 6–8: the add/norm kernel is slower than MLX's two).
     pub const DEFAULT: [Kernel; 1] = [Kernel::GemvQ4];
 
     /// The name used in `BENCHBAR_MLX_KERNELS`.
