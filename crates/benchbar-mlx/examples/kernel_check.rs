@@ -149,7 +149,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             bytes,
             Box::new(move |c| {
                 let (w, s, b) = &layers[c];
-                ops::gemv_q4(x, w, s, b)
+                kernels::gemv_q4(x, w, s, b)
             }),
             Box::new(move |c| {
                 let (w, s, b) = &layers[c];
@@ -167,7 +167,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             calls,
             1,
             0,
-            Box::new(move |_| Ok(ops::add_rms_norm(x, r, w, 1e-6)?.1)),
+            Box::new(move |_| Ok(kernels::add_rms_norm_kernel(x, r, w, 1e-6)?.1)),
             Box::new(move |_| ops::rms_norm(&ops::add(x, r)?, Some(w), 1e-6)),
         )?;
         let d = 128;
@@ -193,7 +193,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
                 0,
                 Box::new(move |_| {
                     let p = Array::from_i32(&[pos], &[1])?;
-                    let (q, k) = ops::qk_norm_rope(qkv, (qw, kw), &p, params, (nq, nkv, d))?;
+                    let (q, k) = kernels::qk_norm_rope(qkv, (qw, kw), &p, params, (nq, nkv, d))?;
                     Ok(if pick == 0 { q } else { k })
                 }),
                 Box::new(move |_| {

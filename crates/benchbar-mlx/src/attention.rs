@@ -136,7 +136,7 @@ impl Attention {
         let (d, nq) = (self.head_dim, self.n_heads);
         let total = y.dim(-1);
         let nkv = (total / d - nq) / 2;
-        let (q, k) = ops::qk_norm_rope(
+        let (q, k) = kernels::qk_norm_rope(
             y,
             (&self.q_norm.w, &self.k_norm.w),
             &Array::from_i32(&[pos], &[1])?,

@@ -6,6 +6,7 @@
 //! against MLX's own ops), so a machine whose CUDA JIT cannot build them runs MLX's ops instead
 //! of failing mid-run. On CPU and Metal MLX's ops always run (the CPU oracle tests that path).
 
+use crate::backend::{Active as B, Backend};
 use crate::ops::{self, Array, Dtype, QuantParams, RopeOffset};
 use crate::{Error, Result};
 
@@ -71,7 +72,7 @@ pub fn selection(value: Option<&str>) -> std::result::Result<u8, String> {
 pub fn enabled(kernel: Kernel) -> bool {
     static SET: std::sync::OnceLock<u8> = std::sync::OnceLock::new();
     let set = *SET.get_or_init(|| {
-        if !<crate::backend::Active as crate::backend::Backend>::kernels_available() {
+        if !B::kernels_available() {
             return 0;
         }
         let set = match selection(std::env::var("BENCHBAR_MLX_KERNELS").ok().as_deref()) {
@@ -111,17 +112,48 @@ pub fn relative_difference(a: &[f32], b: &[f32]) -> f32 {
     }
 }
 
+// --- the kernels (MLX CUDA only; an error elsewhere) ---------------------------------------
+
+/// BenchBar's 4-bit matrix-vector kernel: one row `x [.., K]` times an MLX 4-bit affine
+/// `w [N, K / 8]` (with `scales`, `biases` `[N, K / group]`)ᵀ -> `[.., N]`. MLX CUDA only.
+pub fn gemv_q4(x: &Array, w: &Array, scales: &Array, biases: &Array) -> Result<Array> {
+    Ok(Array(B::gemv_q4(&x.0, &w.0, &scales.0, &biases.0)?))
+}
+
+/// BenchBar's kernel for `(x + r, rms_norm(x + r) · w)` in one pass. MLX CUDA only.
+pub fn add_rms_norm_kernel(x: &Array, r: &Array, w: &Array, eps: f32) -> Result<(Array, Array)> {
+    let (h, y) = B::add_rms_norm(&x.0, &r.0, &w.0, eps)?;
+    Ok((Array(h), Array(y)))
+}
+
+/// BenchBar's kernel for Qwen3's q/k RMSNorm + RoPE of one position, read from the stacked
+/// q|k|v projection: `norms` = (q_norm, k_norm) weights `[D]`, `pos` int32 `[1]`, `params` f32
+/// `[log2(rope base), eps]`, `heads` = (q heads, kv heads, head dim) -> q `[1, Hq, 1, D]`,
+/// k `[1, Hkv, 1, D]`. MLX CUDA only.
+pub fn qk_norm_rope(
+    qkv: &Array,
+    norms: (&Array, &Array),
+    pos: &Array,
+    params: &Array,
+    heads: (i32, i32, i32),
+) -> Result<(Array, Array)> {
+    let (q, k) = B::qk_norm_rope(&qkv.0, (&norms.0 .0, &norms.1 .0), &pos.0, &params.0, heads)?;
+    Ok((Array(q), Array(k)))
+}
+
+// --- their use in the model --------------------------------------------------------------
+
 /// `(x + r, rms_norm(x + r) · w)`: one kernel where [`enabled`], else MLX's add and rms_norm.
 pub fn add_rms_norm(x: &Array, r: &Array, w: &Array, eps: f32) -> Result<(Array, Array)> {
     if enabled(Kernel::AddRmsNorm) {
-        return ops::add_rms_norm(x, r, w, eps);
+        return add_rms_norm_kernel(x, r, w, eps);
     }
     let h = ops::add(x, r)?;
     let y = ops::rms_norm(&h, Some(w), eps)?;
     Ok((h, y))
 }
 
-/// The MLX ops [`ops::qk_norm_rope`] replaces, on q `[B, L, Hq, D]` and k `[B, L, Hkv, D]`
+/// The MLX ops [`qk_norm_rope`] replaces, on q `[B, L, Hq, D]` and k `[B, L, Hkv, D]`
 /// (normed on D, moved to `[B, H, L, D]`, rotated at `off`).
 pub fn qk_norm_rope_reference(
     q: &Array,
@@ -175,13 +207,13 @@ fn self_check() -> Result<()> {
     let (wq, s, b) = ops::quantize(&w, q)?;
     check(
         "gemv_q4",
-        &ops::gemv_q4(&x, &wq, &s, &b)?,
+        &gemv_q4(&x, &wq, &s, &b)?,
         &ops::quantized_matmul(&x, &wq, &s, Some(&b), true, q)?,
     )?;
     // residual add + RMSNorm
     let r = bf16(&pattern(128, 11), &[1, 1, 128])?;
     let nw = bf16(&pattern(128, 13), &[128])?;
-    let (h, y) = ops::add_rms_norm(&x, &r, &nw, 1e-6)?;
+    let (h, y) = add_rms_norm_kernel(&x, &r, &nw, 1e-6)?;
     let h_ref = ops::add(&x, &r)?;
     check("add_rms_norm (sum)", &h, &h_ref)?;
     check("add_rms_norm", &y, &ops::rms_norm(&h_ref, Some(&nw), 1e-6)?)?;
@@ -198,7 +230,7 @@ fn self_check() -> Result<()> {
     let base = 1e6f32;
     let pos = Array::from_i32(&[37], &[1])?;
     let params = Array::from_f32(&[base.log2(), 1e-6], &[2])?;
-    let (qo, ko) = ops::qk_norm_rope(&qkv, (&qw, &kw), &pos, &params, (nq, nkv, d))?;
+    let (qo, ko) = qk_norm_rope(&qkv, (&qw, &kw), &pos, &params, (nq, nkv, d))?;
     let heads = ops::reshape(&qkv, &[1, 1, nq + 2 * nkv, d])?;
     let qi = ops::slice(&heads, &[0, 0, 0, 0], &[1, 1, nq, d])?;
     let ki = ops::slice(&heads, &[0, 0, nq, 0], &[1, 1, nq + nkv, d])?;

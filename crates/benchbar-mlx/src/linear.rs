@@ -127,7 +127,7 @@ impl Linear {
                 && x.dtype() == scales.dtype()
                 && one_row(x) =>
             {
-                ops::gemv_q4(x, w, scales, biases)
+                crate::kernels::gemv_q4(x, w, scales, biases)
             }
             Linear::Dense { wt, .. } => ops::matmul(x, wt),
             Linear::Quantized {

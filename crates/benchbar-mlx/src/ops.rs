@@ -380,34 +380,6 @@ pub fn quantized_matmul(
     )?))
 }
 
-/// BenchBar's 4-bit matrix-vector kernel: one row `x [.., K]` times an MLX 4-bit affine
-/// `w [N, K / 8]` (with `scales`, `biases` `[N, K / group]`)ᵀ -> `[.., N]`. MLX CUDA only (see
-/// [`crate::kernels`]); an error elsewhere.
-pub fn gemv_q4(x: &Array, w: &Array, scales: &Array, biases: &Array) -> Result<Array> {
-    Ok(Array(B::gemv_q4(&x.0, &w.0, &scales.0, &biases.0)?))
-}
-
-/// BenchBar's kernel for `(x + r, rms_norm(x + r) · w)` in one pass. MLX CUDA only.
-pub fn add_rms_norm(x: &Array, r: &Array, w: &Array, eps: f32) -> Result<(Array, Array)> {
-    let (h, y) = B::add_rms_norm(&x.0, &r.0, &w.0, eps)?;
-    Ok((Array(h), Array(y)))
-}
-
-/// BenchBar's kernel for Qwen3's q/k RMSNorm + RoPE of one position, read from the stacked
-/// q|k|v projection: `norms` = (q_norm, k_norm) weights `[D]`, `pos` int32 `[1]`, `params` f32
-/// `[log2(rope base), eps]`, `heads` = (q heads, kv heads, head dim) -> q `[1, Hq, 1, D]`,
-/// k `[1, Hkv, 1, D]`. MLX CUDA only.
-pub fn qk_norm_rope(
-    qkv: &Array,
-    norms: (&Array, &Array),
-    pos: &Array,
-    params: &Array,
-    heads: (i32, i32, i32),
-) -> Result<(Array, Array)> {
-    let (q, k) = B::qk_norm_rope(&qkv.0, (&norms.0 .0, &norms.1 .0), &pos.0, &params.0, heads)?;
-    Ok((Array(q), Array(k)))
-}
-
 /// Affine-quantize the last axis: (packed weight, scales, biases).
 pub fn quantize(w: &Array, q: QuantParams) -> Result<(Array, Array, Array)> {
     let (a, b, c) = B::quantize(&w.0, q.group_size, q.bits)?;

@@ -66,9 +66,9 @@ fn without_cuda_the_kernels_are_off_and_direct_calls_fail_cleanly() {
     let params = Array::from_f32(&[20.0, 1e-6], &[2]).unwrap();
     let qkv = bf16(&ramp(3 * 64, 0.1), &[1, 1, 3 * 64]);
     let errors = [
-        ops::gemv_q4(&x, &wq, &s, &b).unwrap_err(),
-        ops::add_rms_norm(&x, &x, &norm_w, 1e-6).unwrap_err(),
-        ops::qk_norm_rope(&qkv, (&norm_w, &norm_w), &pos, &params, (1, 1, 64))
+        kernels::gemv_q4(&x, &wq, &s, &b).unwrap_err(),
+        kernels::add_rms_norm_kernel(&x, &x, &norm_w, 1e-6).unwrap_err(),
+        kernels::qk_norm_rope(&qkv, (&norm_w, &norm_w), &pos, &params, (1, 1, 64))
             .map(|_| ())
             .unwrap_err(),
     ];
