@@ -24,12 +24,14 @@
 #   gemv       the default engine (stamping-thread decode, the 4-bit gemv kernel)
 #   nokernels  without BenchBar's CUDA kernels (BENCHBAR_MLX_KERNELS=0)
 #   all        with all of them, the fused add+norm and q/k norm+RoPE too (BENCHBAR_MLX_KERNELS=all)
+#   qk         the default plus the q/k norm+RoPE kernel (BENCHBAR_MLX_KERNELS=gemv_q4,qk_norm_rope)
 #   0          strict decode order (BENCHBAR_MLX_PIPELINE=0)
 # Each row says whether its timestamps are exact (last gap / median gap ~ 1; docs/perf-notes.md).
 # Energy: NVML's whole-GPU energy counter integrated over each timed generate call (BenchBar:
 # bounds from BENCHBAR_MLX_TRACE) or trial (mlx_lm), over the tokens generated in them.
 # Env: P (prompt tokens, 512), G (generated, 128), REPS (3), BATCHES ("1 16"),
-#      VARIANTS ("gemv nokernels").
+#      VARIANTS ("gemv nokernels"), SHAPES (models to generate, "qwen3-1.7b,qwen3-8b"),
+#      KCHECK (1: run kernel_check first; 0: skip it).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -101,6 +103,7 @@ variant_env() { # variant name -> the engine's env settings
     0) echo "BENCHBAR_MLX_PIPELINE=0 BENCHBAR_MLX_KERNELS=gemv_q4" ;;
     nokernels) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=0" ;;
     gemv) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4" ;;
+    qk) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4,qk_norm_rope" ;;
     *) log "unknown variant $1"; return 2 ;;
   esac
 }
@@ -124,10 +127,13 @@ run() {
   "$BB" --version
   ldd "$BB" | grep -E 'mlx|blas' || true
   mkdir -p /root/tok && tar -C /root/tok -xzf .gpu2/tokenizer.tgz
-  python3 scripts/gpu_bench.py models --out "$MODELS" --tokenizer /root/tok
+  python3 scripts/gpu_bench.py models --out "$MODELS" --tokenizer /root/tok \
+    --shapes "${SHAPES:-qwen3-1.7b,qwen3-8b}"
   python3 scripts/gpu_bench.py bandwidth --json "$RES/bandwidth.json"
-  chmod +x .gpu2/kernel_check
-  timeout 300 .gpu2/kernel_check | tee "$OUT/kernel_check.md" || log "kernel_check failed"
+  if [ "${KCHECK:-1}" != 0 ]; then
+    chmod +x .gpu2/kernel_check
+    timeout 300 .gpu2/kernel_check | tee "$OUT/kernel_check.md" || log "kernel_check failed"
+  fi
   local models="${*:-$ALL_MODELS}"
   for b in $BATCHES; do
     for m in $models; do
@@ -190,5 +196,5 @@ case "${1:-}" in
   run) shift; run "$@" ;;
   ablation) shift; ablation "$@" ;;
   profile) shift; profile "$@" ;;
-  *) sed -n '2,32p' "$0"; exit 2 ;;
+  *) sed -n '2,34p' "$0"; exit 2 ;;
 esac
