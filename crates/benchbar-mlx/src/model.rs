@@ -102,23 +102,22 @@ impl DecoderLayer {
         Ok(())
     }
 
-    /// [`DecoderLayer::forward`] for one position against fixed-capacity caches.
+    /// [`DecoderLayer::forward`] for one position against fixed-capacity caches; returns the
+    /// updated caches.
     fn forward_fixed(
         &self,
-        x: &Array,
+        stream: &mut Residual,
         kc: &Array,
         vc: &Array,
         offset: &Array,
         inp: &FixedInputs,
-    ) -> Result<(Array, Array, Array)> {
-        let (r, kc, vc) =
-            self.self_attn
-                .forward_fixed(&self.input_layernorm.forward(x)?, kc, vc, offset, inp)?;
-        let h = ops::add(x, &r)?;
-        let r = self
-            .mlp
-            .forward(&self.post_attention_layernorm.forward(&h)?)?;
-        Ok((ops::add(&h, &r)?, kc, vc))
+    ) -> Result<(Array, Array)> {
+        let x = stream.norm(&self.input_layernorm)?;
+        let (r, kc, vc) = self.self_attn.forward_fixed(&x, kc, vc, offset, inp)?;
+        stream.pending = Some(r);
+        let x = stream.norm(&self.post_attention_layernorm)?;
+        stream.pending = Some(self.mlp.forward(&x)?);
+        Ok((kc, vc))
     }
 }
 
@@ -247,16 +246,20 @@ impl Qwen3 {
             mask: ops::binary(ops::BinaryOp::LogicalAnd, &upto, &from)?,
             rope_offsets: ops::sub(offset, pads)?,
         };
-        let mut h = self.embed_tokens.forward(&ids)?; // [B, 1, H]
+        let mut stream = Residual::new(self.embed_tokens.forward(&ids)?); // [B, 1, H]
         let mut caches = Vec::with_capacity(2 * n);
         for (i, layer) in self.layers.iter().enumerate() {
-            let (out, kc, vc) =
-                layer.forward_fixed(&h, &inputs[3 + 2 * i], &inputs[4 + 2 * i], offset, &inp)?;
-            h = out;
+            let (kc, vc) = layer.forward_fixed(
+                &mut stream,
+                &inputs[3 + 2 * i],
+                &inputs[4 + 2 * i],
+                offset,
+                &inp,
+            )?;
             caches.push(kc);
             caches.push(vc);
         }
-        let logits = self.logits(&self.norm.forward(&h)?)?; // [B, 1, V]
+        let logits = self.logits(&stream.norm(&self.norm)?)?; // [B, 1, V]
         let v = logits.dim(2);
         let next = ops::add(offset, &Array::scalar(1.0, Dtype::I32)?)?;
         let mut out = vec![ops::reshape(&logits, &[b, v])?, next];
