@@ -14,6 +14,9 @@
 #                                           the loop order switched (BENCHBAR_MLX_COMPILE/_FUSE/_PIPELINE)
 #   scripts/gpu_bench.sh profile [MODEL]    on the GPU machine after stash, carrying .gpu2: per-kernel
 #                                           GPU time (Nsight Compute) of a short batch-1 run per variant
+#   scripts/gpu_bench.sh timeline [MODEL]   same, Nsight Systems: one decode step's wall, GPU-busy and
+#                                           idle time per variant (scripts/gpu_timeline.py); `run`
+#                                           does it too after the tables for the models in TIMELINE
 #
 # The device machine has no registry and carries at most 64 MiB per call, so the ~90 MB
 # mlx-cuda-13 wheel travels in two parts (stash, then run). The benchbar binary is built here
@@ -26,12 +29,16 @@
 #   all        with all of them, the fused add+norm and q/k norm+RoPE too (BENCHBAR_MLX_KERNELS=all)
 #   qk         the default plus the q/k norm+RoPE kernel (BENCHBAR_MLX_KERNELS=gemv_q4,qk_norm_rope)
 #   0          strict decode order (BENCHBAR_MLX_PIPELINE=0)
+#   ops        the default with MLX's CUDA graphs cut every 200 ops only (MLX_MAX_OPS_PER_BUFFER=200,
+#              MLX_MAX_MB_PER_BUFFER=100000; MLX's H100 default: 100 ops or ~1000 M elements)
+#   nographs   the default with kernels launched one by one, not in CUDA graphs (MLX_USE_CUDA_GRAPHS=0)
 # Each row says whether its timestamps are exact (last gap / median gap ~ 1; docs/perf-notes.md).
 # Energy: NVML's whole-GPU energy counter integrated over each timed generate call (BenchBar:
 # bounds from BENCHBAR_MLX_TRACE) or trial (mlx_lm), over the tokens generated in them.
 # Env: P (prompt tokens, 512), G (generated, 128), REPS (3), BATCHES ("1 16"),
 #      VARIANTS ("gemv nokernels"), SHAPES (models to generate, "qwen3-1.7b,qwen3-8b"),
-#      KCHECK (1: run kernel_check first; 0: skip it).
+#      KCHECK (1: run kernel_check first; 0: skip it), TIMELINE (models to trace after `run`),
+#      TL_VARIANTS (the variants traced, VARIANTS by default).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -76,6 +83,7 @@ stash() {
   ls -la "$STASH"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
   python3 -c 'import sys, numpy, transformers, pynvml; print(sys.version, numpy.__version__, transformers.__version__)'
+  command -v nsys ncu || true
   df -h /root /tmp | tail -2
 }
 
@@ -104,6 +112,8 @@ variant_env() { # variant name -> the engine's env settings
     nokernels) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=0" ;;
     gemv) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4" ;;
     qk) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4,qk_norm_rope" ;;
+    ops) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4 MLX_MAX_OPS_PER_BUFFER=200 MLX_MAX_MB_PER_BUFFER=100000" ;;
+    nographs) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4 MLX_USE_CUDA_GRAPHS=0" ;;
     *) log "unknown variant $1"; return 2 ;;
   esac
 }
@@ -153,6 +163,29 @@ run() {
     python3 scripts/gpu_bench.py report --dir "$RES" --models "$MODELS" -g "$G" --prefix "bb$v" \
       | tee -a "$OUT/table.md"
   done
+  for m in ${TIMELINE:-}; do timeline "$m"; done
+}
+
+timeline() { # [MODEL]: one decode step's wall, busy and idle GPU time (nsys), one table per variant
+  local m="${1:-qwen3-8b-bf16}"
+  command -v nsys >/dev/null || { log "no nsys on this machine"; return 0; }
+  install
+  env_setup
+  mkdir -p "$MODELS" "$OUT" /root/tok
+  tar -C /root/tok -xzf .gpu2/tokenizer.tgz
+  python3 scripts/gpu_bench.py models --out "$MODELS" --tokenizer /root/tok --shapes "${m%-*}"
+  for v in ${TL_VARIANTS:-$VARIANTS}; do
+    log "nsys $m $v"
+    local rep="/root/tl-$m-$v"
+    # shellcheck disable=SC2046 # variant_env prints VAR=value words
+    env $(variant_env "$v") timeout 200 nsys profile -t cuda --cuda-graph-trace=node -o "$rep" \
+      --force-overwrite true "$BB" run --model "$MODELS/$m" -p 32 -n 48 -b 1 -r 1 --warmup 1 \
+      --no-save --format json >/dev/null 2>"$OUT/tl-$m-$v.log" || log "nsys $m $v failed"
+    nsys stats --report cuda_gpu_trace --format csv --force-export=true --output "$rep" \
+      "$rep.nsys-rep" >>"$OUT/tl-$m-$v.log" 2>&1 || log "nsys stats $m $v failed"
+    python3 scripts/gpu_timeline.py --csv "${rep}_cuda_gpu_trace.csv" --title "$m, variant $v" |
+      tee -a "$OUT/timeline.md" || true
+  done
 }
 
 ablation() {
@@ -196,5 +229,6 @@ case "${1:-}" in
   run) shift; run "$@" ;;
   ablation) shift; ablation "$@" ;;
   profile) shift; profile "$@" ;;
-  *) sed -n '2,34p' "$0"; exit 2 ;;
+  timeline) shift; timeline "$@" ;;
+  *) sed -n '2,40p' "$0"; exit 2 ;;
 esac

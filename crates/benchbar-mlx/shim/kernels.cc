@@ -17,6 +17,8 @@
 // Only used when libmlx is the CUDA build (`kernels_available`), and by default only gemv_q4
 // (src/kernels.rs, Kernel::DEFAULT); the Rust side runs MLX's ops everywhere else, and checks
 // each kernel against them once before use.
+#include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 #include "benchbar-mlx/shim/shim.h"
@@ -122,15 +124,46 @@ constexpr const char* kQ4 = R"(
   }
 )";
 
-// Inputs: x, r [rows, H], w [H], eps (f32 [1]). Outputs h, y [rows, H]. One block per row.
+// Inputs: x, r [rows, H], w [H]. Outputs h, y [rows, H]. One block per row. Template: T, EPS
+// (eps as the bits of an f32: a constant, not an input array), C (16-byte chunks per thread; the
+// row stays in registers between the two passes, each thread's loads all in flight at once).
+// Rows that are not whole aligned chunks take a plain per-element loop.
 constexpr const char* kAddRmsNorm = R"(
+  constexpr int V = 16 / sizeof(T);
   const int hsz = w_shape[0];
   const size_t base = static_cast<size_t>(blockIdx.x) * hsz;
+  const float eps = __int_as_float(EPS);
+  const int chunks = hsz / V;
+  const bool vec = hsz % V == 0 && chunks <= C * static_cast<int>(blockDim.x) &&
+                   bb_aligned16(x + base, r + base) && bb_aligned16(h + base, y + base) &&
+                   bb_aligned16(w, w);
+  float v[C][V];
   float ss = 0.0f;
-  for (int i = threadIdx.x; i < hsz; i += blockDim.x) {
-    const float v = bb_round<T>(bb_f(x[base + i]) + bb_f(r[base + i]));
-    h[base + i] = bb_out<T>(v);
-    ss += v * v;
+  if (vec) {
+#pragma unroll
+    for (int c = 0; c < C; ++c) {
+      const int i = threadIdx.x + c * blockDim.x;
+      if (i < chunks) {
+        const uint4 xa = reinterpret_cast<const uint4*>(x + base)[i];
+        const uint4 ra = reinterpret_cast<const uint4*>(r + base)[i];
+        const T* xs = reinterpret_cast<const T*>(&xa);
+        const T* rs = reinterpret_cast<const T*>(&ra);
+        __align__(16) T hs[V];
+#pragma unroll
+        for (int j = 0; j < V; ++j) {
+          v[c][j] = bb_round<T>(bb_f(xs[j]) + bb_f(rs[j]));
+          hs[j] = bb_out<T>(v[c][j]);
+          ss += v[c][j] * v[c][j];
+        }
+        reinterpret_cast<uint4*>(h + base)[i] = *reinterpret_cast<const uint4*>(hs);
+      }
+    }
+  } else {
+    for (int i = threadIdx.x; i < hsz; i += blockDim.x) {
+      const float s = bb_round<T>(bb_f(x[base + i]) + bb_f(r[base + i]));
+      h[base + i] = bb_out<T>(s);
+      ss += s * s;
+    }
   }
   __shared__ float part[32];
   ss = bb_warp_sum(ss);
@@ -142,10 +175,25 @@ constexpr const char* kAddRmsNorm = R"(
     if (threadIdx.x == 0) part[0] = t;
   }
   __syncthreads();
-  const float inv = rsqrtf(part[0] / hsz + eps[0]);
-  for (int i = threadIdx.x; i < hsz; i += blockDim.x) {
-    const float v = bb_round<T>(bb_f(x[base + i]) + bb_f(r[base + i]));
-    y[base + i] = bb_out<T>(bb_f(w[i]) * bb_round<T>(v * inv));
+  const float inv = rsqrtf(part[0] / hsz + eps);
+  if (vec) {
+#pragma unroll
+    for (int c = 0; c < C; ++c) {
+      const int i = threadIdx.x + c * blockDim.x;
+      if (i < chunks) {
+        const uint4 wa = reinterpret_cast<const uint4*>(w)[i];
+        const T* ws = reinterpret_cast<const T*>(&wa);
+        __align__(16) T ys[V];
+#pragma unroll
+        for (int j = 0; j < V; ++j) ys[j] = bb_out<T>(bb_f(ws[j]) * bb_round<T>(v[c][j] * inv));
+        reinterpret_cast<uint4*>(y + base)[i] = *reinterpret_cast<const uint4*>(ys);
+      }
+    }
+  } else {
+    for (int i = threadIdx.x; i < hsz; i += blockDim.x) {
+      const float s = bb_round<T>(bb_f(x[base + i]) + bb_f(r[base + i]));
+      y[base + i] = bb_out<T>(bb_f(w[i]) * bb_round<T>(s * inv));
+    }
   }
 )";
 
@@ -197,7 +245,7 @@ const mx::fast::CustomKernelFunction& q4_kernel() {
   return k;
 }
 const mx::fast::CustomKernelFunction& add_rms_norm_kernel() {
-  static const auto k = mx::fast::cuda_kernel("benchbar_add_rms_norm", {"x", "r", "w", "eps"},
+  static const auto k = mx::fast::cuda_kernel("benchbar_add_rms_norm", {"x", "r", "w"},
                                               {"h", "y"}, kAddRmsNorm, kHeader);
   return k;
 }
@@ -254,10 +302,18 @@ std::unique_ptr<ArrList> add_rms_norm(const Arr& x, const Arr& r, const Arr& w, 
     throw std::invalid_argument(
         "benchbar add_rms_norm: x, r [.., H] and w [H] of one float type expected");
   }
+  // One 16-byte chunk per thread where a row fits in 1024 threads (every Qwen3 width: 2048 to
+  // 5120 elements), up to 4 chunks per thread beyond; wider rows take the per-element loop.
+  const int h = xa.shape().back();
+  const int chunks = (h * static_cast<int>(xa.itemsize()) + 15) / 16;
+  const int threads = std::min(1024, std::max(32, (chunks + 31) / 32 * 32));
+  const int per_thread = std::min(4, (chunks + threads - 1) / threads);
+  int eps_bits = 0;
+  std::memcpy(&eps_bits, &eps, sizeof eps_bits);
   auto res = add_rms_norm_kernel()(
-      {xa, ra, wa, mx::array(eps, mx::float32)}, {xa.shape(), xa.shape()},
-      {xa.dtype(), xa.dtype()}, {rows_of(xa) * 256, 1, 1}, {256, 1, 1}, {{"T", xa.dtype()}},
-      std::nullopt, false, {});
+      {xa, ra, wa}, {xa.shape(), xa.shape()}, {xa.dtype(), xa.dtype()},
+      {rows_of(xa) * threads, 1, 1}, {threads, 1, 1},
+      {{"T", xa.dtype()}, {"C", per_thread}, {"EPS", eps_bits}}, std::nullopt, false, {});
   auto out = std::make_unique<ArrList>();
   out->v = std::move(res);
   return out;
