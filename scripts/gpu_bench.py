@@ -18,6 +18,7 @@
 import argparse
 import json
 import re
+import statistics
 import subprocess
 import sys
 import threading
@@ -181,10 +182,15 @@ def cmd_bbrun(args):
         energy.stop = True
         energy.t.join()
     lines = [l.split() for l in Path(trace).read_text().splitlines() if l.strip()]
-    calls = [(float(a), float(b), int(n)) for a, b, n in lines][-args.reps:]
+    # start, end, tokens[, median host µs per step building and encoding the graph]
+    timed = lines[-args.reps:]
+    calls = [(float(l[0]), float(l[1]), int(l[2])) for l in timed]
     js = [energy.joules(a, b) for a, b, _ in calls] if energy else [None]
     tokens = sum(n for _, _, n in calls)
     res = {"calls": calls, "rc": rc}
+    if timed and all(len(l) >= 5 for l in timed):
+        res |= {"build_us": statistics.median(float(l[3]) for l in timed),
+                "encode_us": statistics.median(float(l[4]) for l in timed)}
     if calls and None not in js and tokens:
         res |= {"energy_j": sum(js), "joules_per_token": sum(js) / tokens}
     Path(args.json + ".energy").write_text(json.dumps(res, indent=2))
@@ -324,35 +330,6 @@ def cmd_report(args):
               f"| {f(bj, '{:.3f}')} | {f(mj, '{:.3f}')} |")
 
 
-def cmd_ncu(args):
-    """Per-kernel GPU time from an Nsight Compute raw CSV (gpu__time_duration.sum): a Markdown
-    table of the kernels taking the most time, with calls and total µs, and the sum."""
-    import csv
-
-    lines = Path(args.csv).read_text(errors="replace").splitlines()
-    start = next((i for i, l in enumerate(lines) if l.startswith('"ID"')), None)
-    if start is None:
-        print(f"{args.csv}: no ncu table (see the .log next to it)")
-        return
-    rows = list(csv.reader(lines[start:]))
-    head, units, data = rows[0], rows[1], rows[2:]
-    name_i, t_i = head.index("Kernel Name"), head.index("gpu__time_duration.sum")
-    scale = {"ns": 1e-3, "nsecond": 1e-3, "us": 1.0, "usecond": 1.0, "ms": 1e3, "msecond": 1e3}[units[t_i]]
-    per = {}
-    for r in data:
-        if len(r) <= max(name_i, t_i):
-            continue
-        name = r[name_i].split("(")[0].split("<")[0].strip().removeprefix("void ")
-        calls, us = per.get(name, (0, 0.0))
-        per[name] = (calls + 1, us + float(r[t_i].replace(",", "")) * scale)
-    total = sum(us for _, us in per.values())
-    print(f"{args.title}: {len(data)} kernels, {total:,.0f} µs of GPU time")
-    print("| kernel | calls | total µs | share |")
-    print("|---|---|---|---|")
-    for name, (calls, us) in sorted(per.items(), key=lambda kv: -kv[1][1])[: args.top]:
-        print(f"| {name} | {calls} | {us:,.0f} | {100 * us / total:.1f}% |")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -381,13 +358,9 @@ def main():
     w.add_argument("command", nargs=argparse.REMAINDER)
     a = sub.add_parser("ablation")
     a.add_argument("--dir", required=True)
-    n = sub.add_parser("ncu")
-    n.add_argument("--csv", required=True)
-    n.add_argument("--title", default="ncu")
-    n.add_argument("--top", type=int, default=25)
     args = ap.parse_args()
     {"models": cmd_models, "bandwidth": cmd_bandwidth, "mlxlm": cmd_mlxlm, "report": cmd_report,
-     "ablation": cmd_ablation, "bbrun": cmd_bbrun, "ncu": cmd_ncu}[args.cmd](args)
+     "ablation": cmd_ablation, "bbrun": cmd_bbrun}[args.cmd](args)
 
 
 if __name__ == "__main__":

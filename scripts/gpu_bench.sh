@@ -15,7 +15,7 @@
 #   scripts/gpu_bench.sh profile [MODEL]    on the GPU machine after stash, carrying .gpu2: per-kernel
 #                                           GPU time (Nsight Compute) of a short batch-1 run per variant
 #   scripts/gpu_bench.sh timeline [MODEL]   same, Nsight Systems: one decode step's wall, GPU-busy and
-#                                           idle time per variant (scripts/gpu_timeline.py); `run`
+#                                           idle time per variant (scripts/gpu_profile.py); `run`
 #                                           does it too after the tables for the models in TIMELINE
 #
 # The device machine has no registry and carries at most 64 MiB per call, so the ~90 MB
@@ -24,7 +24,9 @@
 # LD_LIBRARY_PATH. Results: $OUT/results.tar.gz (JSON per run), $OUT/kernel_check.md (BenchBar's
 # CUDA kernels against the MLX ops they replace: error, µs, GB/s) and one table per BenchBar
 # variant in VARIANTS, each against the same mlx_lm run:
-#   gemv       the default engine (stamping-thread decode, the 4-bit gemv kernel)
+#   default    the default engine (stamping-thread decode; the 4-bit gemv kernel, and the fused
+#              kernels for models of >= 256 MB per layer: kernels::FUSED_FROM_LAYER_BYTES)
+#   gemv       the 4-bit gemv kernel only (the default before run 10)
 #   nokernels  without BenchBar's CUDA kernels (BENCHBAR_MLX_KERNELS=0)
 #   all        with all of them, the fused add+norm and q/k norm+RoPE too (BENCHBAR_MLX_KERNELS=all)
 #   qk         the default plus the q/k norm+RoPE kernel (BENCHBAR_MLX_KERNELS=gemv_q4,qk_norm_rope)
@@ -36,7 +38,7 @@
 # Energy: NVML's whole-GPU energy counter integrated over each timed generate call (BenchBar:
 # bounds from BENCHBAR_MLX_TRACE) or trial (mlx_lm), over the tokens generated in them.
 # Env: P (prompt tokens, 512), G (generated, 128), REPS (3), BATCHES ("1 16"),
-#      VARIANTS ("gemv nokernels"), SHAPES (models to generate, "qwen3-1.7b,qwen3-8b"),
+#      VARIANTS ("default nokernels"), SHAPES (models to generate, "qwen3-1.7b,qwen3-8b"),
 #      KCHECK (1: run kernel_check first; 0: skip it), TIMELINE (models to trace after `run`),
 #      TL_VARIANTS (the variants traced, VARIANTS by default).
 set -euo pipefail
@@ -47,7 +49,7 @@ G="${G:-128}"
 REPS="${REPS:-3}"
 BATCHES="${BATCHES:-1 16}"
 # Decode loop orders to measure (BENCHBAR_MLX_PIPELINE): strict and the stamping thread.
-VARIANTS="${VARIANTS:-gemv nokernels}"
+VARIANTS="${VARIANTS:-default nokernels}"
 STASH=/root/stash
 MODELS=/root/models
 RES=/root/results
@@ -107,6 +109,7 @@ env_setup() {
 
 variant_env() { # variant name -> the engine's env settings
   case "$1" in
+    default) echo "BENCHBAR_MLX_PIPELINE=thread" ;;
     all) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=all" ;;
     0) echo "BENCHBAR_MLX_PIPELINE=0 BENCHBAR_MLX_KERNELS=gemv_q4" ;;
     nokernels) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=0" ;;
@@ -163,6 +166,7 @@ run() {
     python3 scripts/gpu_bench.py report --dir "$RES" --models "$MODELS" -g "$G" --prefix "bb$v" \
       | tee -a "$OUT/table.md"
   done
+  python3 scripts/gpu_profile.py host --dir "$RES" | tee "$OUT/host.md"
   for m in ${TIMELINE:-}; do timeline "$m"; done
 }
 
@@ -183,7 +187,7 @@ timeline() { # [MODEL]: one decode step's wall, busy and idle GPU time (nsys), o
       --no-save --format json >/dev/null 2>"$OUT/tl-$m-$v.log" || log "nsys $m $v failed"
     nsys stats --report cuda_gpu_trace --format csv --force-export=true --output "$rep" \
       "$rep.nsys-rep" >>"$OUT/tl-$m-$v.log" 2>&1 || log "nsys stats $m $v failed"
-    python3 scripts/gpu_timeline.py --csv "${rep}_cuda_gpu_trace.csv" --title "$m, variant $v" |
+    python3 scripts/gpu_profile.py timeline --csv "${rep}_cuda_gpu_trace.csv" --title "$m, variant $v" |
       tee -a "$OUT/timeline.md" || true
   done
 }
@@ -218,7 +222,7 @@ profile() { # [MODEL]: per-kernel GPU time of a short batch-1 run (ncu), one tab
       --csv --page raw --log-file "$OUT/ncu-$m-$v.csv" "$BB" run --model "$MODELS/$m" -p 32 -n 17 \
       -b 1 -r 1 --warmup 0 --no-save --format json >/dev/null 2>"$OUT/ncu-$m-$v.log" ||
       log "ncu $m $v failed"
-    python3 scripts/gpu_bench.py ncu --csv "$OUT/ncu-$m-$v.csv" --title "$m, variant $v" |
+    python3 scripts/gpu_profile.py ncu --csv "$OUT/ncu-$m-$v.csv" --title "$m, variant $v" |
       tee -a "$OUT/ncu.md"
   done
 }

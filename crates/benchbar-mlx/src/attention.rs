@@ -71,6 +71,8 @@ pub struct Attention {
     scale: f32,
     /// f32 `[log2(rope_theta), eps]` for BenchBar's q/k norm + RoPE kernel.
     kernel_params: Array,
+    /// Whether that kernel runs for this model ([`kernels::enabled_for`]).
+    fused_qk: bool,
 }
 
 impl Attention {
@@ -79,6 +81,7 @@ impl Attention {
         w: &Weights,
         p: &str,
         q: Option<QuantParams>,
+        fused_qk: bool,
     ) -> Result<Attention> {
         let (h, d) = (cfg.hidden_size, cfg.head_dim);
         let (nq, nkv) = (cfg.num_attention_heads, cfg.num_key_value_heads);
@@ -99,6 +102,7 @@ impl Attention {
                 &[(cfg.rope_theta as f32).log2(), cfg.rms_norm_eps as f32],
                 &[2],
             )?,
+            fused_qk,
         })
     }
 
@@ -106,7 +110,7 @@ impl Attention {
     fn qkv(&self, x: &Array, off: RopeOffset<'_>) -> Result<(Array, Array, Array)> {
         let d = self.head_dim;
         if let RopeOffset::Scalar(pos) = off {
-            if d % 64 == 0 && kernels::enabled(kernels::Kernel::QkNormRope) && one_row(x) {
+            if d % 64 == 0 && self.fused_qk && one_row(x) {
                 if let Some(y) = self.qkv_proj.forward_stacked(x)? {
                     return self.qkv_one_position(&y, pos);
                 }

@@ -11,10 +11,35 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
+/// Host time per decode step, for the trace: building the next step's graph (the model's ops)
+/// and handing it to MLX (`async_eval`: MLX encodes every kernel of the step), in µs.
+#[derive(Debug, Default)]
+pub(crate) struct HostTimes {
+    pub(crate) build_us: Vec<f64>,
+    pub(crate) encode_us: Vec<f64>,
+}
+
+/// The median of `v` (0 when empty).
+pub(crate) fn median(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let m = s.len() / 2;
+    if s.len() % 2 == 1 {
+        s[m]
+    } else {
+        (s[m - 1] + s[m]) / 2.0
+    }
+}
+
 /// With `BENCHBAR_MLX_TRACE=<file>`, append one line per generate call: start and end as Unix
-/// seconds (wall clock, comparable across processes) and the generated token count. Used by
-/// scripts/gpu_bench.py to integrate the GPU's NVML energy counter over exactly the timed calls.
-pub(crate) fn trace_call(start: std::time::SystemTime, out: &[Vec<u32>]) {
+/// seconds (wall clock, comparable across processes), the generated token count, and the
+/// median host µs per decode step spent building the graph and encoding it ([`HostTimes`]).
+/// Used by scripts/gpu_bench.py to integrate the GPU's NVML energy counter over exactly the
+/// timed calls, and to tell a host-bound step from a device-bound one.
+pub(crate) fn trace_call(start: std::time::SystemTime, out: &[Vec<u32>], host: &HostTimes) {
     let Some(path) = std::env::var_os("BENCHBAR_MLX_TRACE") else {
         return;
     };
@@ -25,7 +50,13 @@ pub(crate) fn trace_call(start: std::time::SystemTime, out: &[Vec<u32>]) {
     };
     let end = std::time::SystemTime::now();
     let tokens: usize = out.iter().map(Vec::len).sum();
-    let line = format!("{:.6} {:.6} {tokens}\n", unix(start), unix(end));
+    let line = format!(
+        "{:.6} {:.6} {tokens} {:.1} {:.1}\n",
+        unix(start),
+        unix(end),
+        median(&host.build_us),
+        median(&host.encode_us)
+    );
     use std::io::Write;
     if let Ok(mut f) = std::fs::OpenOptions::new()
         .create(true)

@@ -1,7 +1,8 @@
 //! BenchBar's own CUDA kernels for the batch-1 decode step (`shim/kernels.cc`: a 4-bit
 //! matrix-vector product, residual add + RMSNorm in one pass, q/k RMSNorm + RoPE in one pass)
 //! and when they run: on MLX CUDA, as selected by `BENCHBAR_MLX_KERNELS` (by default the 4-bit
-//! kernel only, [`Kernel::DEFAULT`]; `all`, `0`, or a comma list of [`Kernel`] names), and only
+//! kernel always and the fused kernels for models whose decode step is device-bound,
+//! [`enabled_for`]; `all`, `0`, or a comma list of [`Kernel`] names), and only
 //! after a self-check at first use (each kernel compiled and run on a small input and matched
 //! against MLX's own ops), so a machine whose CUDA JIT cannot build them runs MLX's ops instead
 //! of failing mid-run. On CPU and Metal MLX's ops always run (the CPU oracle tests that path).
@@ -24,11 +25,12 @@ pub enum Kernel {
 impl Kernel {
     /// Every kernel.
     pub const ALL: [Kernel; 3] = [Kernel::GemvQ4, Kernel::AddRmsNorm, Kernel::QkNormRope];
-    /// The kernels used unless `BENCHBAR_MLX_KERNELS` says otherwise: the 4-bit matrix-vector
-    /// product (+12–44% decode on the 4-bit models). The fused add/norm and q/k norm/RoPE
-    /// kernels match MLX exactly but together made bf16 decode 9–15% slower (docs/perf-notes.md,
-    /// runs 6–8: the add/norm kernel is slower than MLX's two).
+    /// The kernels always used unless `BENCHBAR_MLX_KERNELS` says otherwise: the 4-bit
+    /// matrix-vector product (+12–44% decode on the 4-bit models, docs/perf-notes.md runs 5–7).
     pub const DEFAULT: [Kernel; 1] = [Kernel::GemvQ4];
+    /// The fused kernels: by default used only where a layer's weights are at least
+    /// [`FUSED_FROM_LAYER_BYTES`] ([`enabled_for`]).
+    pub const FUSED: [Kernel; 2] = [Kernel::AddRmsNorm, Kernel::QkNormRope];
 
     /// The name used in `BENCHBAR_MLX_KERNELS`.
     pub fn name(self) -> &'static str {
@@ -44,15 +46,32 @@ impl Kernel {
     }
 }
 
-/// The kernels selected by a `BENCHBAR_MLX_KERNELS` value, as a bit set: [`Kernel::DEFAULT`] when
-/// unset, empty, `1` or `on`; every kernel for `all`; none for `0`, `off`, `false` or `none`;
-/// else the comma-separated names. An unknown name is an error (the caller reports it and runs
-/// MLX's ops).
+/// In a selection: the fused kernels depend on the model ([`enabled_for`]).
+pub const AUTO: u8 = 0x80;
+
+/// Weight bytes per decoder layer from which the fused kernels run by default. They take
+/// 5 kernels per layer out of the step, which pays where the GPU is the limit (8B bf16, ~390 MB
+/// a layer: +8%), and each costs more host time to dispatch than the MLX ops it replaces, which
+/// loses where the host is (1.7B bf16, ~100 MB a layer: −27%; docs/perf-notes.md run 10). At
+/// ~3 TB/s a layer of 256 MB takes ~85 µs on the GPU, about what MLX CUDA needs on the host to
+/// build and encode one layer's ~16 ops.
+pub const FUSED_FROM_LAYER_BYTES: u64 = 256 << 20;
+
+fn bits(kernels: &[Kernel]) -> u8 {
+    kernels.iter().fold(0, |m, k| m | k.bit())
+}
+
+/// The kernels selected by a `BENCHBAR_MLX_KERNELS` value, as a bit set: when unset, empty,
+/// `1`, `on` or `auto`, [`Kernel::DEFAULT`] and [`Kernel::FUSED`] with [`AUTO`] (the fused ones
+/// per model); every kernel for `all`; none for `0`, `off`, `false` or `none`; else the
+/// comma-separated names. An unknown name is an error (the caller reports it and runs MLX's ops).
 pub fn selection(value: Option<&str>) -> std::result::Result<u8, String> {
     let v = value.unwrap_or("").trim().to_ascii_lowercase();
     match v.as_str() {
-        "" | "1" | "on" => return Ok(Kernel::DEFAULT.iter().fold(0, |m, k| m | k.bit())),
-        "all" => return Ok(Kernel::ALL.iter().fold(0, |m, k| m | k.bit())),
+        "" | "1" | "on" | "auto" => {
+            return Ok(bits(&Kernel::DEFAULT) | bits(&Kernel::FUSED) | AUTO)
+        }
+        "all" => return Ok(bits(&Kernel::ALL)),
         "0" | "off" | "false" | "none" => return Ok(0),
         _ => {}
     }
@@ -68,10 +87,30 @@ pub fn selection(value: Option<&str>) -> std::result::Result<u8, String> {
     })
 }
 
-/// Whether `kernel` is used in this process (the selection and self-check are done once).
+/// Whether `kernel` is used in this process (the selection and self-check are done once); for
+/// the fused kernels under [`AUTO`], whether they may be used ([`enabled_for`] decides).
 pub fn enabled(kernel: Kernel) -> bool {
+    selected() & kernel.bit() != 0
+}
+
+/// Whether `kernel` runs for a model with `layer_bytes` of weights per decoder layer: as
+/// [`enabled`], and under [`AUTO`] a fused kernel only from [`FUSED_FROM_LAYER_BYTES`].
+pub fn enabled_for(kernel: Kernel, layer_bytes: u64) -> bool {
+    enabled(kernel) && use_for(selected(), kernel, layer_bytes)
+}
+
+/// [`enabled_for`]'s rule on a selection `set` (pure: tested without a GPU).
+pub fn use_for(set: u8, kernel: Kernel, layer_bytes: u64) -> bool {
+    set & kernel.bit() != 0
+        && (set & AUTO == 0
+            || !Kernel::FUSED.contains(&kernel)
+            || layer_bytes >= FUSED_FROM_LAYER_BYTES)
+}
+
+/// This process's selection after the self-check (0 where BenchBar's kernels cannot run).
+fn selected() -> u8 {
     static SET: std::sync::OnceLock<u8> = std::sync::OnceLock::new();
-    let set = *SET.get_or_init(|| {
+    *SET.get_or_init(|| {
         if !B::kernels_available() {
             return 0;
         }
@@ -92,8 +131,7 @@ pub fn enabled(kernel: Kernel) -> bool {
                 0
             }
         }
-    });
-    set & kernel.bit() != 0
+    })
 }
 
 /// Whether any of BenchBar's kernels is used in this process.
@@ -143,9 +181,16 @@ pub fn qk_norm_rope(
 
 // --- their use in the model --------------------------------------------------------------
 
-/// `(x + r, rms_norm(x + r) · w)`: one kernel where [`enabled`], else MLX's add and rms_norm.
-pub fn add_rms_norm(x: &Array, r: &Array, w: &Array, eps: f32) -> Result<(Array, Array)> {
-    if enabled(Kernel::AddRmsNorm) {
+/// `(x + r, rms_norm(x + r) · w)`: one kernel where `fused` (the model's [`enabled_for`]),
+/// else MLX's add and rms_norm.
+pub fn add_rms_norm(
+    x: &Array,
+    r: &Array,
+    w: &Array,
+    eps: f32,
+    fused: bool,
+) -> Result<(Array, Array)> {
+    if fused {
         return add_rms_norm_kernel(x, r, w, eps);
     }
     let h = ops::add(x, r)?;

@@ -7,6 +7,7 @@ use crate::attention::FixedInputs;
 pub use crate::attention::{Attention, AttnInputs};
 use crate::cache::KvCache;
 use crate::config::Qwen3Config;
+use crate::kernels::{self, Kernel};
 pub use crate::linear::{Embedding, Linear, Stacked};
 use crate::ops::{self, Array, Dtype, QuantParams};
 use crate::weights::Weights;
@@ -67,11 +68,17 @@ pub struct DecoderLayer {
 pub(crate) struct Residual {
     h: Array,
     pending: Option<Array>,
+    /// The add and the norm in BenchBar's one kernel (the model's [`Qwen3::fused`]).
+    fused: bool,
 }
 
 impl Residual {
-    fn new(h: Array) -> Residual {
-        Residual { h, pending: None }
+    fn new(h: Array, fused: bool) -> Residual {
+        Residual {
+            h,
+            pending: None,
+            fused,
+        }
     }
 
     /// Add the pending block output to the stream, then `norm` of the stream.
@@ -79,7 +86,8 @@ impl Residual {
         match self.pending.take() {
             None => norm.forward(&self.h),
             Some(r) => {
-                let (h, y) = crate::kernels::add_rms_norm(&self.h, &r, &norm.w, norm.eps)?;
+                let (h, y) =
+                    crate::kernels::add_rms_norm(&self.h, &r, &norm.w, norm.eps, self.fused)?;
                 self.h = h;
                 Ok(y)
             }
@@ -129,6 +137,8 @@ pub struct Qwen3 {
     norm: RmsNorm,
     lm_head: Option<Linear>,
     cfg: Qwen3Config,
+    /// Residual add + RMSNorm in BenchBar's one kernel ([`kernels::enabled_for`]).
+    fused: bool,
 }
 
 impl Qwen3 {
@@ -143,6 +153,10 @@ impl Qwen3 {
             _ => None,
         };
         let (h, i, v) = (cfg.hidden_size, cfg.intermediate_size, cfg.vocab_size);
+        // BenchBar's fused kernels where the step is device-bound (kernels::enabled_for).
+        let layer_bytes = w.bytes_under("layers.0.");
+        let fused = kernels::enabled_for(Kernel::AddRmsNorm, layer_bytes);
+        let fused_qk = kernels::enabled_for(Kernel::QkNormRope, layer_bytes);
         let embed_tokens = Embedding(Linear::load(w, "embed_tokens", v, h, q)?);
         let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
         for n in 0..cfg.num_hidden_layers {
@@ -154,7 +168,7 @@ impl Qwen3 {
                     h,
                     cfg.rms_norm_eps,
                 )?,
-                self_attn: Attention::new(cfg, w, &format!("{p}.self_attn"), q)?,
+                self_attn: Attention::new(cfg, w, &format!("{p}.self_attn"), q, fused_qk)?,
                 post_attention_layernorm: RmsNorm::load(
                     w,
                     &format!("{p}.post_attention_layernorm"),
@@ -182,6 +196,7 @@ impl Qwen3 {
             norm,
             lm_head,
             cfg: cfg.clone(),
+            fused,
         })
     }
 
@@ -246,7 +261,7 @@ impl Qwen3 {
             mask: ops::binary(ops::BinaryOp::LogicalAnd, &upto, &from)?,
             rope_offsets: ops::sub(offset, pads)?,
         };
-        let mut stream = Residual::new(self.embed_tokens.forward(&ids)?); // [B, 1, H]
+        let mut stream = Residual::new(self.embed_tokens.forward(&ids)?, self.fused); // [B, 1, H]
         let mut caches = Vec::with_capacity(2 * n);
         for (i, layer) in self.layers.iter().enumerate() {
             let (kc, vc) = layer.forward_fixed(
@@ -281,7 +296,7 @@ impl Qwen3 {
                 self.layers.len()
             )));
         }
-        let mut stream = Residual::new(self.embed_tokens.forward(ids)?); // [B, L, H]
+        let mut stream = Residual::new(self.embed_tokens.forward(ids)?, self.fused); // [B, L, H]
         for (layer, c) in self.layers.iter().zip(cache.iter_mut()) {
             layer.forward(&mut stream, c, inp)?;
         }

@@ -3,7 +3,7 @@
 use crate::cache::KvCache;
 use crate::compiled::CompiledFn;
 use crate::config::{ids_of, Qwen3Config};
-use crate::decode::{env_flag, trace_call, FixedState, Pipeline, Stamper};
+use crate::decode::{env_flag, trace_call, FixedState, HostTimes, Pipeline, Stamper};
 use crate::model::{AttnInputs, Qwen3};
 use crate::ops::{self, Array};
 use crate::sampler::{Sampler, Sampling};
@@ -301,8 +301,9 @@ impl Qwen3Runtime {
             return Ok(vec![Vec::new(); prompts.len()]);
         }
         let trace_start = std::time::SystemTime::now();
-        let out = self.generate_inner(prompts, opts, on_token)?;
-        trace_call(trace_start, &out);
+        let mut host = HostTimes::default();
+        let out = self.generate_inner(prompts, opts, on_token, &mut host)?;
+        trace_call(trace_start, &out, &host);
         Ok(out)
     }
 
@@ -311,6 +312,7 @@ impl Qwen3Runtime {
         prompts: &[Vec<u32>],
         opts: &GenerateOptions,
         on_token: &mut dyn FnMut(TokenEvent),
+        host: &mut HostTimes,
     ) -> Result<Vec<Vec<u32>>> {
         let b = prompts.len();
         let mut out = vec![Vec::new(); b];
@@ -397,6 +399,7 @@ impl Qwen3Runtime {
         for step in 0..opts.max_tokens {
             // 3. build the next step's graph while this one computes; `mode` decides whether it
             //    is scheduled before or after this token is waited for (see [`Pipeline`]).
+            let built_at = Instant::now();
             let next = if step + 1 < opts.max_tokens {
                 Some(match (&mut fixed, &mut self.compiled) {
                     (Some(st), Some(c)) => {
@@ -416,12 +419,18 @@ impl Qwen3Runtime {
                 (Some(_), Some(n)) => Some(Stamper::marker(n)?),
                 _ => None,
             };
-            let schedule = || -> Result<()> {
+            if next.is_some() {
+                host.build_us.push(built_at.elapsed().as_secs_f64() * 1e6);
+            }
+            let mut schedule = || -> Result<()> {
                 let Some(n) = &next else { return Ok(()) };
                 let mut list = vec![n];
                 list.extend(&marker);
                 list.extend(fixed.as_ref().map(|f| &f.offset));
-                ops::async_eval(&list)
+                let t = Instant::now();
+                ops::async_eval(&list)?;
+                host.encode_us.push(t.elapsed().as_secs_f64() * 1e6);
+                Ok(())
             };
             match mode {
                 Pipeline::Strict => {

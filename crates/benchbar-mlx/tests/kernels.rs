@@ -16,9 +16,13 @@ fn ramp(n: usize, step: f32) -> Vec<f32> {
 }
 
 #[test]
-fn the_selection_is_the_4bit_kernel_unless_widened_narrowed_or_turned_off() {
-    for default in [None, Some(""), Some("1"), Some(" on ")] {
-        assert_eq!(kernels::selection(default), Ok(0b001), "{default:?}");
+fn the_selection_is_automatic_unless_widened_narrowed_or_turned_off() {
+    for default in [None, Some(""), Some("1"), Some(" on "), Some("Auto")] {
+        assert_eq!(
+            kernels::selection(default),
+            Ok(0b111 | kernels::AUTO),
+            "{default:?}"
+        );
     }
     assert_eq!(kernels::selection(Some("ALL")), Ok(0b111));
     for off in ["0", "off", "OFF", " false ", "none"] {
@@ -34,6 +38,30 @@ fn the_selection_is_the_4bit_kernel_unless_widened_narrowed_or_turned_off() {
         err.contains("\"gemv_bf16\"") && err.contains("qk_norm_rope"),
         "{err}"
     );
+}
+
+#[test]
+fn by_default_the_fused_kernels_run_only_for_layers_of_many_bytes() {
+    use kernels::Kernel::{AddRmsNorm, GemvQ4, QkNormRope};
+    let auto = kernels::selection(None).unwrap();
+    let big = kernels::FUSED_FROM_LAYER_BYTES;
+    // Qwen3-8B bf16 (~390 MB a layer) and 1.7B bf16 (~100 MB) on either side of the line.
+    let (b8, b17) = (390u64 << 20, 100u64 << 20);
+    assert!(big > b17 && big < b8);
+    for k in [AddRmsNorm, QkNormRope] {
+        assert!(kernels::use_for(auto, k, b8), "{k:?}");
+        assert!(kernels::use_for(auto, k, big), "{k:?}");
+        assert!(!kernels::use_for(auto, k, big - 1), "{k:?}");
+        assert!(!kernels::use_for(auto, k, b17), "{k:?}");
+    }
+    // The 4-bit kernel does not depend on the layer size.
+    assert!(kernels::use_for(auto, GemvQ4, 1));
+    // A named or `all` selection is used as given, whatever the size.
+    let all = kernels::selection(Some("all")).unwrap();
+    assert!(kernels::use_for(all, AddRmsNorm, 1));
+    let named = kernels::selection(Some("gemv_q4")).unwrap();
+    assert!(!kernels::use_for(named, QkNormRope, b8));
+    assert!(!kernels::use_for(0, GemvQ4, b8));
 }
 
 #[test]
@@ -83,7 +111,7 @@ fn the_fallbacks_are_mlx_ops() {
     let x = bf16(&ramp(64, 0.1), &[1, 1, 64]);
     let r = bf16(&ramp(64, 0.07), &[1, 1, 64]);
     let w = bf16(&ramp(64, 0.2), &[64]);
-    let (h, y) = kernels::add_rms_norm(&x, &r, &w, 1e-6).unwrap();
+    let (h, y) = kernels::add_rms_norm(&x, &r, &w, 1e-6, false).unwrap();
     let h_ref = ops::add(&x, &r).unwrap();
     assert_eq!(h.to_f32_vec().unwrap(), h_ref.to_f32_vec().unwrap());
     let y_ref = ops::rms_norm(&h_ref, Some(&w), 1e-6).unwrap();
