@@ -34,6 +34,7 @@
 #   ops        the default with MLX's CUDA graphs cut every 200 ops only (MLX_MAX_OPS_PER_BUFFER=200,
 #              MLX_MAX_MB_PER_BUFFER=100000; MLX's H100 default: 100 ops or ~1000 M elements)
 #   nographs   the default with kernels launched one by one, not in CUDA graphs (MLX_USE_CUDA_GRAPHS=0)
+#   compile    the default with the whole decode step compiled (BENCHBAR_MLX_COMPILE=1)
 # Each row says whether its timestamps are exact (last gap / median gap ~ 1; docs/perf-notes.md).
 # Energy: NVML's whole-GPU energy counter integrated over each timed generate call (BenchBar:
 # bounds from BENCHBAR_MLX_TRACE) or trial (mlx_lm), over the tokens generated in them.
@@ -116,6 +117,7 @@ variant_env() { # variant name -> the engine's env settings
     gemv) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4" ;;
     qk) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4,qk_norm_rope" ;;
     ops) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4 MLX_MAX_OPS_PER_BUFFER=200 MLX_MAX_MB_PER_BUFFER=100000" ;;
+    compile) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_COMPILE=1" ;;
     nographs) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4 MLX_USE_CUDA_GRAPHS=0" ;;
     *) log "unknown variant $1"; return 2 ;;
   esac
