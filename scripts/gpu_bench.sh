@@ -14,6 +14,9 @@
 #                                           the loop order switched (BENCHBAR_MLX_COMPILE/_FUSE/_PIPELINE)
 #   scripts/gpu_bench.sh profile [MODEL]    on the GPU machine after stash, carrying .gpu2: per-kernel
 #                                           GPU time (Nsight Compute) of a short batch-1 run per variant
+#   scripts/gpu_bench.sh ab [MODELS...]     on the GPU machine after stash, carrying .gpu2 with a second
+#                                           binary .gpu2/benchbar-prev.gz: the two engines alternately
+#                                           (ROUNDS times, batch 1), decode tok/s and host µs per step
 #   scripts/gpu_bench.sh timeline [MODEL]   same, Nsight Systems: one decode step's wall, GPU-busy and
 #                                           idle time per variant (scripts/gpu_profile.py); `run`
 #                                           does it too after the tables for the models in TIMELINE
@@ -172,6 +175,25 @@ run() {
   for m in ${TIMELINE:-}; do timeline "$m"; done
 }
 
+ab() { # [MODELS...]: the previous binary (A) and this one (B) alternately, batch 1
+  install
+  env_setup
+  mkdir -p "$MODELS" "$OUT" /root/tok /root/ab
+  tar -C /root/tok -xzf .gpu2/tokenizer.tgz
+  gzip -dc .gpu2/benchbar-prev.gz >/root/benchbar-prev && chmod +x /root/benchbar-prev
+  local models="${*:-qwen3-1.7b-bf16 qwen3-8b-bf16}" m r
+  python3 scripts/gpu_bench.py models --out "$MODELS" --tokenizer /root/tok \
+    --shapes "$(for m in $models; do echo "${m%-*}"; done | sort -u | paste -sd,)"
+  for m in $models; do
+    for r in $(seq "${ROUNDS:-2}"); do
+      BB=/root/benchbar-prev bench_one "/root/ab/bbA$r-$m-b1.json" "$m" 1 BENCHBAR_MLX_PIPELINE=thread
+      BB="$ROOT/.gpu2/benchbar" bench_one "/root/ab/bbB$r-$m-b1.json" "$m" 1 BENCHBAR_MLX_PIPELINE=thread
+    done
+  done
+  tar -C /root/ab -czf "$OUT/results-ab.tar.gz" .
+  python3 scripts/gpu_profile.py host --dir /root/ab | tee "$OUT/ab.md"
+}
+
 timeline() { # [MODEL]: one decode step's wall, busy and idle GPU time (nsys), one table per variant
   local m="${1:-qwen3-8b-bf16}"
   command -v nsys >/dev/null || { log "no nsys on this machine"; return 0; }
@@ -235,6 +257,7 @@ case "${1:-}" in
   run) shift; run "$@" ;;
   ablation) shift; ablation "$@" ;;
   profile) shift; profile "$@" ;;
+  ab) shift; ab "$@" ;;
   timeline) shift; timeline "$@" ;;
-  *) sed -n '2,40p' "$0"; exit 2 ;;
+  *) sed -n '2,43p' "$0"; exit 2 ;;
 esac

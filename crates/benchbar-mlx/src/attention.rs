@@ -116,21 +116,23 @@ impl Attention {
                 }
             }
         }
-        // 1. projections: [B, L, N, D] each
+        // 1. projections: [B, L, N, D] each, or at one position [B, N, 1, D] (the same memory:
+        //    three transposes fewer per layer in the decode step's graph)
+        let one_position = x.dim(1) == 1;
         let [q, k, v]: [Array; 3] = self
             .qkv_proj
-            .forward_heads(x, d)?
+            .forward_heads(x, d, one_position)?
             .try_into()
             .map_err(|_| Error::Mlx("q/k/v projection: three outputs expected".into()))?;
         // 2. q/k norms, [B, N, L, D], RoPE at the cache position (per row when left padded)
-        let (q, k) = kernels::qk_norm_rope_reference(
-            &q,
-            &k,
-            (&self.q_norm.w, &self.k_norm.w),
-            self.q_norm.eps,
-            self.rope_theta,
-            off,
-        )?;
+        let norms = (&self.q_norm.w, &self.k_norm.w);
+        let eps = self.q_norm.eps;
+        if one_position {
+            let (q, k) =
+                kernels::qk_norm_rope_heads_first(&q, &k, norms, eps, self.rope_theta, off)?;
+            return Ok((q, k, v));
+        }
+        let (q, k) = kernels::qk_norm_rope_reference(&q, &k, norms, eps, self.rope_theta, off)?;
         Ok((q, k, ops::transpose(&v, &[0, 2, 1, 3])?))
     }
 
@@ -153,10 +155,13 @@ impl Attention {
 
     /// Attention output `[B, Nq, L, D]` -> `[B, L, H]`.
     fn out(&self, o: &Array, b: i32, l: i32) -> Result<Array> {
-        let o = ops::reshape(
-            &ops::transpose(o, &[0, 2, 1, 3])?,
-            &[b, l, self.n_heads * self.head_dim],
-        )?;
+        let merged = [b, l, self.n_heads * self.head_dim];
+        // At one position [B, Nq, 1, D] is already [B, 1, Nq·D] in memory: no transpose node.
+        let o = if l == 1 {
+            ops::reshape(o, &merged)?
+        } else {
+            ops::reshape(&ops::transpose(o, &[0, 2, 1, 3])?, &merged)?
+        };
         self.o_proj.forward(&o)
     }
 

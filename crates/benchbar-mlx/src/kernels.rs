@@ -217,6 +217,25 @@ pub fn qk_norm_rope_reference(
     ))
 }
 
+/// [`qk_norm_rope_reference`] on q `[B, Hq, L, D]` and k `[B, Hkv, L, D]` already in the attention
+/// layout (no transposes): the same values, two graph nodes fewer.
+pub fn qk_norm_rope_heads_first(
+    q: &Array,
+    k: &Array,
+    norms: (&Array, &Array),
+    eps: f32,
+    base: f32,
+    off: RopeOffset<'_>,
+) -> Result<(Array, Array)> {
+    let d = q.dim(-1);
+    let q = ops::rms_norm(q, Some(norms.0), eps)?;
+    let k = ops::rms_norm(k, Some(norms.1), eps)?;
+    Ok((
+        ops::rope(&q, d, false, base, 1.0, off)?,
+        ops::rope(&k, d, false, base, 1.0, off)?,
+    ))
+}
+
 /// Deterministic values in [-1, 1] for the self-check.
 fn pattern(n: usize, seed: usize) -> Vec<f32> {
     (0..n)

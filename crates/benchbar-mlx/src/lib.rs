@@ -40,7 +40,7 @@ pub mod compiled;
 pub mod config;
 mod decode;
 mod discovery;
-mod fused;
+pub mod fused;
 pub mod kernels;
 mod linear;
 pub mod model;

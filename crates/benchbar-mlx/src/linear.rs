@@ -277,29 +277,44 @@ impl Stacked {
         }
     }
 
-    /// `x [B, L, in]` -> one `[B, L, out_i / head_dim, head_dim]` per part. Stacked, the output
-    /// is reshaped once and split on the head axis (views; no copy even for B, L > 1).
-    pub fn forward_heads(&self, x: &Array, head_dim: i32) -> Result<Vec<Array>> {
+    /// `x [B, L, in]` -> one `[B, L, out_i / head_dim, head_dim]` per part, or with
+    /// `heads_first` one `[B, out_i / head_dim, L, head_dim]` (only for L = 1, where both are the
+    /// same memory: the attention layout without a transpose node). Stacked, the output is
+    /// reshaped once and split on the head axis (views; no copy even for B, L > 1).
+    pub fn forward_heads(&self, x: &Array, head_dim: i32, heads_first: bool) -> Result<Vec<Array>> {
         let (b, l) = (x.dim(0), x.dim(1));
+        if heads_first && l != 1 {
+            return Err(Error::Invalid(format!(
+                "heads-first projection of {l} positions (only one)"
+            )));
+        }
+        let shape = |n: i32| {
+            if heads_first {
+                [b, n, l, head_dim]
+            } else {
+                [b, l, n, head_dim]
+            }
+        };
         let (one, outs) = match self {
             Stacked::Separate(parts) => {
                 return parts
                     .iter()
-                    .map(|p| {
-                        let n = p.out_features() / head_dim;
-                        ops::reshape(&p.forward(x)?, &[b, l, n, head_dim])
-                    })
+                    .map(|p| ops::reshape(&p.forward(x)?, &shape(p.out_features() / head_dim)))
                     .collect()
             }
             Stacked::One(one, outs) => (one, outs),
         };
         let heads: Vec<i32> = outs.iter().map(|n| n / head_dim).collect();
         let total: i32 = heads.iter().sum();
-        let y = ops::reshape(&one.forward(x)?, &[b, l, total, head_dim])?;
+        let y = ops::reshape(&one.forward(x)?, &shape(total))?;
+        let axis = if heads_first { 1 } else { 2 };
         let mut at = 0;
         let mut out = Vec::with_capacity(heads.len());
         for n in heads {
-            out.push(ops::slice(&y, &[0, 0, at, 0], &[b, l, at + n, head_dim])?);
+            let (mut start, mut stop) = ([0; 4], shape(0));
+            start[axis] = at;
+            stop[axis] = at + n;
+            out.push(ops::slice(&y, &start, &stop)?);
             at += n;
         }
         Ok(out)
