@@ -1,7 +1,7 @@
 //! Finding models: explicit paths, the Hugging Face cache, and BenchBar's own models folder
 //! (where `builtin:tiny` is generated on first use).
 
-use crate::runtime::ModelInfo;
+use crate::info::ModelInfo;
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;

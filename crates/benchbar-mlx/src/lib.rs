@@ -41,6 +41,7 @@ pub mod config;
 mod decode;
 mod discovery;
 pub mod fused;
+mod info;
 pub mod kernels;
 mod linear;
 pub mod model;
@@ -51,7 +52,8 @@ pub mod weights;
 
 pub use config::{QuantizationConfig, Qwen3Config};
 pub use discovery::{hf_cache_dir, list_models, models_dir, resolve_model};
-pub use runtime::{GenerateOptions, ModelInfo, Qwen3Runtime, TokenEvent};
+pub use info::ModelInfo;
+pub use runtime::{GenerateOptions, Qwen3Runtime, TokenEvent};
 pub use sampler::Sampling;
 pub use tokenizer::{apply_chat_template, ChatMessage};
 

@@ -4,96 +4,15 @@ use crate::cache::KvCache;
 use crate::compiled::CompiledFn;
 use crate::config::{ids_of, Qwen3Config};
 use crate::decode::{env_flag, trace_call, FixedState, HostTimes, Pipeline, Stamper};
+use crate::info::ModelInfo;
 use crate::model::{AttnInputs, Qwen3};
 use crate::ops::{self, Array};
 use crate::sampler::{Sampler, Sampling};
 use crate::tokenizer::{apply_chat_template, ChatMessage, Tokenizer, ENDOFTEXT, IM_END};
-use crate::weights::{self, Weights};
+use crate::weights::Weights;
 use crate::{Error, Result};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
-
-/// What a model directory holds (cheap to compute: reads only JSON and safetensors headers).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ModelInfo {
-    /// "org/name" for HF-cache models, else the directory name.
-    pub id: String,
-    /// The checkpoint directory.
-    pub path: PathBuf,
-    /// "4bit", "8bit", or the float dtype ("f32", "bf16", "f16").
-    pub quantization: Option<String>,
-    /// Logical parameter count (quantized weights counted unpacked; scales/biases excluded).
-    pub param_count: u64,
-    /// Bytes of weight files on disk.
-    pub size_bytes: u64,
-}
-
-impl ModelInfo {
-    /// Describe `dir` (must hold a Qwen3 config.json and weights).
-    pub fn from_dir(dir: &Path) -> Result<ModelInfo> {
-        let cfg = Qwen3Config::from_dir(dir)?;
-        let files = weights::weight_files(dir)?;
-        let mut params = 0u64;
-        let mut size = 0u64;
-        let mut float_dtype: Option<String> = None;
-        let mut quant_bits: Option<i32> = cfg.quantization.map(|q| q.bits);
-        for f in &files {
-            size += std::fs::metadata(f).map_err(|e| Error::io(f, e))?.len();
-            let header = weights::read_header(f)?;
-            for (name, t) in &header {
-                let n: u64 = t.shape.iter().product::<usize>() as u64;
-                if name.ends_with(".scales") || name.ends_with(".biases") {
-                    continue;
-                }
-                if t.dtype == "U32" {
-                    // packed MLX weight: 32 / bits values per uint32 (bits from config, else 4)
-                    let bits = *quant_bits.get_or_insert(4) as u64;
-                    params += n * 32 / bits;
-                } else {
-                    params += n;
-                    if float_dtype.is_none() {
-                        float_dtype = Some(
-                            match t.dtype.as_str() {
-                                "F32" => "f32",
-                                "BF16" => "bf16",
-                                "F16" => "f16",
-                                other => other,
-                            }
-                            .to_string(),
-                        );
-                    }
-                }
-            }
-        }
-        let quantization = match quant_bits {
-            Some(b) => Some(format!("{b}bit")),
-            None => float_dtype,
-        };
-        Ok(ModelInfo {
-            id: model_id(dir),
-            path: dir.to_path_buf(),
-            quantization,
-            param_count: params,
-            size_bytes: size,
-        })
-    }
-}
-
-/// "org/name" for `.../models--org--name/snapshots/<hash>`, else the directory name.
-pub(crate) fn model_id(dir: &Path) -> String {
-    let comps: Vec<String> = dir
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    if comps.len() >= 3 && comps[comps.len() - 2] == "snapshots" {
-        if let Some(rest) = comps[comps.len() - 3].strip_prefix("models--") {
-            return rest.replacen("--", "/", 1);
-        }
-    }
-    dir.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| dir.display().to_string())
-}
 
 /// Options for [`Qwen3Runtime::generate`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -495,17 +414,5 @@ impl Qwen3Runtime {
         let v = logits.dim(2);
         let logits = ops::reshape(&logits, &[b, v])?;
         sampler.sample(&logits)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_from_paths() {
-        let p = Path::new("/c/hub/models--mlx-community--Qwen3-0.6B-4bit/snapshots/abc");
-        assert_eq!(model_id(p), "mlx-community/Qwen3-0.6B-4bit");
-        assert_eq!(model_id(Path::new("/x/models/tiny-f32")), "tiny-f32");
     }
 }
