@@ -56,7 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let median = us[us.len() / 2];
     println!(
         "{dir}: graph building of one decode step, median of {steps}: {median:.0} µs \
-         ({:.1} µs per layer; p10 {:.0}, p90 {:.0})",
+         ({:.1} µs per layer on average, per-step ops included; p10 {:.0}, p90 {:.0})",
         median / layers as f64,
         us[us.len() / 10],
         us[us.len() * 9 / 10]

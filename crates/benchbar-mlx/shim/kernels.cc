@@ -14,9 +14,10 @@
 // - qk_norm_rope: Qwen3's q/k RMSNorm and RoPE (non-traditional) of one position, read straight
 //   from the stacked q|k|v projection (four MLX kernels).
 //
-// Only used when libmlx is the CUDA build (`kernels_available`), and by default only gemv_q4
-// (src/kernels.rs, Kernel::DEFAULT); the Rust side runs MLX's ops everywhere else, and checks
-// each kernel against them once before use.
+// Only used when libmlx is the CUDA build (`kernels_available`): by default gemv_q4 always and
+// the two fused kernels only for models of >= 256 MB per layer (src/kernels.rs, `enabled_for`);
+// the Rust side runs MLX's ops everywhere else, and checks each kernel against them once before
+// use.
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>

@@ -96,7 +96,7 @@ pub fn enabled(kernel: Kernel) -> bool {
 /// Whether `kernel` runs for a model with `layer_bytes` of weights per decoder layer: as
 /// [`enabled`], and under [`AUTO`] a fused kernel only from [`FUSED_FROM_LAYER_BYTES`].
 pub fn enabled_for(kernel: Kernel, layer_bytes: u64) -> bool {
-    enabled(kernel) && use_for(selected(), kernel, layer_bytes)
+    use_for(selected(), kernel, layer_bytes)
 }
 
 /// [`enabled_for`]'s rule on a selection `set` (pure: tested without a GPU).
@@ -208,12 +208,10 @@ pub fn qk_norm_rope_reference(
     base: f32,
     off: RopeOffset<'_>,
 ) -> Result<(Array, Array)> {
-    let d = q.dim(-1);
-    let q = ops::transpose(&ops::rms_norm(q, Some(norms.0), eps)?, &[0, 2, 1, 3])?;
-    let k = ops::transpose(&ops::rms_norm(k, Some(norms.1), eps)?, &[0, 2, 1, 3])?;
+    let to_heads = Some(&[0, 2, 1, 3][..]);
     Ok((
-        ops::rope(&q, d, false, base, 1.0, off)?,
-        ops::rope(&k, d, false, base, 1.0, off)?,
+        norm_rope(q, norms.0, eps, base, off, to_heads)?,
+        norm_rope(k, norms.1, eps, base, off, to_heads)?,
     ))
 }
 
@@ -227,13 +225,28 @@ pub fn qk_norm_rope_heads_first(
     base: f32,
     off: RopeOffset<'_>,
 ) -> Result<(Array, Array)> {
-    let d = q.dim(-1);
-    let q = ops::rms_norm(q, Some(norms.0), eps)?;
-    let k = ops::rms_norm(k, Some(norms.1), eps)?;
     Ok((
-        ops::rope(&q, d, false, base, 1.0, off)?,
-        ops::rope(&k, d, false, base, 1.0, off)?,
+        norm_rope(q, norms.0, eps, base, off, None)?,
+        norm_rope(k, norms.1, eps, base, off, None)?,
     ))
+}
+
+/// RMSNorm of `x` on its last axis with weight `w`, then (when given) the axes permuted to the
+/// attention layout, then RoPE over the whole head at `off`.
+fn norm_rope(
+    x: &Array,
+    w: &Array,
+    eps: f32,
+    base: f32,
+    off: RopeOffset<'_>,
+    permute: Option<&[i32]>,
+) -> Result<Array> {
+    let d = x.dim(-1);
+    let mut y = ops::rms_norm(x, Some(w), eps)?;
+    if let Some(axes) = permute {
+        y = ops::transpose(&y, axes)?;
+    }
+    ops::rope(&y, d, false, base, 1.0, off)
 }
 
 /// Deterministic values in [-1, 1] for the self-check.
