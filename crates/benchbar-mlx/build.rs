@@ -12,6 +12,9 @@ fn main() {
     println!("cargo:rerun-if-changed=shim/shim.h");
     println!("cargo:rerun-if-changed=shim/shim.cc");
     println!("cargo:rerun-if-changed=shim/kernels.cc");
+    println!("cargo:rerun-if-changed=shim/kernels_cuda.h");
+    println!("cargo:rerun-if-changed=shim/launch.cc");
+    println!("cargo:rerun-if-changed=shim/launch.h");
     println!("cargo:rerun-if-changed=src/backend/linux.rs");
     println!("cargo:rerun-if-env-changed=MLX_DIR");
     println!("cargo:rerun-if-env-changed=BENCHBAR_NO_OPENBLAS");
@@ -59,6 +62,7 @@ fn main() {
     build
         .file("shim/shim.cc")
         .file("shim/kernels.cc")
+        .file("shim/launch.cc")
         .include(&include)
         .flag_if_supported("-std=c++20")
         .flag_if_supported("-Wno-unused-parameter")
@@ -85,7 +89,8 @@ fn main() {
         println!("cargo:rustc-link-lib=dylib:+verbatim=libopenblas.so.0");
     }
     println!("cargo:rustc-link-lib=dylib=mlx");
-    // rpath for this crate's own tests/examples; dependents read DEP_BENCHBAR_MLX_LIB_DIR.
+    println!("cargo:rustc-link-lib=dylib=dl"); // dlsym (shim/launch.cc)
+                                               // rpath for this crate's own tests/examples; dependents read DEP_BENCHBAR_MLX_LIB_DIR.
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
     println!("cargo:lib_dir={}", lib.display());
     println!("cargo:include={}", include.display());

@@ -179,35 +179,47 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         let qw = bf16(&values(d as usize, 90 + i as u64, 1.0), &[d])?;
         let kw = bf16(&values(d as usize, 95 + i as u64, 1.0), &[d])?;
         let base = 1e6f32;
-        let params = Array::from_f32(&[base.log2(), 1e-6], &[2])?;
         let split = ops::reshape(&qkv, &[1, 1, heads, d])?;
-        let qi = ops::slice(&split, &[0, 0, 0, 0], &[1, 1, nq, d])?;
-        let ki = ops::slice(&split, &[0, 0, nq, 0], &[1, 1, nq + nkv, d])?;
-        let (qkv, qw, kw, params, qi, ki) = (&qkv, &qw, &kw, &params, &qi, &ki);
+        let part = |from, to| ops::slice(&split, &[0, 0, from, 0], &[1, 1, to, d]);
+        let (qi, ki, vi) = (part(0, nq)?, part(nq, nq + nkv)?, part(nq + nkv, heads)?);
+        let cap = 1024;
+        let kc = bf16(
+            &values((nkv * cap * d) as usize, 85, 1.0),
+            &[1, nkv, cap, d],
+        )?;
+        let vc = bf16(
+            &values((nkv * cap * d) as usize, 86, 1.0),
+            &[1, nkv, cap, d],
+        )?;
+        ops::eval(&[&kc, &vc])?;
+        let (qkv, qw, kw, qi, ki, kc, vc) = (&qkv, &qw, &kw, &qi, &ki, &kc, &vc);
         let pos = 611;
-        for (part, pick) in [("q", 0usize), ("k", 1)] {
-            all_ok &= row(
-                &format!("qk_norm_rope ({part}) {label} {nq}+{nkv} heads"),
-                calls,
-                1,
-                0,
-                Box::new(move |_| {
-                    let p = Array::from_i32(&[pos], &[1])?;
-                    let (q, k) = kernels::qk_norm_rope(qkv, (qw, kw), &p, params, (nq, nkv, d))?;
-                    Ok(if pick == 0 { q } else { k })
-                }),
-                Box::new(move |_| {
-                    let (q, k) = kernels::qk_norm_rope_reference(
-                        qi,
-                        ki,
-                        (qw, kw),
-                        1e-6,
-                        base,
-                        RopeOffset::Scalar(pos),
-                    )?;
-                    Ok(if pick == 0 { q } else { k })
-                }),
-            )?;
+        let rope = (base.log2(), 1e-6);
+        let reference = move || {
+            kernels::qk_norm_rope_reference(qi, ki, (qw, kw), 1e-6, base, RopeOffset::Scalar(pos))
+        };
+        all_ok &= row(
+            &format!("qk_norm_rope_kv (q) {label} {nq}+{nkv} heads"),
+            calls,
+            1,
+            0,
+            Box::new(move |_| {
+                kernels::qk_norm_rope_kv(qkv, (qw, kw), (kc, vc), pos, rope, (nq, d))
+            }),
+            Box::new(move |_| Ok(reference()?.0)),
+        )?;
+        // the k and v the kernel calls above wrote at `pos` of the caches
+        let at = |c: &Array| ops::slice(c, &[0, 0, pos, 0], &[1, nkv, pos + 1, d]);
+        let kr = reference()?.1;
+        let vr = ops::transpose(&vi, &[0, 2, 1, 3])?;
+        for (what, ours, mlx) in [("keys", at(kc)?, kr), ("values", at(vc)?, vr)] {
+            let err = kernels::relative_difference(&ours.to_f32_vec()?, &mlx.to_f32_vec()?);
+            let ok = err <= 1e-2;
+            println!(
+                "| qk_norm_rope_kv ({what} at {pos}) {label} | {err:.1e}{} | - | - | - | - | - |",
+                if ok { "" } else { " FAIL" }
+            );
+            all_ok &= ok;
         }
     }
     if !all_ok {

@@ -114,8 +114,10 @@ rust::String mlx_build();
 bool kernels_available();
 std::unique_ptr<Arr> gemv_q4(const Arr& x, const Arr& w, const Arr& scales, const Arr& biases);
 std::unique_ptr<ArrList> add_rms_norm(const Arr& x, const Arr& r, const Arr& w, float eps);
-std::unique_ptr<ArrList> qk_norm_rope(const Arr& qkv, const Arr& qw, const Arr& kw, const Arr& pos,
-                                      const Arr& params, int32_t n_q, int32_t n_kv, int32_t d);
+// Returns q; writes k and v at position `pos` of the caches kc, vc [1, Hkv, capacity, D].
+std::unique_ptr<Arr> qk_norm_rope_kv(const Arr& qkv, const Arr& qw, const Arr& kw, const Arr& kc,
+                                     const Arr& vc, int32_t pos, float log2_base, float eps,
+                                     int32_t n_q, int32_t d);
 
 std::unique_ptr<Compiled> compile_new(bool shapeless);
 std::unique_ptr<ArrList> compile_call(const Compiled& c, const ArrList& inputs);

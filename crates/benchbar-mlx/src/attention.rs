@@ -69,9 +69,8 @@ pub struct Attention {
     head_dim: i32,
     rope_theta: f32,
     scale: f32,
-    /// f32 `[log2(rope_theta), eps]` for BenchBar's q/k norm + RoPE kernel.
-    kernel_params: Array,
-    /// Whether that kernel runs for this model ([`kernels::enabled_for`]).
+    /// Whether BenchBar's q/k norm + RoPE + cache-write kernel runs for this model
+    /// ([`kernels::enabled_for`]).
     fused_qk: bool,
 }
 
@@ -98,10 +97,6 @@ impl Attention {
             head_dim: d as i32,
             rope_theta: cfg.rope_theta as f32,
             scale: (d as f32).powf(-0.5),
-            kernel_params: Array::from_f32(
-                &[(cfg.rope_theta as f32).log2(), cfg.rms_norm_eps as f32],
-                &[2],
-            )?,
             fused_qk,
         })
     }
@@ -109,13 +104,6 @@ impl Attention {
     /// Projections, q/k norms and RoPE: `x [B, L, H]` -> q `[B, Nq, L, D]`, k/v `[B, Nkv, L, D]`.
     fn qkv(&self, x: &Array, off: RopeOffset<'_>) -> Result<(Array, Array, Array)> {
         let d = self.head_dim;
-        if let RopeOffset::Scalar(pos) = off {
-            if d % 64 == 0 && self.fused_qk && one_row(x) {
-                if let Some(y) = self.qkv_proj.forward_stacked(x)? {
-                    return self.qkv_one_position(&y, pos);
-                }
-            }
-        }
         // 1. projections: [B, L, N, D] each, or at one position [B, N, 1, D] (the same memory:
         //    three transposes fewer per layer in the decode step's graph)
         let one_position = x.dim(1) == 1;
@@ -136,21 +124,39 @@ impl Attention {
         Ok((q, k, ops::transpose(&v, &[0, 2, 1, 3])?))
     }
 
-    /// [`Attention::qkv`] of one position from the stacked projection `y [1, 1, (Nq + 2 Nkv) D]`:
-    /// q/k norms and RoPE in one of BenchBar's kernels; v is a view of `y`.
-    fn qkv_one_position(&self, y: &Array, pos: i32) -> Result<(Array, Array, Array)> {
-        let (d, nq) = (self.head_dim, self.n_heads);
-        let total = y.dim(-1);
-        let nkv = (total / d - nq) / 2;
-        let (q, k) = kernels::qk_norm_rope(
-            y,
+    /// One decode position through BenchBar's kernel ([`kernels::qk_norm_rope_kv`]): the stacked
+    /// projection, q/k norms and RoPE in one kernel that also writes k and v into the cache in
+    /// place; returns q and the cache's valid keys and values. `None` where it does not apply
+    /// (not enabled, more than one row or position, per-row offsets, a head size the kernel lacks,
+    /// separate projections, a cache without room): the caller runs MLX's ops.
+    fn fused_step(
+        &self,
+        x: &Array,
+        cache: &mut KvCache,
+        off: RopeOffset<'_>,
+    ) -> Result<Option<(Array, Array, Array)>> {
+        let RopeOffset::Scalar(pos) = off else {
+            return Ok(None);
+        };
+        if !self.fused_qk || !one_row(x) || !matches!(self.head_dim, 64 | 128 | 256) {
+            return Ok(None);
+        }
+        let Some((kc, vc)) = cache.room_for_one() else {
+            return Ok(None);
+        };
+        let Some(y) = self.qkv_proj.forward_stacked(x)? else {
+            return Ok(None);
+        };
+        let q = kernels::qk_norm_rope_kv(
+            &y,
             (&self.q_norm.w, &self.k_norm.w),
-            &Array::from_i32(&[pos], &[1])?,
-            &self.kernel_params,
-            (nq, nkv, d),
+            (kc, vc),
+            pos,
+            (self.rope_theta.log2(), self.q_norm.eps),
+            (self.n_heads, self.head_dim),
         )?;
-        let v = ops::slice(y, &[0, 0, (nq + nkv) * d], &[1, 1, total])?;
-        Ok((q, k, ops::reshape(&v, &[1, nkv, 1, d])?))
+        let (k, v) = cache.advance_one()?;
+        Ok(Some((q, k, v)))
     }
 
     /// Attention output `[B, Nq, L, D]` -> `[B, L, H]`.
@@ -197,9 +203,15 @@ impl Attention {
             Some(a) => RopeOffset::PerRow(a),
             None => RopeOffset::Scalar(cache.offset() as i32),
         };
-        let (q, k, v) = self.qkv(x, off)?;
-        // 3. cache: [B, Nkv, T, D]
-        let (k, v) = cache.update_and_fetch(&k, &v)?;
+        let (q, k, v) = match self.fused_step(x, cache, off)? {
+            Some(qkv) => qkv,
+            None => {
+                let (q, k, v) = self.qkv(x, off)?;
+                // 3. cache: [B, Nkv, T, D]
+                let (k, v) = cache.update_and_fetch(&k, &v)?;
+                (q, k, v)
+            }
+        };
         // 4. fused attention (GQA): [B, Nq, L, D] -> [B, L, Nq*D]
         let o = ops::scaled_dot_product_attention(
             &q,

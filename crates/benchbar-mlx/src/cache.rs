@@ -92,20 +92,57 @@ impl KvCache {
         let (Some(keys), Some(values)) = (self.keys.take(), self.values.take()) else {
             unreachable!("allocated above")
         };
-        let keys = ops::slice_update(&keys, k, &[0, 0, prev, 0], &[b, nkv, end, d])?;
-        let values = ops::slice_update(&values, v, &[0, 0, prev, 0], &[b, nkv, end, dv])?;
+        self.keys = Some(ops::slice_update(
+            &keys,
+            k,
+            &[0, 0, prev, 0],
+            &[b, nkv, end, d],
+        )?);
+        self.values = Some(ops::slice_update(
+            &values,
+            v,
+            &[0, 0, prev, 0],
+            &[b, nkv, end, dv],
+        )?);
         self.offset = end as usize;
-        let cap = keys.dim(2);
-        let out = if end < cap {
-            (
-                ops::slice(&keys, &[0, 0, 0, 0], &[b, nkv, end, d])?,
-                ops::slice(&values, &[0, 0, 0, 0], &[b, nkv, end, dv])?,
-            )
-        } else {
-            (keys.clone(), values.clone())
+        self.fetch()
+    }
+
+    /// The whole key and value buffers `[B, Nkv, capacity, D]` when position
+    /// [`KvCache::offset`] fits in them, for a kernel that writes it in place
+    /// ([`crate::kernels::qk_norm_rope_kv`]); `None` before the first write or when full.
+    pub fn room_for_one(&self) -> Option<(&Array, &Array)> {
+        match (&self.keys, &self.values) {
+            (Some(k), Some(v)) if self.offset < self.capacity() => Some((k, v)),
+            _ => None,
+        }
+    }
+
+    /// After position [`KvCache::offset`] was written in place: count it and return all valid
+    /// `[B, Nkv, offset, D]`.
+    pub fn advance_one(&mut self) -> Result<(Array, Array)> {
+        if self.room_for_one().is_none() {
+            return Err(crate::Error::Mlx(
+                "KV cache: no room for one more position".into(),
+            ));
+        }
+        self.offset += 1;
+        self.fetch()
+    }
+
+    /// The valid keys and values `[B, Nkv, offset, D]` (views of the buffers).
+    fn fetch(&self) -> Result<(Array, Array)> {
+        let (Some(keys), Some(values)) = (&self.keys, &self.values) else {
+            return Err(crate::Error::Mlx("KV cache: nothing stored".into()));
         };
-        self.keys = Some(keys);
-        self.values = Some(values);
-        Ok(out)
+        let end = self.offset as i32;
+        if end >= keys.dim(2) {
+            return Ok((keys.clone(), values.clone()));
+        }
+        let (ks, vs) = (keys.shape(), values.shape());
+        Ok((
+            ops::slice(keys, &[0, 0, 0, 0], &[ks[0], ks[1], end, ks[3]])?,
+            ops::slice(values, &[0, 0, 0, 0], &[vs[0], vs[1], end, vs[3]])?,
+        ))
     }
 }

@@ -1,10 +1,11 @@
 //! BenchBar's own CUDA kernels for the batch-1 decode step (`shim/kernels.cc`: a 4-bit
-//! matrix-vector product, residual add + RMSNorm in one pass, q/k RMSNorm + RoPE in one pass)
+//! matrix-vector product, residual add + RMSNorm in one pass, q/k RMSNorm + RoPE with the
+//! KV-cache write in one pass; each launched as one node of MLX's graph by `shim/launch.cc`)
 //! and when they run: on MLX CUDA, as selected by `BENCHBAR_MLX_KERNELS` (by default the 4-bit
 //! kernel always and the fused kernels for models whose decode step is device-bound,
 //! [`enabled_for`]; `all`, `0`, or a comma list of [`Kernel`] names), and only
 //! after a self-check at first use (each kernel compiled and run on a small input and matched
-//! against MLX's own ops), so a machine whose CUDA JIT cannot build them runs MLX's ops instead
+//! against MLX's own ops), so a machine whose NVRTC cannot build them runs MLX's ops instead
 //! of failing mid-run. On CPU and Metal MLX's ops always run (the CPU oracle tests that path).
 
 use crate::backend::{Active as B, Backend};
@@ -18,7 +19,7 @@ pub enum Kernel {
     GemvQ4 = 0,
     /// `add_rms_norm`: residual add + RMSNorm.
     AddRmsNorm = 1,
-    /// `qk_norm_rope`: q/k RMSNorm + RoPE.
+    /// `qk_norm_rope`: q/k RMSNorm + RoPE, with the KV-cache write.
     QkNormRope = 2,
 }
 
@@ -165,18 +166,32 @@ pub fn add_rms_norm_kernel(x: &Array, r: &Array, w: &Array, eps: f32) -> Result<
 }
 
 /// BenchBar's kernel for Qwen3's q/k RMSNorm + RoPE of one position, read from the stacked
-/// q|k|v projection: `norms` = (q_norm, k_norm) weights `[D]`, `pos` int32 `[1]`, `params` f32
-/// `[log2(rope base), eps]`, `heads` = (q heads, kv heads, head dim) -> q `[1, Hq, 1, D]`,
-/// k `[1, Hkv, 1, D]`. MLX CUDA only.
-pub fn qk_norm_rope(
+/// q|k|v projection `qkv [1, 1, (Hq + 2 Hkv) D]`, with k and v written at position `pos` of
+/// `cache` (keys, values `[1, Hkv, capacity, D]`): `norms` = (q_norm, k_norm) weights `[D]`,
+/// `rope` = (log2 of the RoPE base, eps), `heads` = (q heads, head dim) -> q `[1, Hq, 1, D]`.
+/// MLX CUDA only.
+///
+/// The cache arrays are written in place, which MLX's graph does not see: only for a cache the
+/// caller owns alone, at a position that nothing has read yet (the attention's [`KvCache`]'s
+/// next position), with every later read of it ordered after the returned q.
+///
+/// [`KvCache`]: crate::cache::KvCache
+pub fn qk_norm_rope_kv(
     qkv: &Array,
     norms: (&Array, &Array),
-    pos: &Array,
-    params: &Array,
-    heads: (i32, i32, i32),
-) -> Result<(Array, Array)> {
-    let (q, k) = B::qk_norm_rope(&qkv.0, (&norms.0 .0, &norms.1 .0), &pos.0, &params.0, heads)?;
-    Ok((Array(q), Array(k)))
+    cache: (&Array, &Array),
+    pos: i32,
+    rope: (f32, f32),
+    heads: (i32, i32),
+) -> Result<Array> {
+    Ok(Array(B::qk_norm_rope_kv(
+        &qkv.0,
+        (&norms.0 .0, &norms.1 .0),
+        (&cache.0 .0, &cache.1 .0),
+        pos,
+        rope,
+        heads,
+    )?))
 }
 
 // --- their use in the model --------------------------------------------------------------
@@ -198,7 +213,7 @@ pub fn add_rms_norm(
     Ok((h, y))
 }
 
-/// The MLX ops [`qk_norm_rope`] replaces, on q `[B, L, Hq, D]` and k `[B, L, Hkv, D]`
+/// The MLX ops [`qk_norm_rope_kv`] replaces (before the cache write), on q `[B, L, Hq, D]` and k `[B, L, Hkv, D]`
 /// (normed on D, moved to `[B, H, L, D]`, rotated at `off`).
 pub fn qk_norm_rope_reference(
     q: &Array,
@@ -294,8 +309,8 @@ fn self_check() -> Result<()> {
     let h_ref = ops::add(&x, &r)?;
     check("add_rms_norm (sum)", &h, &h_ref)?;
     check("add_rms_norm", &y, &ops::rms_norm(&h_ref, Some(&nw), 1e-6)?)?;
-    // q/k norm + RoPE: 2 q heads, 1 kv head of 64, position 37, base 1e6
-    let (nq, nkv, d) = (2, 1, 64);
+    // q/k norm + RoPE and the cache write: 2 q heads, 1 kv head of 64, capacity 8, position 5
+    let (nq, nkv, d, cap, pos) = (2, 1, 64, 8, 5);
     let qkv = bf16(
         &pattern(((nq + 2 * nkv) * d) as usize, 3),
         &[1, 1, (nq + 2 * nkv) * d],
@@ -304,15 +319,29 @@ fn self_check() -> Result<()> {
         bf16(&pattern(64, 19), &[64])?,
         bf16(&pattern(64, 23), &[64])?,
     );
+    let cache_values = |seed| bf16(&pattern((nkv * cap * d) as usize, seed), &[1, nkv, cap, d]);
+    let (kc, vc) = (cache_values(29)?, cache_values(31)?);
     let base = 1e6f32;
-    let pos = Array::from_i32(&[37], &[1])?;
-    let params = Array::from_f32(&[base.log2(), 1e-6], &[2])?;
-    let (qo, ko) = qk_norm_rope(&qkv, (&qw, &kw), &pos, &params, (nq, nkv, d))?;
+    let q = qk_norm_rope_kv(
+        &qkv,
+        (&qw, &kw),
+        (&kc, &vc),
+        pos,
+        (base.log2(), 1e-6),
+        (nq, d),
+    )?;
     let heads = ops::reshape(&qkv, &[1, 1, nq + 2 * nkv, d])?;
-    let qi = ops::slice(&heads, &[0, 0, 0, 0], &[1, 1, nq, d])?;
-    let ki = ops::slice(&heads, &[0, 0, nq, 0], &[1, 1, nq + nkv, d])?;
+    let part = |from, to| ops::slice(&heads, &[0, 0, from, 0], &[1, 1, to, d]);
+    let (qi, ki, vi) = (
+        part(0, nq)?,
+        part(nq, nq + nkv)?,
+        part(nq + nkv, nq + 2 * nkv)?,
+    );
     let (qr, kr) =
-        qk_norm_rope_reference(&qi, &ki, (&qw, &kw), 1e-6, base, RopeOffset::Scalar(37))?;
-    check("qk_norm_rope (q)", &qo, &qr)?;
-    check("qk_norm_rope (k)", &ko, &kr)
+        qk_norm_rope_reference(&qi, &ki, (&qw, &kw), 1e-6, base, RopeOffset::Scalar(pos))?;
+    check("qk_norm_rope (q)", &q, &qr)?;
+    let at = |c: &Array, x: &Array| ops::slice_update(c, x, &[0, 0, pos, 0], &[1, nkv, pos + 1, d]);
+    check("qk_norm_rope (keys)", &kc, &at(&cache_values(29)?, &kr)?)?;
+    let vr = ops::transpose(&vi, &[0, 2, 1, 3])?;
+    check("qk_norm_rope (values)", &vc, &at(&cache_values(31)?, &vr)?)
 }

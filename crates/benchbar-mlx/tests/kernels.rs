@@ -90,15 +90,20 @@ fn without_cuda_the_kernels_are_off_and_direct_calls_fail_cleanly() {
     };
     let (wq, s, b) = ops::quantize(&w, q).unwrap();
     let norm_w = bf16(&ramp(64, 0.2), &[64]);
-    let pos = Array::from_i32(&[3], &[1]).unwrap();
-    let params = Array::from_f32(&[20.0, 1e-6], &[2]).unwrap();
     let qkv = bf16(&ramp(3 * 64, 0.1), &[1, 1, 3 * 64]);
+    let cache = bf16(&ramp(4 * 64, 0.1), &[1, 1, 4, 64]);
     let errors = [
         kernels::gemv_q4(&x, &wq, &s, &b).unwrap_err(),
         kernels::add_rms_norm_kernel(&x, &x, &norm_w, 1e-6).unwrap_err(),
-        kernels::qk_norm_rope(&qkv, (&norm_w, &norm_w), &pos, &params, (1, 1, 64))
-            .map(|_| ())
-            .unwrap_err(),
+        kernels::qk_norm_rope_kv(
+            &qkv,
+            (&norm_w, &norm_w),
+            (&cache, &cache),
+            3,
+            (20.0, 1e-6),
+            (1, 64),
+        )
+        .unwrap_err(),
     ];
     for e in errors {
         assert!(e.to_string().contains("CUDA"), "{e}");

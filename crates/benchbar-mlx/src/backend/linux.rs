@@ -139,16 +139,18 @@ mod ffi {
         fn gemv_q4(x: &Arr, w: &Arr, scales: &Arr, biases: &Arr) -> Result<UniquePtr<Arr>>;
         fn add_rms_norm(x: &Arr, r: &Arr, w: &Arr, eps: f32) -> Result<UniquePtr<ArrList>>;
         #[allow(clippy::too_many_arguments)]
-        fn qk_norm_rope(
+        fn qk_norm_rope_kv(
             qkv: &Arr,
             qw: &Arr,
             kw: &Arr,
-            pos: &Arr,
-            params: &Arr,
+            kc: &Arr,
+            vc: &Arr,
+            pos: i32,
+            log2_base: f32,
+            eps: f32,
             n_q: i32,
-            n_kv: i32,
             d: i32,
-        ) -> Result<UniquePtr<ArrList>>;
+        ) -> Result<UniquePtr<Arr>>;
 
         fn compile_new(shapeless: bool) -> Result<UniquePtr<Compiled>>;
         fn compile_call(c: &Compiled, inputs: &ArrList) -> Result<UniquePtr<ArrList>>;
@@ -448,25 +450,26 @@ impl Backend for Linux {
         let l = ffi::add_rms_norm(x.r(), r.r(), w.r(), eps).map_err(err)?;
         two(unlist(&l)?)
     }
-    fn qk_norm_rope(
+    fn qk_norm_rope_kv(
         qkv: &LinuxArray,
         norms: (&LinuxArray, &LinuxArray),
-        pos: &LinuxArray,
-        params: &LinuxArray,
-        heads: (i32, i32, i32),
-    ) -> Result<(LinuxArray, LinuxArray)> {
-        let l = ffi::qk_norm_rope(
+        cache: (&LinuxArray, &LinuxArray),
+        pos: i32,
+        rope: (f32, f32),
+        heads: (i32, i32),
+    ) -> Result<LinuxArray> {
+        wrap(ffi::qk_norm_rope_kv(
             qkv.r(),
             norms.0.r(),
             norms.1.r(),
-            pos.r(),
-            params.r(),
+            cache.0.r(),
+            cache.1.r(),
+            pos,
+            rope.0,
+            rope.1,
             heads.0,
             heads.1,
-            heads.2,
-        )
-        .map_err(err)?;
-        two(unlist(&l)?)
+        ))
     }
     fn quantize(
         w: &LinuxArray,

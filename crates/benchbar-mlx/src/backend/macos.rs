@@ -361,13 +361,14 @@ impl Backend for Macos {
     fn add_rms_norm(_x: &Array, _r: &Array, _w: &Array, _eps: f32) -> Result<(Array, Array)> {
         Err(no_kernels())
     }
-    fn qk_norm_rope(
+    fn qk_norm_rope_kv(
         _qkv: &Array,
         _norms: (&Array, &Array),
-        _pos: &Array,
-        _params: &Array,
-        _heads: (i32, i32, i32),
-    ) -> Result<(Array, Array)> {
+        _cache: (&Array, &Array),
+        _pos: i32,
+        _rope: (f32, f32),
+        _heads: (i32, i32),
+    ) -> Result<Array> {
         Err(no_kernels())
     }
     fn quantize(w: &Array, group_size: i32, bits: i32) -> Result<(Array, Array, Array)> {

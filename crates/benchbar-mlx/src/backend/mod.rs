@@ -162,16 +162,18 @@ pub(crate) trait Backend {
         w: &Self::Raw,
         eps: f32,
     ) -> Result<(Self::Raw, Self::Raw)>;
-    /// q/k RMSNorm (weights `norms`) and RoPE at `pos` (int32 `[1]`; `params` f32
-    /// `[log2 base, eps]`) of one position's stacked q|k|v heads; `heads` = (q heads, kv heads,
-    /// head dim). Returns q `[1, Hq, 1, D]`, k `[1, Hkv, 1, D]`.
-    fn qk_norm_rope(
+    /// q/k RMSNorm (weights `norms`) and RoPE at `pos` (`rope` = (log2 of the base, eps)) of
+    /// one position's stacked q|k|v heads (`heads` = (q heads, head dim)); k and v are written
+    /// in place at `pos` of `cache` (keys, values `[1, Hkv, capacity, D]`). Returns q
+    /// `[1, Hq, 1, D]`.
+    fn qk_norm_rope_kv(
         qkv: &Self::Raw,
         norms: (&Self::Raw, &Self::Raw),
-        pos: &Self::Raw,
-        params: &Self::Raw,
-        heads: (i32, i32, i32),
-    ) -> Result<(Self::Raw, Self::Raw)>;
+        cache: (&Self::Raw, &Self::Raw),
+        pos: i32,
+        rope: (f32, f32),
+        heads: (i32, i32),
+    ) -> Result<Self::Raw>;
     /// MLX affine quantization of the last axis: (packed weight, scales, biases).
     fn quantize(
         w: &Self::Raw,

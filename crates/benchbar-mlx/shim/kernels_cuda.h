@@ -1,0 +1,241 @@
+// CUDA C++ source of BenchBar's kernels (shim/kernels.cc), compiled at run time by NVRTC once
+// per instantiation (shim/launch.cc). No includes: NVRTC's built-ins cover everything used.
+#pragma once
+
+namespace benchbar {
+
+constexpr const char* kKernelSource = R"(
+// bf16 and f16 as their bits (no CUDA headers needed), converted with the PTX instructions that
+// cuda_bf16.h / cuda_fp16.h use (round to nearest even).
+struct bb_bf16 {
+  unsigned short u;
+};
+struct bb_f16 {
+  unsigned short u;
+};
+__device__ inline float bb_f(float v) { return v; }
+__device__ inline float bb_f(bb_bf16 v) { return __uint_as_float(static_cast<unsigned int>(v.u) << 16); }
+__device__ inline float bb_f(bb_f16 v) {
+  float f;
+  asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(v.u));
+  return f;
+}
+template <typename T> __device__ inline T bb_out(float v);
+template <> __device__ inline float bb_out<float>(float v) { return v; }
+template <> __device__ inline bb_bf16 bb_out<bb_bf16>(float v) {
+  bb_bf16 r;
+  asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(r.u) : "f"(v));
+  return r;
+}
+template <> __device__ inline bb_f16 bb_out<bb_f16>(float v) {
+  bb_f16 r;
+  asm("cvt.rn.f16.f32 %0, %1;" : "=h"(r.u) : "f"(v));
+  return r;
+}
+// v rounded to T and back (what storing an intermediate in T does).
+template <typename T> __device__ inline float bb_round(float v) { return bb_f(bb_out<T>(v)); }
+__device__ inline bool bb_aligned16(const void* a, const void* b) {
+  return ((reinterpret_cast<unsigned long long>(a) | reinterpret_cast<unsigned long long>(b)) &
+          15ull) == 0;
+}
+__device__ inline float bb_warp_sum(float v) {
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+// Nibble j of w as a float: 2^23 + q has q in its low mantissa bits; subtracting 2^23 is exact.
+__device__ inline float bb_nibble(unsigned int w, int j) {
+  return __int_as_float(0x4B000000 | ((w >> (4 * j)) & 15u)) - 8388608.0f;
+}
+
+// y[1, N] = x[1, K] · dequantize(w)[N, K]ᵀ; w [N, kp = K / 8] uint32, scales and biases
+// [N, groups]. R rows per warp.
+template <typename T, int R>
+__global__ void bb_gemv_q4(const T* x, const unsigned int* w, const T* scales, const T* biases,
+                           T* y, int n_rows, int kp, int groups) {
+  const int k = kp * 8;
+  const int gs = k / groups;
+  const int row0 = static_cast<int>((blockIdx.x * blockDim.x + threadIdx.x) >> 5) * R;
+  const int lane = threadIdx.x & 31;
+  if (row0 >= n_rows) return;
+  constexpr int V = 16 / sizeof(T);
+  float acc[R];
+#pragma unroll
+  for (int r = 0; r < R; ++r) acc[r] = 0.0f;
+  if (bb_aligned16(w, x) && kp % 4 == 0 && gs % 32 == 0) {
+    const uint4* x4 = reinterpret_cast<const uint4*>(x);
+    const int n4 = kp / 4;
+#pragma unroll 2
+    for (int i = lane; i < n4; i += 32) {
+      uint4 wv[R];
+#pragma unroll
+      for (int r = 0; r < R; ++r) {
+        const int row = min(row0 + r, n_rows - 1);
+        wv[r] = __ldcs(reinterpret_cast<const uint4*>(w + static_cast<size_t>(row) * kp) + i);
+      }
+      __align__(16) T xv[32];
+#pragma unroll
+      for (int u = 0; u < 32 / V; ++u) reinterpret_cast<uint4*>(xv)[u] = __ldg(x4 + i * (32 / V) + u);
+      float xf[32];
+      float xsum = 0.0f;
+#pragma unroll
+      for (int j = 0; j < 32; ++j) {
+        xf[j] = bb_f(xv[j]);
+        xsum += xf[j];
+      }
+      const int g = (i * 32) / gs;
+#pragma unroll
+      for (int r = 0; r < R; ++r) {
+        const int row = min(row0 + r, n_rows - 1);
+        const unsigned int words[4] = {wv[r].x, wv[r].y, wv[r].z, wv[r].w};
+        float dot = 0.0f;
+#pragma unroll
+        for (int q = 0; q < 4; ++q) {
+#pragma unroll
+          for (int j = 0; j < 8; ++j) dot += xf[8 * q + j] * bb_nibble(words[q], j);
+        }
+        const size_t sb = static_cast<size_t>(row) * groups + g;
+        acc[r] += bb_f(scales[sb]) * dot + bb_f(biases[sb]) * xsum;
+      }
+    }
+  } else {
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      const int row = min(row0 + r, n_rows - 1);
+      for (int kk = lane; kk < k; kk += 32) {
+        const size_t sb = static_cast<size_t>(row) * groups + kk / gs;
+        const float q = bb_nibble(w[static_cast<size_t>(row) * kp + kk / 8], kk % 8);
+        acc[r] += bb_f(x[kk]) * (bb_f(scales[sb]) * q + bb_f(biases[sb]));
+      }
+    }
+  }
+#pragma unroll
+  for (int r = 0; r < R; ++r) {
+    const float v = bb_warp_sum(acc[r]);
+    if (lane == 0 && row0 + r < n_rows) y[row0 + r] = bb_out<T>(v);
+  }
+}
+
+// h = x + r and y = rms_norm(h) · w for rows of hsz; one block per row, C 16-byte chunks per
+// thread (the row stays in registers between the two passes); other rows a per-element loop.
+template <typename T, int C>
+__global__ void bb_add_rms_norm(const T* x, const T* r, const T* w, T* h, T* y, int hsz,
+                                float eps) {
+  constexpr int V = 16 / sizeof(T);
+  const size_t base = static_cast<size_t>(blockIdx.x) * hsz;
+  const int chunks = hsz / V;
+  const bool vec = hsz % V == 0 && chunks <= C * static_cast<int>(blockDim.x) &&
+                   bb_aligned16(x + base, r + base) && bb_aligned16(h + base, y + base) &&
+                   bb_aligned16(w, w);
+  float v[C][V];
+  float ss = 0.0f;
+  if (vec) {
+#pragma unroll
+    for (int c = 0; c < C; ++c) {
+      const int i = threadIdx.x + c * blockDim.x;
+      if (i < chunks) {
+        const uint4 xa = reinterpret_cast<const uint4*>(x + base)[i];
+        const uint4 ra = reinterpret_cast<const uint4*>(r + base)[i];
+        const T* xs = reinterpret_cast<const T*>(&xa);
+        const T* rs = reinterpret_cast<const T*>(&ra);
+        __align__(16) T hs[V];
+#pragma unroll
+        for (int j = 0; j < V; ++j) {
+          v[c][j] = bb_round<T>(bb_f(xs[j]) + bb_f(rs[j]));
+          hs[j] = bb_out<T>(v[c][j]);
+          ss += v[c][j] * v[c][j];
+        }
+        reinterpret_cast<uint4*>(h + base)[i] = *reinterpret_cast<const uint4*>(hs);
+      }
+    }
+  } else {
+    for (int i = threadIdx.x; i < hsz; i += blockDim.x) {
+      const float s = bb_round<T>(bb_f(x[base + i]) + bb_f(r[base + i]));
+      h[base + i] = bb_out<T>(s);
+      ss += s * s;
+    }
+  }
+  __shared__ float part[32];
+  ss = bb_warp_sum(ss);
+  if ((threadIdx.x & 31) == 0) part[threadIdx.x >> 5] = ss;
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    float t = threadIdx.x < (blockDim.x >> 5) ? part[threadIdx.x] : 0.0f;
+    t = bb_warp_sum(t);
+    if (threadIdx.x == 0) part[0] = t;
+  }
+  __syncthreads();
+  const float inv = rsqrtf(part[0] / hsz + eps);
+  if (vec) {
+#pragma unroll
+    for (int c = 0; c < C; ++c) {
+      const int i = threadIdx.x + c * blockDim.x;
+      if (i < chunks) {
+        const uint4 wa = reinterpret_cast<const uint4*>(w)[i];
+        const T* ws = reinterpret_cast<const T*>(&wa);
+        __align__(16) T ys[V];
+#pragma unroll
+        for (int j = 0; j < V; ++j) ys[j] = bb_out<T>(bb_f(ws[j]) * bb_round<T>(v[c][j] * inv));
+        reinterpret_cast<uint4*>(y + base)[i] = *reinterpret_cast<const uint4*>(ys);
+      }
+    }
+  } else {
+    for (int i = threadIdx.x; i < hsz; i += blockDim.x) {
+      const float s = bb_round<T>(bb_f(x[base + i]) + bb_f(r[base + i]));
+      y[base + i] = bb_out<T>(bb_f(w[i]) * bb_round<T>(s * inv));
+    }
+  }
+}
+
+// One position's q|k|v heads (qkv: hq + 2 hkv heads of D): q and k RMSNormed (weights qw, kw)
+// and rotated (RoPE, non-traditional, at pos), q to `q`, k and v written in place at position
+// `pos` of the caches kc, vc [hkv, cap, D]. One warp per head.
+template <typename T, int D>
+__global__ void bb_qk_norm_rope_kv(const T* qkv, const T* qw, const T* kw, const T* kc,
+                                   const T* vc, T* q, int hq, int hkv, int pos, int cap,
+                                   float log2_base, float eps) {
+  const int head = static_cast<int>((blockIdx.x * blockDim.x + threadIdx.x) >> 5);
+  const int lane = threadIdx.x & 31;
+  if (head >= hq + 2 * hkv) return;
+  constexpr int E = D / 32;
+  const T* src = qkv + static_cast<size_t>(head) * D;
+  if (head >= hq + hkv) {  // a v head: copied to the cache
+    T* dst = const_cast<T*>(vc) + (static_cast<size_t>(head - hq - hkv) * cap + pos) * D;
+#pragma unroll
+    for (int j = 0; j < E; ++j) dst[lane + 32 * j] = src[lane + 32 * j];
+    return;
+  }
+  const bool is_q = head < hq;
+  const T* nw = is_q ? qw : kw;
+  T* dst = is_q ? q + static_cast<size_t>(head) * D
+                : const_cast<T*>(kc) + (static_cast<size_t>(head - hq) * cap + pos) * D;
+  float v[E];
+  float ss = 0.0f;
+#pragma unroll
+  for (int j = 0; j < E; ++j) {
+    v[j] = bb_f(src[lane + 32 * j]);
+    ss += v[j] * v[j];
+  }
+  // Every lane has read its part of the head before any writes (q may be qkv's own buffer).
+  ss = bb_warp_sum(ss);
+  const float inv = rsqrtf(ss / D + eps);
+#pragma unroll
+  for (int j = 0; j < E; ++j) {
+    v[j] = bb_round<T>(bb_f(nw[lane + 32 * j]) * bb_round<T>(v[j] * inv));
+  }
+  const float p = static_cast<float>(pos);
+#pragma unroll
+  for (int j = 0; j < E / 2; ++j) {
+    const int i = lane + 32 * j;
+    const float d = static_cast<float>(i) / static_cast<float>(D / 2);
+    const float theta = p * exp2f(-d * log2_base);
+    const float c = cosf(theta);
+    const float s = sinf(theta);
+    const float x1 = v[j];
+    const float x2 = v[j + E / 2];
+    dst[i] = bb_out<T>(x1 * c - x2 * s);
+    dst[i + D / 2] = bb_out<T>(x1 * s + x2 * c);
+  }
+}
+)";
+
+}  // namespace benchbar
