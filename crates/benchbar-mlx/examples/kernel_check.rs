@@ -1,6 +1,6 @@
 //! GPU check of BenchBar's CUDA kernels (`shim/kernels.cc`, MLX CUDA only) at Qwen3-1.7B/8B
 //! decode shapes: each kernel's result against the MLX ops it replaces, and the time per call of
-//! both. The 4-bit matrix-vector timings cycle through enough weight copies (≥ 256 MB) that no
+//! both. The matrix-vector timings cycle through enough weight copies (≥ 256 MB) that no
 //! call finds its weights in the GPU's 50 MB L2, as in a real decode step. Exits 1 when a result
 //! differs by more than 1% of the reference's largest value; prints one line and exits 0 where
 //! the kernels do not run (CPU, Metal, `BENCHBAR_MLX_KERNELS=0`).
@@ -13,7 +13,7 @@ use benchbar_mlx::ops::{self, Array, Dtype, QuantParams, RopeOffset};
 use benchbar_mlx::Result;
 use std::time::Instant;
 
-/// (label, rows N, columns K) of the 4-bit layers (q|k|v and gate|up stacked).
+/// (label, rows N, columns K) of the layers (q|k|v and gate|up stacked).
 const GEMV_SHAPES: &[(&str, i32, i32)] = &[
     ("8B qkv", 6144, 4096),
     ("8B o", 4096, 4096),
@@ -54,10 +54,25 @@ fn bf16(data: &[f32], shape: &[i32]) -> Result<Array> {
     ops::astype(&Array::from_f32(data, shape)?, Dtype::BF16)
 }
 
-/// A 4-bit `[n, k]` layer: a random 64-row block repeated, quantized.
-fn q4_layer(n: i32, k: i32, seed: u64) -> Result<(Array, Array, Array)> {
+/// A bf16 `[n, k]` layer: a random 64-row block repeated.
+fn dense_layer(n: i32, k: i32, seed: u64) -> Result<Array> {
     let block = bf16(&values(64 * k as usize, seed, 0.05), &[64, k])?;
     let w = ops::concatenate(&vec![&block; (n / 64) as usize], 0)?;
+    ops::eval(&[&w])?;
+    Ok(w)
+}
+
+/// The two halves of a gate|up product `y [1, 1, 2I]` through MLX's SwiGLU.
+fn swiglu_of(y: &Array) -> Result<Array> {
+    let i = y.dim(2) / 2;
+    let g = ops::slice(y, &[0, 0, 0], &[1, 1, i])?;
+    let u = ops::slice(y, &[0, 0, i], &[1, 1, 2 * i])?;
+    benchbar_mlx::fused::swiglu(&g, &u)
+}
+
+/// A 4-bit `[n, k]` layer: a random 64-row block repeated, quantized.
+fn q4_layer(n: i32, k: i32, seed: u64) -> Result<(Array, Array, Array)> {
+    let w = dense_layer(n, k, seed)?;
     let (wq, s, b) = ops::quantize(&w, Q4)?;
     ops::eval(&[&wq, &s, &b])?;
     Ok((wq, s, b))
@@ -149,13 +164,59 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             bytes,
             Box::new(move |c| {
                 let (w, s, b) = &layers[c];
-                kernels::gemv_q4(x, w, s, b)
+                kernels::gemv_q4(x, w, s, b, false)
             }),
             Box::new(move |c| {
                 let (w, s, b) = &layers[c];
                 ops::quantized_matmul(x, w, s, Some(b), true, Q4)
             }),
         )?;
+        if label.ends_with("gate|up") {
+            all_ok &= row(
+                &format!("gemv_q4 + SwiGLU {label} {n} x {k}"),
+                calls,
+                copies,
+                bytes,
+                Box::new(move |c| {
+                    let (w, s, b) = &layers[c];
+                    kernels::gemv_q4(x, w, s, b, true)
+                }),
+                Box::new(move |c| {
+                    let (w, s, b) = &layers[c];
+                    swiglu_of(&ops::quantized_matmul(x, w, s, Some(b), true, Q4)?)
+                }),
+            )?;
+        }
+    }
+    for (i, &(label, n, k)) in GEMV_SHAPES.iter().enumerate() {
+        let x = bf16(&values(k as usize, 7 + i as u64, 1.0), &[1, 1, k])?;
+        let first = dense_layer(n, k, 200 + i as u64)?;
+        let bytes = first.nbytes();
+        let copies = (256_000_000 / bytes + 1).min(64);
+        let mut layers = vec![first];
+        for c in 1..copies {
+            layers.push(dense_layer(n, k, 2000 * c as u64 + i as u64)?);
+        }
+        let (x, layers) = (&x, &layers);
+        let mlx = move |c: usize| ops::matmul(x, &ops::transpose(&layers[c], &[1, 0])?);
+        all_ok &= row(
+            &format!("gemv bf16 {label} {n} x {k}"),
+            calls,
+            copies,
+            bytes,
+            Box::new(move |c| kernels::gemv(x, &layers[c], false)),
+            Box::new(mlx),
+        )?;
+        if label.ends_with("gate|up") {
+            all_ok &= row(
+                &format!("gemv bf16 + SwiGLU {label} {n} x {k}"),
+                calls,
+                copies,
+                bytes,
+                Box::new(move |c| kernels::gemv(x, &layers[c], true)),
+                Box::new(move |c| swiglu_of(&mlx(c)?)),
+            )?;
+        }
     }
     for (i, &(label, h, nq, nkv)) in NORM_SHAPES.iter().enumerate() {
         let x = bf16(&values(h as usize, 50 + i as u64, 1.0), &[1, 1, h])?;

@@ -8,6 +8,10 @@
 //   floats by an exponent trick (no int-to-float conversion), f32 accumulation, s·Σx·q + b·Σx
 //   per group, warp-shuffle sum. At batch 1 every weight byte is used once, so this kernel is
 //   what the 4-bit decode step streams at.
+// - gemv: the same product for a float weight (bf16, f16, f32) [N, K]: two rows per warp, four
+//   16-byte streaming loads per row in flight per lane. Both products have a SwiGLU form for a
+//   stacked gate|up weight: a warp takes gate row j and up row j and writes silu(g)·u (the MLP's
+//   separate SwiGLU kernel and its graph node go).
 // - add_rms_norm: `h = x + r` and `y = rms_norm(h) · w` in one pass (the residual add and the
 //   next RMSNorm, two MLX kernels), rounding as MLX does (h to the element type first, then
 //   `w · T(h · inv_rms)`).
@@ -66,7 +70,8 @@ std::unique_ptr<ArrList> list(std::vector<mx::array> v) {
 
 bool kernels_available() { return launch::available(); }
 
-std::unique_ptr<Arr> gemv_q4(const Arr& x, const Arr& w, const Arr& scales, const Arr& biases) {
+std::unique_ptr<Arr> gemv_q4(const Arr& x, const Arr& w, const Arr& scales, const Arr& biases,
+                             bool swiglu) {
   const auto& xa = x.a;
   const auto& wa = w.a;
   const auto& sa = scales.a;
@@ -74,21 +79,42 @@ std::unique_ptr<Arr> gemv_q4(const Arr& x, const Arr& w, const Arr& scales, cons
   if (wa.ndim() != 2 || wa.dtype() != mx::uint32 || sa.ndim() != 2 || ba.shape() != sa.shape() ||
       sa.shape(0) != wa.shape(0) || xa.dtype() != sa.dtype() || ba.dtype() != sa.dtype() ||
       !float_type(sa.dtype()) || rows_of(xa) != 1 || xa.shape().back() != wa.shape(1) * 8 ||
-      (wa.shape(1) * 8) % sa.shape(1) != 0) {
+      (wa.shape(1) * 8) % sa.shape(1) != 0 || (swiglu && wa.shape(0) % 2 != 0)) {
     throw std::invalid_argument(
         "benchbar gemv_q4: one row x [.., K], 4-bit w [N, K/8], scales/biases [N, K/group] of "
-        "x's type expected");
+        "x's type (N even for SwiGLU) expected");
   }
-  const int n = wa.shape(0);
+  const int n = swiglu ? wa.shape(0) / 2 : wa.shape(0);
   mx::Shape out = xa.shape();
   out.back() = n;
-  const long long warps = (n + kRowsPerWarp - 1) / kRowsPerWarp;
-  const std::string expr =
-      "bb_gemv_q4<" + type_name(sa.dtype()) + ", " + std::to_string(kRowsPerWarp) + ">";
+  const long long warps = swiglu ? n : (n + kRowsPerWarp - 1) / kRowsPerWarp;
+  const std::string expr = "bb_gemv_q4<" + type_name(sa.dtype()) + ", " +
+                           std::to_string(kRowsPerWarp) + (swiglu ? ", true>" : ", false>");
   auto res = launch::call(kKernelSource, expr.c_str(), {xa, wa, sa, ba}, {{out, sa.dtype()}},
                           {blocks(warps * 32, 256)}, {256},
                           {launch::Scalar::of(n), launch::Scalar::of(wa.shape(1)),
                            launch::Scalar::of(sa.shape(1))});
+  return std::make_unique<Arr>(std::move(res.at(0)));
+}
+
+std::unique_ptr<Arr> gemv(const Arr& x, const Arr& w, bool swiglu) {
+  const auto& xa = x.a;
+  const auto& wa = w.a;
+  if (wa.ndim() != 2 || xa.dtype() != wa.dtype() || !float_type(wa.dtype()) || rows_of(xa) != 1 ||
+      xa.shape().back() != wa.shape(1) || (swiglu && wa.shape(0) % 2 != 0)) {
+    throw std::invalid_argument(
+        "benchbar gemv: one row x [.., K] and w [N, K] of one float type (N even for SwiGLU) "
+        "expected");
+  }
+  const int n = swiglu ? wa.shape(0) / 2 : wa.shape(0);
+  mx::Shape out = xa.shape();
+  out.back() = n;
+  const long long warps = swiglu ? n : (n + kRowsPerWarp - 1) / kRowsPerWarp;
+  const std::string expr = "bb_gemv<" + type_name(wa.dtype()) + ", " +
+                           std::to_string(kRowsPerWarp) + (swiglu ? ", true>" : ", false>");
+  auto res = launch::call(kKernelSource, expr.c_str(), {xa, wa}, {{out, wa.dtype()}},
+                          {blocks(warps * 32, 256)}, {256},
+                          {launch::Scalar::of(n), launch::Scalar::of(wa.shape(1))});
   return std::make_unique<Arr>(std::move(res.at(0)));
 }
 

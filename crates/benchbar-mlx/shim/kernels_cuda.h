@@ -47,16 +47,46 @@ __device__ inline float bb_nibble(unsigned int w, int j) {
   return __int_as_float(0x4B000000 | ((w >> (4 * j)) & 15u)) - 8388608.0f;
 }
 
-// y[1, N] = x[1, K] · dequantize(w)[N, K]ᵀ; w [N, kp = K / 8] uint32, scales and biases
-// [N, groups]. R rows per warp.
-template <typename T, int R>
+// The weight rows a warp reads: R consecutive rows from warp · R, or with SW (R = 2) the gate row
+// `warp` and the up row `warp + n_out` of a stacked gate|up weight; clamped to the last row.
+template <int R, bool SW>
+__device__ inline int bb_rows(int warp, int n_out, int (&rows)[R]) {
+  const int first = SW ? warp : warp * R;
+  const int last = (SW ? 2 * n_out : n_out) - 1;
+#pragma unroll
+  for (int r = 0; r < R; ++r) rows[r] = min(SW ? warp + r * n_out : first + r, last);
+  return first;
+}
+
+// What a warp writes from its R dot products: y[first + r], or with SW y[warp] = silu(g) · u with
+// g and u rounded to T first and each step rounded to T, as MLX's compiled SwiGLU does on T.
+template <typename T, int R, bool SW>
+__device__ inline void bb_store(T* y, int first, int n_out, const float (&acc)[R]) {
+  if (SW) {
+    const float g = bb_round<T>(acc[0]);
+    const float u = bb_round<T>(acc[1]);
+    const float s = bb_round<T>(1.0f / (1.0f + expf(-g)));
+    y[first] = bb_out<T>(bb_round<T>(g * s) * u);
+  } else {
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      if (first + r < n_out) y[first + r] = bb_out<T>(acc[r]);
+    }
+  }
+}
+
+// y[1, n_out] = x[1, K] · dequantize(w)ᵀ; w [rows, kp = K / 8] uint32, scales and biases
+// [rows, groups]; rows = n_out, or 2 n_out with SW (gate|up, y = SwiGLU). R rows per warp.
+template <typename T, int R, bool SW>
 __global__ void bb_gemv_q4(const T* x, const unsigned int* w, const T* scales, const T* biases,
-                           T* y, int n_rows, int kp, int groups) {
+                           T* y, int n_out, int kp, int groups) {
   const int k = kp * 8;
   const int gs = k / groups;
-  const int row0 = static_cast<int>((blockIdx.x * blockDim.x + threadIdx.x) >> 5) * R;
+  const int warp = static_cast<int>((blockIdx.x * blockDim.x + threadIdx.x) >> 5);
   const int lane = threadIdx.x & 31;
-  if (row0 >= n_rows) return;
+  int rows[R];
+  const int row0 = bb_rows<R, SW>(warp, n_out, rows);
+  if (row0 >= n_out) return;
   constexpr int V = 16 / sizeof(T);
   float acc[R];
 #pragma unroll
@@ -69,7 +99,7 @@ __global__ void bb_gemv_q4(const T* x, const unsigned int* w, const T* scales, c
       uint4 wv[R];
 #pragma unroll
       for (int r = 0; r < R; ++r) {
-        const int row = min(row0 + r, n_rows - 1);
+        const int row = rows[r];
         wv[r] = __ldcs(reinterpret_cast<const uint4*>(w + static_cast<size_t>(row) * kp) + i);
       }
       __align__(16) T xv[32];
@@ -85,7 +115,7 @@ __global__ void bb_gemv_q4(const T* x, const unsigned int* w, const T* scales, c
       const int g = (i * 32) / gs;
 #pragma unroll
       for (int r = 0; r < R; ++r) {
-        const int row = min(row0 + r, n_rows - 1);
+        const int row = rows[r];
         const unsigned int words[4] = {wv[r].x, wv[r].y, wv[r].z, wv[r].w};
         float dot = 0.0f;
 #pragma unroll
@@ -100,7 +130,7 @@ __global__ void bb_gemv_q4(const T* x, const unsigned int* w, const T* scales, c
   } else {
 #pragma unroll
     for (int r = 0; r < R; ++r) {
-      const int row = min(row0 + r, n_rows - 1);
+      const int row = rows[r];
       for (int kk = lane; kk < k; kk += 32) {
         const size_t sb = static_cast<size_t>(row) * groups + kk / gs;
         const float q = bb_nibble(w[static_cast<size_t>(row) * kp + kk / 8], kk % 8);
@@ -109,10 +139,62 @@ __global__ void bb_gemv_q4(const T* x, const unsigned int* w, const T* scales, c
     }
   }
 #pragma unroll
-  for (int r = 0; r < R; ++r) {
-    const float v = bb_warp_sum(acc[r]);
-    if (lane == 0 && row0 + r < n_rows) y[row0 + r] = bb_out<T>(v);
+  for (int r = 0; r < R; ++r) acc[r] = bb_warp_sum(acc[r]);
+  if (lane == 0) bb_store<T, R, SW>(y, row0, n_out, acc);
+}
+
+// y[1, n_out] = x[1, K] · wᵀ for a float weight w [rows, K] of x's type; rows = n_out, or 2 n_out
+// with SW (gate|up, y = SwiGLU). R rows per warp; each lane keeps U 16-byte loads per row in
+// flight (streaming: the weights are read once per step, x stays in cache).
+template <typename T, int R, bool SW>
+__global__ void bb_gemv(const T* x, const T* w, T* y, int n_out, int k) {
+  const int warp = static_cast<int>((blockIdx.x * blockDim.x + threadIdx.x) >> 5);
+  const int lane = threadIdx.x & 31;
+  int rows[R];
+  const int first = bb_rows<R, SW>(warp, n_out, rows);
+  if (first >= n_out) return;
+  constexpr int V = 16 / sizeof(T);
+  constexpr int U = 4;
+  float acc[R];
+#pragma unroll
+  for (int r = 0; r < R; ++r) acc[r] = 0.0f;
+  if (k % V == 0 && bb_aligned16(x, w)) {
+    const uint4* x4 = reinterpret_cast<const uint4*>(x);
+    const int n4 = k / V;
+    for (int i0 = lane; i0 < n4; i0 += 32 * U) {
+      uint4 wv[U][R];
+      uint4 xv[U];
+#pragma unroll
+      for (int u = 0; u < U; ++u) {
+        const int i = min(i0 + 32 * u, n4 - 1);
+        xv[u] = __ldg(x4 + i);
+#pragma unroll
+        for (int r = 0; r < R; ++r) {
+          wv[u][r] = __ldcs(reinterpret_cast<const uint4*>(w + static_cast<size_t>(rows[r]) * k) + i);
+        }
+      }
+#pragma unroll
+      for (int u = 0; u < U; ++u) {
+        if (i0 + 32 * u >= n4) break;
+        const T* xs = reinterpret_cast<const T*>(&xv[u]);
+#pragma unroll
+        for (int r = 0; r < R; ++r) {
+          const T* ws = reinterpret_cast<const T*>(&wv[u][r]);
+#pragma unroll
+          for (int j = 0; j < V; ++j) acc[r] += bb_f(xs[j]) * bb_f(ws[j]);
+        }
+      }
+    }
+  } else {
+    for (int kk = lane; kk < k; kk += 32) {
+      const float xv = bb_f(x[kk]);
+#pragma unroll
+      for (int r = 0; r < R; ++r) acc[r] += xv * bb_f(w[static_cast<size_t>(rows[r]) * k + kk]);
+    }
   }
+#pragma unroll
+  for (int r = 0; r < R; ++r) acc[r] = bb_warp_sum(acc[r]);
+  if (lane == 0) bb_store<T, R, SW>(y, first, n_out, acc);
 }
 
 // h = x + r and y = rms_norm(h) · w for rows of hsz; one block per row, C 16-byte chunks per

@@ -112,7 +112,9 @@ rust::String mlx_build();
 
 // kernels.cc: BenchBar's CUDA kernels for the batch-1 decode step (MLX CUDA only).
 bool kernels_available();
-std::unique_ptr<Arr> gemv_q4(const Arr& x, const Arr& w, const Arr& scales, const Arr& biases);
+std::unique_ptr<Arr> gemv_q4(const Arr& x, const Arr& w, const Arr& scales, const Arr& biases,
+                             bool swiglu);
+std::unique_ptr<Arr> gemv(const Arr& x, const Arr& w, bool swiglu);
 std::unique_ptr<ArrList> add_rms_norm(const Arr& x, const Arr& r, const Arr& w, float eps);
 // Returns q; writes k and v at position `pos` of the caches kc, vc [1, Hkv, capacity, D].
 std::unique_ptr<Arr> qk_norm_rope_kv(const Arr& qkv, const Arr& qw, const Arr& kw, const Arr& kc,

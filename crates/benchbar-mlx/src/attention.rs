@@ -70,7 +70,7 @@ pub struct Attention {
     rope_theta: f32,
     scale: f32,
     /// Whether BenchBar's q/k norm + RoPE + cache-write kernel runs for this model
-    /// ([`kernels::enabled_for`]).
+    /// ([`kernels::enabled`]).
     fused_qk: bool,
 }
 

@@ -2,8 +2,7 @@
 //! matrix-vector product, residual add + RMSNorm in one pass, q/k RMSNorm + RoPE with the
 //! KV-cache write in one pass; each launched as one node of MLX's graph by `shim/launch.cc`)
 //! and when they run: on MLX CUDA, as selected by `BENCHBAR_MLX_KERNELS` (by default the 4-bit
-//! kernel always and the fused kernels for models whose decode step is device-bound,
-//! [`enabled_for`]; `all`, `0`, or a comma list of [`Kernel`] names), and only
+//! every kernel; `0` or a comma list of [`Kernel`] names to choose), and only
 //! after a self-check at first use (each kernel compiled and run on a small input and matched
 //! against MLX's own ops), so a machine whose NVRTC cannot build them runs MLX's ops instead
 //! of failing mid-run. On CPU and Metal MLX's ops always run (the CPU oracle tests that path).
@@ -15,23 +14,26 @@ use crate::{Error, Result};
 /// BenchBar's kernels, each selectable by name in `BENCHBAR_MLX_KERNELS`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kernel {
-    /// `gemv_q4`: the 4-bit matrix-vector product.
+    /// `gemv_q4`: the 4-bit matrix-vector product (with SwiGLU for a stacked gate|up).
     GemvQ4 = 0,
     /// `add_rms_norm`: residual add + RMSNorm.
     AddRmsNorm = 1,
     /// `qk_norm_rope`: q/k RMSNorm + RoPE, with the KV-cache write.
     QkNormRope = 2,
+    /// `gemv`: the matrix-vector product of a float (bf16, f16, f32) weight (with SwiGLU for a
+    /// stacked gate|up).
+    Gemv = 3,
 }
 
 impl Kernel {
-    /// Every kernel.
-    pub const ALL: [Kernel; 3] = [Kernel::GemvQ4, Kernel::AddRmsNorm, Kernel::QkNormRope];
-    /// The kernels always used unless `BENCHBAR_MLX_KERNELS` says otherwise: the 4-bit
-    /// matrix-vector product (+12–44% decode on the 4-bit models, docs/perf-notes.md runs 5–7).
-    pub const DEFAULT: [Kernel; 1] = [Kernel::GemvQ4];
-    /// The fused kernels: by default used only where a layer's weights are at least
-    /// [`FUSED_FROM_LAYER_BYTES`] ([`enabled_for`]).
-    pub const FUSED: [Kernel; 2] = [Kernel::AddRmsNorm, Kernel::QkNormRope];
+    /// Every kernel: the default (`BENCHBAR_MLX_KERNELS` unset). Each wins on every model
+    /// measured once launched as its own graph node (docs/perf-notes.md, run 15).
+    pub const ALL: [Kernel; 4] = [
+        Kernel::GemvQ4,
+        Kernel::AddRmsNorm,
+        Kernel::QkNormRope,
+        Kernel::Gemv,
+    ];
 
     /// The name used in `BENCHBAR_MLX_KERNELS`.
     pub fn name(self) -> &'static str {
@@ -39,6 +41,7 @@ impl Kernel {
             Kernel::GemvQ4 => "gemv_q4",
             Kernel::AddRmsNorm => "add_rms_norm",
             Kernel::QkNormRope => "qk_norm_rope",
+            Kernel::Gemv => "gemv",
         }
     }
 
@@ -47,32 +50,15 @@ impl Kernel {
     }
 }
 
-/// In a selection: the fused kernels depend on the model ([`enabled_for`]).
-pub const AUTO: u8 = 0x80;
-
-/// Weight bytes per decoder layer from which the fused kernels run by default. They take
-/// 5 kernels per layer out of the step, which pays where the GPU is the limit (8B bf16, ~390 MB
-/// a layer: +8%), and each costs more host time to dispatch than the MLX ops it replaces, which
-/// loses where the host is (1.7B bf16, ~100 MB a layer: −27%; docs/perf-notes.md run 10). At
-/// ~3 TB/s a layer of 256 MB takes ~85 µs on the GPU, about what MLX CUDA needs on the host to
-/// build and encode one layer's ~16 ops.
-pub const FUSED_FROM_LAYER_BYTES: u64 = 256 << 20;
-
-fn bits(kernels: &[Kernel]) -> u8 {
-    kernels.iter().fold(0, |m, k| m | k.bit())
-}
-
-/// The kernels selected by a `BENCHBAR_MLX_KERNELS` value, as a bit set: when unset, empty,
-/// `1`, `on` or `auto`, [`Kernel::DEFAULT`] and [`Kernel::FUSED`] with [`AUTO`] (the fused ones
-/// per model); every kernel for `all`; none for `0`, `off`, `false` or `none`; else the
-/// comma-separated names. An unknown name is an error (the caller reports it and runs MLX's ops).
+/// The kernels selected by a `BENCHBAR_MLX_KERNELS` value, as a bit set: every kernel when unset,
+/// empty, `1`, `on`, `all` or `auto` (the default's earlier name); none for `0`, `off`, `false` or `none`; else the comma-separated
+/// names. An unknown name is an error (the caller reports it and runs MLX's ops).
 pub fn selection(value: Option<&str>) -> std::result::Result<u8, String> {
     let v = value.unwrap_or("").trim().to_ascii_lowercase();
     match v.as_str() {
-        "" | "1" | "on" | "auto" => {
-            return Ok(bits(&Kernel::DEFAULT) | bits(&Kernel::FUSED) | AUTO)
+        "" | "1" | "on" | "all" | "auto" => {
+            return Ok(Kernel::ALL.iter().fold(0, |m, k| m | k.bit()))
         }
-        "all" => return Ok(bits(&Kernel::ALL)),
         "0" | "off" | "false" | "none" => return Ok(0),
         _ => {}
     }
@@ -88,24 +74,9 @@ pub fn selection(value: Option<&str>) -> std::result::Result<u8, String> {
     })
 }
 
-/// Whether `kernel` is used in this process (the selection and self-check are done once); for
-/// the fused kernels under [`AUTO`], whether they may be used ([`enabled_for`] decides).
+/// Whether `kernel` is used in this process (the selection and self-check are done once).
 pub fn enabled(kernel: Kernel) -> bool {
     selected() & kernel.bit() != 0
-}
-
-/// Whether `kernel` runs for a model with `layer_bytes` of weights per decoder layer: as
-/// [`enabled`], and under [`AUTO`] a fused kernel only from [`FUSED_FROM_LAYER_BYTES`].
-pub fn enabled_for(kernel: Kernel, layer_bytes: u64) -> bool {
-    use_for(selected(), kernel, layer_bytes)
-}
-
-/// [`enabled_for`]'s rule on a selection `set` (pure: tested without a GPU).
-pub fn use_for(set: u8, kernel: Kernel, layer_bytes: u64) -> bool {
-    set & kernel.bit() != 0
-        && (set & AUTO == 0
-            || !Kernel::FUSED.contains(&kernel)
-            || layer_bytes >= FUSED_FROM_LAYER_BYTES)
 }
 
 /// This process's selection after the self-check (0 where BenchBar's kernels cannot run).
@@ -154,9 +125,22 @@ pub fn relative_difference(a: &[f32], b: &[f32]) -> f32 {
 // --- the kernels (MLX CUDA only; an error elsewhere) ---------------------------------------
 
 /// BenchBar's 4-bit matrix-vector kernel: one row `x [.., K]` times an MLX 4-bit affine
-/// `w [N, K / 8]` (with `scales`, `biases` `[N, K / group]`)ᵀ -> `[.., N]`. MLX CUDA only.
-pub fn gemv_q4(x: &Array, w: &Array, scales: &Array, biases: &Array) -> Result<Array> {
-    Ok(Array(B::gemv_q4(&x.0, &w.0, &scales.0, &biases.0)?))
+/// `w [N, K / 8]` (with `scales`, `biases` `[N, K / group]`)ᵀ -> `[.., N]`; with `swiglu`, `w` is
+/// a stacked gate|up and the result `silu(gate) · up` `[.., N / 2]`. MLX CUDA only.
+pub fn gemv_q4(
+    x: &Array,
+    w: &Array,
+    scales: &Array,
+    biases: &Array,
+    swiglu: bool,
+) -> Result<Array> {
+    Ok(Array(B::gemv_q4(&x.0, &w.0, &scales.0, &biases.0, swiglu)?))
+}
+
+/// BenchBar's matrix-vector kernel for a float weight: one row `x [.., K]` times `w [N, K]`ᵀ of
+/// its type -> `[.., N]`; `swiglu` as in [`gemv_q4`]. MLX CUDA only.
+pub fn gemv(x: &Array, w: &Array, swiglu: bool) -> Result<Array> {
+    Ok(Array(B::gemv(&x.0, &w.0, swiglu)?))
 }
 
 /// BenchBar's kernel for `(x + r, rms_norm(x + r) · w)` in one pass. MLX CUDA only.
@@ -196,7 +180,7 @@ pub fn qk_norm_rope_kv(
 
 // --- their use in the model --------------------------------------------------------------
 
-/// `(x + r, rms_norm(x + r) · w)`: one kernel where `fused` (the model's [`enabled_for`]),
+/// `(x + r, rms_norm(x + r) · w)`: one kernel where `fused` (the model's [`enabled`]),
 /// else MLX's add and rms_norm.
 pub fn add_rms_norm(
     x: &Array,
@@ -297,11 +281,20 @@ fn self_check() -> Result<()> {
         bits: 4,
     };
     let (wq, s, b) = ops::quantize(&w, q)?;
+    let q4_ref = ops::quantized_matmul(&x, &wq, &s, Some(&b), true, q)?;
+    check("gemv_q4", &gemv_q4(&x, &wq, &s, &b, false)?, &q4_ref)?;
+    let half = |y: &Array, from| ops::slice(y, &[0, 0, from], &[1, 1, from + 16]);
+    let swiglu_ref = crate::fused::swiglu(&half(&q4_ref, 0)?, &half(&q4_ref, 16)?)?;
     check(
-        "gemv_q4",
-        &gemv_q4(&x, &wq, &s, &b)?,
-        &ops::quantized_matmul(&x, &wq, &s, Some(&b), true, q)?,
+        "gemv_q4 (SwiGLU)",
+        &gemv_q4(&x, &wq, &s, &b, true)?,
+        &swiglu_ref,
     )?;
+    // float matrix-vector product, the same [32, 128] weight
+    let dense_ref = ops::matmul(&x, &ops::transpose(&w, &[1, 0])?)?;
+    check("gemv", &gemv(&x, &w, false)?, &dense_ref)?;
+    let swiglu_ref = crate::fused::swiglu(&half(&dense_ref, 0)?, &half(&dense_ref, 16)?)?;
+    check("gemv (SwiGLU)", &gemv(&x, &w, true)?, &swiglu_ref)?;
     // residual add + RMSNorm
     let r = bf16(&pattern(128, 11), &[1, 1, 128])?;
     let nw = bf16(&pattern(128, 13), &[128])?;

@@ -112,9 +112,40 @@ impl Linear {
         })
     }
 
-    /// `[.., in] -> [.., out]`. One row (batch-1 decode) through a 4-bit layer runs BenchBar's
-    /// matrix-vector kernel where [`crate::kernels::enabled`].
+    /// `[.., in] -> [.., out]`. One row (batch-1 decode) runs BenchBar's matrix-vector kernels
+    /// where [`crate::kernels::enabled`] ([`Linear::one_row_kernel`]).
     pub fn forward(&self, x: &Array) -> Result<Array> {
+        if let Some(y) = self.one_row_kernel(x, false)? {
+            return Ok(y);
+        }
+        match self {
+            Linear::Dense { wt, .. } => ops::matmul(x, wt),
+            Linear::Quantized {
+                w,
+                scales,
+                biases,
+                q,
+            } => ops::quantized_matmul(x, w, scales, Some(biases), true, *q),
+        }
+    }
+
+    /// For a stacked gate|up layer: `silu(gate) · up` `[.., out / 2]` of one row in one of
+    /// BenchBar's kernels; `None` where none applies (the caller runs the matmul and SwiGLU).
+    pub fn forward_swiglu(&self, x: &Array) -> Result<Option<Array>> {
+        if self.out_features() % 2 != 0 {
+            return Ok(None);
+        }
+        self.one_row_kernel(x, true)
+    }
+
+    /// One row `x` through BenchBar's matrix-vector kernel for this layer (`swiglu`: the
+    /// gate|up form) when it is enabled and fits (4-bit with groups of a multiple of 32, or a
+    /// float weight of x's type); else `None`.
+    fn one_row_kernel(&self, x: &Array, swiglu: bool) -> Result<Option<Array>> {
+        use crate::kernels::{self, Kernel};
+        if !one_row(x) {
+            return Ok(None);
+        }
         match self {
             Linear::Quantized {
                 w,
@@ -123,19 +154,19 @@ impl Linear {
                 q,
             } if q.bits == 4
                 && q.group_size % 32 == 0
-                && crate::kernels::enabled(crate::kernels::Kernel::GemvQ4)
-                && x.dtype() == scales.dtype()
-                && one_row(x) =>
+                && kernels::enabled(Kernel::GemvQ4)
+                && x.dtype() == scales.dtype() =>
             {
-                crate::kernels::gemv_q4(x, w, scales, biases)
+                kernels::gemv_q4(x, w, scales, biases, swiglu).map(Some)
             }
-            Linear::Dense { wt, .. } => ops::matmul(x, wt),
-            Linear::Quantized {
-                w,
-                scales,
-                biases,
-                q,
-            } => ops::quantized_matmul(x, w, scales, Some(biases), true, *q),
+            Linear::Dense { w, .. }
+                if kernels::enabled(Kernel::Gemv)
+                    && x.dtype() == w.dtype()
+                    && w.dtype().is_some_and(|d| d.is_float()) =>
+            {
+                kernels::gemv(x, w, swiglu).map(Some)
+            }
+            _ => Ok(None),
         }
     }
 
@@ -267,6 +298,17 @@ impl Stacked {
             start[last] = stop[last];
         }
         Ok(out)
+    }
+
+    /// `silu(gate) · up` of one row in one kernel when the parts are one gate|up layer of two
+    /// equal halves ([`Linear::forward_swiglu`]), else `None`.
+    pub fn forward_swiglu(&self, x: &Array) -> Result<Option<Array>> {
+        match self {
+            Stacked::One(one, outs) if outs.len() == 2 && outs[0] == outs[1] => {
+                one.forward_swiglu(x)
+            }
+            _ => Ok(None),
+        }
     }
 
     /// The stacked output `[.., sum of out_i]` when the parts are one layer, else `None`.

@@ -44,6 +44,9 @@ pub struct Mlp {
 impl Mlp {
     /// `[B, L, H] -> [B, L, H]`
     pub fn forward(&self, x: &Array) -> Result<Array> {
+        if let Some(h) = self.gate_up_proj.forward_swiglu(x)? {
+            return self.down_proj.forward(&h); // one row: projection and SwiGLU in one kernel
+        }
         let [g, u]: [Array; 2] = self
             .gate_up_proj
             .forward(x)? // [B, L, I] each
@@ -137,7 +140,7 @@ pub struct Qwen3 {
     norm: RmsNorm,
     lm_head: Option<Linear>,
     cfg: Qwen3Config,
-    /// Residual add + RMSNorm in BenchBar's one kernel ([`kernels::enabled_for`]).
+    /// Residual add + RMSNorm in BenchBar's one kernel ([`kernels::enabled`]).
     fused: bool,
 }
 
@@ -153,10 +156,9 @@ impl Qwen3 {
             _ => None,
         };
         let (h, i, v) = (cfg.hidden_size, cfg.intermediate_size, cfg.vocab_size);
-        // BenchBar's fused kernels where the step is device-bound (kernels::enabled_for).
-        let layer_bytes = w.bytes_under("layers.0.");
-        let fused = kernels::enabled_for(Kernel::AddRmsNorm, layer_bytes);
-        let fused_qk = kernels::enabled_for(Kernel::QkNormRope, layer_bytes);
+        // BenchBar's fused kernels (MLX CUDA; kernels::enabled).
+        let fused = kernels::enabled(Kernel::AddRmsNorm);
+        let fused_qk = kernels::enabled(Kernel::QkNormRope);
         let embed_tokens = Embedding(Linear::load(w, "embed_tokens", v, h, q)?);
         let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
         for n in 0..cfg.num_hidden_layers {

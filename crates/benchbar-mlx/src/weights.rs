@@ -237,16 +237,6 @@ impl Weights {
             .unwrap_or_default()
     }
 
-    /// Bytes of every tensor whose name starts with `prefix` (as stored: packed 4-bit weights
-    /// with their scales and biases).
-    pub fn bytes_under(&self, prefix: &str) -> u64 {
-        self.tensors
-            .iter()
-            .filter(|(n, _)| n.starts_with(prefix))
-            .map(|(_, (a, _))| a.nbytes() as u64)
-            .sum()
-    }
-
     /// Dtype of the first floating-point non-quantized tensor (the checkpoint's compute dtype).
     pub fn float_dtype(&self) -> Option<Dtype> {
         let mut names: Vec<&String> = self.tensors.keys().collect();

@@ -28,15 +28,24 @@ fn one_position_at_a_time_until_the_buffers_are_full() {
         assert_eq!(vc.shape(), vec![1, 2, cap as i32, 4]);
         let (k, v) = cache.advance_one().unwrap();
         let valid = (4 + step) as i32;
-        assert_eq!((k.shape(), v.shape()), (vec![1, 2, valid, 4], vec![1, 2, valid, 4]));
+        assert_eq!(
+            (k.shape(), v.shape()),
+            (vec![1, 2, valid, 4], vec![1, 2, valid, 4])
+        );
         assert_eq!(cache.offset(), valid as usize);
     }
     assert!(cache.room_for_one().is_none(), "full at {cap}");
     assert!(cache.advance_one().is_err());
     assert_eq!(cache.offset(), cap, "a refused advance counts nothing");
     // the prefilled positions are still what was written (the views share the buffers)
-    let (k, _) = cache.update_and_fetch(&filled(8, 500.0), &filled(8, 600.0)).unwrap();
+    let (k, _) = cache
+        .update_and_fetch(&filled(8, 500.0), &filled(8, 600.0))
+        .unwrap();
     let first = ops::slice(&k, &[0, 0, 0, 0], &[1, 1, 1, 4]).unwrap();
     assert_eq!(first.to_f32_vec().unwrap(), vec![0.0, 1.0, 2.0, 3.0]);
-    assert_eq!(k.dim(2) as usize, cap + 1, "grown past the reserve by the ops path");
+    assert_eq!(
+        k.dim(2) as usize,
+        cap + 1,
+        "grown past the reserve by the ops path"
+    );
 }

@@ -16,15 +16,17 @@ fn ramp(n: usize, step: f32) -> Vec<f32> {
 }
 
 #[test]
-fn the_selection_is_automatic_unless_widened_narrowed_or_turned_off() {
-    for default in [None, Some(""), Some("1"), Some(" on "), Some("Auto")] {
-        assert_eq!(
-            kernels::selection(default),
-            Ok(0b111 | kernels::AUTO),
-            "{default:?}"
-        );
+fn the_selection_is_every_kernel_unless_narrowed_or_turned_off() {
+    for default in [
+        None,
+        Some(""),
+        Some("1"),
+        Some(" on "),
+        Some("Auto"),
+        Some("ALL"),
+    ] {
+        assert_eq!(kernels::selection(default), Ok(0b1111), "{default:?}");
     }
-    assert_eq!(kernels::selection(Some("ALL")), Ok(0b111));
     for off in ["0", "off", "OFF", " false ", "none"] {
         assert_eq!(kernels::selection(Some(off)), Ok(0), "{off:?}");
     }
@@ -33,35 +35,12 @@ fn the_selection_is_automatic_unless_widened_narrowed_or_turned_off() {
         kernels::selection(Some("qk_norm_rope, add_rms_norm")),
         Ok(0b110)
     );
+    assert_eq!(kernels::selection(Some("gemv")), Ok(0b1000));
     let err = kernels::selection(Some("gemv_q4,gemv_bf16")).unwrap_err();
     assert!(
         err.contains("\"gemv_bf16\"") && err.contains("qk_norm_rope"),
         "{err}"
     );
-}
-
-#[test]
-fn by_default_the_fused_kernels_run_only_for_layers_of_many_bytes() {
-    use kernels::Kernel::{AddRmsNorm, GemvQ4, QkNormRope};
-    let auto = kernels::selection(None).unwrap();
-    let big = kernels::FUSED_FROM_LAYER_BYTES;
-    // Qwen3-8B bf16 (~390 MB a layer) and 1.7B bf16 (~100 MB) on either side of the line.
-    let (b8, b17) = (390u64 << 20, 100u64 << 20);
-    assert!(big > b17 && big < b8);
-    for k in [AddRmsNorm, QkNormRope] {
-        assert!(kernels::use_for(auto, k, b8), "{k:?}");
-        assert!(kernels::use_for(auto, k, big), "{k:?}");
-        assert!(!kernels::use_for(auto, k, big - 1), "{k:?}");
-        assert!(!kernels::use_for(auto, k, b17), "{k:?}");
-    }
-    // The 4-bit kernel does not depend on the layer size.
-    assert!(kernels::use_for(auto, GemvQ4, 1));
-    // A named or `all` selection is used as given, whatever the size.
-    let all = kernels::selection(Some("all")).unwrap();
-    assert!(kernels::use_for(all, AddRmsNorm, 1));
-    let named = kernels::selection(Some("gemv_q4")).unwrap();
-    assert!(!kernels::use_for(named, QkNormRope, b8));
-    assert!(!kernels::use_for(0, GemvQ4, b8));
 }
 
 #[test]
@@ -93,7 +72,8 @@ fn without_cuda_the_kernels_are_off_and_direct_calls_fail_cleanly() {
     let qkv = bf16(&ramp(3 * 64, 0.1), &[1, 1, 3 * 64]);
     let cache = bf16(&ramp(4 * 64, 0.1), &[1, 1, 4, 64]);
     let errors = [
-        kernels::gemv_q4(&x, &wq, &s, &b).unwrap_err(),
+        kernels::gemv_q4(&x, &wq, &s, &b, false).unwrap_err(),
+        kernels::gemv(&x, &w, true).unwrap_err(),
         kernels::add_rms_norm_kernel(&x, &x, &norm_w, 1e-6).unwrap_err(),
         kernels::qk_norm_rope_kv(
             &qkv,

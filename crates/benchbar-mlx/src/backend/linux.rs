@@ -136,7 +136,14 @@ mod ffi {
         fn mlx_build() -> String;
 
         fn kernels_available() -> bool;
-        fn gemv_q4(x: &Arr, w: &Arr, scales: &Arr, biases: &Arr) -> Result<UniquePtr<Arr>>;
+        fn gemv_q4(
+            x: &Arr,
+            w: &Arr,
+            scales: &Arr,
+            biases: &Arr,
+            swiglu: bool,
+        ) -> Result<UniquePtr<Arr>>;
+        fn gemv(x: &Arr, w: &Arr, swiglu: bool) -> Result<UniquePtr<Arr>>;
         fn add_rms_norm(x: &Arr, r: &Arr, w: &Arr, eps: f32) -> Result<UniquePtr<ArrList>>;
         #[allow(clippy::too_many_arguments)]
         fn qk_norm_rope_kv(
@@ -438,8 +445,12 @@ impl Backend for Linux {
         w: &LinuxArray,
         scales: &LinuxArray,
         biases: &LinuxArray,
+        swiglu: bool,
     ) -> Result<LinuxArray> {
-        wrap(ffi::gemv_q4(x.r(), w.r(), scales.r(), biases.r()))
+        wrap(ffi::gemv_q4(x.r(), w.r(), scales.r(), biases.r(), swiglu))
+    }
+    fn gemv(x: &LinuxArray, w: &LinuxArray, swiglu: bool) -> Result<LinuxArray> {
+        wrap(ffi::gemv(x.r(), w.r(), swiglu))
     }
     fn add_rms_norm(
         x: &LinuxArray,

@@ -355,7 +355,10 @@ impl Backend for Macos {
     fn kernels_available() -> bool {
         false // Metal: MLX's own kernels (BenchBar's are written for MLX CUDA)
     }
-    fn gemv_q4(_x: &Array, _w: &Array, _s: &Array, _b: &Array) -> Result<Array> {
+    fn gemv_q4(_x: &Array, _w: &Array, _s: &Array, _b: &Array, _swiglu: bool) -> Result<Array> {
+        Err(no_kernels())
+    }
+    fn gemv(_x: &Array, _w: &Array, _swiglu: bool) -> Result<Array> {
         Err(no_kernels())
     }
     fn add_rms_norm(_x: &Array, _r: &Array, _w: &Array, _eps: f32) -> Result<(Array, Array)> {

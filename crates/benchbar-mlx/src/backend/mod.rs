@@ -148,13 +148,18 @@ pub(crate) trait Backend {
     // --- BenchBar's own kernels (MLX CUDA only; errors where not available) ----------------
     /// Whether BenchBar's kernels exist here (`shim/kernels.cc`: MLX CUDA only).
     fn kernels_available() -> bool;
-    /// One row `x [.., K]` times a 4-bit affine `w [N, K / 8]` (with scales, biases)ᵀ.
+    /// One row `x [.., K]` times a 4-bit affine `w [N, K / 8]` (with scales, biases)ᵀ; with
+    /// `swiglu`, `w` is a stacked gate|up and the result `silu(gate) · up` `[.., N / 2]`.
     fn gemv_q4(
         x: &Self::Raw,
         w: &Self::Raw,
         scales: &Self::Raw,
         biases: &Self::Raw,
+        swiglu: bool,
     ) -> Result<Self::Raw>;
+    /// One row `x [.., K]` times a float `w [N, K]`ᵀ of its type; `swiglu` as in
+    /// [`Backend::gemv_q4`].
+    fn gemv(x: &Self::Raw, w: &Self::Raw, swiglu: bool) -> Result<Self::Raw>;
     /// `(x + r, rms_norm(x + r) · w)`.
     fn add_rms_norm(
         x: &Self::Raw,
