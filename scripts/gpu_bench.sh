@@ -27,12 +27,13 @@
 # LD_LIBRARY_PATH. Results: $OUT/results.tar.gz (JSON per run), $OUT/kernel_check.md (BenchBar's
 # CUDA kernels against the MLX ops they replace: error, µs, GB/s) and one table per BenchBar
 # variant in VARIANTS, each against the same mlx_lm run:
-#   default    the default engine (stamping-thread decode; the 4-bit gemv kernel, and the fused
-#              kernels for models of >= 256 MB per layer: kernels::FUSED_FROM_LAYER_BYTES)
+#   default    the default engine (stamping-thread decode, every one of BenchBar's CUDA kernels)
 #   gemv       the 4-bit gemv kernel only (the default before run 10)
+#   nogemv     every kernel but the float-weight gemv (BENCHBAR_MLX_KERNELS=gemv_q4,add_rms_norm,
+#              qk_norm_rope: the default of run 15)
 #   nokernels  without BenchBar's CUDA kernels (BENCHBAR_MLX_KERNELS=0)
-#   all        with all of them, the fused add+norm and q/k norm+RoPE too (BENCHBAR_MLX_KERNELS=all)
-#   qk         the default plus the q/k norm+RoPE kernel (BENCHBAR_MLX_KERNELS=gemv_q4,qk_norm_rope)
+#   all        with all of them, named (BENCHBAR_MLX_KERNELS=all; the same as default since run 15)
+#   qk         the 4-bit kernel and the q/k norm+RoPE kernel (BENCHBAR_MLX_KERNELS=gemv_q4,qk_norm_rope)
 #   0          strict decode order (BENCHBAR_MLX_PIPELINE=0)
 #   ops        the default with MLX's CUDA graphs cut every 200 ops only (MLX_MAX_OPS_PER_BUFFER=200,
 #              MLX_MAX_MB_PER_BUFFER=100000; MLX's H100 default: 100 ops or ~1000 M elements)
@@ -118,10 +119,11 @@ variant_env() { # variant name -> the engine's env settings
     0) echo "BENCHBAR_MLX_PIPELINE=0 BENCHBAR_MLX_KERNELS=gemv_q4" ;;
     nokernels) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=0" ;;
     gemv) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4" ;;
+    nogemv) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4,add_rms_norm,qk_norm_rope" ;;
     qk) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4,qk_norm_rope" ;;
-    ops) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4 MLX_MAX_OPS_PER_BUFFER=200 MLX_MAX_MB_PER_BUFFER=100000" ;;
+    ops) echo "BENCHBAR_MLX_PIPELINE=thread MLX_MAX_OPS_PER_BUFFER=200 MLX_MAX_MB_PER_BUFFER=100000" ;;
     compile) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_COMPILE=1" ;;
-    nographs) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4 MLX_USE_CUDA_GRAPHS=0" ;;
+    nographs) echo "BENCHBAR_MLX_PIPELINE=thread MLX_USE_CUDA_GRAPHS=0" ;;
     *) log "unknown variant $1"; return 2 ;;
   esac
 }
