@@ -8,8 +8,8 @@
 //   floats by an exponent trick (no int-to-float conversion), f32 accumulation, s·Σx·q + b·Σx
 //   per group, warp-shuffle sum. At batch 1 every weight byte is used once, so this kernel is
 //   what the 4-bit decode step streams at.
-// - gemv: the same product for a float weight (bf16, f16, f32) [N, K]: two rows per warp, four
-//   16-byte streaming loads per row in flight per lane. Both products have a SwiGLU form for a
+// - gemv: the same product for a float weight (bf16, f16, f32) [N, K]: two rows per block of four
+//   warps that split K, four 16-byte streaming loads per row in flight per lane. Both products have a SwiGLU form for a
 //   stacked gate|up weight: a warp takes gate row j and up row j and writes silu(g)·u (the MLP's
 //   separate SwiGLU kernel and its graph node go).
 // - add_rms_norm: `h = x + r` and `y = rms_norm(h) · w` in one pass (the residual add and the
@@ -39,6 +39,8 @@ namespace benchbar {
 namespace {
 
 constexpr int kRowsPerWarp = 2;
+// Warps splitting K in one block of the float-weight gemv (each block: kRowsPerWarp rows).
+constexpr int kGemvWarps = 4;
 
 // The kernel source's name for an element type (float types only).
 std::string type_name(mx::Dtype d) {
@@ -109,11 +111,12 @@ std::unique_ptr<Arr> gemv(const Arr& x, const Arr& w, bool swiglu) {
   const int n = swiglu ? wa.shape(0) / 2 : wa.shape(0);
   mx::Shape out = xa.shape();
   out.back() = n;
-  const long long warps = swiglu ? n : (n + kRowsPerWarp - 1) / kRowsPerWarp;
+  const unsigned int groups = swiglu ? n : (n + kRowsPerWarp - 1) / kRowsPerWarp;
   const std::string expr = "bb_gemv<" + type_name(wa.dtype()) + ", " +
-                           std::to_string(kRowsPerWarp) + (swiglu ? ", true>" : ", false>");
-  auto res = launch::call(kKernelSource, expr.c_str(), {xa, wa}, {{out, wa.dtype()}},
-                          {blocks(warps * 32, 256)}, {256},
+                           std::to_string(kRowsPerWarp) + (swiglu ? ", true, " : ", false, ") +
+                           std::to_string(kGemvWarps) + ">";
+  auto res = launch::call(kKernelSource, expr.c_str(), {xa, wa}, {{out, wa.dtype()}}, {groups},
+                          {32 * kGemvWarps},
                           {launch::Scalar::of(n), launch::Scalar::of(wa.shape(1))});
   return std::make_unique<Arr>(std::move(res.at(0)));
 }

@@ -75,6 +75,29 @@ __device__ inline void bb_store(T* y, int first, int n_out, const float (&acc)[R
   }
 }
 
+// Sums each row's partial dot products over the block's W warps (lane sums first) and has
+// thread 0 write them (bb_store).
+template <typename T, int R, bool SW, int W>
+__device__ inline void bb_block_store(T* y, int first, int n_out, float (&acc)[R]) {
+  __shared__ float part[W][R];
+  const int wid = threadIdx.x >> 5;
+#pragma unroll
+  for (int r = 0; r < R; ++r) {
+    acc[r] = bb_warp_sum(acc[r]);
+    if ((threadIdx.x & 31) == 0) part[wid][r] = acc[r];
+  }
+  __syncthreads();
+  if (threadIdx.x == 0) {
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      acc[r] = 0.0f;
+#pragma unroll
+      for (int v = 0; v < W; ++v) acc[r] += part[v][r];
+    }
+    bb_store<T, R, SW>(y, first, n_out, acc);
+  }
+}
+
 // y[1, n_out] = x[1, K] · dequantize(w)ᵀ; w [rows, kp = K / 8] uint32, scales and biases
 // [rows, groups]; rows = n_out, or 2 n_out with SW (gate|up, y = SwiGLU). R rows per warp.
 template <typename T, int R, bool SW>
@@ -144,29 +167,31 @@ __global__ void bb_gemv_q4(const T* x, const unsigned int* w, const T* scales, c
 }
 
 // y[1, n_out] = x[1, K] · wᵀ for a float weight w [rows, K] of x's type; rows = n_out, or 2 n_out
-// with SW (gate|up, y = SwiGLU). R rows per warp; each lane keeps U 16-byte loads per row in
+// with SW (gate|up, y = SwiGLU). One block of W warps per R rows, the warps splitting K (enough
+// blocks in flight per SM even for 4096-row layers); each lane keeps U 16-byte loads per row in
 // flight (streaming: the weights are read once per step, x stays in cache).
-template <typename T, int R, bool SW>
+template <typename T, int R, bool SW, int W>
 __global__ void bb_gemv(const T* x, const T* w, T* y, int n_out, int k) {
-  const int warp = static_cast<int>((blockIdx.x * blockDim.x + threadIdx.x) >> 5);
+  const int wid = threadIdx.x >> 5;
   const int lane = threadIdx.x & 31;
   int rows[R];
-  const int first = bb_rows<R, SW>(warp, n_out, rows);
+  const int first = bb_rows<R, SW>(blockIdx.x, n_out, rows);
   if (first >= n_out) return;
   constexpr int V = 16 / sizeof(T);
   constexpr int U = 4;
+  constexpr int STEP = 32 * W;
   float acc[R];
 #pragma unroll
   for (int r = 0; r < R; ++r) acc[r] = 0.0f;
   if (k % V == 0 && bb_aligned16(x, w)) {
     const uint4* x4 = reinterpret_cast<const uint4*>(x);
     const int n4 = k / V;
-    for (int i0 = lane; i0 < n4; i0 += 32 * U) {
+    for (int i0 = wid * 32 + lane; i0 < n4; i0 += STEP * U) {
       uint4 wv[U][R];
       uint4 xv[U];
 #pragma unroll
       for (int u = 0; u < U; ++u) {
-        const int i = min(i0 + 32 * u, n4 - 1);
+        const int i = min(i0 + STEP * u, n4 - 1);
         xv[u] = __ldg(x4 + i);
 #pragma unroll
         for (int r = 0; r < R; ++r) {
@@ -175,7 +200,7 @@ __global__ void bb_gemv(const T* x, const T* w, T* y, int n_out, int k) {
       }
 #pragma unroll
       for (int u = 0; u < U; ++u) {
-        if (i0 + 32 * u >= n4) break;
+        if (i0 + STEP * u >= n4) break;
         const T* xs = reinterpret_cast<const T*>(&xv[u]);
 #pragma unroll
         for (int r = 0; r < R; ++r) {
@@ -186,15 +211,13 @@ __global__ void bb_gemv(const T* x, const T* w, T* y, int n_out, int k) {
       }
     }
   } else {
-    for (int kk = lane; kk < k; kk += 32) {
+    for (int kk = threadIdx.x; kk < k; kk += STEP) {
       const float xv = bb_f(x[kk]);
 #pragma unroll
       for (int r = 0; r < R; ++r) acc[r] += xv * bb_f(w[static_cast<size_t>(rows[r]) * k + kk]);
     }
   }
-#pragma unroll
-  for (int r = 0; r < R; ++r) acc[r] = bb_warp_sum(acc[r]);
-  if (lane == 0) bb_store<T, R, SW>(y, first, n_out, acc);
+  bb_block_store<T, R, SW, W>(y, first, n_out, acc);
 }
 
 // h = x + r and y = rms_norm(h) · w for rows of hsz; one block per row, C 16-byte chunks per
