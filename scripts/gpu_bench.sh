@@ -31,6 +31,8 @@
 #   gemv       the 4-bit gemv kernel only (the default before run 10)
 #   nogemv     every kernel but the float-weight gemv (BENCHBAR_MLX_KERNELS=gemv_q4,add_rms_norm,
 #              qk_norm_rope: the default of run 15)
+#   noattn     every kernel but the attention kernel (BENCHBAR_MLX_KERNELS=gemv_q4,add_rms_norm,
+#              qk_norm_rope,gemv: the default of run 18)
 #   nokernels  without BenchBar's CUDA kernels (BENCHBAR_MLX_KERNELS=0)
 #   all        with all of them, named (BENCHBAR_MLX_KERNELS=all; the same as default since run 15)
 #   qk         the 4-bit kernel and the q/k norm+RoPE kernel (BENCHBAR_MLX_KERNELS=gemv_q4,qk_norm_rope)
@@ -119,6 +121,7 @@ variant_env() { # variant name -> the engine's env settings
     0) echo "BENCHBAR_MLX_PIPELINE=0 BENCHBAR_MLX_KERNELS=gemv_q4" ;;
     nokernels) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=0" ;;
     gemv) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4" ;;
+    noattn) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4,add_rms_norm,qk_norm_rope,gemv" ;;
     nogemv) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4,add_rms_norm,qk_norm_rope" ;;
     qk) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4,qk_norm_rope" ;;
     ops) echo "BENCHBAR_MLX_PIPELINE=thread MLX_MAX_OPS_PER_BUFFER=200 MLX_MAX_MB_PER_BUFFER=100000" ;;

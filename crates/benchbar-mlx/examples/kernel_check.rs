@@ -269,6 +269,32 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             }),
             Box::new(move |_| Ok(reference()?.0)),
         )?;
+        // attention over the first pos + 1 positions of the caches
+        let scratch = kernels::attention_scratch((nq, nkv, d))?;
+        let scale = (d as f32).powf(-0.5);
+        let valid = move |c: &Array| ops::slice(c, &[0, 0, 0, 0], &[1, nkv, pos + 1, d]);
+        let q = bf16(&values((nq * d) as usize, 87, 1.0), &[1, nq, 1, d])?;
+        let (q, scratch) = (&q, &scratch);
+        all_ok &= row(
+            &format!("attention {label} {nq}+{nkv} heads, {} positions", pos + 1),
+            calls,
+            1,
+            0,
+            Box::new(move |_| {
+                kernels::attention_decode(q, (kc, vc), (&scratch.0, &scratch.1), pos + 1, scale)
+            }),
+            Box::new(move |_| {
+                let o = ops::scaled_dot_product_attention(
+                    q,
+                    &valid(kc)?,
+                    &valid(vc)?,
+                    scale,
+                    ops::MaskKind::None,
+                    None,
+                )?;
+                ops::reshape(&o, &[1, 1, nq * d])
+            }),
+        )?;
         // the k and v the kernel calls above wrote at `pos` of the caches
         let at = |c: &Array| ops::slice(c, &[0, 0, pos, 0], &[1, nkv, pos + 1, d]);
         let kr = reference()?.1;

@@ -20,6 +20,10 @@
 //   (four MLX kernels and the cache's two slice updates). q takes the projection's own buffer when
 //   MLX can donate it. The cache is written in place: the caller (src/attention.rs) owns the
 //   cache buffers and only ever writes the position after the last one read.
+// - attn_decode: attention of that position over the cache's valid positions (GQA), split over
+//   the keys into blocks whose partial softmax sums the last block to finish combines (scratch
+//   and per-kv-head tickets owned by the layer): one node instead of MLX's attention and the two
+//   views of the cache it needs.
 //
 // Only used when libmlx is the CUDA build (`kernels_available`); which kernels run by default is
 // decided in src/kernels.rs (`enabled_for`), where each is checked against MLX's ops once before
@@ -167,6 +171,42 @@ std::unique_ptr<Arr> qk_norm_rope_kv(const Arr& qkv, const Arr& qw, const Arr& k
       {blocks(static_cast<long long>(n_q + 2 * n_kv) * 32, 128)}, {128},
       {launch::Scalar::of(n_q), launch::Scalar::of(n_kv), launch::Scalar::of(pos),
        launch::Scalar::of(ks[2]), launch::Scalar::of(log2_base), launch::Scalar::of(eps)},
+      {3, 4});
+  return std::make_unique<Arr>(std::move(res.at(0)));
+}
+
+std::unique_ptr<Arr> attn_decode(const Arr& q, const Arr& kc, const Arr& vc, const Arr& part,
+                                 const Arr& tickets, int32_t n, float scale) {
+  const auto& qa = q.a;
+  const auto dt = qa.dtype();
+  const auto& ks = kc.a.shape();
+  const bool shapes_ok = kc.a.ndim() == 4 && ks[0] == 1 && vc.a.shape() == ks && qa.ndim() == 4 &&
+                         qa.shape(0) == 1 && qa.shape(2) == 1 && qa.shape(3) == ks[3];
+  const int hq = shapes_ok ? qa.shape(1) : 0;
+  const int hkv = shapes_ok ? ks[1] : 0;
+  const int d = shapes_ok ? ks[3] : 0;
+  const int g = hkv > 0 ? hq / hkv : 0;
+  const long long per_split = static_cast<long long>(hq) * (d + 2);
+  if (!shapes_ok || !float_type(dt) || kc.a.dtype() != dt || vc.a.dtype() != dt || hq % hkv != 0 ||
+      (g != 1 && g != 2 && g != 4 && g != 8) || (d != 64 && d != 128 && d != 256) || n < 1 ||
+      n > ks[2] || part.a.dtype() != mx::float32 || per_split == 0 ||
+      static_cast<long long>(part.a.size()) < per_split || tickets.a.dtype() != mx::int32 ||
+      static_cast<int>(tickets.a.size()) < hkv) {
+    throw std::invalid_argument(
+        "benchbar attn_decode: q [1, Hq, 1, D], caches [1, Hkv, capacity, D] of its type (Hq / Hkv "
+        "1, 2, 4 or 8; D 64, 128 or 256), 1 <= n <= capacity, f32 scratch of >= Hq (D + 2) and "
+        "int32 tickets of >= Hkv expected");
+  }
+  // Key chunks of >= 64 positions, as many as the scratch holds.
+  const long long most = static_cast<long long>(part.a.size()) / per_split;
+  const int splits = static_cast<int>(std::min<long long>(most, std::max(1, (n + 63) / 64)));
+  const std::string expr = "bb_attn_decode<" + type_name(dt) + ", " + std::to_string(d) + ", " +
+                           std::to_string(g) + ">";
+  auto res = launch::call(
+      kKernelSource, expr.c_str(), {qa, kc.a, vc.a, part.a, tickets.a}, {{{1, 1, hq * d}, dt}},
+      {static_cast<unsigned int>(hkv * splits)}, {128},
+      {launch::Scalar::of(ks[2]), launch::Scalar::of(n), launch::Scalar::of(splits),
+       launch::Scalar::of(scale)},
       {3, 4});
   return std::make_unique<Arr>(std::move(res.at(0)));
 }

@@ -220,6 +220,127 @@ __global__ void bb_gemv(const T* x, const T* w, T* y, int n_out, int k) {
   bb_block_store<T, R, SW, W>(y, first, n_out, acc);
 }
 
+// Attention of one query position over the first n positions of the KV cache kc, vc [hkv, cap, D]
+// (GQA: G = Hq / Hkv q heads per kv head): o = softmax(q·kᵀ · scale) · v in f32, split over the
+// keys. Block b takes kv head b / splits and its chunk of keys for its G q heads (four warps,
+// one key each at a time, online softmax), and leaves (max, sum, Σ p·v) per q head in `part`
+// [Hq, splits, D + 2]; the last block of a kv head to finish (a ticket per kv head in `tickets`,
+// reset by that block) combines the splits into o [Hq · D].
+template <typename T, int D, int G>
+__global__ void bb_attn_decode(const T* q, const T* kc, const T* vc, const float* part_buf,
+                               const int* ticket_buf, T* o, int cap, int n, int splits,
+                               float scale) {
+  constexpr int W = 4;  // warps per block
+  constexpr int E = D / 32;
+  float* part = const_cast<float*>(part_buf);
+  int* tickets = const_cast<int*>(ticket_buf);
+  const int kvh = blockIdx.x / splits;
+  const int sp = blockIdx.x % splits;
+  const int wid = threadIdx.x >> 5;
+  const int lane = threadIdx.x & 31;
+  const int chunk = (n + splits - 1) / splits;
+  const int k0 = sp * chunk;
+  const int k1 = min(n, k0 + chunk);
+  float qv[G][E];
+#pragma unroll
+  for (int g = 0; g < G; ++g) {
+#pragma unroll
+    for (int e = 0; e < E; ++e) {
+      qv[g][e] = bb_f(q[static_cast<size_t>(kvh * G + g) * D + lane + 32 * e]) * scale;
+    }
+  }
+  const float neg_inf = __int_as_float(0xff800000);
+  float m[G], l[G], acc[G][E];
+#pragma unroll
+  for (int g = 0; g < G; ++g) {
+    m[g] = neg_inf;
+    l[g] = 0.0f;
+#pragma unroll
+    for (int e = 0; e < E; ++e) acc[g][e] = 0.0f;
+  }
+  const T* kh = kc + static_cast<size_t>(kvh) * cap * D;
+  const T* vh = vc + static_cast<size_t>(kvh) * cap * D;
+  for (int j = k0 + wid; j < k1; j += W) {
+    float kv[E], vv[E];
+#pragma unroll
+    for (int e = 0; e < E; ++e) {
+      kv[e] = bb_f(kh[static_cast<size_t>(j) * D + lane + 32 * e]);
+      vv[e] = bb_f(vh[static_cast<size_t>(j) * D + lane + 32 * e]);
+    }
+#pragma unroll
+    for (int g = 0; g < G; ++g) {
+      float t = 0.0f;
+#pragma unroll
+      for (int e = 0; e < E; ++e) t += qv[g][e] * kv[e];
+      const float s = bb_warp_sum(t);
+      const float mn = fmaxf(m[g], s);
+      const float a = expf(m[g] - mn);
+      const float p = expf(s - mn);
+      l[g] = l[g] * a + p;
+#pragma unroll
+      for (int e = 0; e < E; ++e) acc[g][e] = acc[g][e] * a + p * vv[e];
+      m[g] = mn;
+    }
+  }
+  __shared__ float sm[W][G];
+  __shared__ float sl[W][G];
+  __shared__ float sacc[W][G][D];
+#pragma unroll
+  for (int g = 0; g < G; ++g) {
+    if (lane == 0) {
+      sm[wid][g] = m[g];
+      sl[wid][g] = l[g];
+    }
+#pragma unroll
+    for (int e = 0; e < E; ++e) sacc[wid][g][lane + 32 * e] = acc[g][e];
+  }
+  __syncthreads();
+  for (int t = threadIdx.x; t < G * D; t += blockDim.x) {
+    const int g = t / D;
+    const int d = t % D;
+    float mx = neg_inf;
+#pragma unroll
+    for (int w = 0; w < W; ++w) mx = fmaxf(mx, sm[w][g]);
+    float sum = 0.0f, a = 0.0f;
+#pragma unroll
+    for (int w = 0; w < W; ++w) {
+      const float f = sm[w][g] == neg_inf ? 0.0f : expf(sm[w][g] - mx);
+      sum += sl[w][g] * f;
+      a += sacc[w][g][d] * f;
+    }
+    float* pp = part + (static_cast<size_t>(kvh * G + g) * splits + sp) * (D + 2);
+    pp[2 + d] = a;
+    if (d == 0) {
+      pp[0] = mx;
+      pp[1] = sum;
+    }
+  }
+  __threadfence();
+  __syncthreads();
+  __shared__ bool last;
+  if (threadIdx.x == 0) last = atomicAdd(&tickets[kvh], 1) == splits - 1;
+  __syncthreads();
+  if (!last) return;
+  __threadfence();
+  for (int t = threadIdx.x; t < G * D; t += blockDim.x) {
+    const int g = t / D;
+    const int d = t % D;
+    const float* pp = part + static_cast<size_t>(kvh * G + g) * splits * (D + 2);
+    float mx = neg_inf;
+    for (int s = 0; s < splits; ++s) mx = fmaxf(mx, __ldcg(pp + s * (D + 2)));
+    float sum = 0.0f, a = 0.0f;
+    for (int s = 0; s < splits; ++s) {
+      const float ms = __ldcg(pp + s * (D + 2));
+      if (ms == neg_inf) continue;
+      const float f = expf(ms - mx);
+      sum += __ldcg(pp + s * (D + 2) + 1) * f;
+      a += __ldcg(pp + s * (D + 2) + 2 + d) * f;
+    }
+    o[static_cast<size_t>(kvh * G + g) * D + d] = bb_out<T>(a / sum);
+  }
+  if (threadIdx.x == 0) tickets[kvh] = 0;
+}
+
 // h = x + r and y = rms_norm(h) · w for rows of hsz; one block per row, C 16-byte chunks per
 // thread (the row stays in registers between the two passes); other rows a per-element loop.
 template <typename T, int C>

@@ -121,6 +121,11 @@ std::unique_ptr<Arr> qk_norm_rope_kv(const Arr& qkv, const Arr& qw, const Arr& k
                                      const Arr& vc, int32_t pos, float log2_base, float eps,
                                      int32_t n_q, int32_t d);
 
+// Attention of one position (q [1, Hq, 1, D]) over the first n positions of the caches; scratch
+// `part` (f32) and `tickets` (int32, zeros) are written. Returns [1, 1, Hq * D].
+std::unique_ptr<Arr> attn_decode(const Arr& q, const Arr& kc, const Arr& vc, const Arr& part,
+                                 const Arr& tickets, int32_t n, float scale);
+
 std::unique_ptr<Compiled> compile_new(bool shapeless);
 std::unique_ptr<ArrList> compile_call(const Compiled& c, const ArrList& inputs);
 int32_t blas_threads_hint();

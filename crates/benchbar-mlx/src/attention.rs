@@ -72,6 +72,9 @@ pub struct Attention {
     /// Whether BenchBar's q/k norm + RoPE + cache-write kernel runs for this model
     /// ([`kernels::enabled`]).
     fused_qk: bool,
+    /// Scratch of BenchBar's attention kernel, where it runs after that one
+    /// ([`kernels::attention_decode`]).
+    attn_scratch: Option<(Array, Array)>,
 }
 
 impl Attention {
@@ -98,6 +101,16 @@ impl Attention {
             rope_theta: cfg.rope_theta as f32,
             scale: (d as f32).powf(-0.5),
             fused_qk,
+            attn_scratch: match fused_qk
+                && kernels::enabled(kernels::Kernel::Attention)
+                && matches!(nq / nkv, 1 | 2 | 4 | 8)
+                && nq % nkv == 0
+            {
+                true => Some(kernels::attention_scratch((
+                    nq as i32, nkv as i32, d as i32,
+                ))?),
+                false => None,
+            },
         })
     }
 
@@ -124,17 +137,19 @@ impl Attention {
         Ok((q, k, ops::transpose(&v, &[0, 2, 1, 3])?))
     }
 
-    /// One decode position through BenchBar's kernel ([`kernels::qk_norm_rope_kv`]): the stacked
-    /// projection, q/k norms and RoPE in one kernel that also writes k and v into the cache in
-    /// place; returns q and the cache's valid keys and values. `None` where it does not apply
-    /// (not enabled, more than one row or position, per-row offsets, a head size the kernel lacks,
+    /// One decode position through BenchBar's kernels: the stacked projection, then q/k norms
+    /// and RoPE in one kernel that also writes k and v into the cache in place
+    /// ([`kernels::qk_norm_rope_kv`]), then the attention over the cache in one kernel
+    /// ([`kernels::attention_decode`]) where it runs, else MLX's. Returns the attention output
+    /// `[1, 1, Nq · D]` (before the output projection); `None` where the kernels do not apply
+    /// (not enabled, more than one row or position, per-row offsets, a head size they lack,
     /// separate projections, a cache without room): the caller runs MLX's ops.
     fn fused_step(
         &self,
         x: &Array,
         cache: &mut KvCache,
         off: RopeOffset<'_>,
-    ) -> Result<Option<(Array, Array, Array)>> {
+    ) -> Result<Option<Array>> {
         let RopeOffset::Scalar(pos) = off else {
             return Ok(None);
         };
@@ -155,8 +170,17 @@ impl Attention {
             (self.rope_theta.log2(), self.q_norm.eps),
             (self.n_heads, self.head_dim),
         )?;
+        if let Some((part, tickets)) = &self.attn_scratch {
+            let o = kernels::attention_decode(&q, (kc, vc), (part, tickets), pos + 1, self.scale)?;
+            cache.advance()?;
+            return Ok(Some(o));
+        }
         let (k, v) = cache.advance_one()?;
-        Ok(Some((q, k, v)))
+        let o = ops::scaled_dot_product_attention(&q, &k, &v, self.scale, MaskKind::None, None)?;
+        Ok(Some(ops::reshape(
+            &o,
+            &[1, 1, self.n_heads * self.head_dim],
+        )?))
     }
 
     /// Attention output `[B, Nq, L, D]` -> `[B, L, H]`.
@@ -203,15 +227,12 @@ impl Attention {
             Some(a) => RopeOffset::PerRow(a),
             None => RopeOffset::Scalar(cache.offset() as i32),
         };
-        let (q, k, v) = match self.fused_step(x, cache, off)? {
-            Some(qkv) => qkv,
-            None => {
-                let (q, k, v) = self.qkv(x, off)?;
-                // 3. cache: [B, Nkv, T, D]
-                let (k, v) = cache.update_and_fetch(&k, &v)?;
-                (q, k, v)
-            }
-        };
+        if let Some(o) = self.fused_step(x, cache, off)? {
+            return self.o_proj.forward(&o);
+        }
+        let (q, k, v) = self.qkv(x, off)?;
+        // 3. cache: [B, Nkv, T, D]
+        let (k, v) = cache.update_and_fetch(&k, &v)?;
         // 4. fused attention (GQA): [B, Nq, L, D] -> [B, L, Nq*D]
         let o = ops::scaled_dot_product_attention(
             &q,

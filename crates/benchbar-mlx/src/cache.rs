@@ -118,15 +118,20 @@ impl KvCache {
         }
     }
 
-    /// After position [`KvCache::offset`] was written in place: count it and return all valid
-    /// `[B, Nkv, offset, D]`.
-    pub fn advance_one(&mut self) -> Result<(Array, Array)> {
+    /// After position [`KvCache::offset`] was written in place: count it.
+    pub fn advance(&mut self) -> Result<()> {
         if self.room_for_one().is_none() {
             return Err(crate::Error::Mlx(
                 "KV cache: no room for one more position".into(),
             ));
         }
         self.offset += 1;
+        Ok(())
+    }
+
+    /// [`KvCache::advance`], then all valid keys and values `[B, Nkv, offset, D]`.
+    pub fn advance_one(&mut self) -> Result<(Array, Array)> {
+        self.advance()?;
         self.fetch()
     }
 

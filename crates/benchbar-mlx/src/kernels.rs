@@ -23,16 +23,19 @@ pub enum Kernel {
     /// `gemv`: the matrix-vector product of a float (bf16, f16, f32) weight (with SwiGLU for a
     /// stacked gate|up).
     Gemv = 3,
+    /// `attention`: attention of one position over the KV cache, split over the keys.
+    Attention = 4,
 }
 
 impl Kernel {
     /// Every kernel: the default (`BENCHBAR_MLX_KERNELS` unset). Each wins on every model
     /// measured once launched as its own graph node (docs/perf-notes.md, run 15).
-    pub const ALL: [Kernel; 4] = [
+    pub const ALL: [Kernel; 5] = [
         Kernel::GemvQ4,
         Kernel::AddRmsNorm,
         Kernel::QkNormRope,
         Kernel::Gemv,
+        Kernel::Attention,
     ];
 
     /// The name used in `BENCHBAR_MLX_KERNELS`.
@@ -42,6 +45,7 @@ impl Kernel {
             Kernel::AddRmsNorm => "add_rms_norm",
             Kernel::QkNormRope => "qk_norm_rope",
             Kernel::Gemv => "gemv",
+            Kernel::Attention => "attention",
         }
     }
 
@@ -175,6 +179,40 @@ pub fn qk_norm_rope_kv(
         pos,
         rope,
         heads,
+    )?))
+}
+
+/// Key chunks the attention kernel may split a head's keys into (its scratch is sized for this).
+pub const ATTENTION_SPLITS: i32 = 32;
+
+/// The scratch [`attention_decode`] writes for a layer of `heads` = (q heads, kv heads, head
+/// dim): f32 partial sums for [`ATTENTION_SPLITS`] key chunks per q head, and one int32 ticket
+/// per kv head (zeros; each call leaves them at zero).
+pub fn attention_scratch(heads: (i32, i32, i32)) -> Result<(Array, Array)> {
+    let (hq, hkv, d) = heads;
+    let part = ops::zeros(&[hq * ATTENTION_SPLITS * (d + 2)], Dtype::F32)?;
+    let tickets = ops::zeros(&[hkv], Dtype::I32)?;
+    ops::eval(&[&part, &tickets])?;
+    Ok((part, tickets))
+}
+
+/// BenchBar's attention of one position `q [1, Hq, 1, D]` over the first `n` positions of
+/// `cache` (keys, values `[1, Hkv, capacity, D]`; GQA), `softmax(q·kᵀ · scale) · v` in f32, split
+/// over the keys, with `scratch` from [`attention_scratch`] (written in place: one layer's calls
+/// must not run at the same time) -> `[1, 1, Hq · D]`. MLX CUDA only.
+pub fn attention_decode(
+    q: &Array,
+    cache: (&Array, &Array),
+    scratch: (&Array, &Array),
+    n: i32,
+    scale: f32,
+) -> Result<Array> {
+    Ok(Array(B::attn_decode(
+        &q.0,
+        (&cache.0 .0, &cache.1 .0),
+        (&scratch.0 .0, &scratch.1 .0),
+        n,
+        scale,
     )?))
 }
 
@@ -336,5 +374,28 @@ fn self_check() -> Result<()> {
     let at = |c: &Array, x: &Array| ops::slice_update(c, x, &[0, 0, pos, 0], &[1, nkv, pos + 1, d]);
     check("qk_norm_rope (keys)", &kc, &at(&cache_values(29)?, &kr)?)?;
     let vr = ops::transpose(&vi, &[0, 2, 1, 3])?;
-    check("qk_norm_rope (values)", &vc, &at(&cache_values(31)?, &vr)?)
+    check("qk_norm_rope (values)", &vc, &at(&cache_values(31)?, &vr)?)?;
+    // attention: 4 q heads on 2 kv heads of 64, 150 of 160 positions (three key chunks), twice
+    // (the second call finds the tickets the first left)
+    let (hq, hkv, d, cap, n) = (4, 2, 64, 160, 150);
+    let q = bf16(&pattern((hq * d) as usize, 37), &[1, hq, 1, d])?;
+    let kv = |seed| bf16(&pattern((hkv * cap * d) as usize, seed), &[1, hkv, cap, d]);
+    let (kc, vc) = (kv(41)?, kv(43)?);
+    let scratch = attention_scratch((hq, hkv, d))?;
+    let scale = 0.125;
+    let valid = |c: &Array| ops::slice(c, &[0, 0, 0, 0], &[1, hkv, n, d]);
+    let mlx = ops::scaled_dot_product_attention(
+        &q,
+        &valid(&kc)?,
+        &valid(&vc)?,
+        scale,
+        ops::MaskKind::None,
+        None,
+    )?;
+    let mlx = ops::reshape(&mlx, &[1, 1, hq * d])?;
+    for call in ["attention", "attention (again)"] {
+        let ours = attention_decode(&q, (&kc, &vc), (&scratch.0, &scratch.1), n, scale)?;
+        check(call, &ours, &mlx)?;
+    }
+    Ok(())
 }

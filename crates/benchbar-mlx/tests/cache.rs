@@ -15,6 +15,7 @@ fn one_position_at_a_time_until_the_buffers_are_full() {
     let mut cache = KvCache::with_reserve(34);
     assert!(cache.room_for_one().is_none(), "nothing allocated yet");
     assert!(cache.advance_one().is_err());
+    assert!(cache.advance().is_err());
     // a prefill of 3 positions: 2 kv heads of 4
     let (k, v) = cache
         .update_and_fetch(&filled(24, 0.0), &filled(24, 100.0))

@@ -25,7 +25,7 @@ fn the_selection_is_every_kernel_unless_narrowed_or_turned_off() {
         Some("Auto"),
         Some("ALL"),
     ] {
-        assert_eq!(kernels::selection(default), Ok(0b1111), "{default:?}");
+        assert_eq!(kernels::selection(default), Ok(0b11111), "{default:?}");
     }
     for off in ["0", "off", "OFF", " false ", "none"] {
         assert_eq!(kernels::selection(Some(off)), Ok(0), "{off:?}");
@@ -36,6 +36,7 @@ fn the_selection_is_every_kernel_unless_narrowed_or_turned_off() {
         Ok(0b110)
     );
     assert_eq!(kernels::selection(Some("gemv")), Ok(0b1000));
+    assert_eq!(kernels::selection(Some("attention,gemv")), Ok(0b11000));
     let err = kernels::selection(Some("gemv_q4,gemv_bf16")).unwrap_err();
     assert!(
         err.contains("\"gemv_bf16\"") && err.contains("qk_norm_rope"),
@@ -74,6 +75,17 @@ fn without_cuda_the_kernels_are_off_and_direct_calls_fail_cleanly() {
     let errors = [
         kernels::gemv_q4(&x, &wq, &s, &b, false).unwrap_err(),
         kernels::gemv(&x, &w, true).unwrap_err(),
+        kernels::attention_decode(
+            &bf16(&ramp(2 * 64, 0.1), &[1, 2, 1, 64]),
+            (&cache, &cache),
+            (
+                &ops::zeros(&[2 * 66], Dtype::F32).unwrap(),
+                &ops::zeros(&[1], Dtype::I32).unwrap(),
+            ),
+            3,
+            0.125,
+        )
+        .unwrap_err(),
         kernels::add_rms_norm_kernel(&x, &x, &norm_w, 1e-6).unwrap_err(),
         kernels::qk_norm_rope_kv(
             &qkv,

@@ -159,6 +159,16 @@ mod ffi {
             d: i32,
         ) -> Result<UniquePtr<Arr>>;
 
+        fn attn_decode(
+            q: &Arr,
+            kc: &Arr,
+            vc: &Arr,
+            part: &Arr,
+            tickets: &Arr,
+            n: i32,
+            scale: f32,
+        ) -> Result<UniquePtr<Arr>>;
+
         fn compile_new(shapeless: bool) -> Result<UniquePtr<Compiled>>;
         fn compile_call(c: &Compiled, inputs: &ArrList) -> Result<UniquePtr<ArrList>>;
     }
@@ -480,6 +490,23 @@ impl Backend for Linux {
             rope.1,
             heads.0,
             heads.1,
+        ))
+    }
+    fn attn_decode(
+        q: &LinuxArray,
+        cache: (&LinuxArray, &LinuxArray),
+        scratch: (&LinuxArray, &LinuxArray),
+        n: i32,
+        scale: f32,
+    ) -> Result<LinuxArray> {
+        wrap(ffi::attn_decode(
+            q.r(),
+            cache.0.r(),
+            cache.1.r(),
+            scratch.0.r(),
+            scratch.1.r(),
+            n,
+            scale,
         ))
     }
     fn quantize(

@@ -374,6 +374,15 @@ impl Backend for Macos {
     ) -> Result<Array> {
         Err(no_kernels())
     }
+    fn attn_decode(
+        _q: &Array,
+        _cache: (&Array, &Array),
+        _scratch: (&Array, &Array),
+        _n: i32,
+        _scale: f32,
+    ) -> Result<Array> {
+        Err(no_kernels())
+    }
     fn quantize(w: &Array, group_size: i32, bits: i32) -> Result<(Array, Array, Array)> {
         ops::quantize(w, group_size, bits).map_err(mlx)
     }

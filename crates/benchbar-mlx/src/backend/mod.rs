@@ -179,6 +179,16 @@ pub(crate) trait Backend {
         rope: (f32, f32),
         heads: (i32, i32),
     ) -> Result<Self::Raw>;
+    /// Attention of one position `q [1, Hq, 1, D]` over the first `n` positions of `cache`
+    /// (keys, values `[1, Hkv, capacity, D]`), scaled by `scale`; `scratch` = (f32 partial sums,
+    /// int32 zero tickets), written in place. Returns `[1, 1, Hq · D]`.
+    fn attn_decode(
+        q: &Self::Raw,
+        cache: (&Self::Raw, &Self::Raw),
+        scratch: (&Self::Raw, &Self::Raw),
+        n: i32,
+        scale: f32,
+    ) -> Result<Self::Raw>;
     /// MLX affine quantization of the last axis: (packed weight, scales, biases).
     fn quantize(
         w: &Self::Raw,
