@@ -21,7 +21,7 @@
 //   MLX can donate it. The cache is written in place: the caller (src/attention.rs) owns the
 //   cache buffers and only ever writes the position after the last one read.
 // - attn_decode: attention of that position over the cache's valid positions (GQA), split over
-//   the keys into blocks whose partial softmax sums the last block to finish combines (scratch
+//   the keys into blocks of 128 whose partial softmax sums the last block to finish combines (scratch
 //   and per-kv-head tickets owned by the layer): one node instead of MLX's attention and the two
 //   views of the cache it needs.
 //
@@ -197,9 +197,12 @@ std::unique_ptr<Arr> attn_decode(const Arr& q, const Arr& kc, const Arr& vc, con
         "1, 2, 4 or 8; D 64, 128 or 256), 1 <= n <= capacity, f32 scratch of >= Hq (D + 2) and "
         "int32 tickets of >= Hkv expected");
   }
-  // Key chunks of >= 64 positions, as many as the scratch holds.
+  // One chunk of 128 positions per block (the kernel's block size); the scratch must hold them.
   const long long most = static_cast<long long>(part.a.size()) / per_split;
-  const int splits = static_cast<int>(std::min<long long>(most, std::max(1, (n + 63) / 64)));
+  const int splits = (n + 127) / 128;
+  if (splits > most) {
+    throw std::invalid_argument("benchbar attn_decode: more positions than the scratch covers");
+  }
   const std::string expr = "bb_attn_decode<" + type_name(dt) + ", " + std::to_string(d) + ", " +
                            std::to_string(g) + ">";
   auto res = launch::call(

@@ -222,123 +222,129 @@ __global__ void bb_gemv(const T* x, const T* w, T* y, int n_out, int k) {
 
 // Attention of one query position over the first n positions of the KV cache kc, vc [hkv, cap, D]
 // (GQA: G = Hq / Hkv q heads per kv head): o = softmax(q·kᵀ · scale) · v in f32, split over the
-// keys. Block b takes kv head b / splits and its chunk of keys for its G q heads (four warps,
-// one key each at a time, online softmax), and leaves (max, sum, Σ p·v) per q head in `part`
-// [Hq, splits, D + 2]; the last block of a kv head to finish (a ticket per kv head in `tickets`,
-// reset by that block) combines the splits into o [Hq · D].
+// keys in chunks of 128 (one per thread of a block). Block b takes kv head b / splits and its
+// chunk for its G q heads: each thread scores its key (16-byte loads of the key row, q in shared
+// memory), the block takes max and sum, then each thread accumulates p · v over the chunk for its
+// dimensions (a value row per step, read by the whole block). It leaves (max, sum, Σ p·v) per q
+// head in `part` [Hq, splits, D + 2]; the last block of a kv head to finish (a ticket per kv head
+// in `tickets`, reset by that block) combines the splits into o [Hq · D].
 template <typename T, int D, int G>
 __global__ void bb_attn_decode(const T* q, const T* kc, const T* vc, const float* part_buf,
                                const int* ticket_buf, T* o, int cap, int n, int splits,
                                float scale) {
-  constexpr int W = 4;  // warps per block
-  constexpr int E = D / 32;
+  constexpr int B = 128;  // threads per block = keys per chunk
+  constexpr int V = 16 / sizeof(T);
   float* part = const_cast<float*>(part_buf);
   int* tickets = const_cast<int*>(ticket_buf);
   const int kvh = blockIdx.x / splits;
   const int sp = blockIdx.x % splits;
-  const int wid = threadIdx.x >> 5;
-  const int lane = threadIdx.x & 31;
-  const int chunk = (n + splits - 1) / splits;
-  const int k0 = sp * chunk;
-  const int k1 = min(n, k0 + chunk);
-  float qv[G][E];
-#pragma unroll
-  for (int g = 0; g < G; ++g) {
-#pragma unroll
-    for (int e = 0; e < E; ++e) {
-      qv[g][e] = bb_f(q[static_cast<size_t>(kvh * G + g) * D + lane + 32 * e]) * scale;
-    }
-  }
+  const int tid = threadIdx.x;
+  const int k0 = sp * B;
+  const int k1 = min(n, k0 + B);
   const float neg_inf = __int_as_float(0xff800000);
-  float m[G], l[G], acc[G][E];
-#pragma unroll
-  for (int g = 0; g < G; ++g) {
-    m[g] = neg_inf;
-    l[g] = 0.0f;
-#pragma unroll
-    for (int e = 0; e < E; ++e) acc[g][e] = 0.0f;
+  __shared__ float qs[G][D];
+  __shared__ float ps[G][B];
+  __shared__ float red[G][B / 32];
+  for (int t = tid; t < G * D; t += B) {
+    qs[t / D][t % D] = bb_f(q[static_cast<size_t>(kvh * G) * D + t]) * scale;
   }
+  __syncthreads();
   const T* kh = kc + static_cast<size_t>(kvh) * cap * D;
   const T* vh = vc + static_cast<size_t>(kvh) * cap * D;
-  for (int j = k0 + wid; j < k1; j += W) {
-    float kv[E], vv[E];
+  // scores: thread tid, key k0 + tid
+  const int j = k0 + tid;
+  float s[G];
 #pragma unroll
-    for (int e = 0; e < E; ++e) {
-      kv[e] = bb_f(kh[static_cast<size_t>(j) * D + lane + 32 * e]);
-      vv[e] = bb_f(vh[static_cast<size_t>(j) * D + lane + 32 * e]);
+  for (int g = 0; g < G; ++g) s[g] = neg_inf;
+  if (j < k1) {
+#pragma unroll
+    for (int g = 0; g < G; ++g) s[g] = 0.0f;
+    const uint4* kr = reinterpret_cast<const uint4*>(kh + static_cast<size_t>(j) * D);
+#pragma unroll
+    for (int c = 0; c < D / V; ++c) {
+      const uint4 kv = kr[c];
+      const T* ke = reinterpret_cast<const T*>(&kv);
+#pragma unroll
+      for (int e = 0; e < V; ++e) {
+        const float kf = bb_f(ke[e]);
+#pragma unroll
+        for (int g = 0; g < G; ++g) s[g] += qs[g][c * V + e] * kf;
+      }
+    }
+  }
+  // block max and sum of exp per q head
+  float mx[G], sum[G];
+#pragma unroll
+  for (int g = 0; g < G; ++g) {
+    float m = s[g];
+    for (int off = 16; off > 0; off >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, off));
+    if ((tid & 31) == 0) red[g][tid >> 5] = m;
+  }
+  __syncthreads();
+#pragma unroll
+  for (int g = 0; g < G; ++g) {
+    mx[g] = red[g][0];
+#pragma unroll
+    for (int w = 1; w < B / 32; ++w) mx[g] = fmaxf(mx[g], red[g][w]);
+  }
+  __syncthreads();
+#pragma unroll
+  for (int g = 0; g < G; ++g) {
+    const float p = j < k1 ? expf(s[g] - mx[g]) : 0.0f;
+    ps[g][tid] = p;
+    const float t = bb_warp_sum(p);
+    if ((tid & 31) == 0) red[g][tid >> 5] = t;
+  }
+  __syncthreads();
+#pragma unroll
+  for (int g = 0; g < G; ++g) {
+    sum[g] = 0.0f;
+#pragma unroll
+    for (int w = 0; w < B / 32; ++w) sum[g] += red[g][w];
+  }
+  // Σ p · v over the chunk, per dimension
+  for (int d = tid; d < D; d += B) {
+    float acc[G];
+#pragma unroll
+    for (int g = 0; g < G; ++g) acc[g] = 0.0f;
+#pragma unroll 8
+    for (int t = 0; t < k1 - k0; ++t) {
+      const float vf = bb_f(vh[static_cast<size_t>(k0 + t) * D + d]);
+#pragma unroll
+      for (int g = 0; g < G; ++g) acc[g] += ps[g][t] * vf;
     }
 #pragma unroll
     for (int g = 0; g < G; ++g) {
-      float t = 0.0f;
-#pragma unroll
-      for (int e = 0; e < E; ++e) t += qv[g][e] * kv[e];
-      const float s = bb_warp_sum(t);
-      const float mn = fmaxf(m[g], s);
-      const float a = expf(m[g] - mn);
-      const float p = expf(s - mn);
-      l[g] = l[g] * a + p;
-#pragma unroll
-      for (int e = 0; e < E; ++e) acc[g][e] = acc[g][e] * a + p * vv[e];
-      m[g] = mn;
-    }
-  }
-  __shared__ float sm[W][G];
-  __shared__ float sl[W][G];
-  __shared__ float sacc[W][G][D];
-#pragma unroll
-  for (int g = 0; g < G; ++g) {
-    if (lane == 0) {
-      sm[wid][g] = m[g];
-      sl[wid][g] = l[g];
-    }
-#pragma unroll
-    for (int e = 0; e < E; ++e) sacc[wid][g][lane + 32 * e] = acc[g][e];
-  }
-  __syncthreads();
-  for (int t = threadIdx.x; t < G * D; t += blockDim.x) {
-    const int g = t / D;
-    const int d = t % D;
-    float mx = neg_inf;
-#pragma unroll
-    for (int w = 0; w < W; ++w) mx = fmaxf(mx, sm[w][g]);
-    float sum = 0.0f, a = 0.0f;
-#pragma unroll
-    for (int w = 0; w < W; ++w) {
-      const float f = sm[w][g] == neg_inf ? 0.0f : expf(sm[w][g] - mx);
-      sum += sl[w][g] * f;
-      a += sacc[w][g][d] * f;
-    }
-    float* pp = part + (static_cast<size_t>(kvh * G + g) * splits + sp) * (D + 2);
-    pp[2 + d] = a;
-    if (d == 0) {
-      pp[0] = mx;
-      pp[1] = sum;
+      float* pp = part + (static_cast<size_t>(kvh * G + g) * splits + sp) * (D + 2);
+      pp[2 + d] = acc[g];
+      if (d == 0) {
+        pp[0] = mx[g];
+        pp[1] = sum[g];
+      }
     }
   }
   __threadfence();
   __syncthreads();
   __shared__ bool last;
-  if (threadIdx.x == 0) last = atomicAdd(&tickets[kvh], 1) == splits - 1;
+  if (tid == 0) last = atomicAdd(&tickets[kvh], 1) == splits - 1;
   __syncthreads();
   if (!last) return;
   __threadfence();
-  for (int t = threadIdx.x; t < G * D; t += blockDim.x) {
+  for (int t = tid; t < G * D; t += B) {
     const int g = t / D;
     const int d = t % D;
     const float* pp = part + static_cast<size_t>(kvh * G + g) * splits * (D + 2);
-    float mx = neg_inf;
-    for (int s = 0; s < splits; ++s) mx = fmaxf(mx, __ldcg(pp + s * (D + 2)));
-    float sum = 0.0f, a = 0.0f;
-    for (int s = 0; s < splits; ++s) {
-      const float ms = __ldcg(pp + s * (D + 2));
-      if (ms == neg_inf) continue;
-      const float f = expf(ms - mx);
-      sum += __ldcg(pp + s * (D + 2) + 1) * f;
-      a += __ldcg(pp + s * (D + 2) + 2 + d) * f;
+    float m = neg_inf;
+    for (int c = 0; c < splits; ++c) m = fmaxf(m, __ldcg(pp + c * (D + 2)));
+    float l = 0.0f, a = 0.0f;
+    for (int c = 0; c < splits; ++c) {
+      const float f = expf(__ldcg(pp + c * (D + 2)) - m);
+      l += __ldcg(pp + c * (D + 2) + 1) * f;
+      a += __ldcg(pp + c * (D + 2) + 2 + d) * f;
     }
-    o[static_cast<size_t>(kvh * G + g) * D + d] = bb_out<T>(a / sum);
+    o[static_cast<size_t>(kvh * G + g) * D + d] = bb_out<T>(a / l);
   }
-  if (threadIdx.x == 0) tickets[kvh] = 0;
+  if (tid == 0) tickets[kvh] = 0;
 }
 
 // h = x + r and y = rms_norm(h) · w for rows of hsz; one block per row, C 16-byte chunks per

@@ -170,7 +170,8 @@ impl Attention {
             (self.rope_theta.log2(), self.q_norm.eps),
             (self.n_heads, self.head_dim),
         )?;
-        if let Some((part, tickets)) = &self.attn_scratch {
+        let covered = pos < kernels::ATTENTION_SPLITS * kernels::ATTENTION_CHUNK;
+        if let (Some((part, tickets)), true) = (&self.attn_scratch, covered) {
             let o = kernels::attention_decode(&q, (kc, vc), (part, tickets), pos + 1, self.scale)?;
             cache.advance()?;
             return Ok(Some(o));

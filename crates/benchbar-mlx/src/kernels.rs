@@ -182,8 +182,11 @@ pub fn qk_norm_rope_kv(
     )?))
 }
 
-/// Key chunks the attention kernel may split a head's keys into (its scratch is sized for this).
-pub const ATTENTION_SPLITS: i32 = 32;
+/// Positions per key chunk of the attention kernel (one per thread of a block).
+pub const ATTENTION_CHUNK: i32 = 128;
+/// Key chunks per head the attention kernel's scratch holds: it covers up to
+/// `ATTENTION_SPLITS · ATTENTION_CHUNK` positions (8,192); beyond, MLX's attention runs.
+pub const ATTENTION_SPLITS: i32 = 64;
 
 /// The scratch [`attention_decode`] writes for a layer of `heads` = (q heads, kv heads, head
 /// dim): f32 partial sums for [`ATTENTION_SPLITS`] key chunks per q head, and one int32 ticket
@@ -375,7 +378,7 @@ fn self_check() -> Result<()> {
     check("qk_norm_rope (keys)", &kc, &at(&cache_values(29)?, &kr)?)?;
     let vr = ops::transpose(&vi, &[0, 2, 1, 3])?;
     check("qk_norm_rope (values)", &vc, &at(&cache_values(31)?, &vr)?)?;
-    // attention: 4 q heads on 2 kv heads of 64, 150 of 160 positions (three key chunks), twice
+    // attention: 4 q heads on 2 kv heads of 64, 150 of 160 positions (two key chunks), twice
     // (the second call finds the tickets the first left)
     let (hq, hkv, d, cap, n) = (4, 2, 64, 160, 150);
     let q = bf16(&pattern((hq * d) as usize, 37), &[1, hq, 1, d])?;
