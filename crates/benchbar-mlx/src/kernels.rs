@@ -1,8 +1,9 @@
-//! BenchBar's own CUDA kernels for the batch-1 decode step (`shim/kernels.cc`: a 4-bit
-//! matrix-vector product, residual add + RMSNorm in one pass, q/k RMSNorm + RoPE with the
-//! KV-cache write in one pass; each launched as one node of MLX's graph by `shim/launch.cc`)
-//! and when they run: on MLX CUDA, as selected by `BENCHBAR_MLX_KERNELS` (by default the 4-bit
-//! every kernel; `0` or a comma list of [`Kernel`] names to choose), and only
+//! BenchBar's own CUDA kernels for the batch-1 decode step (`shim/kernels.cc`: matrix-vector
+//! products for 4-bit and float weights with a SwiGLU form, residual add + RMSNorm in one pass,
+//! q/k RMSNorm + RoPE with the KV-cache write in one pass, attention over the cache; each
+//! launched as one node of MLX's graph by `shim/launch.cc`) and when they run: on MLX CUDA, as
+//! selected by `BENCHBAR_MLX_KERNELS` (by default [`Kernel::DEFAULT`]; `all`, `0` or a comma
+//! list of [`Kernel`] names to choose), and only
 //! after a self-check at first use (each kernel compiled and run on a small input and matched
 //! against MLX's own ops), so a machine whose NVRTC cannot build them runs MLX's ops instead
 //! of failing mid-run. On CPU and Metal MLX's ops always run (the CPU oracle tests that path).
@@ -28,14 +29,23 @@ pub enum Kernel {
 }
 
 impl Kernel {
-    /// Every kernel: the default (`BENCHBAR_MLX_KERNELS` unset). Each wins on every model
-    /// measured once launched as its own graph node (docs/perf-notes.md, run 15).
+    /// Every kernel (`BENCHBAR_MLX_KERNELS=all`).
     pub const ALL: [Kernel; 5] = [
         Kernel::GemvQ4,
         Kernel::AddRmsNorm,
         Kernel::QkNormRope,
         Kernel::Gemv,
         Kernel::Attention,
+    ];
+    /// The default (`BENCHBAR_MLX_KERNELS` unset): every kernel but [`Kernel::Attention`]. Each
+    /// of these wins on every model measured once launched as its own graph node
+    /// (docs/perf-notes.md, runs 15–17); the attention kernel takes host time off a step but
+    /// costs GPU time against MLX's attention (8B bf16 −3%, runs 19–20), so it is opt-in.
+    pub const DEFAULT: [Kernel; 4] = [
+        Kernel::GemvQ4,
+        Kernel::AddRmsNorm,
+        Kernel::QkNormRope,
+        Kernel::Gemv,
     ];
 
     /// The name used in `BENCHBAR_MLX_KERNELS`.
@@ -54,15 +64,15 @@ impl Kernel {
     }
 }
 
-/// The kernels selected by a `BENCHBAR_MLX_KERNELS` value, as a bit set: every kernel when unset,
-/// empty, `1`, `on`, `all` or `auto` (the default's earlier name); none for `0`, `off`, `false` or `none`; else the comma-separated
-/// names. An unknown name is an error (the caller reports it and runs MLX's ops).
+/// The kernels selected by a `BENCHBAR_MLX_KERNELS` value, as a bit set: [`Kernel::DEFAULT`]
+/// when unset, empty, `1`, `on` or `auto`; every kernel for `all`; none for `0`, `off`, `false`
+/// or `none`; else the comma-separated names. An unknown name is an error (the caller reports it
+/// and runs MLX's ops).
 pub fn selection(value: Option<&str>) -> std::result::Result<u8, String> {
     let v = value.unwrap_or("").trim().to_ascii_lowercase();
     match v.as_str() {
-        "" | "1" | "on" | "all" | "auto" => {
-            return Ok(Kernel::ALL.iter().fold(0, |m, k| m | k.bit()))
-        }
+        "" | "1" | "on" | "auto" => return Ok(bits(&Kernel::DEFAULT)),
+        "all" => return Ok(bits(&Kernel::ALL)),
         "0" | "off" | "false" | "none" => return Ok(0),
         _ => {}
     }
@@ -76,6 +86,10 @@ pub fn selection(value: Option<&str>) -> std::result::Result<u8, String> {
                 format!("unknown kernel {name:?} (known: {})", names.join(", "))
             })
     })
+}
+
+fn bits(kernels: &[Kernel]) -> u8 {
+    kernels.iter().fold(0, |m, k| m | k.bit())
 }
 
 /// Whether `kernel` is used in this process (the selection and self-check are done once).
