@@ -9,9 +9,9 @@
 //   per group, warp-shuffle sum. At batch 1 every weight byte is used once, so this kernel is
 //   what the 4-bit decode step streams at.
 // - gemv: the same product for a float weight (bf16, f16, f32) [N, K]: two rows per block of four
-//   warps that split K, four 16-byte streaming loads per row in flight per lane. Both products have a SwiGLU form for a
-//   stacked gate|up weight: a warp takes gate row j and up row j and writes silu(g)·u (the MLP's
-//   separate SwiGLU kernel and its graph node go).
+//   warps that split K, four 16-byte streaming loads per row in flight per lane. Both products
+//   have a SwiGLU form for a stacked gate|up weight: gate row j and up row j together give
+//   silu(g)·u (the MLP's separate SwiGLU kernel and its graph node go).
 // - add_rms_norm: `h = x + r` and `y = rms_norm(h) · w` in one pass (the residual add and the
 //   next RMSNorm, two MLX kernels), rounding as MLX does (h to the element type first, then
 //   `w · T(h · inv_rms)`).
@@ -20,10 +20,10 @@
 //   (four MLX kernels and the cache's two slice updates). q takes the projection's own buffer when
 //   MLX can donate it. The cache is written in place: the caller (src/attention.rs) owns the
 //   cache buffers and only ever writes the position after the last one read.
-// - attn_decode (opt-in): attention of that position over the cache's valid positions (GQA), split over
-//   the keys into blocks of 128 whose partial softmax sums the last block to finish combines (scratch
-//   and per-kv-head tickets owned by the layer): one node instead of MLX's attention and the two
-//   views of the cache it needs.
+// - attn_decode (opt-in): attention of that position over the cache's valid positions (GQA),
+//   split over the keys into blocks of 128 whose partial softmax sums the last block to finish
+//   combines (scratch and per-kv-head tickets owned by the layer): one node instead of MLX's
+//   attention and the two views of the cache it needs.
 //
 // Only used when libmlx is the CUDA build (`kernels_available`); which kernels run is decided in
 // src/kernels.rs (`Kernel::DEFAULT`: all but the attention kernel, unless BENCHBAR_MLX_KERNELS
@@ -145,7 +145,8 @@ std::unique_ptr<ArrList> add_rms_norm(const Arr& x, const Arr& r, const Arr& w, 
   const std::string expr =
       "bb_add_rms_norm<" + type_name(xa.dtype()) + ", " + std::to_string(per_thread) + ">";
   return list(launch::call(
-      kKernelSource, expr.c_str(), {xa, ra, wa}, {{xa.shape(), xa.dtype()}, {xa.shape(), xa.dtype()}},
+      kKernelSource, expr.c_str(), {xa, ra, wa},
+      {{xa.shape(), xa.dtype()}, {xa.shape(), xa.dtype()}},
       {static_cast<unsigned int>(rows_of(xa))}, {static_cast<unsigned int>(threads)},
       {launch::Scalar::of(h), launch::Scalar::of(eps)}));
 }
