@@ -224,8 +224,8 @@ __global__ void bb_gemv(const T* x, const T* w, T* y, int n_out, int k) {
 // (GQA: G = Hq / Hkv q heads per kv head): o = softmax(q·kᵀ · scale) · v in f32, split over the
 // keys in chunks of 128 (one per thread of a block). Block b takes kv head b / splits and its
 // chunk for its G q heads: each thread scores its key (16-byte loads of the key row, q in shared
-// memory), the block takes max and sum, then each thread accumulates p · v over the chunk for its
-// dimensions (a value row per step, read by the whole block). It leaves (max, sum, Σ p·v) per q
+// memory), the block takes max and sum, then accumulates p · v over the chunk with 16-byte loads
+// of the value rows (several rows at a time). It leaves (max, sum, Σ p·v) per q
 // head in `part` [Hq, splits, D + 2]; the last block of a kv head to finish (a ticket per kv head
 // in `tickets`, reset by that block) combines the splits into o [Hq · D].
 template <typename T, int D, int G>
@@ -302,25 +302,47 @@ __global__ void bb_attn_decode(const T* q, const T* kc, const T* vc, const float
 #pragma unroll
     for (int w = 0; w < B / 32; ++w) sum[g] += red[g][w];
   }
-  // Σ p · v over the chunk, per dimension
-  for (int d = tid; d < D; d += B) {
-    float acc[G];
+  // Σ p · v over the chunk: a value row is read by D / V threads with 16-byte loads, B · V / D
+  // rows at a time; the row groups' sums meet in shared memory
+  constexpr int TPR = D / V;
+  constexpr int RPS = B / TPR;
+  const int c = tid % TPR;
+  const int r0 = tid / TPR;
+  float acc[G][V];
 #pragma unroll
-    for (int g = 0; g < G; ++g) acc[g] = 0.0f;
-#pragma unroll 8
-    for (int t = 0; t < k1 - k0; ++t) {
-      const float vf = bb_f(vh[static_cast<size_t>(k0 + t) * D + d]);
+  for (int g = 0; g < G; ++g) {
 #pragma unroll
-      for (int g = 0; g < G; ++g) acc[g] += ps[g][t] * vf;
-    }
+    for (int e = 0; e < V; ++e) acc[g][e] = 0.0f;
+  }
+#pragma unroll 4
+  for (int t = r0; t < k1 - k0; t += RPS) {
+    const uint4 vv = reinterpret_cast<const uint4*>(vh + static_cast<size_t>(k0 + t) * D)[c];
+    const T* ve = reinterpret_cast<const T*>(&vv);
 #pragma unroll
     for (int g = 0; g < G; ++g) {
-      float* pp = part + (static_cast<size_t>(kvh * G + g) * splits + sp) * (D + 2);
-      pp[2 + d] = acc[g];
-      if (d == 0) {
-        pp[0] = mx[g];
-        pp[1] = sum[g];
-      }
+      const float p = ps[g][t];
+#pragma unroll
+      for (int e = 0; e < V; ++e) acc[g][e] += p * bb_f(ve[e]);
+    }
+  }
+  __shared__ float vs[RPS][G][D];
+#pragma unroll
+  for (int g = 0; g < G; ++g) {
+#pragma unroll
+    for (int e = 0; e < V; ++e) vs[r0][g][c * V + e] = acc[g][e];
+  }
+  __syncthreads();
+  for (int t = tid; t < G * D; t += B) {
+    const int g = t / D;
+    const int d = t % D;
+    float a = 0.0f;
+#pragma unroll
+    for (int r = 0; r < RPS; ++r) a += vs[r][g][d];
+    float* pp = part + (static_cast<size_t>(kvh * G + g) * splits + sp) * (D + 2);
+    pp[2 + d] = a;
+    if (d == 0) {
+      pp[0] = mx[g];
+      pp[1] = sum[g];
     }
   }
   __threadfence();
