@@ -27,15 +27,14 @@
 # LD_LIBRARY_PATH. Results: $OUT/results.tar.gz (JSON per run), $OUT/kernel_check.md (BenchBar's
 # CUDA kernels against the MLX ops they replace: error, µs, GB/s) and one table per BenchBar
 # variant in VARIANTS, each against the same mlx_lm run:
-#   default    the default engine (stamping-thread decode, BenchBar's CUDA kernels but the
-#              opt-in attention kernel: kernels::Kernel::DEFAULT)
+#   default    the default engine (stamping-thread decode, every one of BenchBar's CUDA kernels)
 #   gemv       the 4-bit gemv kernel only (the default before run 10)
 #   nogemv     every kernel but the float-weight gemv (BENCHBAR_MLX_KERNELS=gemv_q4,add_rms_norm,
 #              qk_norm_rope: the default of run 15)
-#   noattn     every kernel but the attention kernel, named (BENCHBAR_MLX_KERNELS=gemv_q4,
-#              add_rms_norm,qk_norm_rope,gemv: the default since run 20, the default of run 18)
+#   noattn     every kernel but the attention kernel (BENCHBAR_MLX_KERNELS=gemv_q4,add_rms_norm,
+#              qk_norm_rope,gemv: the default of run 18)
 #   nokernels  without BenchBar's CUDA kernels (BENCHBAR_MLX_KERNELS=0)
-#   all        with all of them, the attention kernel too (BENCHBAR_MLX_KERNELS=all)
+#   all        with all of them, named (BENCHBAR_MLX_KERNELS=all; the same as default since run 21)
 #   qk         the 4-bit kernel and the q/k norm+RoPE kernel (BENCHBAR_MLX_KERNELS=gemv_q4,qk_norm_rope)
 #   0          strict decode order (BENCHBAR_MLX_PIPELINE=0)
 #   ops        the default with MLX's CUDA graphs cut every 200 ops only (MLX_MAX_OPS_PER_BUFFER=200,

@@ -20,14 +20,14 @@
 //   (four MLX kernels and the cache's two slice updates). q takes the projection's own buffer when
 //   MLX can donate it. The cache is written in place: the caller (src/attention.rs) owns the
 //   cache buffers and only ever writes the position after the last one read.
-// - attn_decode (opt-in): attention of that position over the cache's valid positions (GQA),
+// - attn_decode: attention of that position over the cache's valid positions (GQA),
 //   split over the keys into blocks of 128 whose partial softmax sums the last block to finish
 //   combines (scratch and per-kv-head tickets owned by the layer): one node instead of MLX's
 //   attention and the two views of the cache it needs.
 //
 // Only used when libmlx is the CUDA build (`kernels_available`); which kernels run is decided in
-// src/kernels.rs (`Kernel::DEFAULT`: all but the attention kernel, unless BENCHBAR_MLX_KERNELS
-// says otherwise), where each is checked against MLX's ops once before use; the Rust side runs
+// src/kernels.rs (`Kernel::DEFAULT`: all of them, unless BENCHBAR_MLX_KERNELS says
+// otherwise), where each is checked against MLX's ops once before use; the Rust side runs
 // MLX's ops everywhere else.
 #include <algorithm>
 #include <stdexcept>

@@ -37,16 +37,11 @@ impl Kernel {
         Kernel::Gemv,
         Kernel::Attention,
     ];
-    /// The default (`BENCHBAR_MLX_KERNELS` unset): every kernel but [`Kernel::Attention`]. Each
-    /// of these wins on every model measured once launched as its own graph node
-    /// (docs/perf-notes.md, runs 15–17); the attention kernel takes host time off a step but
-    /// costs GPU time against MLX's attention (8B bf16 −3%, runs 19–20), so it is opt-in.
-    pub const DEFAULT: [Kernel; 4] = [
-        Kernel::GemvQ4,
-        Kernel::AddRmsNorm,
-        Kernel::QkNormRope,
-        Kernel::Gemv,
-    ];
+    /// The default (`BENCHBAR_MLX_KERNELS` unset): every kernel. Each wins on every model
+    /// measured once launched as its own graph node (docs/perf-notes.md, runs 15–17); the
+    /// attention kernel since its 16-byte value pass (run 21: the same speed as MLX's attention
+    /// on 8B bf16, +3.5% on 1.7B bf16).
+    pub const DEFAULT: [Kernel; 5] = Kernel::ALL;
 
     /// The name used in `BENCHBAR_MLX_KERNELS`.
     pub fn name(self) -> &'static str {

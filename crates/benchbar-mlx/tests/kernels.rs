@@ -16,9 +16,9 @@ fn ramp(n: usize, step: f32) -> Vec<f32> {
 }
 
 #[test]
-fn the_selection_is_all_but_the_attention_kernel_unless_widened_narrowed_or_turned_off() {
+fn the_selection_is_every_kernel_unless_narrowed_or_turned_off() {
     for default in [None, Some(""), Some("1"), Some(" on "), Some("Auto")] {
-        assert_eq!(kernels::selection(default), Ok(0b01111), "{default:?}");
+        assert_eq!(kernels::selection(default), Ok(0b11111), "{default:?}");
     }
     assert_eq!(kernels::selection(Some("ALL")), Ok(0b11111));
     for off in ["0", "off", "OFF", " false ", "none"] {
