@@ -26,7 +26,7 @@
 //   attention and the two views of the cache it needs.
 //
 // Only used when libmlx is the CUDA build (`kernels_available`); which kernels run is decided in
-// src/kernels.rs (`Kernel::DEFAULT`: all of them, unless BENCHBAR_MLX_KERNELS says
+// src/kernels.rs (all of them, `Kernel::ALL`, unless BENCHBAR_MLX_KERNELS says
 // otherwise), where each is checked against MLX's ops once before use; the Rust side runs
 // MLX's ops everywhere else.
 #include <algorithm>

@@ -101,15 +101,17 @@ impl Attention {
             rope_theta: cfg.rope_theta as f32,
             scale: (d as f32).powf(-0.5),
             fused_qk,
-            attn_scratch: match fused_qk
+            // The attention kernel handles 1, 2, 4 or 8 q heads per kv head.
+            attn_scratch: if fused_qk
                 && kernels::enabled(kernels::Kernel::Attention)
-                && matches!(nq / nkv, 1 | 2 | 4 | 8)
                 && nq % nkv == 0
+                && matches!(nq / nkv, 1 | 2 | 4 | 8)
             {
-                true => Some(kernels::attention_scratch((
+                Some(kernels::attention_scratch((
                     nq as i32, nkv as i32, d as i32,
-                ))?),
-                false => None,
+                ))?)
+            } else {
+                None
             },
         })
     }

@@ -2,7 +2,7 @@
 //! products for 4-bit and float weights with a SwiGLU form, residual add + RMSNorm in one pass,
 //! q/k RMSNorm + RoPE with the KV-cache write in one pass, attention over the cache; each
 //! launched as one node of MLX's graph by `shim/launch.cc`) and when they run: on MLX CUDA, as
-//! selected by `BENCHBAR_MLX_KERNELS` (by default [`Kernel::DEFAULT`]; `all`, `0` or a comma
+//! selected by `BENCHBAR_MLX_KERNELS` (by default every kernel, [`Kernel::ALL`]; `0` or a comma
 //! list of [`Kernel`] names to choose), and only
 //! after a self-check at first use (each kernel compiled and run on a small input and matched
 //! against MLX's own ops), so a machine whose NVRTC cannot build them runs MLX's ops instead
@@ -29,7 +29,10 @@ pub enum Kernel {
 }
 
 impl Kernel {
-    /// Every kernel (`BENCHBAR_MLX_KERNELS=all`).
+    /// Every kernel: the default (`BENCHBAR_MLX_KERNELS` unset or `all`). Each wins on every
+    /// model measured once launched as its own graph node (docs/perf-notes.md, runs 15–17); the
+    /// attention kernel since its 16-byte value pass (run 21: the same speed as MLX's attention
+    /// on 8B bf16, +3.5% on 1.7B bf16).
     pub const ALL: [Kernel; 5] = [
         Kernel::GemvQ4,
         Kernel::AddRmsNorm,
@@ -37,12 +40,6 @@ impl Kernel {
         Kernel::Gemv,
         Kernel::Attention,
     ];
-    /// The default (`BENCHBAR_MLX_KERNELS` unset): every kernel. Each wins on every model
-    /// measured once launched as its own graph node (docs/perf-notes.md, runs 15–17); the
-    /// attention kernel since its 16-byte value pass (run 21: the same speed as MLX's attention
-    /// on 8B bf16, +3.5% on 1.7B bf16).
-    pub const DEFAULT: [Kernel; 5] = Kernel::ALL;
-
     /// The name used in `BENCHBAR_MLX_KERNELS`.
     pub fn name(self) -> &'static str {
         match self {
@@ -59,15 +56,16 @@ impl Kernel {
     }
 }
 
-/// The kernels selected by a `BENCHBAR_MLX_KERNELS` value, as a bit set: [`Kernel::DEFAULT`]
-/// when unset, empty, `1`, `on` or `auto`; every kernel for `all`; none for `0`, `off`, `false`
+/// The kernels selected by a `BENCHBAR_MLX_KERNELS` value, as a bit set: every kernel
+/// ([`Kernel::ALL`]) when unset, empty, `1`, `on`, `auto` or `all`; none for `0`, `off`, `false`
 /// or `none`; else the comma-separated names. An unknown name is an error (the caller reports it
 /// and runs MLX's ops).
 pub fn selection(value: Option<&str>) -> std::result::Result<u8, String> {
     let v = value.unwrap_or("").trim().to_ascii_lowercase();
     match v.as_str() {
-        "" | "1" | "on" | "auto" => return Ok(bits(&Kernel::DEFAULT)),
-        "all" => return Ok(bits(&Kernel::ALL)),
+        "" | "1" | "on" | "auto" | "all" => {
+            return Ok(Kernel::ALL.iter().fold(0, |m, k| m | k.bit()))
+        }
         "0" | "off" | "false" | "none" => return Ok(0),
         _ => {}
     }
@@ -81,10 +79,6 @@ pub fn selection(value: Option<&str>) -> std::result::Result<u8, String> {
                 format!("unknown kernel {name:?} (known: {})", names.join(", "))
             })
     })
-}
-
-fn bits(kernels: &[Kernel]) -> u8 {
-    kernels.iter().fold(0, |m, k| m | k.bit())
 }
 
 /// Whether `kernel` is used in this process (the selection and self-check are done once).
