@@ -33,6 +33,8 @@
 #              qk_norm_rope: the default of run 15)
 #   noattn     every kernel but the attention kernel (BENCHBAR_MLX_KERNELS=gemv_q4,add_rms_norm,
 #              qk_norm_rope,gemv: the default of run 18)
+#   nofold     every kernel without the norm/residual folding (BENCHBAR_MLX_KERNELS=gemv_q4,
+#              add_rms_norm,qk_norm_rope,gemv,attention: the default of runs 21-22)
 #   nokernels  without BenchBar's CUDA kernels (BENCHBAR_MLX_KERNELS=0)
 #   all        with all of them, named (BENCHBAR_MLX_KERNELS=all; the same as default since run 21)
 #   qk         the 4-bit kernel and the q/k norm+RoPE kernel (BENCHBAR_MLX_KERNELS=gemv_q4,qk_norm_rope)
@@ -122,6 +124,7 @@ variant_env() { # variant name -> the engine's env settings
     nokernels) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=0" ;;
     gemv) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4" ;;
     noattn) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4,add_rms_norm,qk_norm_rope,gemv" ;;
+    nofold) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4,add_rms_norm,qk_norm_rope,gemv,attention" ;;
     nogemv) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4,add_rms_norm,qk_norm_rope" ;;
     qk) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4,qk_norm_rope" ;;
     ops) echo "BENCHBAR_MLX_PIPELINE=thread MLX_MAX_OPS_PER_BUFFER=200 MLX_MAX_MB_PER_BUFFER=100000" ;;

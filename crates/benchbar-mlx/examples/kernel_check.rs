@@ -8,7 +8,7 @@
 //! `cargo run -p benchbar-mlx --release --example kernel_check [-- CALLS]` (run by
 //! `scripts/gpu_bench.sh run` on the GPU machine).
 
-use benchbar_mlx::kernels;
+use benchbar_mlx::kernels::{self, swiglu_fold, Fold};
 use benchbar_mlx::ops::{self, Array, Dtype, QuantParams, RopeOffset};
 use benchbar_mlx::Result;
 use std::time::Instant;
@@ -36,6 +36,51 @@ const Q4: QuantParams = QuantParams {
 
 /// One way of computing a result (BenchBar's kernel or MLX's ops), given a copy index.
 type Call<'a> = Box<dyn Fn(usize) -> Result<Array> + 'a>;
+
+/// What the decode step folds into a layer's product: the RMSNorm in front of q|k|v, gate|up
+/// (with SwiGLU) and the head, the residual add after o and down.
+fn fold_of<'a>(label: &str, norm_w: &'a Array, residual: &'a Array) -> (&'static str, Fold<'a>) {
+    let norm = Fold {
+        norm: Some((norm_w, 1e-6)),
+        ..Fold::default()
+    };
+    if label.ends_with("gate|up") {
+        (
+            "norm + SwiGLU",
+            Fold {
+                swiglu: true,
+                ..norm
+            },
+        )
+    } else if label.ends_with(" o") || label.ends_with("down") {
+        (
+            "residual",
+            Fold {
+                residual: Some(residual),
+                ..Fold::default()
+            },
+        )
+    } else {
+        ("norm", norm)
+    }
+}
+
+/// MLX's ops for `fold` around `product` (x · wᵀ of the given input).
+fn fold_reference(
+    fold: Fold,
+    x: &Array,
+    product: &dyn Fn(&Array) -> Result<Array>,
+) -> Result<Array> {
+    let y = match fold.norm {
+        Some((w, eps)) => product(&ops::rms_norm(x, Some(w), eps)?)?,
+        None => product(x)?,
+    };
+    let y = if fold.swiglu { swiglu_of(&y)? } else { y };
+    match fold.residual {
+        Some(r) => ops::add(r, &y),
+        None => Ok(y),
+    }
+}
 
 /// Deterministic values in [-1, 1) scaled by `scale`.
 fn values(n: usize, seed: u64, scale: f32) -> Vec<f32> {
@@ -68,6 +113,14 @@ fn swiglu_of(y: &Array) -> Result<Array> {
     let g = ops::slice(y, &[0, 0, 0], &[1, 1, i])?;
     let u = ops::slice(y, &[0, 0, i], &[1, 1, 2 * i])?;
     benchbar_mlx::fused::swiglu(&g, &u)
+}
+
+/// The norm weight `[k]` and the residual `[1, 1, n]` of shape `i`'s folded row.
+fn fold_operands(i: usize, n: i32, k: i32) -> Result<(Array, Array)> {
+    Ok((
+        bf16(&values(k as usize, 300 + i as u64, 1.0), &[k])?,
+        bf16(&values(n as usize, 400 + i as u64, 1.0), &[1, 1, n])?,
+    ))
 }
 
 /// A 4-bit `[n, k]` layer: a random 64-row block repeated, quantized.
@@ -164,7 +217,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             bytes,
             Box::new(move |c| {
                 let (w, s, b) = &layers[c];
-                kernels::gemv_q4(x, w, s, b, false)
+                kernels::gemv_q4(x, w, s, b, swiglu_fold(false))
             }),
             Box::new(move |c| {
                 let (w, s, b) = &layers[c];
@@ -179,7 +232,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
                 bytes,
                 Box::new(move |c| {
                     let (w, s, b) = &layers[c];
-                    kernels::gemv_q4(x, w, s, b, true)
+                    kernels::gemv_q4(x, w, s, b, swiglu_fold(true))
                 }),
                 Box::new(move |c| {
                     let (w, s, b) = &layers[c];
@@ -187,6 +240,24 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
                 }),
             )?;
         }
+        let (norm_w, res) = fold_operands(i, n, k)?;
+        let (what, fold) = fold_of(label, &norm_w, &res);
+        all_ok &= row(
+            &format!("gemv_q4 + {what} {label} {n} x {k}"),
+            calls,
+            copies,
+            bytes,
+            Box::new(move |c| {
+                let (w, s, b) = &layers[c];
+                kernels::gemv_q4(x, w, s, b, fold)
+            }),
+            Box::new(move |c| {
+                let (w, s, b) = &layers[c];
+                fold_reference(fold, x, &|x| {
+                    ops::quantized_matmul(x, w, s, Some(b), true, Q4)
+                })
+            }),
+        )?;
     }
     for (i, &(label, n, k)) in GEMV_SHAPES.iter().enumerate() {
         let x = bf16(&values(k as usize, 7 + i as u64, 1.0), &[1, 1, k])?;
@@ -204,7 +275,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             calls,
             copies,
             bytes,
-            Box::new(move |c| kernels::gemv(x, &layers[c], false)),
+            Box::new(move |c| kernels::gemv(x, &layers[c], swiglu_fold(false))),
             Box::new(mlx),
         )?;
         if label.ends_with("gate|up") {
@@ -213,10 +284,24 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
                 calls,
                 copies,
                 bytes,
-                Box::new(move |c| kernels::gemv(x, &layers[c], true)),
+                Box::new(move |c| kernels::gemv(x, &layers[c], swiglu_fold(true))),
                 Box::new(move |c| swiglu_of(&mlx(c)?)),
             )?;
         }
+        let (norm_w, res) = fold_operands(i, n, k)?;
+        let (what, fold) = fold_of(label, &norm_w, &res);
+        all_ok &= row(
+            &format!("gemv bf16 + {what} {label} {n} x {k}"),
+            calls,
+            copies,
+            bytes,
+            Box::new(move |c| kernels::gemv(x, &layers[c], fold)),
+            Box::new(move |c| {
+                fold_reference(fold, x, &|x| {
+                    ops::matmul(x, &ops::transpose(&layers[c], &[1, 0])?)
+                })
+            }),
+        )?;
     }
     for (i, &(label, h, nq, nkv)) in NORM_SHAPES.iter().enumerate() {
         let x = bf16(&values(h as usize, 50 + i as u64, 1.0), &[1, 1, h])?;

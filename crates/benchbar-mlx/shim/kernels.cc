@@ -11,7 +11,11 @@
 // - gemv: the same product for a float weight (bf16, f16, f32) [N, K]: two rows per block of four
 //   warps that split K, four 16-byte streaming loads per row in flight per lane. Both products
 //   have a SwiGLU form for a stacked gate|up weight: gate row j and up row j together give
-//   silu(g)·u (the MLP's separate SwiGLU kernel and its graph node go).
+//   silu(g)·u (the MLP's separate SwiGLU kernel and its graph node go). Both also fold in the
+//   residual stream's ops around them: the RMSNorm in front of a projection (x is the stream h;
+//   the product is taken of h · g and scaled by 1 / rms(h), Σh² summed as h is read for the
+//   products) and the residual add after one (y = res + the product, in res's buffer when MLX
+//   can donate it): with both, a layer needs no separate add + RMSNorm kernel.
 // - add_rms_norm: `h = x + r` and `y = rms_norm(h) · w` in one pass (the residual add and the
 //   next RMSNorm, two MLX kernels), rounding as MLX does (h to the element type first, then
 //   `w · T(h · inv_rms)`).
@@ -77,52 +81,101 @@ std::unique_ptr<ArrList> list(std::vector<mx::array> v) {
 
 bool kernels_available() { return launch::available(); }
 
+namespace {
+
+// The fold bits of gemv_q4 / gemv (shim.h) as template arguments: SwiGLU, norm, residual.
+struct Fold {
+  bool swiglu, norm, residual;
+  explicit Fold(uint32_t bits)
+      : swiglu((bits & kFoldSwiglu) != 0), norm((bits & kFoldNorm) != 0),
+        residual((bits & kFoldResidual) != 0) {}
+  std::string args() const {
+    return std::string(swiglu ? "true" : "false") + (norm ? ", true" : ", false") +
+           (residual ? ", true>" : ", false>");
+  }
+};
+
+// Checks the fold's operands against x [.., K] and the product's n outputs: the norm weight
+// [K] and the residual [.., n] of x's type; SwiGLU and the residual exclude each other.
+void check_fold(const Fold& f, const mx::array& x, const mx::array& g, const mx::array& res,
+                int n, const char* what) {
+  const bool ok = !(f.swiglu && f.residual) &&
+                  (!f.norm || (g.dtype() == x.dtype() && g.ndim() == 1 &&
+                               g.shape(0) == x.shape().back())) &&
+                  (!f.residual || (res.dtype() == x.dtype() && rows_of(res) == 1 &&
+                                   res.shape().back() == n));
+  if (!ok) {
+    throw std::invalid_argument(std::string(what) +
+                                ": a norm weight [K] and a residual [.., N] of x's type expected "
+                                "(the residual not with SwiGLU)");
+  }
+}
+
+// The output: y [.., n] of x's shape; with the residual folded in it takes the residual's buffer
+// (input `res_index`) when MLX can donate it (never x's own: every block reads all of x).
+launch::Out fold_out(const Fold& f, const mx::array& x, const mx::array& res, int n,
+                     mx::Dtype dt, int res_index) {
+  mx::Shape out = x.shape();
+  out.back() = n;
+  const bool donate = f.residual && res.id() != x.id();
+  return launch::Out{out, dt, donate ? res_index : -1};
+}
+
+}  // namespace
+
 std::unique_ptr<Arr> gemv_q4(const Arr& x, const Arr& w, const Arr& scales, const Arr& biases,
-                             bool swiglu) {
+                             const Arr& norm_w, const Arr& residual, uint32_t fold, float eps) {
   const auto& xa = x.a;
   const auto& wa = w.a;
   const auto& sa = scales.a;
   const auto& ba = biases.a;
+  const Fold f(fold);
   if (wa.ndim() != 2 || wa.dtype() != mx::uint32 || sa.ndim() != 2 || ba.shape() != sa.shape() ||
       sa.shape(0) != wa.shape(0) || xa.dtype() != sa.dtype() || ba.dtype() != sa.dtype() ||
       !float_type(sa.dtype()) || rows_of(xa) != 1 || xa.shape().back() != wa.shape(1) * 8 ||
-      (wa.shape(1) * 8) % sa.shape(1) != 0 || (swiglu && wa.shape(0) % 2 != 0)) {
+      (wa.shape(1) * 8) % sa.shape(1) != 0 || (f.swiglu && wa.shape(0) % 2 != 0)) {
     throw std::invalid_argument(
         "benchbar gemv_q4: one row x [.., K], 4-bit w [N, K/8], scales/biases [N, K/group] of "
         "x's type (N even for SwiGLU) expected");
   }
-  const int n = swiglu ? wa.shape(0) / 2 : wa.shape(0);
-  mx::Shape out = xa.shape();
-  out.back() = n;
-  const long long warps = swiglu ? n : (n + kRowsPerWarp - 1) / kRowsPerWarp;
+  const int n = f.swiglu ? wa.shape(0) / 2 : wa.shape(0);
+  check_fold(f, xa, norm_w.a, residual.a, n, "benchbar gemv_q4");
+  const long long warps = f.swiglu ? n : (n + kRowsPerWarp - 1) / kRowsPerWarp;
   const std::string expr = "bb_gemv_q4<" + type_name(sa.dtype()) + ", " +
-                           std::to_string(kRowsPerWarp) + (swiglu ? ", true>" : ", false>");
-  auto res = launch::call(kKernelSource, expr.c_str(), {xa, wa, sa, ba}, {{out, sa.dtype()}},
-                          {blocks(warps * 32, 256)}, {256},
-                          {launch::Scalar::of(n), launch::Scalar::of(wa.shape(1)),
-                           launch::Scalar::of(sa.shape(1))});
+                           std::to_string(kRowsPerWarp) + ", " + f.args();
+  // Unused operands are passed as x (never read).
+  auto res = launch::call(
+      kKernelSource, expr.c_str(),
+      {xa, wa, sa, ba, f.norm ? norm_w.a : xa, f.residual ? residual.a : xa},
+      {fold_out(f, xa, residual.a, n, sa.dtype(), 5)}, {blocks(warps * 32, 256)}, {256},
+      {launch::Scalar::of(n), launch::Scalar::of(wa.shape(1)), launch::Scalar::of(sa.shape(1)),
+       launch::Scalar::of(eps)});
   return std::make_unique<Arr>(std::move(res.at(0)));
 }
 
-std::unique_ptr<Arr> gemv(const Arr& x, const Arr& w, bool swiglu) {
+std::unique_ptr<Arr> gemv(const Arr& x, const Arr& w, const Arr& norm_w, const Arr& residual,
+                          uint32_t fold, float eps) {
   const auto& xa = x.a;
   const auto& wa = w.a;
+  const Fold f(fold);
   if (wa.ndim() != 2 || xa.dtype() != wa.dtype() || !float_type(wa.dtype()) || rows_of(xa) != 1 ||
-      xa.shape().back() != wa.shape(1) || (swiglu && wa.shape(0) % 2 != 0)) {
+      xa.shape().back() != wa.shape(1) || (f.swiglu && wa.shape(0) % 2 != 0)) {
     throw std::invalid_argument(
         "benchbar gemv: one row x [.., K] and w [N, K] of one float type (N even for SwiGLU) "
         "expected");
   }
-  const int n = swiglu ? wa.shape(0) / 2 : wa.shape(0);
-  mx::Shape out = xa.shape();
-  out.back() = n;
-  const unsigned int groups = swiglu ? n : (n + kRowsPerWarp - 1) / kRowsPerWarp;
+  const int n = f.swiglu ? wa.shape(0) / 2 : wa.shape(0);
+  check_fold(f, xa, norm_w.a, residual.a, n, "benchbar gemv");
+  const unsigned int groups = f.swiglu ? n : (n + kRowsPerWarp - 1) / kRowsPerWarp;
   const std::string expr = "bb_gemv<" + type_name(wa.dtype()) + ", " +
-                           std::to_string(kRowsPerWarp) + (swiglu ? ", true, " : ", false, ") +
-                           std::to_string(kGemvWarps) + ">";
-  auto res = launch::call(kKernelSource, expr.c_str(), {xa, wa}, {{out, wa.dtype()}}, {groups},
-                          {32 * kGemvWarps},
-                          {launch::Scalar::of(n), launch::Scalar::of(wa.shape(1))});
+                           std::to_string(kRowsPerWarp) + ", " + std::to_string(kGemvWarps) +
+                           ", " + f.args();
+  // Unused operands are passed as x (never read).
+  auto res = launch::call(
+      kKernelSource, expr.c_str(),
+      {xa, wa, f.norm ? norm_w.a : xa, f.residual ? residual.a : xa},
+      {fold_out(f, xa, residual.a, n, wa.dtype(), 3)}, {groups}, {32 * kGemvWarps},
+      {launch::Scalar::of(n), launch::Scalar::of(wa.shape(1)), launch::Scalar::of(eps)});
   return std::make_unique<Arr>(std::move(res.at(0)));
 }
 

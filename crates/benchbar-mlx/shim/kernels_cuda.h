@@ -58,10 +58,11 @@ __device__ inline int bb_rows(int warp, int n_out, int (&rows)[R]) {
   return first;
 }
 
-// What a warp writes from its R dot products: y[first + r], or with SW y[warp] = silu(g) · u with
-// g and u rounded to T first and each step rounded to T, as MLX's compiled SwiGLU does on T.
-template <typename T, int R, bool SW>
-__device__ inline void bb_store(T* y, int first, int n_out, const float (&acc)[R]) {
+// What a warp or block writes from its R dot products: y[first + r] (with RES, res[first + r] +
+// the product rounded to T, as MLX's add after its matmul), or with SW y[warp] = silu(g) · u
+// with g and u rounded to T first and each step rounded to T, as MLX's compiled SwiGLU does on T.
+template <typename T, int R, bool SW, bool RES>
+__device__ inline void bb_store(T* y, const T* res, int first, int n_out, const float (&acc)[R]) {
   if (SW) {
     const float g = bb_round<T>(acc[0]);
     const float u = bb_round<T>(acc[1]);
@@ -70,39 +71,67 @@ __device__ inline void bb_store(T* y, int first, int n_out, const float (&acc)[R
   } else {
 #pragma unroll
     for (int r = 0; r < R; ++r) {
-      if (first + r < n_out) y[first + r] = bb_out<T>(acc[r]);
+      if (first + r < n_out) {
+        y[first + r] = RES ? bb_out<T>(bb_round<T>(acc[r]) + bb_f(res[first + r]))
+                           : bb_out<T>(acc[r]);
+      }
     }
   }
 }
 
-// Sums each row's partial dot products over the block's W warps (lane sums first) and has
-// thread 0 write them (bb_store).
-template <typename T, int R, bool SW, int W>
-__device__ inline void bb_block_store(T* y, int first, int n_out, float (&acc)[R]) {
-  __shared__ float part[W][R];
+// With NORM the input x was the un-normalised residual stream h and the products are of h · g
+// (g: the RMSNorm weight): scaled here by 1 / rms(h) = rsqrt(Σh² / k + eps) (ss: Σh²).
+template <int R, bool NORM>
+__device__ inline void bb_scale(float (&acc)[R], float ss, int k, float eps) {
+  if (NORM) {
+    const float inv = rsqrtf(ss / static_cast<float>(k) + eps);
+#pragma unroll
+    for (int r = 0; r < R; ++r) acc[r] *= inv;
+  }
+}
+
+// Sums each row's partial dot products (and with NORM the partial Σh²) over the block's W warps
+// (lane sums first) and has thread 0 scale and write them (bb_scale, bb_store).
+template <typename T, int R, bool SW, int W, bool NORM, bool RES>
+__device__ inline void bb_block_store(T* y, const T* res, int first, int n_out, float (&acc)[R],
+                                      float ss, int k, float eps) {
+  __shared__ float part[W][R + 1];
   const int wid = threadIdx.x >> 5;
 #pragma unroll
   for (int r = 0; r < R; ++r) {
     acc[r] = bb_warp_sum(acc[r]);
     if ((threadIdx.x & 31) == 0) part[wid][r] = acc[r];
   }
+  if (NORM) {
+    ss = bb_warp_sum(ss);
+    if ((threadIdx.x & 31) == 0) part[wid][R] = ss;
+  }
   __syncthreads();
   if (threadIdx.x == 0) {
+    ss = 0.0f;
 #pragma unroll
     for (int r = 0; r < R; ++r) {
       acc[r] = 0.0f;
 #pragma unroll
       for (int v = 0; v < W; ++v) acc[r] += part[v][r];
     }
-    bb_store<T, R, SW>(y, first, n_out, acc);
+    if (NORM) {
+#pragma unroll
+      for (int v = 0; v < W; ++v) ss += part[v][R];
+    }
+    bb_scale<R, NORM>(acc, ss, k, eps);
+    bb_store<T, R, SW, RES>(y, res, first, n_out, acc);
   }
 }
 
 // y[1, n_out] = x[1, K] · dequantize(w)ᵀ; w [rows, kp = K / 8] uint32, scales and biases
 // [rows, groups]; rows = n_out, or 2 n_out with SW (gate|up, y = SwiGLU). R rows per warp.
-template <typename T, int R, bool SW>
+// NORM: x is the residual stream, normalised on the way (rms_norm(x) · g, bb_scale); RES: y =
+// res + the product (bb_store). g and res are not read without them.
+template <typename T, int R, bool SW, bool NORM, bool RES>
 __global__ void bb_gemv_q4(const T* x, const unsigned int* w, const T* scales, const T* biases,
-                           T* y, int n_out, int kp, int groups) {
+                           const T* g, const T* res, T* y, int n_out, int kp, int groups,
+                           float eps) {
   const int k = kp * 8;
   const int gs = k / groups;
   const int warp = static_cast<int>((blockIdx.x * blockDim.x + threadIdx.x) >> 5);
@@ -114,8 +143,10 @@ __global__ void bb_gemv_q4(const T* x, const unsigned int* w, const T* scales, c
   float acc[R];
 #pragma unroll
   for (int r = 0; r < R; ++r) acc[r] = 0.0f;
-  if (bb_aligned16(w, x) && kp % 4 == 0 && gs % 32 == 0) {
+  float ss = 0.0f;
+  if (bb_aligned16(w, x) && (!NORM || bb_aligned16(g, g)) && kp % 4 == 0 && gs % 32 == 0) {
     const uint4* x4 = reinterpret_cast<const uint4*>(x);
+    const uint4* g4 = reinterpret_cast<const uint4*>(g);
     const int n4 = kp / 4;
 #pragma unroll 2
     for (int i = lane; i < n4; i += 32) {
@@ -128,11 +159,20 @@ __global__ void bb_gemv_q4(const T* x, const unsigned int* w, const T* scales, c
       __align__(16) T xv[32];
 #pragma unroll
       for (int u = 0; u < 32 / V; ++u) reinterpret_cast<uint4*>(xv)[u] = __ldg(x4 + i * (32 / V) + u);
+      __align__(16) T gv[NORM ? 32 : 1];
+      if (NORM) {
+#pragma unroll
+        for (int u = 0; u < 32 / V; ++u) reinterpret_cast<uint4*>(gv)[u] = __ldg(g4 + i * (32 / V) + u);
+      }
       float xf[32];
       float xsum = 0.0f;
 #pragma unroll
       for (int j = 0; j < 32; ++j) {
         xf[j] = bb_f(xv[j]);
+        if (NORM) {
+          ss += xf[j] * xf[j];
+          xf[j] *= bb_f(gv[j]);
+        }
         xsum += xf[j];
       }
       const int g = (i * 32) / gs;
@@ -151,27 +191,37 @@ __global__ void bb_gemv_q4(const T* x, const unsigned int* w, const T* scales, c
       }
     }
   } else {
+    if (NORM) {
+      for (int kk = lane; kk < k; kk += 32) ss += bb_f(x[kk]) * bb_f(x[kk]);
+    }
 #pragma unroll
     for (int r = 0; r < R; ++r) {
       const int row = rows[r];
       for (int kk = lane; kk < k; kk += 32) {
         const size_t sb = static_cast<size_t>(row) * groups + kk / gs;
         const float q = bb_nibble(w[static_cast<size_t>(row) * kp + kk / 8], kk % 8);
-        acc[r] += bb_f(x[kk]) * (bb_f(scales[sb]) * q + bb_f(biases[sb]));
+        const float xe = NORM ? bb_f(x[kk]) * bb_f(g[kk]) : bb_f(x[kk]);
+        acc[r] += xe * (bb_f(scales[sb]) * q + bb_f(biases[sb]));
       }
     }
   }
 #pragma unroll
   for (int r = 0; r < R; ++r) acc[r] = bb_warp_sum(acc[r]);
-  if (lane == 0) bb_store<T, R, SW>(y, row0, n_out, acc);
+  if (NORM) ss = bb_warp_sum(ss);
+  if (lane == 0) {
+    bb_scale<R, NORM>(acc, ss, k, eps);
+    bb_store<T, R, SW, RES>(y, res, row0, n_out, acc);
+  }
 }
 
 // y[1, n_out] = x[1, K] · wᵀ for a float weight w [rows, K] of x's type; rows = n_out, or 2 n_out
 // with SW (gate|up, y = SwiGLU). One block of W warps per R rows, the warps splitting K (enough
 // blocks in flight per SM even for 4096-row layers); each lane keeps U 16-byte loads per row in
-// flight (streaming: the weights are read once per step, x stays in cache).
-template <typename T, int R, bool SW, int W>
-__global__ void bb_gemv(const T* x, const T* w, T* y, int n_out, int k) {
+// flight (streaming: the weights are read once per step, x stays in cache). NORM and RES as in
+// bb_gemv_q4 (each element of x is read by one thread of the block: Σx² comes with the products).
+template <typename T, int R, int W, bool SW, bool NORM, bool RES>
+__global__ void bb_gemv(const T* x, const T* w, const T* g, const T* res, T* y, int n_out, int k,
+                        float eps) {
   const int wid = threadIdx.x >> 5;
   const int lane = threadIdx.x & 31;
   int rows[R];
@@ -183,16 +233,20 @@ __global__ void bb_gemv(const T* x, const T* w, T* y, int n_out, int k) {
   float acc[R];
 #pragma unroll
   for (int r = 0; r < R; ++r) acc[r] = 0.0f;
-  if (k % V == 0 && bb_aligned16(x, w)) {
+  float ss = 0.0f;
+  if (k % V == 0 && bb_aligned16(x, w) && (!NORM || bb_aligned16(g, g))) {
     const uint4* x4 = reinterpret_cast<const uint4*>(x);
+    const uint4* g4 = reinterpret_cast<const uint4*>(g);
     const int n4 = k / V;
     for (int i0 = wid * 32 + lane; i0 < n4; i0 += STEP * U) {
       uint4 wv[U][R];
       uint4 xv[U];
+      uint4 gv[NORM ? U : 1];
 #pragma unroll
       for (int u = 0; u < U; ++u) {
         const int i = min(i0 + STEP * u, n4 - 1);
         xv[u] = __ldg(x4 + i);
+        if (NORM) gv[u] = __ldg(g4 + i);
 #pragma unroll
         for (int r = 0; r < R; ++r) {
           wv[u][r] = __ldcs(reinterpret_cast<const uint4*>(w + static_cast<size_t>(rows[r]) * k) + i);
@@ -202,22 +256,36 @@ __global__ void bb_gemv(const T* x, const T* w, T* y, int n_out, int k) {
       for (int u = 0; u < U; ++u) {
         if (i0 + STEP * u >= n4) break;
         const T* xs = reinterpret_cast<const T*>(&xv[u]);
+        const T* gs = reinterpret_cast<const T*>(&gv[NORM ? u : 0]);
+        float xe[V];
+#pragma unroll
+        for (int j = 0; j < V; ++j) {
+          xe[j] = bb_f(xs[j]);
+          if (NORM) {
+            ss += xe[j] * xe[j];
+            xe[j] *= bb_f(gs[j]);
+          }
+        }
 #pragma unroll
         for (int r = 0; r < R; ++r) {
           const T* ws = reinterpret_cast<const T*>(&wv[u][r]);
 #pragma unroll
-          for (int j = 0; j < V; ++j) acc[r] += bb_f(xs[j]) * bb_f(ws[j]);
+          for (int j = 0; j < V; ++j) acc[r] += xe[j] * bb_f(ws[j]);
         }
       }
     }
   } else {
     for (int kk = threadIdx.x; kk < k; kk += STEP) {
-      const float xv = bb_f(x[kk]);
+      float xv = bb_f(x[kk]);
+      if (NORM) {
+        ss += xv * xv;
+        xv *= bb_f(g[kk]);
+      }
 #pragma unroll
       for (int r = 0; r < R; ++r) acc[r] += xv * bb_f(w[static_cast<size_t>(rows[r]) * k + kk]);
     }
   }
-  bb_block_store<T, R, SW, W>(y, first, n_out, acc);
+  bb_block_store<T, R, SW, W, NORM, RES>(y, res, first, n_out, acc, ss, k, eps);
 }
 
 // Attention of one query position over the first n positions of the KV cache kc, vc [hkv, cap, D]

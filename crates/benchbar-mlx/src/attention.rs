@@ -5,9 +5,9 @@
 use crate::cache::KvCache;
 use crate::config::Qwen3Config;
 use crate::kernels;
-use crate::linear::{one_row, Linear, Stacked};
-use crate::model::RmsNorm;
+use crate::linear::{Linear, Stacked};
 use crate::ops::{self, Array, MaskKind, QuantParams, RopeOffset};
+use crate::stream::{BlockIn, BlockOut, Input, RmsNorm};
 use crate::weights::Weights;
 use crate::{Error, Result};
 
@@ -148,14 +148,14 @@ impl Attention {
     /// separate projections, a cache without room): the caller runs MLX's ops.
     fn fused_step(
         &self,
-        x: &Array,
+        x: &Input,
         cache: &mut KvCache,
         off: RopeOffset<'_>,
     ) -> Result<Option<Array>> {
         let RopeOffset::Scalar(pos) = off else {
             return Ok(None);
         };
-        if !self.fused_qk || !one_row(x) || !matches!(self.head_dim, 64 | 128 | 256) {
+        if !self.fused_qk || !x.one_row() || !matches!(self.head_dim, 64 | 128 | 256) {
             return Ok(None);
         }
         let Some((kc, vc)) = cache.room_for_one() else {
@@ -186,16 +186,15 @@ impl Attention {
         )?))
     }
 
-    /// Attention output `[B, Nq, L, D]` -> `[B, L, H]`.
-    fn out(&self, o: &Array, b: i32, l: i32) -> Result<Array> {
+    /// Attention output `[B, Nq, L, D]` -> `[B, L, Nq · D]` (the output projection's input).
+    fn merge_heads(&self, o: &Array, b: i32, l: i32) -> Result<Array> {
         let merged = [b, l, self.n_heads * self.head_dim];
         // At one position [B, Nq, 1, D] is already [B, 1, Nq·D] in memory: no transpose node.
-        let o = if l == 1 {
-            ops::reshape(o, &merged)?
+        if l == 1 {
+            ops::reshape(o, &merged)
         } else {
-            ops::reshape(&ops::transpose(o, &[0, 2, 1, 3])?, &merged)?
-        };
-        self.o_proj.forward(&o)
+            ops::reshape(&ops::transpose(o, &[0, 2, 1, 3])?, &merged)
+        }
     }
 
     /// One decode position against a fixed-capacity cache (see [`Qwen3::decode_fixed`]):
@@ -220,20 +219,27 @@ impl Attention {
             MaskKind::Array,
             Some(&inp.mask),
         )?;
-        Ok((self.out(&o, b, l)?, kc, vc))
+        Ok((self.o_proj.forward(&self.merge_heads(&o, b, l)?)?, kc, vc))
     }
 
-    /// `x [B, L, H] -> [B, L, H]`
-    pub fn forward(&self, x: &Array, cache: &mut KvCache, inp: &AttnInputs) -> Result<Array> {
-        let (b, l) = (x.dim(0), x.dim(1));
+    /// The block on `x.x` (`[B, L, H]`): its output `[B, L, H]`, or the stream `x.h` plus it.
+    pub(crate) fn forward(
+        &self,
+        x: &BlockIn,
+        cache: &mut KvCache,
+        inp: &AttnInputs,
+    ) -> Result<BlockOut> {
         let off = match &inp.rope_offsets {
             Some(a) => RopeOffset::PerRow(a),
             None => RopeOffset::Scalar(cache.offset() as i32),
         };
-        if let Some(o) = self.fused_step(x, cache, off)? {
-            return self.o_proj.forward(&o);
+        if let Some(o) = self.fused_step(&x.x, cache, off)? {
+            return self.o_proj.forward_residual(&o, &x.h);
         }
-        let (q, k, v) = self.qkv(x, off)?;
+        let h = &x.h;
+        let x = x.x.value()?;
+        let (b, l) = (x.dim(0), x.dim(1));
+        let (q, k, v) = self.qkv(&x, off)?;
         // 3. cache: [B, Nkv, T, D]
         let (k, v) = cache.update_and_fetch(&k, &v)?;
         // 4. fused attention (GQA): [B, Nq, L, D] -> [B, L, Nq*D]
@@ -245,7 +251,9 @@ impl Attention {
             inp.mask_kind,
             inp.mask.as_ref(),
         )?;
-        self.out(&o, b, l)
+        // the output projection, with the residual add folded in where it can be
+        self.o_proj
+            .forward_residual(&self.merge_heads(&o, b, l)?, h)
     }
 }
 

@@ -1,5 +1,6 @@
 //! BenchBar's own CUDA kernels for the batch-1 decode step (`shim/kernels.cc`: matrix-vector
-//! products for 4-bit and float weights with a SwiGLU form, residual add + RMSNorm in one pass,
+//! products for 4-bit and float weights with a SwiGLU form and the residual stream's RMSNorm /
+//! add folded in ([`Fold`], [`crate::stream`]), residual add + RMSNorm in one pass,
 //! q/k RMSNorm + RoPE with the KV-cache write in one pass, attention over the cache; each
 //! launched as one node of MLX's graph by `shim/launch.cc`) and when they run: on MLX CUDA, as
 //! selected by `BENCHBAR_MLX_KERNELS` (by default every kernel, [`Kernel::ALL`]; `0` or a comma
@@ -26,6 +27,10 @@ pub enum Kernel {
     Gemv = 3,
     /// `attention`: attention of one position over the KV cache, split over the keys.
     Attention = 4,
+    /// `fold`: the residual stream's ops folded into the matrix-vector kernels around them
+    /// (the RMSNorm into the projection after it, the residual add into the one before it:
+    /// [`Fold`]), so a layer's two add + RMSNorm kernels go. Needs `gemv` / `gemv_q4`.
+    Fold = 5,
 }
 
 impl Kernel {
@@ -33,12 +38,13 @@ impl Kernel {
     /// model measured once launched as its own graph node (docs/perf-notes.md, runs 15–17); the
     /// attention kernel since its 16-byte value pass (run 21: the same speed as MLX's attention
     /// on 8B bf16, +3.5% on 1.7B bf16).
-    pub const ALL: [Kernel; 5] = [
+    pub const ALL: [Kernel; 6] = [
         Kernel::GemvQ4,
         Kernel::AddRmsNorm,
         Kernel::QkNormRope,
         Kernel::Gemv,
         Kernel::Attention,
+        Kernel::Fold,
     ];
     /// The name used in `BENCHBAR_MLX_KERNELS`.
     pub fn name(self) -> &'static str {
@@ -48,6 +54,7 @@ impl Kernel {
             Kernel::QkNormRope => "qk_norm_rope",
             Kernel::Gemv => "gemv",
             Kernel::Attention => "attention",
+            Kernel::Fold => "fold",
         }
     }
 
@@ -131,23 +138,38 @@ pub fn relative_difference(a: &[f32], b: &[f32]) -> f32 {
 
 // --- the kernels (MLX CUDA only; an error elsewhere) ---------------------------------------
 
+/// What the matrix-vector kernels fold in around their product `x · wᵀ` (all off by default):
+/// `swiglu` (a stacked gate|up weight, result `silu(gate) · up` `[.., N / 2]`), `norm` = (weight
+/// `[K]`, eps) (`x` is the residual stream, the product is of `rms_norm(x) · weight`), `residual`
+/// `[.., N]` (added to the product; not with `swiglu`).
+pub type Fold<'a> = crate::backend::Fold<'a, Array>;
+
 /// BenchBar's 4-bit matrix-vector kernel: one row `x [.., K]` times an MLX 4-bit affine
-/// `w [N, K / 8]` (with `scales`, `biases` `[N, K / group]`)ᵀ -> `[.., N]`; with `swiglu`, `w` is
-/// a stacked gate|up and the result `silu(gate) · up` `[.., N / 2]`. MLX CUDA only.
+/// `w [N, K / 8]` (with `scales`, `biases` `[N, K / group]`)ᵀ -> `[.., N]`, with `fold`'s ops
+/// around it. MLX CUDA only.
 pub fn gemv_q4(
     x: &Array,
     w: &Array,
     scales: &Array,
     biases: &Array,
-    swiglu: bool,
+    fold: Fold<'_>,
 ) -> Result<Array> {
-    Ok(Array(B::gemv_q4(&x.0, &w.0, &scales.0, &biases.0, swiglu)?))
+    let fold = fold.map(|a| &a.0);
+    Ok(Array(B::gemv_q4(&x.0, &w.0, &scales.0, &biases.0, fold)?))
 }
 
 /// BenchBar's matrix-vector kernel for a float weight: one row `x [.., K]` times `w [N, K]`ᵀ of
-/// its type -> `[.., N]`; `swiglu` as in [`gemv_q4`]. MLX CUDA only.
-pub fn gemv(x: &Array, w: &Array, swiglu: bool) -> Result<Array> {
-    Ok(Array(B::gemv(&x.0, &w.0, swiglu)?))
+/// its type -> `[.., N]`, with `fold`'s ops around it. MLX CUDA only.
+pub fn gemv(x: &Array, w: &Array, fold: Fold<'_>) -> Result<Array> {
+    Ok(Array(B::gemv(&x.0, &w.0, fold.map(|a| &a.0))?))
+}
+
+/// [`Fold`] of just the SwiGLU form (`swiglu`) or nothing.
+pub fn swiglu_fold<'a>(swiglu: bool) -> Fold<'a> {
+    Fold {
+        swiglu,
+        ..Fold::default()
+    }
 }
 
 /// BenchBar's kernel for `(x + r, rms_norm(x + r) · w)` in one pass. MLX CUDA only.
@@ -326,22 +348,80 @@ fn self_check() -> Result<()> {
     };
     let (wq, s, b) = ops::quantize(&w, q)?;
     let q4_ref = ops::quantized_matmul(&x, &wq, &s, Some(&b), true, q)?;
-    check("gemv_q4", &gemv_q4(&x, &wq, &s, &b, false)?, &q4_ref)?;
+    check(
+        "gemv_q4",
+        &gemv_q4(&x, &wq, &s, &b, swiglu_fold(false))?,
+        &q4_ref,
+    )?;
     let half = |y: &Array, from| ops::slice(y, &[0, 0, from], &[1, 1, from + 16]);
     let swiglu_ref = crate::fused::swiglu(&half(&q4_ref, 0)?, &half(&q4_ref, 16)?)?;
     check(
         "gemv_q4 (SwiGLU)",
-        &gemv_q4(&x, &wq, &s, &b, true)?,
+        &gemv_q4(&x, &wq, &s, &b, swiglu_fold(true))?,
         &swiglu_ref,
     )?;
     // float matrix-vector product, the same [32, 128] weight
-    let dense_ref = ops::matmul(&x, &ops::transpose(&w, &[1, 0])?)?;
-    check("gemv", &gemv(&x, &w, false)?, &dense_ref)?;
+    let wt = ops::transpose(&w, &[1, 0])?;
+    let dense_ref = ops::matmul(&x, &wt)?;
+    check("gemv", &gemv(&x, &w, swiglu_fold(false))?, &dense_ref)?;
     let swiglu_ref = crate::fused::swiglu(&half(&dense_ref, 0)?, &half(&dense_ref, 16)?)?;
-    check("gemv (SwiGLU)", &gemv(&x, &w, true)?, &swiglu_ref)?;
+    check(
+        "gemv (SwiGLU)",
+        &gemv(&x, &w, swiglu_fold(true))?,
+        &swiglu_ref,
+    )?;
     // residual add + RMSNorm
     let r = bf16(&pattern(128, 11), &[1, 1, 128])?;
     let nw = bf16(&pattern(128, 13), &[128])?;
+    // ... folded into the products: the norm in front (x the stream), the residual after
+    let normed = ops::rms_norm(&x, Some(&nw), 1e-6)?;
+    let norm = Fold {
+        norm: Some((&nw, 1e-6)),
+        ..Fold::default()
+    };
+    let res = half(&r, 0)?;
+    let with_res = Fold {
+        residual: Some(&res),
+        ..Fold::default()
+    };
+    let q4_normed = ops::quantized_matmul(&normed, &wq, &s, Some(&b), true, q)?;
+    check(
+        "gemv_q4 (norm)",
+        &gemv_q4(&x, &wq, &s, &b, norm)?,
+        &q4_normed,
+    )?;
+    let q4_swiglu_ref = crate::fused::swiglu(&half(&q4_normed, 0)?, &half(&q4_normed, 16)?)?;
+    let norm_swiglu = Fold {
+        swiglu: true,
+        ..norm
+    };
+    check(
+        "gemv_q4 (norm, SwiGLU)",
+        &gemv_q4(&x, &wq, &s, &b, norm_swiglu)?,
+        &q4_swiglu_ref,
+    )?;
+    let q4_res = ops::add(&res, &half(&q4_ref, 0)?)?;
+    let ws = ops::slice(&wq, &[0, 0], &[16, 16])?;
+    let (ss, bs) = (
+        ops::slice(&s, &[0, 0], &[16, 2])?,
+        ops::slice(&b, &[0, 0], &[16, 2])?,
+    );
+    check(
+        "gemv_q4 (residual)",
+        &gemv_q4(&x, &ws, &ss, &bs, with_res)?,
+        &q4_res,
+    )?;
+    let dense_normed = ops::matmul(&normed, &wt)?;
+    check("gemv (norm)", &gemv(&x, &w, norm)?, &dense_normed)?;
+    let swiglu_ref = crate::fused::swiglu(&half(&dense_normed, 0)?, &half(&dense_normed, 16)?)?;
+    check(
+        "gemv (norm, SwiGLU)",
+        &gemv(&x, &w, norm_swiglu)?,
+        &swiglu_ref,
+    )?;
+    let w16 = ops::slice(&w, &[0, 0], &[16, 128])?;
+    let dense_res = ops::add(&res, &half(&dense_ref, 0)?)?;
+    check("gemv (residual)", &gemv(&x, &w16, with_res)?, &dense_res)?;
     let (h, y) = add_rms_norm_kernel(&x, &r, &nw, 1e-6)?;
     let h_ref = ops::add(&x, &r)?;
     check("add_rms_norm (sum)", &h, &h_ref)?;

@@ -47,6 +47,7 @@ mod linear;
 pub mod model;
 mod runtime;
 pub mod sampler;
+mod stream;
 pub mod tokenizer;
 pub mod weights;
 

@@ -2,7 +2,9 @@
 //! the tied head ([`Embedding`]), and projections of one input stacked into one matmul
 //! ([`Stacked`]: q|k|v and gate|up, as inference engines do to launch fewer, larger kernels).
 
+use crate::kernels::{self, Fold, Kernel};
 use crate::ops::{self, Array, Dtype, QuantParams};
+use crate::stream::{BlockOut, Input};
 use crate::weights::Weights;
 use crate::{Error, Result};
 
@@ -115,9 +117,39 @@ impl Linear {
     /// `[.., in] -> [.., out]`. One row (batch-1 decode) runs BenchBar's matrix-vector kernels
     /// where [`crate::kernels::enabled`] ([`Linear::one_row_kernel`]).
     pub fn forward(&self, x: &Array) -> Result<Array> {
-        if let Some(y) = self.one_row_kernel(x, false)? {
-            return Ok(y);
+        match self.one_row_kernel(x, Fold::default())? {
+            Some(y) => Ok(y),
+            None => self.forward_ops(x),
         }
+    }
+
+    /// [`Linear::forward`] of a block's input: with the RMSNorm folded into the kernel where the
+    /// input is still the stream ([`Input::Normed`]) and the kernel runs, else on its value.
+    pub(crate) fn forward_in(&self, x: &Input) -> Result<Array> {
+        let (a, fold) = x.for_kernel();
+        match self.one_row_kernel(a, fold)? {
+            Some(y) => Ok(y),
+            None => self.forward_ops(&x.value()?),
+        }
+    }
+
+    /// The block's last projection: the stream `h` plus the product in one kernel where
+    /// [`Kernel::Fold`] runs at one row ([`BlockOut::Summed`]), else the product alone.
+    pub(crate) fn forward_residual(&self, x: &Array, h: &Array) -> Result<BlockOut> {
+        if kernels::enabled(Kernel::Fold) {
+            let fold = Fold {
+                residual: Some(h),
+                ..Fold::default()
+            };
+            if let Some(y) = self.one_row_kernel(x, fold)? {
+                return Ok(BlockOut::Summed(y));
+            }
+        }
+        Ok(BlockOut::Pending(self.forward(x)?))
+    }
+
+    /// The product with MLX's ops.
+    fn forward_ops(&self, x: &Array) -> Result<Array> {
         match self {
             Linear::Dense { wt, .. } => ops::matmul(x, wt),
             Linear::Quantized {
@@ -130,19 +162,26 @@ impl Linear {
     }
 
     /// For a stacked gate|up layer: `silu(gate) · up` `[.., out / 2]` of one row in one of
-    /// BenchBar's kernels; `None` where none applies (the caller runs the matmul and SwiGLU).
-    pub fn forward_swiglu(&self, x: &Array) -> Result<Option<Array>> {
+    /// BenchBar's kernels (the norm folded in as in [`Linear::forward_in`]); `None` where none
+    /// applies (the caller runs the matmul and SwiGLU).
+    pub(crate) fn forward_swiglu(&self, x: &Input) -> Result<Option<Array>> {
         if self.out_features() % 2 != 0 {
             return Ok(None);
         }
-        self.one_row_kernel(x, true)
+        let (a, fold) = x.for_kernel();
+        self.one_row_kernel(
+            a,
+            Fold {
+                swiglu: true,
+                ..fold
+            },
+        )
     }
 
-    /// One row `x` through BenchBar's matrix-vector kernel for this layer (`swiglu`: the
-    /// gate|up form) when it is enabled and fits (4-bit with groups of a multiple of 32, or a
-    /// float weight of x's type); else `None`.
-    fn one_row_kernel(&self, x: &Array, swiglu: bool) -> Result<Option<Array>> {
-        use crate::kernels::{self, Kernel};
+    /// One row `x` through BenchBar's matrix-vector kernel for this layer with `fold`'s ops
+    /// around it when it is enabled and fits (4-bit with groups of a multiple of 32, or a float
+    /// weight of x's type); else `None`.
+    fn one_row_kernel(&self, x: &Array, fold: Fold<'_>) -> Result<Option<Array>> {
         if !one_row(x) {
             return Ok(None);
         }
@@ -157,14 +196,14 @@ impl Linear {
                 && kernels::enabled(Kernel::GemvQ4)
                 && x.dtype() == scales.dtype() =>
             {
-                kernels::gemv_q4(x, w, scales, biases, swiglu).map(Some)
+                kernels::gemv_q4(x, w, scales, biases, fold).map(Some)
             }
             Linear::Dense { w, .. }
                 if kernels::enabled(Kernel::Gemv)
                     && x.dtype() == w.dtype()
                     && w.dtype().is_some_and(|d| d.is_float()) =>
             {
-                kernels::gemv(x, w, swiglu).map(Some)
+                kernels::gemv(x, w, fold).map(Some)
             }
             _ => Ok(None),
         }
@@ -302,7 +341,7 @@ impl Stacked {
 
     /// `silu(gate) · up` of one row in one kernel when the parts are one gate|up layer of two
     /// equal halves ([`Linear::forward_swiglu`]), else `None`.
-    pub fn forward_swiglu(&self, x: &Array) -> Result<Option<Array>> {
+    pub(crate) fn forward_swiglu(&self, x: &Input) -> Result<Option<Array>> {
         match self {
             Stacked::One(one, outs) if outs.len() == 2 && outs[0] == outs[1] => {
                 one.forward_swiglu(x)
@@ -311,10 +350,11 @@ impl Stacked {
         }
     }
 
-    /// The stacked output `[.., sum of out_i]` when the parts are one layer, else `None`.
-    pub fn forward_stacked(&self, x: &Array) -> Result<Option<Array>> {
+    /// The stacked output `[.., sum of out_i]` of a block's input ([`Linear::forward_in`]) when
+    /// the parts are one layer, else `None`.
+    pub(crate) fn forward_stacked(&self, x: &Input) -> Result<Option<Array>> {
         match self {
-            Stacked::One(one, _) => one.forward(x).map(Some),
+            Stacked::One(one, _) => one.forward_in(x).map(Some),
             Stacked::Separate(_) => Ok(None),
         }
     }

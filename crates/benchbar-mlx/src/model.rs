@@ -10,28 +10,10 @@ use crate::config::Qwen3Config;
 use crate::kernels::{self, Kernel};
 pub use crate::linear::{Embedding, Linear, Stacked};
 use crate::ops::{self, Array, Dtype, QuantParams};
+pub use crate::stream::RmsNorm;
+use crate::stream::{BlockIn, BlockOut, Input, Residual};
 use crate::weights::Weights;
 use crate::{Error, Result};
-
-/// RMSNorm with a learned scale.
-#[derive(Debug, Clone)]
-pub struct RmsNorm {
-    pub(crate) w: Array,
-    pub(crate) eps: f32,
-}
-
-impl RmsNorm {
-    pub(crate) fn load(w: &Weights, name: &str, dim: usize, eps: f64) -> Result<RmsNorm> {
-        Ok(RmsNorm {
-            w: w.get(&format!("{name}.weight"), Some(&[dim as i32]))?,
-            eps: eps as f32,
-        })
-    }
-    /// Normalise the last axis.
-    pub fn forward(&self, x: &Array) -> Result<Array> {
-        ops::rms_norm(x, Some(&self.w), self.eps)
-    }
-}
 
 /// SwiGLU MLP.
 #[derive(Debug, Clone)]
@@ -42,17 +24,22 @@ pub struct Mlp {
 }
 
 impl Mlp {
-    /// `[B, L, H] -> [B, L, H]`
-    pub fn forward(&self, x: &Array) -> Result<Array> {
-        if let Some(h) = self.gate_up_proj.forward_swiglu(x)? {
-            return self.down_proj.forward(&h); // one row: projection and SwiGLU in one kernel
-        }
-        let [g, u]: [Array; 2] = self
-            .gate_up_proj
-            .forward(x)? // [B, L, I] each
-            .try_into()
-            .map_err(|_| Error::Mlx("gate/up projection: two outputs expected".into()))?;
-        self.down_proj.forward(&crate::fused::swiglu(&g, &u)?)
+    /// `[B, L, H] -> [B, L, H]` on `x.x`, or the stream `x.h` plus that where the down
+    /// projection folds the add in ([`Linear::forward_residual`]).
+    pub(crate) fn forward(&self, x: &BlockIn) -> Result<BlockOut> {
+        // one row: the norm, the projection and SwiGLU in one kernel
+        let act = match self.gate_up_proj.forward_swiglu(&x.x)? {
+            Some(a) => a,
+            None => {
+                let [g, u]: [Array; 2] = self
+                    .gate_up_proj
+                    .forward(&x.x.value()?)? // [B, L, I] each
+                    .try_into()
+                    .map_err(|_| Error::Mlx("gate/up projection: two outputs expected".into()))?;
+                crate::fused::swiglu(&g, &u)?
+            }
+        };
+        self.down_proj.forward_residual(&act, &x.h)
     }
 }
 
@@ -65,51 +52,18 @@ pub struct DecoderLayer {
     mlp: Mlp,
 }
 
-/// The residual stream `[B, L, H]` between blocks: the running sum and the last block's output
-/// not yet added to it. The next RMSNorm adds it ([`crate::kernels::add_rms_norm`]: one kernel
-/// where BenchBar's kernels run, MLX's add + rms_norm elsewhere).
-pub(crate) struct Residual {
-    h: Array,
-    pending: Option<Array>,
-    /// The add and the norm in BenchBar's one kernel (the model's [`Qwen3::fused`]).
-    fused: bool,
-}
-
-impl Residual {
-    fn new(h: Array, fused: bool) -> Residual {
-        Residual {
-            h,
-            pending: None,
-            fused,
-        }
-    }
-
-    /// Add the pending block output to the stream, then `norm` of the stream.
-    fn norm(&mut self, norm: &RmsNorm) -> Result<Array> {
-        match self.pending.take() {
-            None => norm.forward(&self.h),
-            Some(r) => {
-                let (h, y) =
-                    crate::kernels::add_rms_norm(&self.h, &r, &norm.w, norm.eps, self.fused)?;
-                self.h = h;
-                Ok(y)
-            }
-        }
-    }
-}
-
 impl DecoderLayer {
-    /// One layer on the residual stream (its MLP output is left pending for the next norm).
+    /// One layer on the residual stream.
     pub(crate) fn forward(
         &self,
         stream: &mut Residual,
         cache: &mut KvCache,
         inp: &AttnInputs,
     ) -> Result<()> {
-        let x = stream.norm(&self.input_layernorm)?;
-        stream.pending = Some(self.self_attn.forward(&x, cache, inp)?);
-        let x = stream.norm(&self.post_attention_layernorm)?;
-        stream.pending = Some(self.mlp.forward(&x)?);
+        let x = stream.input(&self.input_layernorm)?;
+        stream.take(self.self_attn.forward(&x, cache, inp)?);
+        let x = stream.input(&self.post_attention_layernorm)?;
+        stream.take(self.mlp.forward(&x)?);
         Ok(())
     }
 
@@ -123,11 +77,11 @@ impl DecoderLayer {
         offset: &Array,
         inp: &FixedInputs,
     ) -> Result<(Array, Array)> {
-        let x = stream.norm(&self.input_layernorm)?;
+        let x = stream.input(&self.input_layernorm)?.x.value()?;
         let (r, kc, vc) = self.self_attn.forward_fixed(&x, kc, vc, offset, inp)?;
-        stream.pending = Some(r);
-        let x = stream.norm(&self.post_attention_layernorm)?;
-        stream.pending = Some(self.mlp.forward(&x)?);
+        stream.take(BlockOut::Pending(r));
+        let x = stream.input(&self.post_attention_layernorm)?;
+        stream.take(self.mlp.forward(&x)?);
         Ok((kc, vc))
     }
 }
@@ -142,6 +96,9 @@ pub struct Qwen3 {
     cfg: Qwen3Config,
     /// Residual add + RMSNorm in BenchBar's one kernel ([`kernels::enabled`]).
     fused: bool,
+    /// The residual adds and RMSNorms folded into the projections around them
+    /// ([`Kernel::Fold`]; [`crate::stream`]).
+    fold: bool,
 }
 
 impl Qwen3 {
@@ -158,6 +115,7 @@ impl Qwen3 {
         let (h, i, v) = (cfg.hidden_size, cfg.intermediate_size, cfg.vocab_size);
         // BenchBar's fused kernels (MLX CUDA; kernels::enabled).
         let fused = kernels::enabled(Kernel::AddRmsNorm);
+        let fold = kernels::enabled(Kernel::Fold);
         let fused_qk = kernels::enabled(Kernel::QkNormRope);
         let embed_tokens = Embedding(Linear::load(w, "embed_tokens", v, h, q)?);
         let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
@@ -199,7 +157,18 @@ impl Qwen3 {
             lm_head,
             cfg: cfg.clone(),
             fused,
+            fold,
         })
+    }
+
+    /// The same model with the residual stream's adds and norms folded into the projections
+    /// (`on`) or not, whatever [`Kernel::Fold`] says: where BenchBar's kernels do not run the
+    /// values are the same either way (MLX's ops apply each norm where the kernel would), which
+    /// the tests check on CPU.
+    #[doc(hidden)]
+    pub fn with_fold(mut self, on: bool) -> Qwen3 {
+        self.fold = on;
+        self
     }
 
     /// The config.
@@ -263,7 +232,7 @@ impl Qwen3 {
             mask: ops::binary(ops::BinaryOp::LogicalAnd, &upto, &from)?,
             rope_offsets: ops::sub(offset, pads)?,
         };
-        let mut stream = Residual::new(self.embed_tokens.forward(&ids)?, self.fused); // [B, 1, H]
+        let mut stream = self.stream(&ids)?; // [B, 1, H]
         let mut caches = Vec::with_capacity(2 * n);
         for (i, layer) in self.layers.iter().enumerate() {
             let (kc, vc) = layer.forward_fixed(
@@ -276,12 +245,38 @@ impl Qwen3 {
             caches.push(kc);
             caches.push(vc);
         }
-        let logits = self.logits(&stream.norm(&self.norm)?)?; // [B, 1, V]
+        let logits = self.head(&stream.input(&self.norm)?.x)?; // [B, 1, V]
         let v = logits.dim(2);
         let next = ops::add(offset, &Array::scalar(1.0, Dtype::I32)?)?;
         let mut out = vec![ops::reshape(&logits, &[b, v])?, next];
         out.extend(caches);
         Ok(out)
+    }
+
+    /// The residual stream at the embeddings of `ids`.
+    fn stream(&self, ids: &Array) -> Result<Residual> {
+        Ok(Residual::new(
+            self.embed_tokens.forward(ids)?,
+            self.fused,
+            self.fold,
+        ))
+    }
+
+    /// Every layer on the stream of `ids [B, L]`, appending to `cache`: the input of the final
+    /// norm.
+    fn run_layers(&self, ids: &Array, cache: &mut [KvCache], inp: &AttnInputs) -> Result<Residual> {
+        if cache.len() != self.layers.len() {
+            return Err(Error::Invalid(format!(
+                "{} caches for {} layers",
+                cache.len(),
+                self.layers.len()
+            )));
+        }
+        let mut stream = self.stream(ids)?; // [B, L, H]
+        for (layer, c) in self.layers.iter().zip(cache.iter_mut()) {
+            layer.forward(&mut stream, c, inp)?;
+        }
+        Ok(stream)
     }
 
     /// Final hidden states: `ids [B, L] int32 -> [B, L, H]`, appending to `cache`.
@@ -291,31 +286,29 @@ impl Qwen3 {
         cache: &mut [KvCache],
         inp: &AttnInputs,
     ) -> Result<Array> {
-        if cache.len() != self.layers.len() {
-            return Err(Error::Invalid(format!(
-                "{} caches for {} layers",
-                cache.len(),
-                self.layers.len()
-            )));
-        }
-        let mut stream = Residual::new(self.embed_tokens.forward(ids)?, self.fused); // [B, L, H]
-        for (layer, c) in self.layers.iter().zip(cache.iter_mut()) {
-            layer.forward(&mut stream, c, inp)?;
-        }
-        stream.norm(&self.norm)
+        self.run_layers(ids, cache, inp)?
+            .input(&self.norm)?
+            .x
+            .value()
     }
 
     /// Output head: `[.., H] -> [.., V]`.
     pub fn logits(&self, h: &Array) -> Result<Array> {
+        self.head(&Input::Plain(h.clone()))
+    }
+
+    /// The output head of the final norm's input (the norm folded into the head's kernel where
+    /// it runs).
+    fn head(&self, x: &Input) -> Result<Array> {
         match &self.lm_head {
-            Some(head) => head.forward(h),
-            None => self.embed_tokens.as_linear(h),
+            Some(head) => head.forward_in(x),
+            None => self.embed_tokens.0.forward_in(x),
         }
     }
 
     /// Logits for every position: `ids [B, L] -> [B, L, V]`.
     pub fn forward(&self, ids: &Array, cache: &mut [KvCache], inp: &AttnInputs) -> Result<Array> {
-        let h = self.forward_hidden(ids, cache, inp)?;
-        self.logits(&h)
+        let x = self.run_layers(ids, cache, inp)?.input(&self.norm)?.x;
+        self.head(&x)
     }
 }

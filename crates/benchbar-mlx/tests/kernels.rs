@@ -4,8 +4,12 @@
 //! error, not a crash. The kernels' numbers are checked against MLX's ops on the GPU
 //! (`examples/kernel_check.rs`, run by `scripts/gpu_bench.sh run`).
 
-use benchbar_mlx::kernels;
+mod common;
+
+use benchbar_mlx::kernels::{self, swiglu_fold, Fold};
+use benchbar_mlx::model::AttnInputs;
 use benchbar_mlx::ops::{self, Array, Dtype, QuantParams, RopeOffset};
+use benchbar_mlx::Qwen3Runtime;
 
 fn bf16(data: &[f32], shape: &[i32]) -> Array {
     ops::astype(&Array::from_f32(data, shape).unwrap(), Dtype::BF16).unwrap()
@@ -18,9 +22,9 @@ fn ramp(n: usize, step: f32) -> Vec<f32> {
 #[test]
 fn the_selection_is_every_kernel_unless_narrowed_or_turned_off() {
     for default in [None, Some(""), Some("1"), Some(" on "), Some("Auto")] {
-        assert_eq!(kernels::selection(default), Ok(0b11111), "{default:?}");
+        assert_eq!(kernels::selection(default), Ok(0b111111), "{default:?}");
     }
-    assert_eq!(kernels::selection(Some("ALL")), Ok(0b11111));
+    assert_eq!(kernels::selection(Some("ALL")), Ok(0b111111));
     for off in ["0", "off", "OFF", " false ", "none"] {
         assert_eq!(kernels::selection(Some(off)), Ok(0), "{off:?}");
     }
@@ -31,6 +35,7 @@ fn the_selection_is_every_kernel_unless_narrowed_or_turned_off() {
     );
     assert_eq!(kernels::selection(Some("gemv")), Ok(0b1000));
     assert_eq!(kernels::selection(Some("attention,gemv")), Ok(0b11000));
+    assert_eq!(kernels::selection(Some("gemv,fold")), Ok(0b101000));
     let err = kernels::selection(Some("gemv_q4,gemv_bf16")).unwrap_err();
     assert!(
         err.contains("\"gemv_bf16\"") && err.contains("qk_norm_rope"),
@@ -67,8 +72,17 @@ fn without_cuda_the_kernels_are_off_and_direct_calls_fail_cleanly() {
     let qkv = bf16(&ramp(3 * 64, 0.1), &[1, 1, 3 * 64]);
     let cache = bf16(&ramp(4 * 64, 0.1), &[1, 1, 4, 64]);
     let errors = [
-        kernels::gemv_q4(&x, &wq, &s, &b, false).unwrap_err(),
-        kernels::gemv(&x, &w, true).unwrap_err(),
+        kernels::gemv_q4(&x, &wq, &s, &b, swiglu_fold(false)).unwrap_err(),
+        kernels::gemv(&x, &w, swiglu_fold(true)).unwrap_err(),
+        kernels::gemv(
+            &x,
+            &w,
+            Fold {
+                norm: Some((&norm_w, 1e-6)),
+                ..Fold::default()
+            },
+        )
+        .unwrap_err(),
         kernels::attention_decode(
             &bf16(&ramp(2 * 64, 0.1), &[1, 2, 1, 64]),
             (&cache, &cache),
@@ -118,4 +132,48 @@ fn the_fallbacks_are_mlx_ops() {
     assert_eq!(ko.shape(), vec![1, 1, 1, 64]);
     let qn = ops::transpose(&ops::rms_norm(&q, Some(&w), 1e-6).unwrap(), &[0, 2, 1, 3]).unwrap();
     assert_eq!(qo.to_f32_vec().unwrap(), qn.to_f32_vec().unwrap());
+}
+
+/// `n` token ids (positions `from..from + n` mapped into the tiny vocabulary), `[1, n]` int32.
+fn ids(from: i32, n: i32) -> Array {
+    let v: Vec<f32> = (from..from + n).map(|i| (i * 7 % 50) as f32).collect();
+    ops::astype(&Array::from_f32(&v, &[1, n]).unwrap(), Dtype::I32).unwrap()
+}
+
+#[test]
+fn folding_the_norms_into_the_projections_changes_no_value_where_mlx_ops_run() {
+    // Without the kernels (this CPU build) a folded norm is applied by MLX's rms_norm where the
+    // projection's kernel would have folded it in, and every residual add stays pending for the
+    // next norm: a prefill and two decode steps give the same logits bit for bit.
+    for variant in ["bf16", "4bit"] {
+        let rt = Qwen3Runtime::load(&common::model_dir(variant)).unwrap();
+        let plain = rt.model().clone().with_fold(false);
+        let folded = rt.model().clone().with_fold(true);
+        let vocab = rt.model().config().vocab_size as i32;
+        let (mut c_plain, mut c_folded) = (plain.new_cache(), folded.new_cache());
+        let steps = [(0, 5), (5, 1), (6, 1)];
+        for (from, n) in steps {
+            let (x, inp) = (
+                ids(from, n),
+                AttnInputs::new(n as usize, from as usize, &[0]).unwrap(),
+            );
+            let a = plain.forward(&x, &mut c_plain, &inp).unwrap();
+            let b = folded.forward(&x, &mut c_folded, &inp).unwrap();
+            assert_eq!(a.shape(), vec![1, n, vocab]);
+            assert_eq!(
+                a.to_f32_vec().unwrap(),
+                b.to_f32_vec().unwrap(),
+                "{variant} at {from}"
+            );
+        }
+        let h = folded.forward_hidden(
+            &ids(7, 2),
+            &mut c_folded,
+            &AttnInputs::new(2, 7, &[0]).unwrap(),
+        );
+        assert_eq!(
+            h.unwrap().shape()[2],
+            rt.model().config().hidden_size as i32
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! Linux backend: a cxx bridge over the MLX C++ API (`shim/shim.{h,cc}`), linked against the
 //! `libmlx.so` of the PyPI `mlx` wheel (see build.rs).
 
-use super::Backend;
+use super::{Backend, Fold};
 use crate::ops::{BinaryOp, Dtype, MaskKind, ReduceOp, UnaryOp};
 use crate::{Error, Result};
 use cxx::UniquePtr;
@@ -136,14 +136,25 @@ mod ffi {
         fn mlx_build() -> String;
 
         fn kernels_available() -> bool;
+        #[allow(clippy::too_many_arguments)]
         fn gemv_q4(
             x: &Arr,
             w: &Arr,
             scales: &Arr,
             biases: &Arr,
-            swiglu: bool,
+            norm_w: &Arr,
+            residual: &Arr,
+            fold: u32,
+            eps: f32,
         ) -> Result<UniquePtr<Arr>>;
-        fn gemv(x: &Arr, w: &Arr, swiglu: bool) -> Result<UniquePtr<Arr>>;
+        fn gemv(
+            x: &Arr,
+            w: &Arr,
+            norm_w: &Arr,
+            residual: &Arr,
+            fold: u32,
+            eps: f32,
+        ) -> Result<UniquePtr<Arr>>;
         fn add_rms_norm(x: &Arr, r: &Arr, w: &Arr, eps: f32) -> Result<UniquePtr<ArrList>>;
         #[allow(clippy::too_many_arguments)]
         fn qk_norm_rope_kv(
@@ -255,6 +266,19 @@ fn dtype_code(d: Dtype) -> u8 {
         Dtype::BF16 => 6,
         Dtype::F32 => 7,
     }
+}
+
+/// The C++ side's fold arguments (shim.h: `kFoldSwiglu` 1, `kFoldNorm` 2, `kFoldResidual` 4):
+/// the norm weight and the residual (x where absent: not read), the bits and eps.
+fn fold_args<'a>(
+    x: &'a LinuxArray,
+    fold: Fold<'a, LinuxArray>,
+) -> (&'a LinuxArray, &'a LinuxArray, u32, f32) {
+    let (norm_w, eps) = fold.norm.unwrap_or((x, 0.0));
+    let bits = u32::from(fold.swiglu)
+        | if fold.norm.is_some() { 2 } else { 0 }
+        | if fold.residual.is_some() { 4 } else { 0 };
+    (norm_w, fold.residual.unwrap_or(x), bits, eps)
 }
 
 fn two(v: Vec<LinuxArray>) -> Result<(LinuxArray, LinuxArray)> {
@@ -455,12 +479,23 @@ impl Backend for Linux {
         w: &LinuxArray,
         scales: &LinuxArray,
         biases: &LinuxArray,
-        swiglu: bool,
+        fold: Fold<'_, LinuxArray>,
     ) -> Result<LinuxArray> {
-        wrap(ffi::gemv_q4(x.r(), w.r(), scales.r(), biases.r(), swiglu))
+        let (norm_w, residual, bits, eps) = fold_args(x, fold);
+        wrap(ffi::gemv_q4(
+            x.r(),
+            w.r(),
+            scales.r(),
+            biases.r(),
+            norm_w.r(),
+            residual.r(),
+            bits,
+            eps,
+        ))
     }
-    fn gemv(x: &LinuxArray, w: &LinuxArray, swiglu: bool) -> Result<LinuxArray> {
-        wrap(ffi::gemv(x.r(), w.r(), swiglu))
+    fn gemv(x: &LinuxArray, w: &LinuxArray, fold: Fold<'_, LinuxArray>) -> Result<LinuxArray> {
+        let (norm_w, residual, bits, eps) = fold_args(x, fold);
+        wrap(ffi::gemv(x.r(), w.r(), norm_w.r(), residual.r(), bits, eps))
     }
     fn add_rms_norm(
         x: &LinuxArray,

@@ -21,7 +21,7 @@ use mlx_rs::ops::indexing::{
 };
 use mlx_rs::{fast, memory, nn, ops, random, transforms, Array, Device, DeviceType};
 
-use super::Backend;
+use super::{Backend, Fold};
 use crate::ops::{BinaryOp, Dtype, MaskKind, ReduceOp, UnaryOp};
 use crate::{Error, Result};
 
@@ -355,10 +355,16 @@ impl Backend for Macos {
     fn kernels_available() -> bool {
         false // Metal: MLX's own kernels (BenchBar's are written for MLX CUDA)
     }
-    fn gemv_q4(_x: &Array, _w: &Array, _s: &Array, _b: &Array, _swiglu: bool) -> Result<Array> {
+    fn gemv_q4(
+        _x: &Array,
+        _w: &Array,
+        _s: &Array,
+        _b: &Array,
+        _fold: Fold<'_, Array>,
+    ) -> Result<Array> {
         Err(no_kernels())
     }
-    fn gemv(_x: &Array, _w: &Array, _swiglu: bool) -> Result<Array> {
+    fn gemv(_x: &Array, _w: &Array, _fold: Fold<'_, Array>) -> Result<Array> {
         Err(no_kernels())
     }
     fn add_rms_norm(_x: &Array, _r: &Array, _w: &Array, _eps: f32) -> Result<(Array, Array)> {

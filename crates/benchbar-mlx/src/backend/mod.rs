@@ -27,6 +27,46 @@ pub(crate) mod macos;
 #[cfg(target_os = "macos")]
 pub(crate) type Active = macos::Macos;
 
+/// What BenchBar's matrix-vector kernels fold in around their product `x · wᵀ`.
+#[derive(Debug)]
+pub struct Fold<'a, R> {
+    /// `w` is a stacked gate|up and the result `silu(gate) · up` `[.., N / 2]`.
+    pub swiglu: bool,
+    /// `x` is the residual stream and the product is taken of `rms_norm(x) · weight` (weight
+    /// `[K]`, eps).
+    pub norm: Option<(&'a R, f32)>,
+    /// Added to the product: `residual + x · wᵀ` (`[.., N]`; not with `swiglu`).
+    pub residual: Option<&'a R>,
+}
+
+impl<R> Clone for Fold<'_, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R> Copy for Fold<'_, R> {}
+
+impl<R> Default for Fold<'_, R> {
+    fn default() -> Self {
+        Fold {
+            swiglu: false,
+            norm: None,
+            residual: None,
+        }
+    }
+}
+
+impl<'a, R> Fold<'a, R> {
+    /// The same fold on another array type (`f` maps each operand).
+    pub fn map<S>(self, f: impl Fn(&'a R) -> &'a S) -> Fold<'a, S> {
+        Fold {
+            swiglu: self.swiglu,
+            norm: self.norm.map(|(w, eps)| (f(w), eps)),
+            residual: self.residual.map(f),
+        }
+    }
+}
+
 /// The active backend's array handle.
 pub(crate) type Raw = <Active as Backend>::Raw;
 
@@ -148,18 +188,17 @@ pub(crate) trait Backend {
     // --- BenchBar's own kernels (MLX CUDA only; errors where not available) ----------------
     /// Whether BenchBar's kernels exist here (`shim/kernels.cc`: MLX CUDA only).
     fn kernels_available() -> bool;
-    /// One row `x [.., K]` times a 4-bit affine `w [N, K / 8]` (with scales, biases)ᵀ; with
-    /// `swiglu`, `w` is a stacked gate|up and the result `silu(gate) · up` `[.., N / 2]`.
+    /// One row `x [.., K]` times a 4-bit affine `w [N, K / 8]` (with scales, biases)ᵀ, with the
+    /// ops of `fold` around the product ([`Fold`]).
     fn gemv_q4(
         x: &Self::Raw,
         w: &Self::Raw,
         scales: &Self::Raw,
         biases: &Self::Raw,
-        swiglu: bool,
+        fold: Fold<'_, Self::Raw>,
     ) -> Result<Self::Raw>;
-    /// One row `x [.., K]` times a float `w [N, K]`ᵀ of its type; `swiglu` as in
-    /// [`Backend::gemv_q4`].
-    fn gemv(x: &Self::Raw, w: &Self::Raw, swiglu: bool) -> Result<Self::Raw>;
+    /// One row `x [.., K]` times a float `w [N, K]`ᵀ of its type, with the ops of `fold`.
+    fn gemv(x: &Self::Raw, w: &Self::Raw, fold: Fold<'_, Self::Raw>) -> Result<Self::Raw>;
     /// `(x + r, rms_norm(x + r) · w)`.
     fn add_rms_norm(
         x: &Self::Raw,

@@ -1,0 +1,150 @@
+//! The residual stream between a model's blocks, and how its adds and RMSNorms are run.
+//!
+//! A pre-norm layer is `h += attn(norm1(h)); h += mlp(norm2(h))`. With MLX's ops that is an add
+//! and an RMSNorm before each block (one kernel of BenchBar's, `add_rms_norm`, where it runs).
+//! With [`crate::kernels::Kernel::Fold`] they go into the matrix-vector kernels around them at
+//! one row: the RMSNorm into the block's first projection (which takes the stream itself,
+//! [`Input::Normed`]) and the add into its last one (which returns the new stream,
+//! [`BlockOut::Summed`]). Wherever a kernel does not apply, the same values come from MLX's ops
+//! ([`Input::value`], [`Residual::input`]).
+
+use crate::kernels::Fold;
+use crate::ops::{self, Array};
+use crate::weights::Weights;
+use crate::Result;
+
+/// RMSNorm with a learned scale.
+#[derive(Debug, Clone)]
+pub struct RmsNorm {
+    pub(crate) w: Array,
+    pub(crate) eps: f32,
+}
+
+impl RmsNorm {
+    pub(crate) fn load(w: &Weights, name: &str, dim: usize, eps: f64) -> Result<RmsNorm> {
+        Ok(RmsNorm {
+            w: w.get(&format!("{name}.weight"), Some(&[dim as i32]))?,
+            eps: eps as f32,
+        })
+    }
+    /// Normalise the last axis.
+    pub fn forward(&self, x: &Array) -> Result<Array> {
+        ops::rms_norm(x, Some(&self.w), self.eps)
+    }
+}
+
+/// The input of a projection: an array, or the residual stream with the RMSNorm in front of the
+/// block still to apply (a kernel folds it in; [`Input::value`] applies it with MLX's op).
+#[derive(Debug, Clone)]
+pub enum Input<'a> {
+    /// The input itself.
+    Plain(Array),
+    /// `norm(h)`, not computed yet.
+    Normed(Array, &'a RmsNorm),
+}
+
+impl Input<'_> {
+    /// The input's value (the RMSNorm applied here for [`Input::Normed`]).
+    pub fn value(&self) -> Result<Array> {
+        match self {
+            Input::Plain(x) => Ok(x.clone()),
+            Input::Normed(h, norm) => norm.forward(h),
+        }
+    }
+
+    /// The array a kernel reads (`h` for [`Input::Normed`]) and the [`Fold`] that makes it the
+    /// input (the norm, for [`Input::Normed`]).
+    pub(crate) fn for_kernel(&self) -> (&Array, Fold<'_>) {
+        match self {
+            Input::Plain(x) => (x, Fold::default()),
+            Input::Normed(h, norm) => (
+                h,
+                Fold {
+                    norm: Some((&norm.w, norm.eps)),
+                    ..Fold::default()
+                },
+            ),
+        }
+    }
+
+    /// Whether the input is one row (`[.., K]` with every leading dimension 1).
+    pub(crate) fn one_row(&self) -> bool {
+        crate::linear::one_row(match self {
+            Input::Plain(x) | Input::Normed(x, _) => x,
+        })
+    }
+}
+
+/// What a block returns: its output, to be added to the stream before the next norm, or the new
+/// stream (the add folded into its last projection).
+#[derive(Debug)]
+pub enum BlockOut {
+    /// The block's output.
+    Pending(Array),
+    /// The stream plus the block's output.
+    Summed(Array),
+}
+
+/// A block's input: the stream `h` (for the residual add after the block) and the normalised
+/// input of its first projection.
+#[derive(Debug)]
+pub struct BlockIn<'a> {
+    /// The residual stream.
+    pub h: Array,
+    /// `norm(h)`, computed or not.
+    pub x: Input<'a>,
+}
+
+/// The residual stream `[B, L, H]` between blocks: the running sum and the last block's output
+/// not yet added to it.
+pub(crate) struct Residual {
+    h: Array,
+    pending: Option<Array>,
+    /// The pending add and the next norm in BenchBar's one kernel (`add_rms_norm`).
+    add_norm_kernel: bool,
+    /// The next norm left to the block's first projection ([`Input::Normed`]).
+    fold: bool,
+}
+
+impl Residual {
+    /// A stream starting at `h` (the embeddings).
+    pub(crate) fn new(h: Array, add_norm_kernel: bool, fold: bool) -> Residual {
+        Residual {
+            h,
+            pending: None,
+            add_norm_kernel,
+            fold,
+        }
+    }
+
+    /// The input of the block behind `norm`: the pending output added to the stream first.
+    pub(crate) fn input<'a>(&mut self, norm: &'a RmsNorm) -> Result<BlockIn<'a>> {
+        let x = match self.pending.take() {
+            None if self.fold => Input::Normed(self.h.clone(), norm),
+            None => Input::Plain(norm.forward(&self.h)?),
+            Some(r) => {
+                let (h, y) = crate::kernels::add_rms_norm(
+                    &self.h,
+                    &r,
+                    &norm.w,
+                    norm.eps,
+                    self.add_norm_kernel,
+                )?;
+                self.h = h;
+                Input::Plain(y)
+            }
+        };
+        Ok(BlockIn {
+            h: self.h.clone(),
+            x,
+        })
+    }
+
+    /// Take a block's output into the stream.
+    pub(crate) fn take(&mut self, out: BlockOut) {
+        match out {
+            BlockOut::Pending(r) => self.pending = Some(r),
+            BlockOut::Summed(h) => self.h = h,
+        }
+    }
+}
