@@ -1,8 +1,10 @@
 //! GPU check of BenchBar's CUDA kernels (`shim/kernels.cc`, MLX CUDA only) at Qwen3-1.7B/8B
 //! decode shapes: each kernel's result against the MLX ops it replaces, and the time per call of
 //! both. The matrix-vector timings cycle through enough weight copies (≥ 256 MB) that no
-//! call finds its weights in the GPU's 50 MB L2, as in a real decode step. Exits 1 when a result
-//! differs by more than 1% of the reference's largest value; prints one line and exits 0 where
+//! call finds its weights in the GPU's 50 MB L2, as in a real decode step. The products with the
+//! RMSNorm folded in are checked against MLX's ops in f32 (they multiply f32 values where MLX's
+//! ops round the normalised input to bf16) and timed against MLX's bf16 ops. Exits 1 when a
+//! result differs by more than 1% of the reference's largest value; prints one line and exits 0 where
 //! the kernels do not run (CPU, Metal, `BENCHBAR_MLX_KERNELS=0`).
 //!
 //! `cargo run -p benchbar-mlx --release --example kernel_check [-- CALLS]` (run by
@@ -65,19 +67,29 @@ fn fold_of<'a>(label: &str, norm_w: &'a Array, residual: &'a Array) -> (&'static
     }
 }
 
-/// MLX's ops for `fold` around `product` (x · wᵀ of the given input).
+/// MLX's ops for `fold` around `product` (x · wᵀ of the given input), in x's type (`f32`: all
+/// in f32, with `product` given an f32 input: the folded norm's products are of f32 values,
+/// where MLX's ops round the normalised input to bf16 first).
 fn fold_reference(
     fold: Fold,
     x: &Array,
+    f32: bool,
     product: &dyn Fn(&Array) -> Result<Array>,
 ) -> Result<Array> {
+    let cast = |a: &Array| {
+        if f32 {
+            ops::astype(a, Dtype::F32)
+        } else {
+            Ok(a.clone())
+        }
+    };
     let y = match fold.norm {
-        Some((w, eps)) => product(&ops::rms_norm(x, Some(w), eps)?)?,
-        None => product(x)?,
+        Some((w, eps)) => product(&ops::rms_norm(&cast(x)?, Some(&cast(w)?), eps)?)?,
+        None => product(&cast(x)?)?,
     };
     let y = if fold.swiglu { swiglu_of(&y)? } else { y };
     match fold.residual {
-        Some(r) => ops::add(r, &y),
+        Some(r) => ops::add(&cast(r)?, &y),
         None => Ok(y),
     }
 }
@@ -152,7 +164,19 @@ fn row(
     ours: Call,
     mlx: Call,
 ) -> Result<bool> {
-    let err = kernels::relative_difference(&ours(0)?.to_f32_vec()?, &mlx(0)?.to_f32_vec()?);
+    row_against(label, (calls, copies, bytes), ours, mlx, None)
+}
+
+/// [`row`] with the error measured against `exact` where given (else against `mlx`).
+fn row_against(
+    label: &str,
+    (calls, copies, bytes): (usize, usize, usize),
+    ours: Call,
+    mlx: Call,
+    exact: Option<Call>,
+) -> Result<bool> {
+    let reference = exact.as_ref().unwrap_or(&mlx)(0)?;
+    let err = kernels::relative_difference(&ours(0)?.to_f32_vec()?, &reference.to_f32_vec()?);
     let (t_ours, t_mlx) = (
         time_per_call(calls, copies, &ours)?,
         time_per_call(calls, copies, &mlx)?,
@@ -242,21 +266,26 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         }
         let (norm_w, res) = fold_operands(i, n, k)?;
         let (what, fold) = fold_of(label, &norm_w, &res);
-        all_ok &= row(
+        let mlx = move |c: usize, f32: bool| {
+            let (w, s, b) = &layers[c];
+            fold_reference(fold, x, f32, &|x| {
+                let (s, b) = if f32 {
+                    (ops::astype(s, Dtype::F32)?, ops::astype(b, Dtype::F32)?)
+                } else {
+                    (s.clone(), b.clone())
+                };
+                ops::quantized_matmul(x, w, &s, Some(&b), true, Q4)
+            })
+        };
+        all_ok &= row_against(
             &format!("gemv_q4 + {what} {label} {n} x {k}"),
-            calls,
-            copies,
-            bytes,
+            (calls, copies, bytes),
             Box::new(move |c| {
                 let (w, s, b) = &layers[c];
                 kernels::gemv_q4(x, w, s, b, fold)
             }),
-            Box::new(move |c| {
-                let (w, s, b) = &layers[c];
-                fold_reference(fold, x, &|x| {
-                    ops::quantized_matmul(x, w, s, Some(b), true, Q4)
-                })
-            }),
+            Box::new(move |c| mlx(c, false)),
+            fold.norm.map(|_| Box::new(move |c| mlx(c, true)) as Call),
         )?;
     }
     for (i, &(label, n, k)) in GEMV_SHAPES.iter().enumerate() {
@@ -290,17 +319,25 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         }
         let (norm_w, res) = fold_operands(i, n, k)?;
         let (what, fold) = fold_of(label, &norm_w, &res);
-        all_ok &= row(
+        let mlx = move |c: usize, f32: bool| {
+            fold_reference(fold, x, f32, &|x| {
+                let wt = ops::transpose(&layers[c], &[1, 0])?;
+                ops::matmul(
+                    x,
+                    &if f32 {
+                        ops::astype(&wt, Dtype::F32)?
+                    } else {
+                        wt
+                    },
+                )
+            })
+        };
+        all_ok &= row_against(
             &format!("gemv bf16 + {what} {label} {n} x {k}"),
-            calls,
-            copies,
-            bytes,
+            (calls, copies, bytes),
             Box::new(move |c| kernels::gemv(x, &layers[c], fold)),
-            Box::new(move |c| {
-                fold_reference(fold, x, &|x| {
-                    ops::matmul(x, &ops::transpose(&layers[c], &[1, 0])?)
-                })
-            }),
+            Box::new(move |c| mlx(c, false)),
+            fold.norm.map(|_| Box::new(move |c| mlx(c, true)) as Call),
         )?;
     }
     for (i, &(label, h, nq, nkv)) in NORM_SHAPES.iter().enumerate() {

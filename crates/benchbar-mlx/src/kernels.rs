@@ -373,8 +373,11 @@ fn self_check() -> Result<()> {
     // residual add + RMSNorm
     let r = bf16(&pattern(128, 11), &[1, 1, 128])?;
     let nw = bf16(&pattern(128, 13), &[128])?;
-    // ... folded into the products: the norm in front (x the stream), the residual after
-    let normed = ops::rms_norm(&x, Some(&nw), 1e-6)?;
+    // ... folded into the products: the norm in front (x the stream), the residual after. With
+    // the norm folded in the products are of f32 values (MLX's ops round the normalised input to
+    // bf16 first), so they are checked against MLX's ops in f32.
+    let f32 = |a: &Array| ops::astype(a, Dtype::F32);
+    let normed = ops::rms_norm(&f32(&x)?, Some(&f32(&nw)?), 1e-6)?;
     let norm = Fold {
         norm: Some((&nw, 1e-6)),
         ..Fold::default()
@@ -384,7 +387,7 @@ fn self_check() -> Result<()> {
         residual: Some(&res),
         ..Fold::default()
     };
-    let q4_normed = ops::quantized_matmul(&normed, &wq, &s, Some(&b), true, q)?;
+    let q4_normed = ops::quantized_matmul(&normed, &wq, &f32(&s)?, Some(&f32(&b)?), true, q)?;
     check(
         "gemv_q4 (norm)",
         &gemv_q4(&x, &wq, &s, &b, norm)?,
@@ -411,7 +414,7 @@ fn self_check() -> Result<()> {
         &gemv_q4(&x, &ws, &ss, &bs, with_res)?,
         &q4_res,
     )?;
-    let dense_normed = ops::matmul(&normed, &wt)?;
+    let dense_normed = ops::matmul(&normed, &f32(&wt)?)?;
     check("gemv (norm)", &gemv(&x, &w, norm)?, &dense_normed)?;
     let swiglu_ref = crate::fused::swiglu(&half(&dense_normed, 0)?, &half(&dense_normed, 16)?)?;
     check(
