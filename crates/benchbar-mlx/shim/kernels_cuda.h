@@ -293,7 +293,9 @@ __global__ void bb_gemv(const T* x, const T* w, const T* g, const T* res, T* y, 
 // keys in chunks of 128 (one per thread of a block). Block b takes kv head b / splits and its
 // chunk for its G q heads: each thread scores its key (16-byte loads of the key row, q in shared
 // memory), the block takes max and sum, then accumulates p · v over the chunk with 16-byte loads
-// of the value rows (several rows at a time). It leaves (max, sum, Σ p·v) per q
+// of the value rows (several rows at a time). Every key and value load of a thread is issued at
+// the start, before q is read: the block waits for memory once, not once per pass. It leaves
+// (max, sum, Σ p·v) per q
 // head in `part` [Hq, splits, D + 2]; the last block of a kv head to finish (a ticket per kv head
 // in `tickets`, reset by that block) combines the splits into o [Hq · D].
 template <typename T, int D, int G>
@@ -313,24 +315,45 @@ __global__ void bb_attn_decode(const T* q, const T* kc, const T* vc, const float
   __shared__ float qs[G][D];
   __shared__ float ps[G][B];
   __shared__ float red[G][B / 32];
+  const T* kh = kc + static_cast<size_t>(kvh) * cap * D;
+  const T* vh = vc + static_cast<size_t>(kvh) * cap * D;
+  // The thread's loads, all in flight at once: its key row (thread tid scores key k0 + tid) and
+  // its value slices for the Σ p · v pass below (a value row is read by D / V threads with
+  // 16-byte loads, B · V / D rows at a time: NV rows per thread; zeros past the valid keys).
+  constexpr int TPR = D / V;
+  constexpr int RPS = B / TPR;
+  constexpr int NV = B / RPS;
+  const int c = tid % TPR;
+  const int r0 = tid / TPR;
+  const int j = k0 + tid;
+  uint4 kreg[D / V];
+  if (j < k1) {
+    const uint4* kr = reinterpret_cast<const uint4*>(kh + static_cast<size_t>(j) * D);
+#pragma unroll
+    for (int e = 0; e < D / V; ++e) kreg[e] = kr[e];
+  }
+  uint4 vreg[NV];
+#pragma unroll
+  for (int i = 0; i < NV; ++i) {
+    const int t = r0 + i * RPS;
+    vreg[i] = t < k1 - k0
+                  ? reinterpret_cast<const uint4*>(vh + static_cast<size_t>(k0 + t) * D)[c]
+                  : make_uint4(0u, 0u, 0u, 0u);
+  }
   for (int t = tid; t < G * D; t += B) {
     qs[t / D][t % D] = bb_f(q[static_cast<size_t>(kvh * G) * D + t]) * scale;
   }
   __syncthreads();
-  const T* kh = kc + static_cast<size_t>(kvh) * cap * D;
-  const T* vh = vc + static_cast<size_t>(kvh) * cap * D;
-  // scores: thread tid, key k0 + tid
-  const int j = k0 + tid;
+  // scores
   float s[G];
 #pragma unroll
   for (int g = 0; g < G; ++g) s[g] = neg_inf;
   if (j < k1) {
 #pragma unroll
     for (int g = 0; g < G; ++g) s[g] = 0.0f;
-    const uint4* kr = reinterpret_cast<const uint4*>(kh + static_cast<size_t>(j) * D);
 #pragma unroll
     for (int c = 0; c < D / V; ++c) {
-      const uint4 kv = kr[c];
+      const uint4 kv = kreg[c];
       const T* ke = reinterpret_cast<const T*>(&kv);
 #pragma unroll
       for (int e = 0; e < V; ++e) {
@@ -370,22 +393,18 @@ __global__ void bb_attn_decode(const T* q, const T* kc, const T* vc, const float
 #pragma unroll
     for (int w = 0; w < B / 32; ++w) sum[g] += red[g][w];
   }
-  // Σ p · v over the chunk: a value row is read by D / V threads with 16-byte loads, B · V / D
-  // rows at a time; the row groups' sums meet in shared memory
-  constexpr int TPR = D / V;
-  constexpr int RPS = B / TPR;
-  const int c = tid % TPR;
-  const int r0 = tid / TPR;
+  // Σ p · v over the chunk from the value slices loaded above (p = 0 past the valid keys); the
+  // row groups' sums meet in shared memory
   float acc[G][V];
 #pragma unroll
   for (int g = 0; g < G; ++g) {
 #pragma unroll
     for (int e = 0; e < V; ++e) acc[g][e] = 0.0f;
   }
-#pragma unroll 4
-  for (int t = r0; t < k1 - k0; t += RPS) {
-    const uint4 vv = reinterpret_cast<const uint4*>(vh + static_cast<size_t>(k0 + t) * D)[c];
-    const T* ve = reinterpret_cast<const T*>(&vv);
+#pragma unroll
+  for (int i = 0; i < NV; ++i) {
+    const int t = r0 + i * RPS;
+    const T* ve = reinterpret_cast<const T*>(&vreg[i]);
 #pragma unroll
     for (int g = 0; g < G; ++g) {
       const float p = ps[g][t];
