@@ -11,11 +11,13 @@
 // - gemv: the same product for a float weight (bf16, f16, f32) [N, K]: two rows per block of four
 //   warps that split K, four 16-byte streaming loads per row in flight per lane. Both products
 //   have a SwiGLU form for a stacked gate|up weight: gate row j and up row j together give
-//   silu(g)·u (the MLP's separate SwiGLU kernel and its graph node go). Both also fold in the
-//   residual stream's ops around them: the RMSNorm in front of a projection (x is the stream h;
-//   the product is taken of h · g and scaled by 1 / rms(h), Σh² summed as h is read for the
+//   silu(g)·u (the MLP's separate SwiGLU kernel and its graph node go). Both can also fold in
+//   the residual stream's ops around them: the RMSNorm in front of a projection (x is the stream
+//   h; the product is taken of h · g and scaled by 1 / rms(h), Σh² summed as h is read for the
 //   products) and the residual add after one (y = res + the product, in res's buffer when MLX
-//   can donate it): with both, a layer needs no separate add + RMSNorm kernel.
+//   can donate it): with both, a layer needs no separate add + RMSNorm kernel. The norm fold is
+//   the float gemv's only: the 4-bit kernel is compute-bound, and the norm's per-element work
+//   cost it more than the node it saves (run 26); a 4-bit layer gets MLX's rms_norm first.
 // - add_rms_norm: `h = x + r` and `y = rms_norm(h) · w` in one pass (the residual add and the
 //   next RMSNorm, two MLX kernels), rounding as MLX does (h to the element type first, then
 //   `w · T(h · inv_rms)`).
@@ -89,16 +91,21 @@ struct Fold {
   explicit Fold(uint32_t bits)
       : swiglu((bits & kFoldSwiglu) != 0), norm((bits & kFoldNorm) != 0),
         residual((bits & kFoldResidual) != 0) {}
-  std::string args() const {
-    return std::string(swiglu ? "true" : "false") + (norm ? ", true" : ", false") +
-           (residual ? ", true>" : ", false>");
+  // The template's bool arguments: SwiGLU, [norm,] residual.
+  std::string args(bool with_norm) const {
+    return std::string(swiglu ? "true" : "false") +
+           (with_norm ? (norm ? ", true" : ", false") : "") + (residual ? ", true>" : ", false>");
   }
 };
 
 // Checks the fold's operands against x [.., K] and the product's n outputs: the norm weight
-// [K] and the residual [.., n] of x's type; SwiGLU and the residual exclude each other.
+// [K] and the residual [.., n] of x's type; SwiGLU and the residual exclude each other; no norm
+// where the kernel has none (`norm_ok`).
 void check_fold(const Fold& f, const mx::array& x, const mx::array& g, const mx::array& res,
-                int n, const char* what) {
+                int n, bool norm_ok, const char* what) {
+  if (f.norm && !norm_ok) {
+    throw std::invalid_argument(std::string(what) + ": no RMSNorm fold in this kernel");
+  }
   const bool ok = !(f.swiglu && f.residual) &&
                   (!f.norm || (g.dtype() == x.dtype() && g.ndim() == 1 &&
                                g.shape(0) == x.shape().back())) &&
@@ -124,7 +131,7 @@ launch::Out fold_out(const Fold& f, const mx::array& x, const mx::array& res, in
 }  // namespace
 
 std::unique_ptr<Arr> gemv_q4(const Arr& x, const Arr& w, const Arr& scales, const Arr& biases,
-                             const Arr& norm_w, const Arr& residual, uint32_t fold, float eps) {
+                             const Arr& residual, uint32_t fold) {
   const auto& xa = x.a;
   const auto& wa = w.a;
   const auto& sa = scales.a;
@@ -139,17 +146,15 @@ std::unique_ptr<Arr> gemv_q4(const Arr& x, const Arr& w, const Arr& scales, cons
         "x's type (N even for SwiGLU) expected");
   }
   const int n = f.swiglu ? wa.shape(0) / 2 : wa.shape(0);
-  check_fold(f, xa, norm_w.a, residual.a, n, "benchbar gemv_q4");
+  check_fold(f, xa, xa, residual.a, n, false, "benchbar gemv_q4");
   const long long warps = f.swiglu ? n : (n + kRowsPerWarp - 1) / kRowsPerWarp;
   const std::string expr = "bb_gemv_q4<" + type_name(sa.dtype()) + ", " +
-                           std::to_string(kRowsPerWarp) + ", " + f.args();
-  // Unused operands are passed as x (never read).
+                           std::to_string(kRowsPerWarp) + ", " + f.args(false);
+  // An unused residual is passed as x (never read).
   auto res = launch::call(
-      kKernelSource, expr.c_str(),
-      {xa, wa, sa, ba, f.norm ? norm_w.a : xa, f.residual ? residual.a : xa},
-      {fold_out(f, xa, residual.a, n, sa.dtype(), 5)}, {blocks(warps * 32, 256)}, {256},
-      {launch::Scalar::of(n), launch::Scalar::of(wa.shape(1)), launch::Scalar::of(sa.shape(1)),
-       launch::Scalar::of(eps)});
+      kKernelSource, expr.c_str(), {xa, wa, sa, ba, f.residual ? residual.a : xa},
+      {fold_out(f, xa, residual.a, n, sa.dtype(), 4)}, {blocks(warps * 32, 256)}, {256},
+      {launch::Scalar::of(n), launch::Scalar::of(wa.shape(1)), launch::Scalar::of(sa.shape(1))});
   return std::make_unique<Arr>(std::move(res.at(0)));
 }
 
@@ -165,11 +170,11 @@ std::unique_ptr<Arr> gemv(const Arr& x, const Arr& w, const Arr& norm_w, const A
         "expected");
   }
   const int n = f.swiglu ? wa.shape(0) / 2 : wa.shape(0);
-  check_fold(f, xa, norm_w.a, residual.a, n, "benchbar gemv");
+  check_fold(f, xa, norm_w.a, residual.a, n, true, "benchbar gemv");
   const unsigned int groups = f.swiglu ? n : (n + kRowsPerWarp - 1) / kRowsPerWarp;
   const std::string expr = "bb_gemv<" + type_name(wa.dtype()) + ", " +
                            std::to_string(kRowsPerWarp) + ", " + std::to_string(kGemvWarps) +
-                           ", " + f.args();
+                           ", " + f.args(true);
   // Unused operands are passed as x (never read).
   auto res = launch::call(
       kKernelSource, expr.c_str(),

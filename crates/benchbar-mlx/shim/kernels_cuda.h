@@ -126,12 +126,11 @@ __device__ inline void bb_block_store(T* y, const T* res, int first, int n_out, 
 
 // y[1, n_out] = x[1, K] · dequantize(w)ᵀ; w [rows, kp = K / 8] uint32, scales and biases
 // [rows, groups]; rows = n_out, or 2 n_out with SW (gate|up, y = SwiGLU). R rows per warp.
-// NORM: x is the residual stream, normalised on the way (rms_norm(x) · g, bb_scale); RES: y =
-// res + the product (bb_store). g and res are not read without them.
-template <typename T, int R, bool SW, bool NORM, bool RES>
+// RES: y = res + the product (bb_store; res not read without it). (No RMSNorm fold as in bb_gemv:
+// this kernel is compute-bound, and the norm's per-element work cost more than its node, run 26.)
+template <typename T, int R, bool SW, bool RES>
 __global__ void bb_gemv_q4(const T* x, const unsigned int* w, const T* scales, const T* biases,
-                           const T* g, const T* res, T* y, int n_out, int kp, int groups,
-                           float eps) {
+                           const T* res, T* y, int n_out, int kp, int groups) {
   const int k = kp * 8;
   const int gs = k / groups;
   const int warp = static_cast<int>((blockIdx.x * blockDim.x + threadIdx.x) >> 5);
@@ -143,10 +142,8 @@ __global__ void bb_gemv_q4(const T* x, const unsigned int* w, const T* scales, c
   float acc[R];
 #pragma unroll
   for (int r = 0; r < R; ++r) acc[r] = 0.0f;
-  float ss = 0.0f;
-  if (bb_aligned16(w, x) && (!NORM || bb_aligned16(g, g)) && kp % 4 == 0 && gs % 32 == 0) {
+  if (bb_aligned16(w, x) && kp % 4 == 0 && gs % 32 == 0) {
     const uint4* x4 = reinterpret_cast<const uint4*>(x);
-    const uint4* g4 = reinterpret_cast<const uint4*>(g);
     const int n4 = kp / 4;
 #pragma unroll 2
     for (int i = lane; i < n4; i += 32) {
@@ -159,20 +156,11 @@ __global__ void bb_gemv_q4(const T* x, const unsigned int* w, const T* scales, c
       __align__(16) T xv[32];
 #pragma unroll
       for (int u = 0; u < 32 / V; ++u) reinterpret_cast<uint4*>(xv)[u] = __ldg(x4 + i * (32 / V) + u);
-      __align__(16) T gv[NORM ? 32 : 1];
-      if (NORM) {
-#pragma unroll
-        for (int u = 0; u < 32 / V; ++u) reinterpret_cast<uint4*>(gv)[u] = __ldg(g4 + i * (32 / V) + u);
-      }
       float xf[32];
       float xsum = 0.0f;
 #pragma unroll
       for (int j = 0; j < 32; ++j) {
         xf[j] = bb_f(xv[j]);
-        if (NORM) {
-          ss += xf[j] * xf[j];
-          xf[j] *= bb_f(gv[j]);
-        }
         xsum += xf[j];
       }
       const int g = (i * 32) / gs;
@@ -191,34 +179,28 @@ __global__ void bb_gemv_q4(const T* x, const unsigned int* w, const T* scales, c
       }
     }
   } else {
-    if (NORM) {
-      for (int kk = lane; kk < k; kk += 32) ss += bb_f(x[kk]) * bb_f(x[kk]);
-    }
 #pragma unroll
     for (int r = 0; r < R; ++r) {
       const int row = rows[r];
       for (int kk = lane; kk < k; kk += 32) {
         const size_t sb = static_cast<size_t>(row) * groups + kk / gs;
         const float q = bb_nibble(w[static_cast<size_t>(row) * kp + kk / 8], kk % 8);
-        const float xe = NORM ? bb_f(x[kk]) * bb_f(g[kk]) : bb_f(x[kk]);
-        acc[r] += xe * (bb_f(scales[sb]) * q + bb_f(biases[sb]));
+        acc[r] += bb_f(x[kk]) * (bb_f(scales[sb]) * q + bb_f(biases[sb]));
       }
     }
   }
 #pragma unroll
   for (int r = 0; r < R; ++r) acc[r] = bb_warp_sum(acc[r]);
-  if (NORM) ss = bb_warp_sum(ss);
-  if (lane == 0) {
-    bb_scale<R, NORM>(acc, ss, k, eps);
-    bb_store<T, R, SW, RES>(y, res, row0, n_out, acc);
-  }
+  if (lane == 0) bb_store<T, R, SW, RES>(y, res, row0, n_out, acc);
 }
 
 // y[1, n_out] = x[1, K] · wᵀ for a float weight w [rows, K] of x's type; rows = n_out, or 2 n_out
 // with SW (gate|up, y = SwiGLU). One block of W warps per R rows, the warps splitting K (enough
 // blocks in flight per SM even for 4096-row layers); each lane keeps U 16-byte loads per row in
-// flight (streaming: the weights are read once per step, x stays in cache). NORM and RES as in
-// bb_gemv_q4 (each element of x is read by one thread of the block: Σx² comes with the products).
+// flight (streaming: the weights are read once per step, x stays in cache). NORM: x is the
+// residual stream, normalised on the way (rms_norm(x) · g: each element of x is read by one
+// thread of the block, so Σx² comes with the products; bb_scale); RES as in bb_gemv_q4. g and res
+// are not read without them.
 template <typename T, int R, int W, bool SW, bool NORM, bool RES>
 __global__ void bb_gemv(const T* x, const T* w, const T* g, const T* res, T* y, int n_out, int k,
                         float eps) {

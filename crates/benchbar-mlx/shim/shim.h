@@ -113,13 +113,13 @@ rust::String mlx_build();
 // kernels.cc: BenchBar's CUDA kernels for the batch-1 decode step (MLX CUDA only).
 bool kernels_available();
 // What a matrix-vector kernel folds in (bits of `fold`): the SwiGLU of a stacked gate|up weight;
-// the RMSNorm of x (x is the residual stream; weight norm_w, eps); the residual added to the
-// product. An operand whose bit is clear is not read (pass any array, e.g. x).
+// the RMSNorm of x (x is the residual stream; weight norm_w, eps; gemv only); the residual added
+// to the product. An operand whose bit is clear is not read (pass any array, e.g. x).
 constexpr uint32_t kFoldSwiglu = 1;
 constexpr uint32_t kFoldNorm = 2;
 constexpr uint32_t kFoldResidual = 4;
 std::unique_ptr<Arr> gemv_q4(const Arr& x, const Arr& w, const Arr& scales, const Arr& biases,
-                             const Arr& norm_w, const Arr& residual, uint32_t fold, float eps);
+                             const Arr& residual, uint32_t fold);
 std::unique_ptr<Arr> gemv(const Arr& x, const Arr& w, const Arr& norm_w, const Arr& residual,
                           uint32_t fold, float eps);
 std::unique_ptr<ArrList> add_rms_norm(const Arr& x, const Arr& r, const Arr& w, float eps);

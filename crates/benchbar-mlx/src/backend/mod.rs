@@ -33,7 +33,7 @@ pub struct Fold<'a, R> {
     /// `w` is a stacked gate|up and the result `silu(gate) · up` `[.., N / 2]`.
     pub swiglu: bool,
     /// `x` is the residual stream and the product is taken of `rms_norm(x) · weight` (weight
-    /// `[K]`, eps).
+    /// `[K]`, eps). Float weights only: the 4-bit kernel refuses it.
     pub norm: Option<(&'a R, f32)>,
     /// Added to the product: `residual + x · wᵀ` (`[.., N]`; not with `swiglu`).
     pub residual: Option<&'a R>,
