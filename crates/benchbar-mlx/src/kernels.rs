@@ -28,8 +28,8 @@ pub enum Kernel {
     /// `attention`: attention of one position over the KV cache, split over the keys.
     Attention = 4,
     /// `fold`: the residual stream's ops folded into the matrix-vector kernels around them
-    /// (the RMSNorm into the projection after it, the residual add into the one before it:
-    /// [`Fold`]), so a layer's two add + RMSNorm kernels go. Needs `gemv` / `gemv_q4`.
+    /// (the RMSNorm into the float projection after it, the residual add into the one before
+    /// it: [`Fold`]), so a bf16 layer's two add + RMSNorm kernels go. Needs `gemv` / `gemv_q4`.
     Fold = 5,
 }
 
@@ -37,7 +37,8 @@ impl Kernel {
     /// Every kernel: the default (`BENCHBAR_MLX_KERNELS` unset or `all`). Each wins on every
     /// model measured once launched as its own graph node (docs/perf-notes.md, runs 15–17); the
     /// attention kernel since its 16-byte value pass (run 21: the same speed as MLX's attention
-    /// on 8B bf16, +3.5% on 1.7B bf16).
+    /// on 8B bf16, +3.5% on 1.7B bf16); the fold since runs 26–27 (8B bf16 +0.6–2.4%, 1.7B bf16
+    /// +11–30%).
     pub const ALL: [Kernel; 6] = [
         Kernel::GemvQ4,
         Kernel::AddRmsNorm,
