@@ -239,19 +239,22 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             layers.push(q4_layer(n, k, 1000 * c as u64 + i as u64)?);
         }
         let (x, layers) = (&x, &layers);
+        // BenchBar's kernel with `fold`, and MLX's product of x, on copy c
+        let ours = move |c: usize, fold| {
+            let (w, s, b) = &layers[c];
+            kernels::gemv_q4(x, w, s, b, fold)
+        };
+        let mlx = move |c: usize, x: &Array| {
+            let (w, s, b) = &layers[c];
+            ops::quantized_matmul(x, w, s, Some(b), true, Q4)
+        };
         all_ok &= row(
             &format!("gemv_q4 {label} {n} x {k}"),
             calls,
             copies,
             bytes,
-            Box::new(move |c| {
-                let (w, s, b) = &layers[c];
-                kernels::gemv_q4(x, w, s, b, swiglu_fold(false))
-            }),
-            Box::new(move |c| {
-                let (w, s, b) = &layers[c];
-                ops::quantized_matmul(x, w, s, Some(b), true, Q4)
-            }),
+            Box::new(move |c| ours(c, swiglu_fold(false))),
+            Box::new(move |c| mlx(c, x)),
         )?;
         if label.ends_with("gate|up") {
             all_ok &= row(
@@ -259,19 +262,13 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
                 calls,
                 copies,
                 bytes,
-                Box::new(move |c| {
-                    let (w, s, b) = &layers[c];
-                    kernels::gemv_q4(x, w, s, b, swiglu_fold(true))
-                }),
-                Box::new(move |c| {
-                    let (w, s, b) = &layers[c];
-                    swiglu_of(&ops::quantized_matmul(x, w, s, Some(b), true, Q4)?)
-                }),
+                Box::new(move |c| ours(c, swiglu_fold(true))),
+                Box::new(move |c| swiglu_of(&mlx(c, x)?)),
             )?;
         }
         // the 4-bit kernel folds the residual add only (o, down)
-        let res = fold_operands(i, n, k)?.1;
         if ends_a_block(label) {
+            let res = fold_operands(i, n, k)?.1;
             let res = &res;
             let fold = Fold {
                 residual: Some(res),
@@ -282,14 +279,8 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
                 calls,
                 copies,
                 bytes,
-                Box::new(move |c| {
-                    let (w, s, b) = &layers[c];
-                    kernels::gemv_q4(x, w, s, b, fold)
-                }),
-                Box::new(move |c| {
-                    let (w, s, b) = &layers[c];
-                    ops::add(res, &ops::quantized_matmul(x, w, s, Some(b), true, Q4)?)
-                }),
+                Box::new(move |c| ours(c, fold)),
+                Box::new(move |c| fold_reference(fold, x, false, &|x| mlx(c, x))),
             )?;
         }
     }

@@ -222,7 +222,8 @@ impl Attention {
         Ok((self.o_proj.forward(&self.merge_heads(&o, b, l)?)?, kc, vc))
     }
 
-    /// The block on `x.x` (`[B, L, H]`): its output `[B, L, H]`, or the stream `x.h` plus it.
+    /// The block on `x.x` (`[B, L, H]`): its output `[B, L, H]`, or the stream `x.fold_into`
+    /// plus it.
     pub(crate) fn forward(
         &self,
         x: &BlockIn,
@@ -234,9 +235,9 @@ impl Attention {
             None => RopeOffset::Scalar(cache.offset() as i32),
         };
         if let Some(o) = self.fused_step(&x.x, cache, off)? {
-            return self.o_proj.forward_residual(&o, &x.h);
+            return self.o_proj.forward_residual(&o, x.fold_into.as_ref());
         }
-        let h = &x.h;
+        let h = x.fold_into.as_ref();
         let x = x.x.value()?;
         let (b, l) = (x.dim(0), x.dim(1));
         let (q, k, v) = self.qkv(&x, off)?;

@@ -134,10 +134,11 @@ impl Linear {
         }
     }
 
-    /// The block's last projection: the stream `h` plus the product in one kernel where
-    /// [`Kernel::Fold`] runs at one row ([`BlockOut::Summed`]), else the product alone.
-    pub(crate) fn forward_residual(&self, x: &Array, h: &Array) -> Result<BlockOut> {
-        if kernels::enabled(Kernel::Fold) {
+    /// The block's last projection: the stream `h` ([`crate::stream::BlockIn::fold_into`]) plus
+    /// the product in one kernel where one runs at one row ([`BlockOut::Summed`]), else the
+    /// product alone.
+    pub(crate) fn forward_residual(&self, x: &Array, h: Option<&Array>) -> Result<BlockOut> {
+        if let Some(h) = h {
             let fold = Fold {
                 residual: Some(h),
                 ..Fold::default()

@@ -24,7 +24,7 @@ pub struct Mlp {
 }
 
 impl Mlp {
-    /// `[B, L, H] -> [B, L, H]` on `x.x`, or the stream `x.h` plus that where the down
+    /// `[B, L, H] -> [B, L, H]` on `x.x`, or the stream `x.fold_into` plus that where the down
     /// projection folds the add in ([`Linear::forward_residual`]).
     pub(crate) fn forward(&self, x: &BlockIn) -> Result<BlockOut> {
         // one row: the norm, the projection and SwiGLU in one kernel
@@ -39,7 +39,7 @@ impl Mlp {
                 crate::fused::swiglu(&g, &u)?
             }
         };
-        self.down_proj.forward_residual(&act, &x.h)
+        self.down_proj.forward_residual(&act, x.fold_into.as_ref())
     }
 }
 

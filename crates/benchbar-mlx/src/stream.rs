@@ -85,14 +85,15 @@ pub enum BlockOut {
     Summed(Array),
 }
 
-/// A block's input: the stream `h` (for the residual add after the block) and the normalised
-/// input of its first projection.
+/// A block's input: the normalised input of its first projection and, where the stream's ops
+/// are folded, the stream `h` its last projection adds itself to.
 #[derive(Debug)]
 pub struct BlockIn<'a> {
-    /// The residual stream.
-    pub h: Array,
     /// `norm(h)`, computed or not.
     pub x: Input<'a>,
+    /// The residual stream, for the add folded into the block's last projection; `None` where
+    /// the folding is off (the block's output stays pending).
+    pub fold_into: Option<Array>,
 }
 
 /// The residual stream `[B, L, H]` between blocks: the running sum and the last block's output
@@ -102,7 +103,8 @@ pub(crate) struct Residual {
     pending: Option<Array>,
     /// The pending add and the next norm in BenchBar's one kernel (`add_rms_norm`).
     add_norm_kernel: bool,
-    /// The next norm left to the block's first projection ([`Input::Normed`]).
+    /// The next norm left to the block's first projection ([`Input::Normed`]) and the add after
+    /// the block to its last one ([`BlockIn::fold_into`]).
     fold: bool,
 }
 
@@ -135,8 +137,8 @@ impl Residual {
             }
         };
         Ok(BlockIn {
-            h: self.h.clone(),
             x,
+            fold_into: self.fold.then(|| self.h.clone()),
         })
     }
 
