@@ -12,7 +12,7 @@
 # C, C++ and Objective-C that -sys dependencies compile for the target (no macOS SDK here:
 # oniguruma, SQLite, ring, mac-notification-sys, objc2-exception-helper) is replaced by empty
 # objects (tools/mlx-sys-check/noop-cc), so only Rust code is checked.
-# See ARCHITECTURE.md, "Type-checking the macOS code on Linux".
+# See docs/architecture.md, "Type-checking the macOS code on Linux", and docs/macos-typecheck.md.
 #
 # The patch rewrites Cargo.lock's mlx-sys entry, so the check runs on a mirror of the working
 # tree under target/macos-check/src; the repository's Cargo.lock is never touched. The app embeds

@@ -5,7 +5,7 @@
 //!
 //! * [`spec`] — what to run: suites, run specs, the cell plan.
 //! * [`sample`] — what an engine measured: raw per-token timestamps per request.
-//! * [`metrics`] — derived metrics exactly as ARCHITECTURE.md defines them.
+//! * [`metrics`] — derived metrics exactly as docs/architecture.md defines them.
 //! * [`stats`] — summaries (mean, median, SD, CV, 95% CI, guarded percentiles) and Welch's test.
 //! * [`suite`] — the seed specification's benchmark suite as data.
 //! * [`targets`] — the seed's target matrix as data, and grading a run against it.
