@@ -5,8 +5,9 @@
 # with the same prompt/generation lengths at batch 1 and 16 (NVML energy on both), and prints one
 # table (scripts/gpu_bench.py report).
 #
-#   scripts/gpu_bench.sh prepare            here (has internet): wheels, release binary, tokenizer
-#                                           into .gpu1/ (part 1 of the CUDA wheel) and .gpu2/
+#   scripts/gpu_bench.sh prepare            here (has internet; checks venv, fixture, tools first):
+#                                           wheels, release binary, tokenizer into .gpu1/ (part 1 of
+#                                           the CUDA wheel) and .gpu2/
 #   scripts/gpu_bench.sh stash              on the GPU machine, carrying .gpu1: keep part 1
 #   scripts/gpu_bench.sh run [MODELS...]    on the GPU machine right after, carrying .gpu2:
 #                                           install, generate, benchmark, table
@@ -67,10 +68,45 @@ CUDA_WHL=mlx_cuda_13-0.32.4-py3-none-manylinux_2_35_x86_64.whl
 ALL_MODELS="qwen3-1.7b-bf16 qwen3-8b-bf16 qwen3-8b-4bit qwen3-1.7b-4bit"
 log() { printf 'gpu_bench: %s\n' "$*" >&2; }
 
+# Everything `prepare` needs, checked before its downloads and its ~15-minute build: one line
+# per missing thing, with the command that provides it; exits 2 when anything is missing.
+prepare_check() {
+  local py="$1" fx="$2" missing=0 t
+  if [ ! -x "$py" ]; then
+    log "missing: the project venv ($py): run scripts/setup-python.sh"
+    missing=1
+  else
+    "$py" -m pip --version >/dev/null 2>&1 ||
+      { log "missing: pip in $py: run scripts/setup-python.sh"; missing=1; }
+    [ -n "${MLX_DIR:-}" ] || "$py" -c 'import mlx.core' 2>/dev/null ||
+      { log "missing: MLX in $py (the build links its libmlx): run scripts/setup-python.sh or set MLX_DIR"; missing=1; }
+  fi
+  for t in tokenizer.json tokenizer_config.json; do
+    [ -f "$fx/$t" ] ||
+      { log "missing: the tokenizer fixture $fx/$t: run scripts/fixtures.sh (or set BENCHBAR_FIXTURES)"; missing=1; }
+  done
+  for t in cargo strip split sha256sum tar; do
+    command -v "$t" >/dev/null || { log "missing: the command $t"; missing=1; }
+  done
+  [ "$missing" = 0 ] || { log "prepare stopped before downloading or building anything"; exit 2; }
+}
+
+# Keeps .gpu1/ and .gpu2/ out of git (so a device call copies them only when told to carry them),
+# through the exclude file git itself uses: also right in a worktree, where .git is a file.
+exclude_bundles() {
+  local ex
+  ex="$(git -C "$ROOT" rev-parse --git-path info/exclude 2>/dev/null)" || return 0
+  case "$ex" in /*) ;; *) ex="$ROOT/$ex" ;; esac
+  mkdir -p "$(dirname "$ex")"
+  grep -qx '/.gpu1/' "$ex" 2>/dev/null || printf '/.gpu1/\n/.gpu2/\n' >>"$ex"
+}
+
 prepare() {
   local py="$ROOT/.venv/bin/python" w=/tmp/gpu_bench_whl
+  local fx="${BENCHBAR_FIXTURES:-$ROOT/.fixtures}/tiny-f32"
+  prepare_check "$py" "$fx"
   mkdir -p "$w" .gpu1 .gpu2
-  grep -qx '/.gpu1/' .git/info/exclude || printf '/.gpu1/\n/.gpu2/\n' >>.git/info/exclude
+  exclude_bundles
   "$py" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
     --platform manylinux_2_35_x86_64 -d "$w" mlx-cuda-13==0.32.4 mlx==0.32.4 mlx-lm==0.32.2
   rm -f .gpu1/* .gpu2/*
@@ -83,7 +119,6 @@ prepare() {
     cargo build --release -q -j2 -p benchbar-mlx --example kernel_check
   strip -o .gpu2/benchbar "${CARGO_TARGET_DIR:-$ROOT/target/h-mlx}/release/benchbar"
   strip -o .gpu2/kernel_check "${CARGO_TARGET_DIR:-$ROOT/target/h-mlx}/release/examples/kernel_check"
-  local fx="${BENCHBAR_FIXTURES:-$ROOT/.fixtures}/tiny-f32"
   tar -C "$fx" -czf .gpu2/tokenizer.tgz tokenizer.json tokenizer_config.json
   du -sh .gpu1 .gpu2
 }
@@ -100,6 +135,12 @@ stash() {
 
 install() {
   python3 -c 'import mlx.core' 2>/dev/null && return
+  if [ ! -f "$STASH/$CUDA_WHL.part.aa" ]; then
+    log "$STASH/$CUDA_WHL.part.aa is missing: this is not the machine that ran stash (a fresh one)."
+    log "call 'scripts/gpu_bench.sh stash' (carrying .gpu1) again, then this call (carrying .gpu2) right after it"
+    exit 3
+  fi
+  [ -f .gpu2/"$CUDA_WHL".part.ab ] || { log "missing .gpu2/$CUDA_WHL.part.ab: carry .gpu2 (made by prepare)"; exit 3; }
   cat "$STASH/$CUDA_WHL.part.aa" .gpu2/"$CUDA_WHL".part.ab >"/root/$CUDA_WHL"
   (cd /root && sha256sum -c "$ROOT/.gpu2/SHA256")
   # Into python3's own site-packages: libmlx's rpath ($ORIGIN/../../nvidia/...) finds the CUDA
@@ -267,5 +308,5 @@ case "${1:-}" in
   profile) shift; profile "$@" ;;
   ab) shift; ab "$@" ;;
   timeline) shift; timeline "$@" ;;
-  *) sed -n '2,43p' "$0"; exit 2 ;;
+  *) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 2 ;;
 esac
