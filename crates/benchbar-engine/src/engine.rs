@@ -1,6 +1,7 @@
 //! The `Engine` trait.
 
 use std::ops::ControlFlow;
+use std::sync::atomic::AtomicBool;
 
 use benchbar_core::report::{EngineInfo, ModelRef};
 use benchbar_core::sample::TrialSample;
@@ -105,6 +106,20 @@ pub trait Engine: Send {
         request: &TrialRequest,
         on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
     ) -> Result<TrialSample>;
+
+    /// [`Engine::run_trial`] that also honours `cancel` while the engine waits for something
+    /// other than a token (an HTTP connection, response headers, a gap in a stream): once the
+    /// flag is set the trial ends with [`EngineError::Cancelled`] within a fraction of a second.
+    /// The default calls `run_trial`, where cancellation is seen only through `on_token`.
+    fn run_trial_cancellable(
+        &mut self,
+        request: &TrialRequest,
+        on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
+        cancel: &AtomicBool,
+    ) -> Result<TrialSample> {
+        let _ = cancel;
+        self.run_trial(request, on_token)
+    }
 
     /// Notes for the report about how this engine measures (e.g. that an HTTP engine's TTFT is
     /// client-side), given after the run.

@@ -1,5 +1,6 @@
 //! Drives cells through an engine: warmup (discarded), repetitions, fixed generation length,
-//! a fresh prompt seed per trial, failed trials recorded, cancellation between tokens.
+//! a fresh prompt seed per trial, failed trials recorded, cancellation between tokens and
+//! while an engine waits ([`Engine::run_trial_cancellable`]).
 
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -65,7 +66,8 @@ pub fn trial_seed(cell: usize, trial: u32, warmup: bool) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Runs every cell of the plan. Cancellation (the flag set) is honoured between tokens; the
+/// Runs every cell of the plan. Cancellation (the flag set) is honoured between tokens and
+/// wherever the engine waits; the
 /// cells completed before it are returned with status `cancelled`. With a power session,
 /// counters are read at each trial's start, first token and end (prefill/decode joules) and
 /// each cell gets its energy over the measured trials.
@@ -117,7 +119,7 @@ pub fn run_cells(
                 });
                 ControlFlow::Continue(())
             };
-            let result = engine.run_trial(&request, &mut on_token);
+            let result = engine.run_trial_cancellable(&request, &mut on_token, cancel);
             let trial_end = power.map(|p| p.snapshot());
             let sample = match result {
                 Ok(mut s) => {

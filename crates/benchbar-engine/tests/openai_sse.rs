@@ -400,6 +400,20 @@ fn broken_streams_are_clear_errors() {
         ),
         &["HTTP 200", "not an SSE stream", "text/html"],
     );
+    // An HTML page labelled as an event stream is no stream either.
+    assert_trial_error(
+        Reply::Full(
+            "200 OK",
+            "text/event-stream",
+            b"<!DOCTYPE html>\n<html><body>Welcome to my blog</body></html>".to_vec(),
+        ),
+        &["HTTP 200", "not an SSE stream", "Welcome to my blog"],
+    );
+    // So is a plain-text body without a single event.
+    assert_trial_error(
+        Reply::Full("200 OK", "text/event-stream", b"hello\nworld\n".to_vec()),
+        &["HTTP 200", "not an SSE stream", "hello world"],
+    );
 }
 
 #[test]
@@ -448,32 +462,34 @@ fn synthetic_prompts_need_a_tokenizer_and_are_exact_with_one() {
     assert_eq!(tok.encode(prompt, false).unwrap().get_ids().len(), 64);
 }
 
+/// A server that is not there is refused when the engine is opened (before any run exists),
+/// with one line naming the URL and the cause.
+fn assert_unreachable(base: &str, cause: &str) {
+    let err = engine(base, false).unwrap_err();
+    assert!(matches!(err, EngineError::Config(_)), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&format!("cannot reach the server at {base}")),
+        "{msg}"
+    );
+    assert!(msg.to_lowercase().contains(cause), "{cause:?} in {msg}");
+    assert_eq!(msg.lines().count(), 1, "one line: {msg}");
+}
+
 #[test]
-fn connection_refused_fails_each_trial_naming_the_url() {
+fn connection_refused_is_refused_when_opening_naming_the_url() {
     // Bind then drop to get a port nobody listens on.
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let base = format!("http://127.0.0.1:{port}/v1");
-    let mut e = engine(&base, false).unwrap();
-    let msg = trial(&mut e, &request(8, 1)).unwrap_err().to_string();
-    assert!(
-        msg.contains(&base) && msg.contains("cannot connect"),
-        "{msg}"
-    );
-    assert!(msg.to_lowercase().contains("refused"), "{msg}");
+    assert_unreachable(&format!("http://127.0.0.1:{port}/v1"), "refused");
 }
 
 #[test]
 fn dns_failure_and_bad_urls() {
-    let mut e = engine("http://no-such-host.invalid/v1", false).unwrap();
-    let msg = trial(&mut e, &request(8, 1)).unwrap_err().to_string();
-    assert!(
-        msg.contains("no-such-host.invalid") && msg.contains("cannot connect"),
-        "{msg}"
-    );
+    assert_unreachable("http://no-such-host.invalid/v1", "dns");
     assert!(matches!(
         engine("ftp://x/v1", false),
         Err(EngineError::Config(_))
@@ -489,8 +505,7 @@ fn tls_error_is_reported() {
     // A plain-HTTP mock spoken to over https: the TLS handshake fails.
     let m = mock(sse("mlx_lm_chat.sse"));
     let base = m.base.replace("http://", "https://");
-    let mut e = engine(&base, false).unwrap();
-    let msg = trial(&mut e, &request(8, 1)).unwrap_err().to_string();
+    let msg = engine(&base, false).unwrap_err().to_string();
     assert!(msg.contains(&base), "{msg}");
 }
 

@@ -115,6 +115,9 @@ pub async fn stream_completion(
         ..StreamRecord::default()
     };
     let mut n_chunks = 0u32;
+    // The first bytes, kept until the first event to say what a non-SSE body was.
+    let mut head: Vec<u8> = Vec::new();
+    let mut events = 0u32;
     loop {
         let bytes = match tokio::time::timeout(req.stall_timeout, resp.chunk()).await {
             Err(_) => {
@@ -128,6 +131,7 @@ pub async fn stream_completion(
                     describe(&e)
                 ))
             }
+            Ok(Ok(None)) if events == 0 => return Err(not_sse(url, status, &ctype, &head)),
             Ok(Ok(None)) => {
                 return Err(format!(
                     "POST {url}: HTTP {status}: stream ended without [DONE] after {n_chunks} chunk(s)"
@@ -135,9 +139,18 @@ pub async fn stream_completion(
             }
             Ok(Ok(Some(b))) => b,
         };
+        if events == 0 {
+            let room = HEAD_BYTES.saturating_sub(head.len());
+            head.extend_from_slice(&bytes[..bytes.len().min(room)]);
+            // SSE lines start with a field name or ':'; markup means a web page.
+            if head.trim_ascii_start().first() == Some(&b'<') {
+                return Err(not_sse(url, status, &ctype, &head));
+            }
+        }
         let now = Instant::now();
         let at_ns = now.saturating_duration_since(sent).as_nanos() as u64;
         for ev in parser.feed(&bytes) {
+            events += 1;
             let data = match ev {
                 SseEvent::Comment(_) => {
                     rec.comments += 1;
@@ -186,20 +199,56 @@ pub async fn stream_completion(
     }
 }
 
-/// GETs `url` (for `/models`): the status, the `Server` header and the body.
+/// Bytes of a body kept to describe a response that is not an SSE stream.
+const HEAD_BYTES: usize = 4096;
+
+/// The error for a 200 response whose body is not server-sent events (e.g. an HTML page
+/// served as `text/event-stream`).
+fn not_sse(url: &str, status: reqwest::StatusCode, ctype: &str, head: &[u8]) -> String {
+    format!(
+        "POST {url}: HTTP {status} but not an SSE stream (content-type '{ctype}', no `data:` event; is this an OpenAI-compatible endpoint?): {}",
+        body_summary(&String::from_utf8_lossy(head))
+    )
+}
+
+/// Why a GET failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GetError {
+    /// True when no connection could be made (refused, DNS failure, TLS handshake): the
+    /// server is not there, as opposed to answering badly or slowly.
+    pub unreachable: bool,
+    /// The cause alone, e.g. "cannot connect: ... Connection refused (os error 111)".
+    pub cause: String,
+    /// One line naming the URL and the cause.
+    pub message: String,
+}
+
+/// GETs `url` (for `/models`): the `Server` header and the body of a successful response.
 pub async fn get_text(
     client: &reqwest::Client,
     url: &str,
     api_key: Option<&str>,
     timeout: Duration,
-) -> Result<(Option<String>, String), String> {
+) -> Result<(Option<String>, String), GetError> {
+    let failed = |cause: String| GetError {
+        unreachable: false,
+        message: format!("GET {url}: {cause}"),
+        cause,
+    };
     let mut rb = client.get(url);
     if let Some(key) = api_key {
         rb = rb.bearer_auth(key);
     }
     let resp = match tokio::time::timeout(timeout, rb.send()).await {
-        Err(_) => return Err(format!("GET {url}: no response within {timeout:?}")),
-        Ok(Err(e)) => return Err(format!("GET {url}: {}", describe(&e))),
+        Err(_) => return Err(failed(format!("no response within {timeout:?}"))),
+        Ok(Err(e)) => {
+            let cause = describe(&e);
+            return Err(GetError {
+                unreachable: e.is_connect(),
+                message: format!("GET {url}: {cause}"),
+                cause,
+            });
+        }
         Ok(Ok(r)) => r,
     };
     let status = resp.status();
@@ -210,10 +259,14 @@ pub async fn get_text(
         .map(str::to_string);
     let body = tokio::time::timeout(timeout, resp.text())
         .await
-        .map_err(|_| format!("GET {url}: HTTP {status}: body not received within {timeout:?}"))?
-        .map_err(|e| format!("GET {url}: HTTP {status}: {}", describe(&e)))?;
+        .map_err(|_| {
+            failed(format!(
+                "HTTP {status}: body not received within {timeout:?}"
+            ))
+        })?
+        .map_err(|e| failed(format!("HTTP {status}: {}", describe(&e))))?;
     if !status.is_success() {
-        return Err(format!("GET {url}: HTTP {status}: {}", body_summary(&body)));
+        return Err(failed(format!("HTTP {status}: {}", body_summary(&body))));
     }
     Ok((server, body))
 }

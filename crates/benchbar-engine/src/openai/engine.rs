@@ -1,6 +1,7 @@
 //! The engine: request bodies, concurrency, and turning streams into samples.
 
 use std::ops::ControlFlow;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -48,8 +49,9 @@ impl std::fmt::Debug for OpenAiEngine {
 impl OpenAiEngine {
     /// Checks the URL, loads the tokenizer, asks `GET /models` for the server's identity, and
     /// probes that streaming reports `usage` (without it and without a tokenizer the run is
-    /// refused). A server that cannot be reached is not refused here: each trial then fails
-    /// with the connection error and the run records it.
+    /// refused). A server that is not there (connection refused, DNS failure, TLS handshake
+    /// failure) is refused here with the URL and the cause, before any run exists; one that
+    /// answers `/models` badly or slowly is not: each trial then records its error.
     pub fn connect(cfg: OpenAiConfig) -> Result<OpenAiEngine> {
         let base = cfg.base_url.trim_end_matches('/').to_string();
         let url = reqwest::Url::parse(&base)
@@ -100,6 +102,14 @@ impl OpenAiEngine {
             cfg.api_key.as_deref(),
             probe_timeout,
         ));
+        if let Err(e) = &models {
+            if e.unreachable {
+                return Err(EngineError::Config(format!(
+                    "cannot reach the server at {base}: {}",
+                    e.cause
+                )));
+            }
+        }
         let (server, listed) = match &models {
             Ok((server, body)) => {
                 let v: Value = serde_json::from_str(body).map_err(|_| {
@@ -273,6 +283,30 @@ impl OpenAiEngine {
             }
         }
     }
+
+    /// One trial, cancellable while waiting when `cancel` is given.
+    fn trial(
+        &mut self,
+        req: &TrialRequest,
+        on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<TrialSample> {
+        let endpoint = match (self.cfg.endpoint, &req.prompt) {
+            (Endpoint::Auto, PromptSpec::Text { .. }) | (Endpoint::Chat, _) => Endpoint::Chat,
+            _ => Endpoint::Completions,
+        };
+        let prompts = (0..req.batch_size)
+            .map(|row| self.prompt_text(&req.prompt, req.seed, row))
+            .collect::<Result<Vec<_>>>()?;
+        let rows = Rows {
+            endpoint,
+            max_tokens: req.max_tokens,
+            fixed: req.fixed_length,
+            seed: req.seed,
+        };
+        self.stream_rows(&rows, &prompts, on_token, cancel)
+            .map(|(sample, _)| sample)
+    }
 }
 
 impl Engine for OpenAiEngine {
@@ -328,21 +362,16 @@ impl Engine for OpenAiEngine {
         req: &TrialRequest,
         on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
     ) -> Result<TrialSample> {
-        let endpoint = match (self.cfg.endpoint, &req.prompt) {
-            (Endpoint::Auto, PromptSpec::Text { .. }) | (Endpoint::Chat, _) => Endpoint::Chat,
-            _ => Endpoint::Completions,
-        };
-        let prompts = (0..req.batch_size)
-            .map(|row| self.prompt_text(&req.prompt, req.seed, row))
-            .collect::<Result<Vec<_>>>()?;
-        let rows = Rows {
-            endpoint,
-            max_tokens: req.max_tokens,
-            fixed: req.fixed_length,
-            seed: req.seed,
-        };
-        self.stream_rows(&rows, &prompts, on_token)
-            .map(|(sample, _)| sample)
+        self.trial(req, on_token, None)
+    }
+
+    fn run_trial_cancellable(
+        &mut self,
+        req: &TrialRequest,
+        on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
+        cancel: &AtomicBool,
+    ) -> Result<TrialSample> {
+        self.trial(req, on_token, Some(cancel))
     }
 
     fn generate_text(
@@ -359,7 +388,7 @@ impl Engine for OpenAiEngine {
             fixed: false,
             seed: req.seed,
         };
-        let (sample, texts) = self.stream_rows(&rows, &req.prompts, on_token)?;
+        let (sample, texts) = self.stream_rows(&rows, &req.prompts, on_token, None)?;
         Ok(TextBatch { sample, texts })
     }
 

@@ -2,6 +2,7 @@
 //! stream turned into a request sample with per-token timestamps.
 
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use benchbar_core::sample::{EngineCounters, RequestSample, TrialSample};
@@ -18,6 +19,9 @@ use crate::engine::{EngineError, Result, TokenTick};
 /// if it can).
 pub(super) const TEXT_CONCURRENCY: u32 = 8;
 
+/// How often a cancel flag is read while no chunk arrives (connect, headers, stream gaps).
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
 /// What every row of a streamed batch shares.
 pub(super) struct Rows {
     pub(super) endpoint: Endpoint,
@@ -28,13 +32,20 @@ pub(super) struct Rows {
 
 impl OpenAiEngine {
     /// Streams one request per prompt, concurrently (or at the Poisson rate); returns the raw
-    /// sample and each row's generated text.
+    /// sample and each row's generated text. With `cancel`, the flag is read every
+    /// [`CANCEL_POLL`] while waiting: once set, every request is dropped and the trial ends
+    /// with [`EngineError::Cancelled`].
     pub(super) fn stream_rows(
         &mut self,
         req: &Rows,
         prompts: &[String],
         on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
+        cancel: Option<&AtomicBool>,
     ) -> Result<(TrialSample, Vec<String>)> {
+        let is_cancelled = || cancel.is_some_and(|c| c.load(Ordering::Relaxed));
+        if is_cancelled() {
+            return Err(EngineError::Cancelled);
+        }
         let endpoint = req.endpoint;
         let url = format!(
             "{}/{}",
@@ -78,14 +89,24 @@ impl OpenAiEngine {
         drop(tx);
         let mut cancelled = false;
         let results: Vec<std::result::Result<StreamRecord, String>> = self.rt.block_on(async {
-            while let Some((row, chunks, elapsed_ns)) = rx.recv().await {
-                let tick = TokenTick {
-                    row,
-                    step: chunks.saturating_sub(1),
-                    elapsed_ns,
-                };
-                if on_token(tick).is_break() {
-                    cancelled = true;
+            let mut poll = tokio::time::interval(CANCEL_POLL);
+            poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                tokio::select! {
+                    progress = rx.recv() => {
+                        let Some((row, chunks, elapsed_ns)) = progress else { break };
+                        let tick = TokenTick {
+                            row,
+                            step: chunks.saturating_sub(1),
+                            elapsed_ns,
+                        };
+                        if on_token(tick).is_break() {
+                            cancelled = true;
+                        }
+                    }
+                    _ = poll.tick(), if cancel.is_some() => cancelled = is_cancelled(),
+                }
+                if cancelled {
                     for h in &handles {
                         h.abort();
                     }
