@@ -20,6 +20,8 @@ pub enum Error {
         path: PathBuf,
         /// SQLite's reason.
         reason: String,
+        /// SQLite's error code, when SQLite gave the reason.
+        code: Option<rusqlite::ErrorCode>,
     },
     /// Written by a newer BenchBar.
     #[error("database {path} has schema version {found}, newer than this BenchBar supports ({supported}); upgrade BenchBar")]
@@ -37,20 +39,41 @@ pub enum Error {
     /// No platform data directory and no `--db`/`BENCHBAR_DB`.
     #[error("no data directory on this platform; pass --db PATH or set BENCHBAR_DB")]
     NoDataDir,
-    /// Filesystem error.
-    #[error("{path}: {source}")]
+    /// Filesystem error. (The I/O error is part of the message, not a `source`, so that a
+    /// printed cause chain does not repeat it.)
+    #[error("{path}: {error}")]
     Io {
         /// Path involved.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    /// Any other SQLite error.
+    /// The run cannot be a baseline (failed, cancelled, or without a successful trial).
+    #[error("run {run_id} cannot be a baseline: {reason}")]
+    NotABaseline {
+        /// The run.
+        run_id: i64,
+        /// Why, e.g. "every trial failed".
+        reason: String,
+    },
+    /// Any other SQLite error (part of the message, not a `source`: see `Io`).
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// Stored JSON that does not parse (a damaged row).
+    Sqlite(rusqlite::Error),
+    /// Stored JSON that does not parse (a damaged row; part of the message, not a `source`).
     #[error("stored data is damaged: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Sqlite(e)
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::Json(e)
+    }
 }
 
 impl Error {
@@ -63,9 +86,10 @@ impl Error {
                 path: path.to_path_buf(),
                 reason,
             },
-            _ => Error::Open {
+            code => Error::Open {
                 path: path.to_path_buf(),
                 reason,
+                code,
             },
         }
     }

@@ -135,7 +135,11 @@ impl Store {
         regressions: &[Regression],
         after_cell: &mut dyn FnMut(usize),
     ) -> Result<i64> {
-        let tx = self.conn.transaction()?;
+        // IMMEDIATE: the write lock is taken (waiting up to the busy timeout) before anything
+        // is read, so a writer that finishes meanwhile cannot invalidate this transaction.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let run_id = insert_run(&tx, meta, cells, regressions, after_cell)?;
         tx.commit()?;
         Ok(run_id)
@@ -207,21 +211,54 @@ impl Store {
         Ok(rows)
     }
 
-    /// Makes a run the baseline for its configuration key (replacing an earlier one).
+    /// Makes a run the baseline for its configuration key (replacing an earlier one). Only a
+    /// completed run with at least one successful trial can be one: anything else would make
+    /// later comparisons report "no cell in common" and hide why.
     pub fn set_baseline(&mut self, run_id: i64) -> Result<String> {
-        let key: String = self
+        let (key, status): (String, String) = self
             .conn
-            .query_row("SELECT run_key FROM runs WHERE id = ?1", [run_id], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT run_key, status FROM runs WHERE id = ?1",
+                [run_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?
             .ok_or(Error::UnknownRun(run_id))?;
+        let refuse = |reason: &str| Error::NotABaseline {
+            run_id,
+            reason: reason.to_string(),
+        };
+        match RunStatus::parse(&status) {
+            Some(RunStatus::Completed) => {}
+            Some(RunStatus::Failed) => return Err(refuse("it failed (every trial failed)")),
+            Some(RunStatus::Cancelled) => return Err(refuse("it was cancelled")),
+            None => return Err(refuse(&format!("its status '{status}' is unknown"))),
+        }
+        if !self.has_successful_trial(run_id)? {
+            return Err(refuse("it has no successful trial"));
+        }
         self.conn.execute(
             "INSERT INTO baselines (run_key, run_id, set_at) VALUES (?1, ?2, ?3) \
              ON CONFLICT (run_key) DO UPDATE SET run_id = excluded.run_id, set_at = excluded.set_at",
             params![key, run_id, Utc::now().to_rfc3339()],
         )?;
         Ok(key)
+    }
+
+    /// True when some measured trial of the run completed without an error.
+    fn has_successful_trial(&self, run_id: i64) -> Result<bool> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.sample_json FROM trials t JOIN cells c ON t.cell_id = c.id \
+             WHERE c.run_id = ?1",
+        )?;
+        let mut rows = stmt.query([run_id])?;
+        while let Some(row) = rows.next()? {
+            let sample: TrialSample = serde_json::from_str(&row.get::<_, String>(0)?)?;
+            if sample.ok() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The baseline run id for a configuration key.
