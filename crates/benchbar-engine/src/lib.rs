@@ -18,5 +18,5 @@ pub use double::TestDoubleEngine;
 pub use engine::{
     Embeddings, Engine, EngineError, Result, TextBatch, TextRequest, TokenTick, TrialRequest,
 };
-pub use mlx::MlxEngine;
+pub use mlx::{MlxEngine, MlxOptions};
 pub use openai::{OpenAiConfig, OpenAiEngine};

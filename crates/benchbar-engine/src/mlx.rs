@@ -9,6 +9,9 @@ use benchbar_core::report::{EngineInfo, ModelRef};
 use benchbar_core::sample::{EngineCounters, RequestSample, TrialSample};
 use benchbar_core::spec::PromptSpec;
 use benchbar_mlx::{GenerateOptions, Qwen3Runtime, TokenEvent};
+
+/// How the in-process engine builds and runs its model (kernels, fusion, decode order, trace).
+pub use benchbar_mlx::EngineOptions as MlxOptions;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -35,11 +38,18 @@ impl std::fmt::Debug for MlxEngine {
 }
 
 impl MlxEngine {
-    /// Resolves `spec` (a path, a repo id in the HF cache, or `builtin:tiny`) and loads it.
+    /// Resolves `spec` (a path, a repo id in the HF cache, or `builtin:tiny`) and loads it with
+    /// the default options.
     pub fn load(spec: &str) -> Result<MlxEngine> {
+        MlxEngine::load_with(spec, &MlxOptions::default())
+    }
+
+    /// [`MlxEngine::load`] with `options`.
+    pub fn load_with(spec: &str, options: &MlxOptions) -> Result<MlxEngine> {
         let dir =
             benchbar_mlx::resolve_model(spec).map_err(|e| EngineError::Load(e.to_string()))?;
-        let runtime = Qwen3Runtime::load(&dir).map_err(|e| EngineError::Load(e.to_string()))?;
+        let runtime =
+            Qwen3Runtime::load_with(&dir, options).map_err(|e| EngineError::Load(e.to_string()))?;
         let info = runtime.info();
         let id = if Path::new(spec).exists() {
             info.id.clone()

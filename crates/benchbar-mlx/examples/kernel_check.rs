@@ -12,7 +12,7 @@
 
 use benchbar_mlx::kernels::{self, swiglu_fold, Fold};
 use benchbar_mlx::ops::{self, Array, Dtype, QuantParams, RopeOffset};
-use benchbar_mlx::Result;
+use benchbar_mlx::{KernelSet, Result};
 use std::time::Instant;
 
 /// (label, rows N, columns K) of the layers (q|k|v and gate|up stacked).
@@ -207,7 +207,13 @@ fn row_against(
 }
 
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
-    if !kernels::any_enabled() {
+    // The same selection as the CLI's (an unknown name: none, as there).
+    let wanted = std::env::var("BENCHBAR_MLX_KERNELS").ok();
+    let wanted = KernelSet::parse(wanted.as_deref()).unwrap_or_else(|e| {
+        eprintln!("kernel_check: BENCHBAR_MLX_KERNELS: {e}; using MLX's ops");
+        KernelSet::NONE
+    });
+    if kernels::usable(wanted).is_empty() {
         println!(
             "kernel_check: BenchBar's kernels are not in use here ({} build, {}); nothing to check",
             ops::mlx_build(),

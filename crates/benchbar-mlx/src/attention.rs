@@ -7,6 +7,7 @@ use crate::config::Qwen3Config;
 use crate::kernels;
 use crate::linear::{Linear, Stacked};
 use crate::ops::{self, Array, MaskKind, QuantParams, RopeOffset};
+use crate::options::ModelOptions;
 use crate::stream::{BlockIn, BlockOut, Input, RmsNorm};
 use crate::weights::Weights;
 use crate::{Error, Result};
@@ -70,7 +71,7 @@ pub struct Attention {
     rope_theta: f32,
     scale: f32,
     /// Whether BenchBar's q/k norm + RoPE + cache-write kernel runs for this model
-    /// ([`kernels::enabled`]).
+    /// ([`kernels::Kernel::QkNormRope`]).
     fused_qk: bool,
     /// Scratch of BenchBar's attention kernel, where it runs after that one
     /// ([`kernels::attention_decode`]).
@@ -83,17 +84,22 @@ impl Attention {
         w: &Weights,
         p: &str,
         q: Option<QuantParams>,
-        fused_qk: bool,
+        opts: &ModelOptions,
     ) -> Result<Attention> {
         let (h, d) = (cfg.hidden_size, cfg.head_dim);
         let (nq, nkv) = (cfg.num_attention_heads, cfg.num_key_value_heads);
+        let ks = opts.kernels;
+        let fused_qk = ks.contains(kernels::Kernel::QkNormRope);
         Ok(Attention {
-            qkv_proj: Stacked::new(vec![
-                Linear::load(w, &format!("{p}.q_proj"), nq * d, h, q)?,
-                Linear::load(w, &format!("{p}.k_proj"), nkv * d, h, q)?,
-                Linear::load(w, &format!("{p}.v_proj"), nkv * d, h, q)?,
-            ])?,
-            o_proj: Linear::load(w, &format!("{p}.o_proj"), h, nq * d, q)?,
+            qkv_proj: Stacked::new(
+                vec![
+                    Linear::load(w, &format!("{p}.q_proj"), nq * d, h, q, ks)?,
+                    Linear::load(w, &format!("{p}.k_proj"), nkv * d, h, q, ks)?,
+                    Linear::load(w, &format!("{p}.v_proj"), nkv * d, h, q, ks)?,
+                ],
+                opts,
+            )?,
+            o_proj: Linear::load(w, &format!("{p}.o_proj"), h, nq * d, q, ks)?,
             q_norm: RmsNorm::load(w, &format!("{p}.q_norm"), d, cfg.rms_norm_eps)?,
             k_norm: RmsNorm::load(w, &format!("{p}.k_norm"), d, cfg.rms_norm_eps)?,
             n_heads: nq as i32,
@@ -103,7 +109,7 @@ impl Attention {
             fused_qk,
             // The attention kernel handles 1, 2, 4 or 8 q heads per kv head.
             attn_scratch: if fused_qk
-                && kernels::enabled(kernels::Kernel::Attention)
+                && ks.contains(kernels::Kernel::Attention)
                 && nq % nkv == 0
                 && matches!(nq / nkv, 1 | 2 | 4 | 8)
             {

@@ -1,6 +1,6 @@
 //! The decode loop's parts that are not the model: the state of the compiled fixed-capacity
-//! step ([`FixedState`]), the scheduling order ([`Pipeline`], `BENCHBAR_MLX_PIPELINE`), the
-//! environment switches and the per-call trace (`BENCHBAR_MLX_TRACE`).
+//! step ([`FixedState`]), the stamping thread of [`crate::DecodeOrder::Thread`] ([`Stamper`])
+//! and the per-call trace ([`crate::EngineOptions::trace`]).
 
 use crate::cache::KvCache;
 use crate::compiled::CompiledFn;
@@ -34,15 +34,17 @@ pub(crate) fn median(v: &[f64]) -> f64 {
     }
 }
 
-/// With `BENCHBAR_MLX_TRACE=<file>`, append one line per generate call: start and end as Unix
-/// seconds (wall clock, comparable across processes), the generated token count, and the
-/// median host µs per decode step spent building the graph and encoding it ([`HostTimes`]).
-/// Used by scripts/gpu_bench.py to integrate the GPU's NVML energy counter over exactly the
-/// timed calls, and to tell a host-bound step from a device-bound one.
-pub(crate) fn trace_call(start: std::time::SystemTime, out: &[Vec<u32>], host: &HostTimes) {
-    let Some(path) = std::env::var_os("BENCHBAR_MLX_TRACE") else {
-        return;
-    };
+/// Append one line per generate call to `path`: start and end as Unix seconds (wall clock,
+/// comparable across processes), the generated token count, and the median host µs per decode
+/// step spent building the graph and encoding it ([`HostTimes`]). Used by scripts/gpu_bench.py
+/// to integrate the GPU's NVML energy counter over exactly the timed calls, and to tell a
+/// host-bound step from a device-bound one. Write errors are ignored (a trace, not a result).
+pub(crate) fn trace_call(
+    path: &std::path::Path,
+    start: std::time::SystemTime,
+    out: &[Vec<u32>],
+    host: &HostTimes,
+) {
     let unix = |t: std::time::SystemTime| {
         t.duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs_f64())
@@ -64,37 +66,6 @@ pub(crate) fn trace_call(start: std::time::SystemTime, out: &[Vec<u32>], host: &
         .open(path)
     {
         let _ = f.write_all(line.as_bytes());
-    }
-}
-
-/// Order of scheduling and waiting in the decode loop (`BENCHBAR_MLX_PIPELINE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Pipeline {
-    /// `0`: token i is read and stamped, then step i + 1 is scheduled (its graph is already
-    /// built). Exact timestamps; the device idles while step i + 1 is dispatched.
-    Strict,
-    /// `1`: step i + 1 is scheduled, then token i is read (`read_u32`, no new op). Stamps are
-    /// late by the rest of that dispatch (measured on an H100: last gap 0.15-0.4 of the median).
-    Read,
-    /// `defer`: step i + 1 is scheduled, then token i's event is waited for and stamped; with a
-    /// fixed length the ids are read after the last step. Late like `Read` (docs/perf-notes.md).
-    Defer,
-    /// Default (`thread`): step i + 1 is scheduled while a second thread ([`Stamper`]) waits for
-    /// token i and takes the timestamp the moment MLX signals it; the decode thread then reads
-    /// the ids. The device does not wait for the host's dispatch of the next step, and the stamp
-    /// does not wait for it either (with one thread, the wait can only begin after that
-    /// dispatch). Measured exact on MLX CUDA (last gap / median gap 0.93-1.12, run 3).
-    Thread,
-}
-
-impl Pipeline {
-    pub(crate) fn from_env() -> Pipeline {
-        match std::env::var("BENCHBAR_MLX_PIPELINE").as_deref() {
-            Ok("0") | Ok("off") | Ok("strict") => Pipeline::Strict,
-            Ok("1") | Ok("on") | Ok("read") => Pipeline::Read,
-            Ok("defer") => Pipeline::Defer,
-            _ => Pipeline::Thread,
-        }
     }
 }
 
@@ -170,15 +141,6 @@ impl Drop for Stamper {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-    }
-}
-
-/// `NAME=0|false|off` -> false, `NAME=1|true|on` -> true, unset or other -> `default`.
-pub(crate) fn env_flag(name: &str, default: bool) -> bool {
-    match std::env::var(name).as_deref() {
-        Ok("0") | Ok("false") | Ok("off") => false,
-        Ok("1") | Ok("true") | Ok("on") => true,
-        _ => default,
     }
 }
 

@@ -4,14 +4,13 @@
 //! one compiled: per decode step that is two kernel launches and two graph nodes fewer per layer
 //! (56 for Qwen3-1.7B, 72 for 8B). mlx_lm's Qwen3 MLP calls its `swiglu`, a shapeless
 //! `mx.compile` of the same expression, so the fused kernel is also the reference's arithmetic.
-//! `BENCHBAR_MLX_FUSE=0` keeps the eager ops and the separate projections (for comparisons).
+//! With fusion off ([`crate::EngineOptions::fuse`]) a model keeps the eager ops and the
+//! separate projections (for comparisons).
 
 use crate::compiled::CompiledFn;
-use crate::decode::env_flag;
 use crate::ops::{self, Array};
 use crate::{Error, Result};
 use std::cell::RefCell;
-use std::sync::OnceLock;
 
 thread_local! {
     // One compile-cache entry per thread that runs a model (traced once: shapeless).
@@ -25,16 +24,14 @@ fn swiglu_body(a: &[Array]) -> Result<Vec<Array>> {
     }
 }
 
-/// Fusion on (default) or off (`BENCHBAR_MLX_FUSE=0`; read once per process): this SwiGLU and
-/// the stacked projections of [`crate::linear::Stacked`].
-pub(crate) fn enabled() -> bool {
-    static FUSE: OnceLock<bool> = OnceLock::new();
-    *FUSE.get_or_init(|| env_flag("BENCHBAR_MLX_FUSE", true))
+/// `silu(gate) * up`, compiled into one kernel.
+pub fn swiglu(gate: &Array, up: &Array) -> Result<Array> {
+    swiglu_with(gate, up, true)
 }
 
-/// `silu(gate) * up`, compiled into one kernel unless `BENCHBAR_MLX_FUSE=0`.
-pub fn swiglu(gate: &Array, up: &Array) -> Result<Array> {
-    let mut out = if enabled() {
+/// `silu(gate) * up`, compiled into one kernel where `fuse`, else MLX's three eager ops.
+pub(crate) fn swiglu_with(gate: &Array, up: &Array, fuse: bool) -> Result<Array> {
+    let mut out = if fuse {
         SWIGLU.with(|cell| {
             let mut slot = cell.borrow_mut();
             if slot.is_none() {

@@ -3,19 +3,20 @@
 //! add folded in ([`Fold`], [`crate::stream`]), residual add + RMSNorm in one pass,
 //! q/k RMSNorm + RoPE with the KV-cache write in one pass, attention over the cache; each
 //! launched as one node of MLX's graph by `shim/launch.cc`) and when they run: on MLX CUDA, as
-//! selected by `BENCHBAR_MLX_KERNELS` (by default every kernel, [`Kernel::ALL`]; `0` or a comma
-//! list of [`Kernel`] names to choose), and only
-//! after a self-check at first use (each kernel compiled and run on a small input and matched
-//! against MLX's own ops), so a machine whose NVRTC cannot build them runs MLX's ops instead
-//! of failing mid-run. On CPU and Metal MLX's ops always run (the CPU oracle tests that path).
+//! selected by the caller ([`crate::EngineOptions::kernels`]; by default every kernel,
+//! [`Kernel::ALL`]; [`selection`] reads the CLI's `BENCHBAR_MLX_KERNELS` value), and only after
+//! a self-check at first use ([`usable`]: each kernel compiled and run on a small input and
+//! matched against MLX's own ops), so a machine whose NVRTC cannot build them runs MLX's ops
+//! instead of failing mid-run. On CPU and Metal MLX's ops always run (the CPU oracle tests that path).
 
 use crate::backend::{Active as B, Backend};
 use crate::ops::{self, Array, Dtype, QuantParams, RopeOffset};
+use crate::options::KernelSet;
 use crate::{Error, Result};
 
 mod self_check;
 
-/// BenchBar's kernels, each selectable by name in `BENCHBAR_MLX_KERNELS`.
+/// BenchBar's kernels, each selectable by name ([`selection`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kernel {
     /// `gemv_q4`: the 4-bit matrix-vector product (with SwiGLU for a stacked gate|up).
@@ -49,7 +50,7 @@ impl Kernel {
         Kernel::Attention,
         Kernel::Fold,
     ];
-    /// The name used in `BENCHBAR_MLX_KERNELS`.
+    /// The name used in a selection ([`selection`]; the CLI's `BENCHBAR_MLX_KERNELS`).
     pub fn name(self) -> &'static str {
         match self {
             Kernel::GemvQ4 => "gemv_q4",
@@ -61,7 +62,7 @@ impl Kernel {
         }
     }
 
-    fn bit(self) -> u8 {
+    pub(crate) fn bit(self) -> u8 {
         1 << self as u8
     }
 }
@@ -91,41 +92,26 @@ pub fn selection(value: Option<&str>) -> std::result::Result<u8, String> {
     })
 }
 
-/// Whether `kernel` is used in this process (the selection and self-check are done once).
-pub fn enabled(kernel: Kernel) -> bool {
-    selected() & kernel.bit() != 0
-}
-
-/// This process's selection after the self-check (0 where BenchBar's kernels cannot run).
-fn selected() -> u8 {
-    static SET: std::sync::OnceLock<u8> = std::sync::OnceLock::new();
-    *SET.get_or_init(|| {
-        if !B::kernels_available() {
-            return 0;
+/// The kernels of `wanted` that can run here: none where MLX is not built for CUDA, none where
+/// the self-check fails (it runs once per process, at the first call asking for a kernel, and
+/// reports a failure once on stderr), else `wanted`.
+pub fn usable(wanted: KernelSet) -> KernelSet {
+    if wanted.is_empty() || !B::kernels_available() {
+        return KernelSet::NONE;
+    }
+    static CHECK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let passed = *CHECK.get_or_init(|| match self_check::run() {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("benchbar-mlx: BenchBar's CUDA kernels are off ({e}); using MLX's ops");
+            false
         }
-        let set = match selection(std::env::var("BENCHBAR_MLX_KERNELS").ok().as_deref()) {
-            Ok(set) => set,
-            Err(e) => {
-                eprintln!("benchbar-mlx: BENCHBAR_MLX_KERNELS: {e}; using MLX's ops");
-                return 0;
-            }
-        };
-        if set == 0 {
-            return 0;
-        }
-        match self_check::run() {
-            Ok(()) => set,
-            Err(e) => {
-                eprintln!("benchbar-mlx: BenchBar's CUDA kernels are off ({e}); using MLX's ops");
-                0
-            }
-        }
-    })
-}
-
-/// Whether any of BenchBar's kernels is used in this process.
-pub fn any_enabled() -> bool {
-    Kernel::ALL.iter().any(|&k| enabled(k))
+    });
+    if passed {
+        wanted
+    } else {
+        KernelSet::NONE
+    }
 }
 
 /// Largest |a - b| over the largest |b| (the plain largest |a - b| when `b` is all zeros).
@@ -249,7 +235,7 @@ pub fn attention_decode(
 
 // --- their use in the model --------------------------------------------------------------
 
-/// `(x + r, rms_norm(x + r) · w)`: one kernel where `fused` (the model's [`enabled`]),
+/// `(x + r, rms_norm(x + r) · w)`: one kernel where `fused` (the model's [`Kernel::AddRmsNorm`]),
 /// else MLX's add and rms_norm.
 pub fn add_rms_norm(
     x: &Array,

@@ -3,6 +3,9 @@
 //! - [`ops`]: our own small MLX API ([`ops::Array`] + ~30 operations), forwarding to a
 //!   per-platform backend (Linux: cxx bridge over the MLX C++ library; macOS: mlx-rs).
 //! - [`model`]: Qwen3 written once on `ops` (HF config names, `new(cfg, weights)` + `forward`).
+//! - [`EngineOptions`]: the caller's choice of CUDA kernels, fusion, compiled decode step,
+//!   decode order and trace, passed to [`Qwen3Runtime::load_with`] (the library reads no
+//!   environment variable for them; the CLI maps `BENCHBAR_MLX_*` onto it).
 //! - [`Qwen3Runtime`]: load a checkpoint directory, tokenize, and generate (batched, streamed
 //!   per-token events with timestamps taken after each token is materialised).
 //! - [`resolve_model`] / [`list_models`]: model discovery (paths, HF cache, `builtin:tiny`).
@@ -45,6 +48,7 @@ mod info;
 pub mod kernels;
 mod linear;
 pub mod model;
+pub mod options;
 mod runtime;
 pub mod sampler;
 mod stream;
@@ -54,6 +58,7 @@ pub mod weights;
 pub use config::{QuantizationConfig, Qwen3Config};
 pub use discovery::{hf_cache_dir, list_models, models_dir, resolve_model};
 pub use info::ModelInfo;
+pub use options::{DecodeOrder, EngineOptions, KernelSet, ModelOptions};
 pub use runtime::{GenerateOptions, Qwen3Runtime, TokenEvent};
 pub use sampler::Sampling;
 pub use tokenizer::{apply_chat_template, ChatMessage};

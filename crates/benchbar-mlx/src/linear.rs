@@ -4,6 +4,7 @@
 
 use crate::kernels::{self, Fold, Kernel};
 use crate::ops::{self, Array, Dtype, QuantParams};
+use crate::options::{KernelSet, ModelOptions};
 use crate::stream::{BlockOut, Input};
 use crate::weights::Weights;
 use crate::{Error, Result};
@@ -18,6 +19,9 @@ pub enum Linear {
         /// `w.T` as a view made once at load: a decode step then adds one node per matmul, not
         /// two (the transpose node was rebuilt every step; ~200 nodes per 1.7B step).
         wt: Array,
+        /// BenchBar's matrix-vector kernel runs for one row (a float weight, [`Kernel::Gemv`]
+        /// given).
+        gemv: bool,
     },
     /// `y = quantized_matmul(x, w, scales, biases, transpose=true)`
     Quantized {
@@ -29,28 +33,53 @@ pub enum Linear {
         biases: Array,
         /// group size and bits
         q: QuantParams,
+        /// BenchBar's 4-bit matrix-vector kernel runs for one row (4 bits in groups of a
+        /// multiple of 32, [`Kernel::GemvQ4`] given).
+        gemv: bool,
     },
 }
 
 impl Linear {
-    /// A dense layer of `w [out, in]` (its transpose made once, here).
-    pub fn dense(w: Array) -> Result<Linear> {
+    /// A dense layer of `w [out, in]` (its transpose made once, here), using BenchBar's
+    /// matrix-vector kernel where `kernels` has it.
+    pub fn dense(w: Array, kernels: KernelSet) -> Result<Linear> {
         let wt = ops::transpose(&w, &[1, 0])?;
-        Ok(Linear::Dense { w, wt })
+        let gemv = kernels.contains(Kernel::Gemv) && w.dtype().is_some_and(|d| d.is_float());
+        Ok(Linear::Dense { w, wt, gemv })
     }
 
-    /// Load `{prefix}.weight` (+ `.scales`/`.biases` when quantized), checking shapes.
+    /// A 4-bit or 8-bit layer, using BenchBar's 4-bit kernel where `kernels` has it.
+    fn quantized(
+        w: Array,
+        scales: Array,
+        biases: Array,
+        q: QuantParams,
+        kernels: KernelSet,
+    ) -> Linear {
+        let gemv = q.bits == 4 && q.group_size % 32 == 0 && kernels.contains(Kernel::GemvQ4);
+        Linear::Quantized {
+            w,
+            scales,
+            biases,
+            q,
+            gemv,
+        }
+    }
+
+    /// Load `{prefix}.weight` (+ `.scales`/`.biases` when quantized), checking shapes; the
+    /// layer uses BenchBar's matrix-vector kernels where `kernels` has them.
     pub fn load(
         w: &Weights,
         prefix: &str,
         out: usize,
         inp: usize,
         cfg_q: Option<QuantParams>,
+        kernels: KernelSet,
     ) -> Result<Linear> {
         let wname = format!("{prefix}.weight");
         let sname = format!("{prefix}.scales");
         if !w.contains(&sname) {
-            return Linear::dense(w.get(&wname, Some(&[out as i32, inp as i32]))?);
+            return Linear::dense(w.get(&wname, Some(&[out as i32, inp as i32]))?, kernels);
         }
         let weight = w.get(&wname, None)?;
         let scales = w.get(&sname, None)?;
@@ -106,16 +135,11 @@ impl Linear {
             }
         }
         let biases = w.get(&format!("{prefix}.biases"), Some(&ss))?;
-        Ok(Linear::Quantized {
-            w: weight,
-            scales,
-            biases,
-            q,
-        })
+        Ok(Linear::quantized(weight, scales, biases, q, kernels))
     }
 
     /// `[.., in] -> [.., out]`. One row (batch-1 decode) runs BenchBar's matrix-vector kernels
-    /// where [`crate::kernels::enabled`] ([`Linear::one_row_kernel`]).
+    /// where the layer was given them ([`Linear::one_row_kernel`]).
     pub fn forward(&self, x: &Array) -> Result<Array> {
         match self.one_row_kernel(x, Fold::default())? {
             Some(y) => Ok(y),
@@ -159,6 +183,7 @@ impl Linear {
                 scales,
                 biases,
                 q,
+                ..
             } => ops::quantized_matmul(x, w, scales, Some(biases), true, *q),
         }
     }
@@ -192,8 +217,8 @@ impl Linear {
     }
 
     /// One row `x` through BenchBar's matrix-vector kernel for this layer with `fold`'s ops
-    /// around it when it is enabled and fits (4-bit with groups of a multiple of 32, or a float
-    /// weight of x's type); else `None`.
+    /// around it when the layer has one ([`Linear::load`]) and `x` is of the weight's type (the
+    /// scales' for 4-bit); else `None`.
     fn one_row_kernel(&self, x: &Array, fold: Fold<'_>) -> Result<Option<Array>> {
         if !one_row(x) {
             return Ok(None);
@@ -203,19 +228,12 @@ impl Linear {
                 w,
                 scales,
                 biases,
-                q,
-            } if q.bits == 4
-                && q.group_size % 32 == 0
-                && kernels::enabled(Kernel::GemvQ4)
-                && x.dtype() == scales.dtype() =>
-            {
+                gemv: true,
+                ..
+            } if x.dtype() == scales.dtype() => {
                 kernels::gemv_q4(x, w, scales, biases, fold).map(Some)
             }
-            Linear::Dense { w, .. }
-                if kernels::enabled(Kernel::Gemv)
-                    && x.dtype() == w.dtype()
-                    && w.dtype().is_some_and(|d| d.is_float()) =>
-            {
+            Linear::Dense { w, gemv: true, .. } if x.dtype() == w.dtype() => {
                 kernels::gemv(x, w, fold).map(Some)
             }
             _ => Ok(None),
@@ -256,6 +274,7 @@ impl Embedding {
                 scales,
                 biases,
                 q,
+                ..
             } => ops::dequantize(
                 &ops::take(w, ids, 0)?,
                 &ops::take(scales, ids, 0)?,
@@ -273,7 +292,8 @@ impl Embedding {
 /// Linear layers of the same input stacked along the output axis: one matmul (one kernel, one
 /// larger GEMV at decode) instead of one per layer, split again by views. Each output row is
 /// the same dot product as before. Parts stay separate when they cannot be stacked (dense and
-/// quantized mixed, different dtypes or quantization) or with `BENCHBAR_MLX_FUSE=0`.
+/// quantized mixed, different dtypes or quantization) or with fusion off
+/// ([`ModelOptions::fuse`]).
 #[derive(Debug, Clone)]
 pub enum Stacked {
     /// One layer holding every part's rows, and each part's output features.
@@ -283,10 +303,11 @@ pub enum Stacked {
 }
 
 impl Stacked {
-    /// Stack `parts`. The stacked weights are evaluated here, one layer at a time, so the parts'
-    /// memory is released as loading goes on.
-    pub fn new(parts: Vec<Linear>) -> Result<Stacked> {
-        if parts.len() < 2 || !crate::fused::enabled() {
+    /// Stack `parts` (unless `opts.fuse` is off); the stacked layer uses `opts.kernels`. The
+    /// stacked weights are evaluated here, one layer at a time, so the parts' memory is released
+    /// as loading goes on.
+    pub fn new(parts: Vec<Linear>, opts: &ModelOptions) -> Result<Stacked> {
+        if parts.len() < 2 || !opts.fuse {
             return Ok(Stacked::Separate(parts));
         }
         let outs: Vec<i32> = parts.iter().map(Linear::out_features).collect();
@@ -305,6 +326,7 @@ impl Stacked {
                     scales,
                     biases,
                     q,
+                    ..
                 } => Some((w, scales, biases, *q)),
                 Linear::Dense { .. } => None,
             })
@@ -313,19 +335,14 @@ impl Stacked {
             (Some(ws), _) if ws.iter().all(|w| w.dtype() == ws[0].dtype()) => {
                 let w = ops::concatenate(&ws, 0)?;
                 ops::eval(&[&w])?;
-                Linear::dense(w)?
+                Linear::dense(w, opts.kernels)?
             }
             (_, Some(qs)) if qs.iter().all(|p| p.3 == qs[0].3) => {
                 let w = ops::concatenate(&qs.iter().map(|p| p.0).collect::<Vec<_>>(), 0)?;
                 let scales = ops::concatenate(&qs.iter().map(|p| p.1).collect::<Vec<_>>(), 0)?;
                 let biases = ops::concatenate(&qs.iter().map(|p| p.2).collect::<Vec<_>>(), 0)?;
                 ops::eval(&[&w, &scales, &biases])?;
-                Linear::Quantized {
-                    w,
-                    scales,
-                    biases,
-                    q: qs[0].3,
-                }
+                Linear::quantized(w, scales, biases, qs[0].3, opts.kernels)
             }
             _ => return Ok(Stacked::Separate(parts)),
         };

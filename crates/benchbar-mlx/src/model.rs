@@ -7,9 +7,10 @@ use crate::attention::FixedInputs;
 pub use crate::attention::{Attention, AttnInputs};
 use crate::cache::KvCache;
 use crate::config::Qwen3Config;
-use crate::kernels::{self, Kernel};
+use crate::kernels::Kernel;
 pub use crate::linear::{Embedding, Linear, Stacked};
 use crate::ops::{self, Array, Dtype, QuantParams};
+use crate::options::ModelOptions;
 pub use crate::stream::RmsNorm;
 use crate::stream::{BlockIn, BlockOut, Input, Residual};
 use crate::weights::Weights;
@@ -21,6 +22,8 @@ pub struct Mlp {
     /// gate | up projections (one stacked matmul when they can be stacked).
     gate_up_proj: Stacked,
     down_proj: Linear,
+    /// SwiGLU compiled into one kernel ([`ModelOptions::fuse`]).
+    fuse: bool,
 }
 
 impl Mlp {
@@ -36,7 +39,7 @@ impl Mlp {
                     .forward(&x.x.value()?)? // [B, L, I] each
                     .try_into()
                     .map_err(|_| Error::Mlx("gate/up projection: two outputs expected".into()))?;
-                crate::fused::swiglu(&g, &u)?
+                crate::fused::swiglu_with(&g, &u, self.fuse)?
             }
         };
         self.down_proj.forward_residual(&act, x.fold_into.as_ref())
@@ -94,7 +97,7 @@ pub struct Qwen3 {
     norm: RmsNorm,
     lm_head: Option<Linear>,
     cfg: Qwen3Config,
-    /// Residual add + RMSNorm in BenchBar's one kernel ([`kernels::enabled`]).
+    /// Residual add + RMSNorm in BenchBar's one kernel ([`Kernel::AddRmsNorm`]).
     fused: bool,
     /// The residual adds and RMSNorms folded into the projections around them
     /// ([`Kernel::Fold`]; [`crate::stream`]).
@@ -102,8 +105,10 @@ pub struct Qwen3 {
 }
 
 impl Qwen3 {
-    /// Build from a config and its weights (names without the `model.` prefix).
-    pub fn new(cfg: &Qwen3Config, w: &Weights) -> Result<Qwen3> {
+    /// Build from a config and its weights (names without the `model.` prefix), with the
+    /// kernels and fusion of `opts` (used as given: [`crate::Qwen3Runtime`] gives only kernels
+    /// that run here).
+    pub fn new(cfg: &Qwen3Config, w: &Weights, opts: &ModelOptions) -> Result<Qwen3> {
         // Expected quantization of every layer (None: infer each layer from its tensor shapes).
         let q = match cfg.quantization {
             Some(q) if !cfg.quantization_per_layer => Some(QuantParams {
@@ -113,11 +118,10 @@ impl Qwen3 {
             _ => None,
         };
         let (h, i, v) = (cfg.hidden_size, cfg.intermediate_size, cfg.vocab_size);
-        // BenchBar's fused kernels (MLX CUDA; kernels::enabled).
-        let fused = kernels::enabled(Kernel::AddRmsNorm);
-        let fold = kernels::enabled(Kernel::Fold);
-        let fused_qk = kernels::enabled(Kernel::QkNormRope);
-        let embed_tokens = Embedding(Linear::load(w, "embed_tokens", v, h, q)?);
+        let ks = opts.kernels;
+        let fused = ks.contains(Kernel::AddRmsNorm);
+        let fold = ks.contains(Kernel::Fold);
+        let embed_tokens = Embedding(Linear::load(w, "embed_tokens", v, h, q, ks)?);
         let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
         for n in 0..cfg.num_hidden_layers {
             let p = format!("layers.{n}");
@@ -128,7 +132,7 @@ impl Qwen3 {
                     h,
                     cfg.rms_norm_eps,
                 )?,
-                self_attn: Attention::new(cfg, w, &format!("{p}.self_attn"), q, fused_qk)?,
+                self_attn: Attention::new(cfg, w, &format!("{p}.self_attn"), q, opts)?,
                 post_attention_layernorm: RmsNorm::load(
                     w,
                     &format!("{p}.post_attention_layernorm"),
@@ -136,11 +140,15 @@ impl Qwen3 {
                     cfg.rms_norm_eps,
                 )?,
                 mlp: Mlp {
-                    gate_up_proj: Stacked::new(vec![
-                        Linear::load(w, &format!("{p}.mlp.gate_proj"), i, h, q)?,
-                        Linear::load(w, &format!("{p}.mlp.up_proj"), i, h, q)?,
-                    ])?,
-                    down_proj: Linear::load(w, &format!("{p}.mlp.down_proj"), h, i, q)?,
+                    gate_up_proj: Stacked::new(
+                        vec![
+                            Linear::load(w, &format!("{p}.mlp.gate_proj"), i, h, q, ks)?,
+                            Linear::load(w, &format!("{p}.mlp.up_proj"), i, h, q, ks)?,
+                        ],
+                        opts,
+                    )?,
+                    down_proj: Linear::load(w, &format!("{p}.mlp.down_proj"), h, i, q, ks)?,
+                    fuse: opts.fuse,
                 },
             });
         }
@@ -148,7 +156,7 @@ impl Qwen3 {
         let lm_head = if cfg.tie_word_embeddings {
             None
         } else {
-            Some(Linear::load(w, "lm_head", v, h, q)?)
+            Some(Linear::load(w, "lm_head", v, h, q, ks)?)
         };
         Ok(Qwen3 {
             embed_tokens,
@@ -159,16 +167,6 @@ impl Qwen3 {
             fused,
             fold,
         })
-    }
-
-    /// The same model with the residual stream's adds and norms folded into the projections
-    /// (`on`) or not, whatever [`Kernel::Fold`] says: where BenchBar's kernels do not run the
-    /// values are the same either way (MLX's ops apply each norm where the kernel would), which
-    /// the tests check on CPU.
-    #[doc(hidden)]
-    pub fn with_fold(mut self, on: bool) -> Qwen3 {
-        self.fold = on;
-        self
     }
 
     /// The config.

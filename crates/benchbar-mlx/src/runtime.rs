@@ -3,10 +3,11 @@
 use crate::cache::KvCache;
 use crate::compiled::CompiledFn;
 use crate::config::{ids_of, Qwen3Config};
-use crate::decode::{env_flag, trace_call, FixedState, HostTimes, Pipeline, Stamper};
+use crate::decode::{trace_call, FixedState, HostTimes, Stamper};
 use crate::info::ModelInfo;
 use crate::model::{AttnInputs, Qwen3};
 use crate::ops::{self, Array};
+use crate::options::{DecodeOrder, EngineOptions};
 use crate::sampler::{Sampler, Sampling};
 use crate::tokenizer::{apply_chat_template, ChatMessage, Tokenizer, ENDOFTEXT, IM_END};
 use crate::weights::Weights;
@@ -59,6 +60,8 @@ pub struct Qwen3Runtime {
     tokenizer: Tokenizer,
     info: ModelInfo,
     eos: Vec<u32>,
+    /// As given to [`Qwen3Runtime::load_with`].
+    options: EngineOptions,
 }
 
 impl std::fmt::Debug for Qwen3Runtime {
@@ -71,8 +74,16 @@ impl std::fmt::Debug for Qwen3Runtime {
 }
 
 impl Qwen3Runtime {
-    /// Load `dir` (config.json, *.safetensors, tokenizer.json) and evaluate the weights.
+    /// Load `dir` (config.json, *.safetensors, tokenizer.json) and evaluate the weights, with
+    /// the default options ([`EngineOptions::default`]).
     pub fn load(dir: &Path) -> Result<Qwen3Runtime> {
+        Qwen3Runtime::load_with(dir, &EngineOptions::default())
+    }
+
+    /// [`Qwen3Runtime::load`] with `options`: the kernels (narrowed to those that run here,
+    /// [`crate::kernels::usable`]) and fusion build the model; the decode order, compilation and
+    /// trace apply to every [`Qwen3Runtime::generate`].
+    pub fn load_with(dir: &Path, options: &EngineOptions) -> Result<Qwen3Runtime> {
         if !dir.is_dir() {
             return Err(Error::file(dir, "not a directory"));
         }
@@ -80,7 +91,8 @@ impl Qwen3Runtime {
         let tokenizer = Tokenizer::from_dir(dir, cfg.vocab_size)?;
         let info = ModelInfo::from_dir(dir)?;
         let w = Weights::load(dir)?;
-        let model = Qwen3::new(&cfg, &w)?;
+        let kernels = crate::kernels::usable(options.kernels);
+        let model = Qwen3::new(&cfg, &w, &options.model(kernels))?;
         drop(w);
         let mut eos = cfg.eos_ids();
         let gen = dir.join("generation_config.json");
@@ -107,6 +119,7 @@ impl Qwen3Runtime {
             tokenizer,
             info,
             eos,
+            options: options.clone(),
         };
         rt.warm_weights()?;
         Ok(rt)
@@ -121,6 +134,11 @@ impl Qwen3Runtime {
             .model
             .forward(&ids, &mut cache, &AttnInputs::new(1, 0, &[0])?)?;
         ops::eval(&[&logits])
+    }
+
+    /// The options it was loaded with.
+    pub fn options(&self) -> &EngineOptions {
+        &self.options
     }
 
     /// Model description.
@@ -222,7 +240,9 @@ impl Qwen3Runtime {
         let trace_start = std::time::SystemTime::now();
         let mut host = HostTimes::default();
         let out = self.generate_inner(prompts, opts, on_token, &mut host)?;
-        trace_call(trace_start, &out, &host);
+        if let Some(path) = &self.options.trace {
+            trace_call(path, trace_start, &out, &host);
+        }
         Ok(out)
     }
 
@@ -253,8 +273,8 @@ impl Qwen3Runtime {
         // Room for the whole generation from the first write: the cache never grows (no
         // reallocation or copy mid-run) and the compiled step sees one shape throughout.
         let mut cache: Vec<KvCache> = self.model.new_cache_reserved(max_len + opts.max_tokens);
-        let use_compiled = env_flag("BENCHBAR_MLX_COMPILE", false);
-        let mode = Pipeline::from_env();
+        let use_compiled = self.options.compile;
+        let mode = self.options.decode_order;
 
         // 1. prefill all but the last prompt position, in chunks (as mlx_lm's generate_step)
         let mut pos = 0;
@@ -273,7 +293,7 @@ impl Qwen3Runtime {
         let last = self.ids_array(&padded, max_len - 1, max_len)?;
         let mut y = self.step(&last, &mut cache, &pads, &mut sampler)?;
         let stamper = match mode {
-            Pipeline::Thread => {
+            DecodeOrder::Thread => {
                 let first = Stamper::marker(&y)?;
                 ops::async_eval(&[&y, &first])?;
                 let s = Stamper::spawn()?;
@@ -317,7 +337,7 @@ impl Qwen3Runtime {
         };
         for step in 0..opts.max_tokens {
             // 3. build the next step's graph while this one computes; `mode` decides whether it
-            //    is scheduled before or after this token is waited for (see [`Pipeline`]).
+            //    is scheduled before or after this token is waited for (see [`DecodeOrder`]).
             let built_at = Instant::now();
             let next = if step + 1 < opts.max_tokens {
                 Some(match (&mut fixed, &mut self.compiled) {
@@ -352,18 +372,18 @@ impl Qwen3Runtime {
                 Ok(())
             };
             match mode {
-                Pipeline::Strict => {
+                DecodeOrder::Strict => {
                     let toks = y.read_u32()?;
                     let at = Instant::now();
                     schedule()?;
                     emit(step, &toks, at, &mut done);
                 }
-                Pipeline::Read => {
+                DecodeOrder::Read => {
                     schedule()?;
                     let toks = y.read_u32()?;
                     emit(step, &toks, Instant::now(), &mut done);
                 }
-                Pipeline::Thread => {
+                DecodeOrder::Thread => {
                     let st = stamper.as_ref().expect("stamper in thread mode");
                     schedule()?;
                     if let Some(m) = marker {
@@ -372,7 +392,7 @@ impl Qwen3Runtime {
                     let at = st.stamp(step)?;
                     emit(step, &y.read_u32()?, at, &mut done);
                 }
-                Pipeline::Defer => {
+                DecodeOrder::Defer => {
                     schedule()?;
                     y.wait()?;
                     let at = Instant::now();

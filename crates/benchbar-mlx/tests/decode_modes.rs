@@ -1,11 +1,10 @@
-//! The decode-loop variants selected by environment (`BENCHBAR_MLX_COMPILE`,
-//! `BENCHBAR_MLX_PIPELINE`) produce the same greedy tokens and the same events as the eager,
-//! strict loop — including left-padded batches through the compiled fixed-capacity step.
-//! One test in its own binary: it sets process environment variables, which no other test sees.
+//! The decode-loop variants (`EngineOptions::compile`, `EngineOptions::decode_order`) produce the
+//! same greedy tokens and the same events as the eager, strict loop — including left-padded
+//! batches through the compiled fixed-capacity step.
 
 mod common;
 
-use benchbar_mlx::{GenerateOptions, Qwen3Runtime, TokenEvent};
+use benchbar_mlx::{DecodeOrder, EngineOptions, GenerateOptions, Qwen3Runtime, TokenEvent};
 
 fn run(rt: &mut Qwen3Runtime, ps: &[Vec<u32>], opts: &GenerateOptions) -> (Vec<Vec<u32>>, usize) {
     let mut events: Vec<TokenEvent> = Vec::new();
@@ -16,13 +15,22 @@ fn run(rt: &mut Qwen3Runtime, ps: &[Vec<u32>], opts: &GenerateOptions) -> (Vec<V
     (out, events.len())
 }
 
+fn load(variant: &str, compile: bool, decode_order: DecodeOrder) -> Qwen3Runtime {
+    let options = EngineOptions {
+        compile,
+        decode_order,
+        ..EngineOptions::default()
+    };
+    Qwen3Runtime::load_with(&common::model_dir(variant), &options).unwrap()
+}
+
 #[test]
 fn compiled_and_pipelined_match_the_default_loop() {
     for variant in ["f32", "4bit"] {
-        let mut rt = Qwen3Runtime::load(&common::model_dir(variant)).unwrap();
+        let mut strict = load(variant, false, DecodeOrder::Strict);
         let ps: Vec<Vec<u32>> = ["Hi", "The quick brown fox jumps over the lazy dog."]
             .iter()
-            .map(|t| rt.encode(t, true).unwrap())
+            .map(|t| strict.encode(t, true).unwrap())
             .collect();
         let opts = GenerateOptions {
             max_tokens: 20,
@@ -30,38 +38,75 @@ fn compiled_and_pipelined_match_the_default_loop() {
             prefill_chunk: 7,
             ..Default::default()
         };
-        std::env::remove_var("BENCHBAR_MLX_COMPILE");
-        std::env::set_var("BENCHBAR_MLX_PIPELINE", "0");
-        let want = run(&mut rt, &ps, &opts);
+        let want = run(&mut strict, &ps, &opts);
         assert_eq!(want.1, 2 * 20);
-        for (compile, pipeline) in [
-            ("0", "default"),
-            ("1", "0"),
-            ("1", "defer"),
-            ("0", "defer"),
-            ("0", "1"),
-            ("0", "thread"),
-            ("1", "thread"),
+        for (compile, order) in [
+            (false, DecodeOrder::default()),
+            (true, DecodeOrder::Strict),
+            (true, DecodeOrder::Defer),
+            (false, DecodeOrder::Defer),
+            (false, DecodeOrder::Read),
+            (false, DecodeOrder::Thread),
+            (true, DecodeOrder::Thread),
         ] {
-            std::env::set_var("BENCHBAR_MLX_COMPILE", compile);
-            std::env::set_var("BENCHBAR_MLX_PIPELINE", pipeline);
+            let mut rt = load(variant, compile, order);
             let got = run(&mut rt, &ps, &opts);
-            assert_eq!(got, want, "{variant} compile={compile} pipeline={pipeline}");
+            assert_eq!(got, want, "{variant} compile={compile} order={order:?}");
         }
         // Without EOS suppression the ids are needed at every step (a row may stop there).
         let free = GenerateOptions {
             suppress_eos: false,
             ..opts.clone()
         };
-        std::env::remove_var("BENCHBAR_MLX_COMPILE");
-        std::env::set_var("BENCHBAR_MLX_PIPELINE", "0");
-        let want = run(&mut rt, &ps, &free);
-        std::env::remove_var("BENCHBAR_MLX_PIPELINE");
+        let want = run(&mut strict, &ps, &free);
+        let mut default = load(variant, false, DecodeOrder::default());
         assert_eq!(
-            run(&mut rt, &ps, &free),
+            run(&mut default, &ps, &free),
             want,
             "{variant} default, EOS allowed"
         );
-        std::env::remove_var("BENCHBAR_MLX_PIPELINE");
     }
+}
+
+#[test]
+fn the_cli_spellings_of_the_options_read_as_before() {
+    use benchbar_mlx::options::parse_switch;
+    for (value, order) in [
+        (None, DecodeOrder::Thread),
+        (Some("thread"), DecodeOrder::Thread),
+        (Some("default"), DecodeOrder::Thread),
+        (Some("0"), DecodeOrder::Strict),
+        (Some("off"), DecodeOrder::Strict),
+        (Some("strict"), DecodeOrder::Strict),
+        (Some("1"), DecodeOrder::Read),
+        (Some("on"), DecodeOrder::Read),
+        (Some("read"), DecodeOrder::Read),
+        (Some("defer"), DecodeOrder::Defer),
+    ] {
+        assert_eq!(DecodeOrder::parse(value), order, "{value:?}");
+    }
+    for (value, default, want) in [
+        (None, true, true),
+        (None, false, false),
+        (Some("0"), true, false),
+        (Some("false"), true, false),
+        (Some("off"), true, false),
+        (Some("1"), false, true),
+        (Some("true"), false, true),
+        (Some("on"), false, true),
+        (Some("maybe"), true, true),
+    ] {
+        assert_eq!(parse_switch(value, default), want, "{value:?}");
+    }
+    let d = EngineOptions::default();
+    assert_eq!(
+        (d.kernels, d.fuse, d.compile, d.decode_order, d.trace),
+        (
+            benchbar_mlx::KernelSet::ALL,
+            true,
+            false,
+            DecodeOrder::Thread,
+            None
+        )
+    );
 }

@@ -1,15 +1,17 @@
-//! BenchBar's CUDA kernels (`shim/kernels.cc`) exist for MLX CUDA only: the switch reads
-//! `BENCHBAR_MLX_KERNELS`; where no kernel exists (this CPU build) the engine runs MLX's ops
+//! BenchBar's CUDA kernels (`shim/kernels.cc`) exist for MLX CUDA only: the caller selects them
+//! (`EngineOptions::kernels`; the CLI from `BENCHBAR_MLX_KERNELS`); where no kernel exists (this CPU build) the engine runs MLX's ops
 //! (the fallbacks below are those ops, so the oracle tests cover them) and a direct call is an
 //! error, not a crash. The kernels' numbers are checked against MLX's ops on the GPU
 //! (`examples/kernel_check.rs`, run by `scripts/gpu_bench.sh run`).
 
 mod common;
 
-use benchbar_mlx::kernels::{self, swiglu_fold, Fold};
+use benchbar_mlx::kernels::{self, swiglu_fold, Fold, Kernel};
 use benchbar_mlx::model::AttnInputs;
+use benchbar_mlx::model::Qwen3;
 use benchbar_mlx::ops::{self, Array, Dtype, QuantParams, RopeOffset};
-use benchbar_mlx::Qwen3Runtime;
+use benchbar_mlx::weights::Weights;
+use benchbar_mlx::{KernelSet, ModelOptions, Qwen3Config};
 
 fn bf16(data: &[f32], shape: &[i32]) -> Array {
     ops::astype(&Array::from_f32(data, shape).unwrap(), Dtype::BF16).unwrap()
@@ -60,7 +62,7 @@ fn without_cuda_the_kernels_are_off_and_direct_calls_fail_cleanly() {
         "cpu",
         "this test expects the CPU build of MLX"
     );
-    assert!(!kernels::any_enabled());
+    assert!(kernels::usable(KernelSet::ALL).is_empty());
     let x = bf16(&ramp(64, 0.1), &[1, 1, 64]);
     let w = bf16(&ramp(32 * 64, 0.05), &[32, 64]);
     let q = QuantParams {
@@ -146,10 +148,23 @@ fn folding_the_norms_into_the_projections_changes_no_value_where_mlx_ops_run() {
     // projection's kernel would have folded it in, and every residual add stays pending for the
     // next norm: a prefill and two decode steps give the same logits bit for bit.
     for variant in ["bf16", "4bit"] {
-        let rt = Qwen3Runtime::load(&common::model_dir(variant)).unwrap();
-        let plain = rt.model().clone().with_fold(false);
-        let folded = rt.model().clone().with_fold(true);
-        let vocab = rt.model().config().vocab_size as i32;
+        let dir = common::model_dir(variant);
+        let cfg = Qwen3Config::from_dir(&dir).unwrap();
+        let w = Weights::load(&dir).unwrap();
+        let build = |kernels| {
+            Qwen3::new(
+                &cfg,
+                &w,
+                &ModelOptions {
+                    kernels,
+                    fuse: true,
+                },
+            )
+            .unwrap()
+        };
+        let plain = build(KernelSet::NONE);
+        let folded = build(KernelSet::of(&[Kernel::Fold]));
+        let vocab = cfg.vocab_size as i32;
         let (mut c_plain, mut c_folded) = (plain.new_cache(), folded.new_cache());
         let steps = [(0, 5), (5, 1), (6, 1)];
         for (from, n) in steps {
@@ -171,9 +186,6 @@ fn folding_the_norms_into_the_projections_changes_no_value_where_mlx_ops_run() {
             &mut c_folded,
             &AttnInputs::new(2, 7, &[0]).unwrap(),
         );
-        assert_eq!(
-            h.unwrap().shape()[2],
-            rt.model().config().hidden_size as i32
-        );
+        assert_eq!(h.unwrap().shape()[2], cfg.hidden_size as i32);
     }
 }

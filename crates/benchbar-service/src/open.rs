@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use benchbar_engine::openai::Endpoint;
-use benchbar_engine::{Engine, MlxEngine, OpenAiConfig, OpenAiEngine, TestDoubleEngine};
+use benchbar_engine::{
+    Engine, MlxEngine, MlxOptions, OpenAiConfig, OpenAiEngine, TestDoubleEngine,
+};
 
 use crate::{Error, Result};
 
@@ -64,11 +66,21 @@ pub fn split_engines(list: &str) -> Vec<String> {
 /// `test-double[:key=value,...]` is a hidden value for tests: a deterministic stand-in whose
 /// timings are synthetic. Its reports say so in the engine version.
 pub fn open_with(engine: &str, model: &str, http: &HttpOptions) -> Result<Box<dyn Engine>> {
+    open_with_mlx(engine, model, http, &MlxOptions::default())
+}
+
+/// [`open_with`] with the mlx engine's options `mlx` (`open_with` uses their defaults).
+pub fn open_with_mlx(
+    engine: &str,
+    model: &str,
+    http: &HttpOptions,
+    mlx: &MlxOptions,
+) -> Result<Box<dyn Engine>> {
     let (name, options) = engine.split_once(':').unwrap_or((engine, ""));
     let invalid = |m: String| Err(Error::Invalid(m));
     match name {
         "test-double" => Ok(Box::new(TestDoubleEngine::with_options(model, options)?)),
-        "mlx" if options.is_empty() => Ok(Box::new(MlxEngine::load(model)?)),
+        "mlx" if options.is_empty() => Ok(Box::new(MlxEngine::load_with(model, mlx)?)),
         "mlx" => invalid(format!("the mlx engine takes no options ('{engine}')")),
         "openai" if options.is_empty() => Ok(Box::new(open_openai(http)?)),
         "openai" => invalid(format!(

@@ -226,7 +226,7 @@ pub fn generate(args: GenerateArgs) -> Result<ExitCode> {
         bail!("--max-tokens must be at least 1");
     }
     let dir = benchbar_mlx::resolve_model(&args.model)?;
-    let mut rt = Qwen3Runtime::load(&dir)?;
+    let mut rt = Qwen3Runtime::load_with(&dir, &crate::engines::mlx_options())?;
     let prompt = rt.encode(&args.prompt, args.chat)?;
     if prompt.is_empty() {
         bail!("the prompt is empty after tokenization");

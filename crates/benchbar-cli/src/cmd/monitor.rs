@@ -17,7 +17,7 @@ use benchbar_service::monitor::{
     human, parse_interval, parse_retention, run_loop, Clock, Monitor, MonitorConfig, MonitorEvent,
     PowerConditions, SystemClock,
 };
-use benchbar_service::open::{open_with, HttpOptions};
+use benchbar_service::open::{open_with_mlx, HttpOptions};
 
 use super::open_store;
 
@@ -64,7 +64,9 @@ pub fn monitor(db: Option<&Path>, args: MonitorArgs) -> Result<ExitCode> {
     }
     let plan = sample_plan(&args.model, &args.engine, args.reps)?;
     let mut store = open_store(db)?;
-    let mut engine = open_with(&args.engine, &args.model, &HttpOptions::for_url(&args.url))?;
+    let http = HttpOptions::for_url(&args.url);
+    let mlx = crate::engines::mlx_options();
+    let mut engine = open_with_mlx(&args.engine, &args.model, &http, &mlx)?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();

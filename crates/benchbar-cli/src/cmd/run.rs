@@ -11,7 +11,7 @@ use benchbar_core::spec::{RunSpec, SuiteName};
 use benchbar_core::suite::Suite;
 use benchbar_core::targets::TargetMatrix;
 use benchbar_service::measure::{measure, MeasureEvent, MeasureOptions};
-use benchbar_service::open::{open_with, split_engines};
+use benchbar_service::open::{open_with_mlx, split_engines};
 
 use super::{emit, open_store};
 use crate::cli::RunArgs;
@@ -55,10 +55,11 @@ pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
         Some(open_store(db)?)
     };
     let http = crate::engines::http_options(&args);
+    let mlx = crate::engines::mlx_options();
     // Open every engine before measuring so that a bad engine fails before any run.
     let mut engines = names
         .iter()
-        .map(|n| open_with(n, &spec.model, &http))
+        .map(|n| open_with_mlx(n, &spec.model, &http, &mlx))
         .collect::<std::result::Result<Vec<_>, _>>()?;
 
     // Never two benchmarks at once (the app, its schedule, another terminal).

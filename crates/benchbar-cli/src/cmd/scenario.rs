@@ -13,7 +13,7 @@ use benchbar_scenarios::schema::Schema;
 use benchbar_scenarios::{
     list, Corpus, ScenarioKind, ScenarioOptions, ScenarioProgress, ScenarioResult,
 };
-use benchbar_service::open::{open_with, HttpOptions};
+use benchbar_service::open::{open_with_mlx, HttpOptions};
 
 use super::{emit, open_store};
 
@@ -124,7 +124,8 @@ pub fn scenario(db: Option<&Path>, args: ScenarioArgs) -> Result<ExitCode> {
     } else {
         Some(open_store(db)?)
     };
-    let mut engine = open_with(&args.engine, &args.model, &http)
+    let mlx = crate::engines::mlx_options();
+    let mut engine = open_with_mlx(&args.engine, &args.model, &http, &mlx)
         .with_context(|| format!("cannot open the {} engine", args.engine))?;
     let _running = super::take_run_lock(db)?;
     let cancel = Arc::new(AtomicBool::new(false));

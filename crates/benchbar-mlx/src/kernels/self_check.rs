@@ -1,4 +1,4 @@
-//! The self-check each of BenchBar's kernels passes before first use ([`super::enabled`]): run
+//! The self-check each of BenchBar's kernels passes before first use ([`super::usable`]): run
 //! on a small bf16 input and matched against the MLX ops it replaces (the folded-norm products
 //! against those ops in f32), within 1% of the reference's largest value.
 
