@@ -17,7 +17,8 @@
 //   products) and the residual add after one (y = res + the product, in res's buffer when MLX
 //   can donate it): with both, a layer needs no separate add + RMSNorm kernel. The norm fold is
 //   the float gemv's only: the 4-bit kernel is compute-bound, and the norm's per-element work
-//   cost it more than the node it saves (run 26); a 4-bit layer gets MLX's rms_norm first.
+//   cost it more than the node it saves (docs/perf-notes.md); a 4-bit layer gets MLX's
+//   rms_norm first.
 // - add_rms_norm: `h = x + r` and `y = rms_norm(h) · w` in one pass (the residual add and the
 //   next RMSNorm, two MLX kernels), rounding as MLX does (h to the element type first, then
 //   `w · T(h · inv_rms)`).

@@ -127,7 +127,7 @@ __device__ inline void bb_block_store(T* y, const T* res, int first, int n_out, 
 // y[1, n_out] = x[1, K] · dequantize(w)ᵀ; w [rows, kp = K / 8] uint32, scales and biases
 // [rows, groups]; rows = n_out, or 2 n_out with SW (gate|up, y = SwiGLU). R rows per warp.
 // RES: y = res + the product (bb_store; res not read without it). (No RMSNorm fold as in bb_gemv:
-// this kernel is compute-bound, and the norm's per-element work cost more than its node, run 26.)
+// this kernel is compute-bound, and the norm's per-element work cost more than its node.)
 template <typename T, int R, bool SW, bool RES>
 __global__ void bb_gemv_q4(const T* x, const unsigned int* w, const T* scales, const T* biases,
                            const T* res, T* y, int n_out, int kp, int groups) {

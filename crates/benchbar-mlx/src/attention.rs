@@ -5,9 +5,10 @@
 use crate::cache::KvCache;
 use crate::config::Qwen3Config;
 use crate::kernels;
-use crate::linear::{Linear, Stacked};
+use crate::linear::Linear;
 use crate::ops::{self, Array, MaskKind, QuantParams, RopeOffset};
 use crate::options::ModelOptions;
+use crate::stacked::Stacked;
 use crate::stream::{BlockIn, BlockOut, Input, RmsNorm};
 use crate::weights::Weights;
 use crate::{Error, Result};

@@ -12,85 +12,10 @@
 use crate::backend::{Active as B, Backend};
 use crate::ops::{self, Array, Dtype, QuantParams, RopeOffset};
 use crate::options::KernelSet;
+pub use crate::options::{selection, Kernel};
 use crate::{Error, Result};
 
 mod self_check;
-
-/// BenchBar's kernels, each selectable by name ([`selection`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kernel {
-    /// `gemv_q4`: the 4-bit matrix-vector product (with SwiGLU for a stacked gate|up).
-    GemvQ4 = 0,
-    /// `add_rms_norm`: residual add + RMSNorm.
-    AddRmsNorm = 1,
-    /// `qk_norm_rope`: q/k RMSNorm + RoPE, with the KV-cache write.
-    QkNormRope = 2,
-    /// `gemv`: the matrix-vector product of a float (bf16, f16, f32) weight (with SwiGLU for a
-    /// stacked gate|up).
-    Gemv = 3,
-    /// `attention`: attention of one position over the KV cache, split over the keys.
-    Attention = 4,
-    /// `fold`: the residual stream's ops folded into the matrix-vector kernels around them
-    /// (the RMSNorm into the float projection after it, the residual add into the one before
-    /// it: [`Fold`]), so a bf16 layer's two add + RMSNorm kernels go. Needs `gemv` / `gemv_q4`.
-    Fold = 5,
-}
-
-impl Kernel {
-    /// Every kernel: the default (`BENCHBAR_MLX_KERNELS` unset or `all`). Each wins on every
-    /// model measured once launched as its own graph node (docs/perf-notes.md, runs 15–17); the
-    /// attention kernel since its 16-byte value pass (run 21: the same speed as MLX's attention
-    /// on 8B bf16, +3.5% on 1.7B bf16); the fold since runs 26–27 (8B bf16 +0.6–2.4%, 1.7B bf16
-    /// +11–30%).
-    pub const ALL: [Kernel; 6] = [
-        Kernel::GemvQ4,
-        Kernel::AddRmsNorm,
-        Kernel::QkNormRope,
-        Kernel::Gemv,
-        Kernel::Attention,
-        Kernel::Fold,
-    ];
-    /// The name used in a selection ([`selection`]; the CLI's `BENCHBAR_MLX_KERNELS`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Kernel::GemvQ4 => "gemv_q4",
-            Kernel::AddRmsNorm => "add_rms_norm",
-            Kernel::QkNormRope => "qk_norm_rope",
-            Kernel::Gemv => "gemv",
-            Kernel::Attention => "attention",
-            Kernel::Fold => "fold",
-        }
-    }
-
-    pub(crate) fn bit(self) -> u8 {
-        1 << self as u8
-    }
-}
-
-/// The kernels selected by a `BENCHBAR_MLX_KERNELS` value, as a bit set: every kernel
-/// ([`Kernel::ALL`]) when unset, empty, `1`, `on`, `auto` or `all`; none for `0`, `off`, `false`
-/// or `none`; else the comma-separated names. An unknown name is an error (the caller reports it
-/// and runs MLX's ops).
-pub fn selection(value: Option<&str>) -> std::result::Result<u8, String> {
-    let v = value.unwrap_or("").trim().to_ascii_lowercase();
-    match v.as_str() {
-        "" | "1" | "on" | "auto" | "all" => {
-            return Ok(Kernel::ALL.iter().fold(0, |m, k| m | k.bit()))
-        }
-        "0" | "off" | "false" | "none" => return Ok(0),
-        _ => {}
-    }
-    v.split(',').map(str::trim).try_fold(0u8, |m, name| {
-        Kernel::ALL
-            .iter()
-            .find(|k| k.name() == name)
-            .map(|k| m | k.bit())
-            .ok_or_else(|| {
-                let names: Vec<&str> = Kernel::ALL.iter().map(|k| k.name()).collect();
-                format!("unknown kernel {name:?} (known: {})", names.join(", "))
-            })
-    })
-}
 
 /// The kernels of `wanted` that can run here: none where MLX is not built for CUDA, none where
 /// the self-check fails (it runs once per process, at the first call asking for a kernel, and

@@ -51,6 +51,7 @@ pub mod model;
 pub mod options;
 mod runtime;
 pub mod sampler;
+mod stacked;
 mod stream;
 pub mod tokenizer;
 pub mod weights;

@@ -3,8 +3,82 @@
 //! for them; a binary maps its flags or environment onto this value (the CLI reads
 //! `BENCHBAR_MLX_KERNELS`, `_FUSE`, `_COMPILE`, `_PIPELINE` and `_TRACE` with the parsers here).
 
-use crate::kernels::Kernel;
 use std::path::PathBuf;
+
+/// BenchBar's kernels, each selectable by name ([`selection`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kernel {
+    /// `gemv_q4`: the 4-bit matrix-vector product (with SwiGLU for a stacked gate|up).
+    GemvQ4 = 0,
+    /// `add_rms_norm`: residual add + RMSNorm.
+    AddRmsNorm = 1,
+    /// `qk_norm_rope`: q/k RMSNorm + RoPE, with the KV-cache write.
+    QkNormRope = 2,
+    /// `gemv`: the matrix-vector product of a float (bf16, f16, f32) weight (with SwiGLU for a
+    /// stacked gate|up).
+    Gemv = 3,
+    /// `attention`: attention of one position over the KV cache, split over the keys.
+    Attention = 4,
+    /// `fold`: the residual stream's ops folded into the matrix-vector kernels around them
+    /// (the RMSNorm into the float projection after it, the residual add into the one before
+    /// it: [`crate::kernels::Fold`]), so a bf16 layer's two add + RMSNorm kernels go. Needs
+    /// `gemv` / `gemv_q4`.
+    Fold = 5,
+}
+
+impl Kernel {
+    /// Every kernel: the default ([`crate::EngineOptions::default`]; the CLI's
+    /// `BENCHBAR_MLX_KERNELS` unset or `all`), each faster than or as fast as the MLX ops it
+    /// replaces on every model measured (docs/perf-notes.md).
+    pub const ALL: [Kernel; 6] = [
+        Kernel::GemvQ4,
+        Kernel::AddRmsNorm,
+        Kernel::QkNormRope,
+        Kernel::Gemv,
+        Kernel::Attention,
+        Kernel::Fold,
+    ];
+    /// The name used in a selection ([`selection`]; the CLI's `BENCHBAR_MLX_KERNELS`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::GemvQ4 => "gemv_q4",
+            Kernel::AddRmsNorm => "add_rms_norm",
+            Kernel::QkNormRope => "qk_norm_rope",
+            Kernel::Gemv => "gemv",
+            Kernel::Attention => "attention",
+            Kernel::Fold => "fold",
+        }
+    }
+
+    pub(crate) fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// The kernels selected by a `BENCHBAR_MLX_KERNELS` value, as a bit set: every kernel
+/// ([`Kernel::ALL`]) when unset, empty, `1`, `on`, `auto` or `all`; none for `0`, `off`, `false`
+/// or `none`; else the comma-separated names. An unknown name is an error (the caller reports it
+/// and runs MLX's ops).
+pub fn selection(value: Option<&str>) -> std::result::Result<u8, String> {
+    let v = value.unwrap_or("").trim().to_ascii_lowercase();
+    match v.as_str() {
+        "" | "1" | "on" | "auto" | "all" => {
+            return Ok(Kernel::ALL.iter().fold(0, |m, k| m | k.bit()))
+        }
+        "0" | "off" | "false" | "none" => return Ok(0),
+        _ => {}
+    }
+    v.split(',').map(str::trim).try_fold(0u8, |m, name| {
+        Kernel::ALL
+            .iter()
+            .find(|k| k.name() == name)
+            .map(|k| m | k.bit())
+            .ok_or_else(|| {
+                let names: Vec<&str> = Kernel::ALL.iter().map(|k| k.name()).collect();
+                format!("unknown kernel {name:?} (known: {})", names.join(", "))
+            })
+    })
+}
 
 /// A set of BenchBar's CUDA kernels ([`Kernel`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,9 +110,9 @@ impl KernelSet {
         self.0 == 0
     }
 
-    /// The set named by a `BENCHBAR_MLX_KERNELS`-style value ([`crate::kernels::selection`]).
+    /// The set named by a `BENCHBAR_MLX_KERNELS`-style value ([`selection`]).
     pub fn parse(value: Option<&str>) -> Result<KernelSet, String> {
-        crate::kernels::selection(value).map(KernelSet)
+        selection(value).map(KernelSet)
     }
 }
 
@@ -55,12 +129,6 @@ pub enum DecodeOrder {
     /// `0`: token i is read and stamped, then step i + 1 is scheduled (its graph is already
     /// built). Exact timestamps; the device idles while step i + 1 is dispatched.
     Strict,
-    /// `1`: step i + 1 is scheduled, then token i is read (`read_u32`, no new op). Stamps are
-    /// late by the rest of that dispatch (docs/perf-notes.md).
-    Read,
-    /// `defer`: step i + 1 is scheduled, then token i's event is waited for and stamped; with a
-    /// fixed length the ids are read after the last step. Late like `Read` (docs/perf-notes.md).
-    Defer,
     /// Default (`thread`): step i + 1 is scheduled while a second thread waits for token i and
     /// takes the timestamp the moment MLX signals it; the decode thread then reads the ids. The
     /// device does not wait for the host's dispatch of the next step, and the stamp does not
@@ -70,13 +138,13 @@ pub enum DecodeOrder {
 }
 
 impl DecodeOrder {
-    /// The order named by a `BENCHBAR_MLX_PIPELINE`-style value: `0`/`off`/`strict`,
-    /// `1`/`on`/`read`, `defer`; anything else (or none) is the default, [`DecodeOrder::Thread`].
+    /// The order named by a `BENCHBAR_MLX_PIPELINE`-style value: `0`/`off`/`strict` is
+    /// [`DecodeOrder::Strict`]; anything else (or none) the default, [`DecodeOrder::Thread`].
+    /// The former `1`/`read` and `defer` orders, late and inexact, are gone: they read as the
+    /// default.
     pub fn parse(value: Option<&str>) -> DecodeOrder {
         match value {
             Some("0") | Some("off") | Some("strict") => DecodeOrder::Strict,
-            Some("1") | Some("on") | Some("read") => DecodeOrder::Read,
-            Some("defer") => DecodeOrder::Defer,
             _ => DecodeOrder::Thread,
         }
     }

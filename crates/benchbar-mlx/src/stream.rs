@@ -69,7 +69,7 @@ impl Input<'_> {
 
     /// Whether the input is one row (`[.., K]` with every leading dimension 1).
     pub(crate) fn one_row(&self) -> bool {
-        crate::linear::one_row(match self {
+        one_row(match self {
             Input::Plain(x) | Input::Normed(x, _) => x,
         })
     }
@@ -149,4 +149,11 @@ impl Residual {
             BlockOut::Summed(h) => self.h = h,
         }
     }
+}
+
+/// Whether `x [.., K]` holds a single row.
+pub(crate) fn one_row(x: &Array) -> bool {
+    x.shape()
+        .split_last()
+        .is_some_and(|(_, lead)| lead.iter().product::<i32>() == 1)
 }

@@ -43,9 +43,6 @@ fn compiled_and_pipelined_match_the_default_loop() {
         for (compile, order) in [
             (false, DecodeOrder::default()),
             (true, DecodeOrder::Strict),
-            (true, DecodeOrder::Defer),
-            (false, DecodeOrder::Defer),
-            (false, DecodeOrder::Read),
             (false, DecodeOrder::Thread),
             (true, DecodeOrder::Thread),
         ] {
@@ -69,7 +66,7 @@ fn compiled_and_pipelined_match_the_default_loop() {
 }
 
 #[test]
-fn the_cli_spellings_of_the_options_read_as_before() {
+fn the_cli_spellings_of_the_options_read_as_documented() {
     use benchbar_mlx::options::parse_switch;
     for (value, order) in [
         (None, DecodeOrder::Thread),
@@ -78,10 +75,9 @@ fn the_cli_spellings_of_the_options_read_as_before() {
         (Some("0"), DecodeOrder::Strict),
         (Some("off"), DecodeOrder::Strict),
         (Some("strict"), DecodeOrder::Strict),
-        (Some("1"), DecodeOrder::Read),
-        (Some("on"), DecodeOrder::Read),
-        (Some("read"), DecodeOrder::Read),
-        (Some("defer"), DecodeOrder::Defer),
+        (Some("1"), DecodeOrder::Thread),
+        (Some("read"), DecodeOrder::Thread),
+        (Some("defer"), DecodeOrder::Thread),
     ] {
         assert_eq!(DecodeOrder::parse(value), order, "{value:?}");
     }

@@ -1,7 +1,7 @@
 //! BenchBar's CUDA kernels (`shim/kernels.cc`) exist for MLX CUDA only: the caller selects them
-//! (`EngineOptions::kernels`; the CLI from `BENCHBAR_MLX_KERNELS`); where no kernel exists (this CPU build) the engine runs MLX's ops
-//! (the fallbacks below are those ops, so the oracle tests cover them) and a direct call is an
-//! error, not a crash. The kernels' numbers are checked against MLX's ops on the GPU
+//! (`EngineOptions::kernels`; the CLI from `BENCHBAR_MLX_KERNELS`); where no kernel exists (this
+//! CPU build) the engine runs MLX's ops (the fallbacks below are those ops, so the oracle tests
+//! cover them) and a direct call is an error, not a crash. The kernels' numbers are checked against MLX's ops on the GPU
 //! (`examples/kernel_check.rs`, run by `scripts/gpu_bench.sh run`).
 
 mod common;

@@ -1,0 +1,215 @@
+//! [`Qwen3Runtime::generate`]: the prefill and the decode loop (one loop for both decode
+//! orders, [`DecodeOrder`]).
+
+use super::{GenerateOptions, Qwen3Runtime, TokenEvent};
+use crate::cache::KvCache;
+use crate::compiled::CompiledFn;
+use crate::decode::{trace_call, FixedState, HostTimes, Stamper};
+use crate::model::AttnInputs;
+use crate::ops::{self, Array};
+use crate::options::DecodeOrder;
+use crate::sampler::Sampler;
+use crate::tokenizer::ENDOFTEXT;
+use crate::{Error, Result};
+use std::time::Instant;
+
+impl Qwen3Runtime {
+    /// Generate for a batch of prompts (left-padded to a common length; one eval per step for the
+    /// whole batch). `on_token` gets every token after it is materialised; a row that produces EOS
+    /// (unless `suppress_eos`) stops there (the EOS token is neither emitted nor returned).
+    /// Returns the generated ids per row.
+    pub fn generate(
+        &mut self,
+        prompts: &[Vec<u32>],
+        opts: &GenerateOptions,
+        on_token: &mut dyn FnMut(TokenEvent),
+    ) -> Result<Vec<Vec<u32>>> {
+        if prompts.is_empty() {
+            return Err(Error::Invalid("no prompts".into()));
+        }
+        if prompts.iter().any(|p| p.is_empty()) {
+            return Err(Error::Invalid("empty prompt".into()));
+        }
+        if opts.max_tokens == 0 {
+            return Ok(vec![Vec::new(); prompts.len()]);
+        }
+        let trace_start = std::time::SystemTime::now();
+        let mut host = HostTimes::default();
+        let out = self.generate_inner(prompts, opts, on_token, &mut host)?;
+        if let Some(path) = &self.options.trace {
+            trace_call(path, trace_start, &out, &host);
+        }
+        Ok(out)
+    }
+
+    fn generate_inner(
+        &mut self,
+        prompts: &[Vec<u32>],
+        opts: &GenerateOptions,
+        on_token: &mut dyn FnMut(TokenEvent),
+        host: &mut HostTimes,
+    ) -> Result<Vec<Vec<u32>>> {
+        let b = prompts.len();
+        let mut out = vec![Vec::new(); b];
+        let chunk = opts.prefill_chunk.max(1);
+        let max_len = prompts.iter().map(|p| p.len()).max().unwrap_or(0);
+        let pads: Vec<usize> = prompts.iter().map(|p| max_len - p.len()).collect();
+        let padded: Vec<Vec<u32>> = prompts
+            .iter()
+            .zip(&pads)
+            .map(|(p, &n)| {
+                std::iter::repeat_n(ENDOFTEXT, n)
+                    .chain(p.iter().copied())
+                    .collect()
+            })
+            .collect();
+        let vocab = self.model.config().vocab_size;
+        let suppress: &[u32] = if opts.suppress_eos { &self.eos } else { &[] };
+        let mut sampler = Sampler::new(opts.sampling, vocab, suppress)?;
+        // Room for the whole generation from the first write: the cache never grows (no
+        // reallocation or copy mid-run) and the compiled step sees one shape throughout.
+        let mut cache: Vec<KvCache> = self.model.new_cache_reserved(max_len + opts.max_tokens);
+        let use_compiled = self.options.compile;
+        let mode = self.options.decode_order;
+
+        // 1. prefill all but the last prompt position, in chunks (as mlx_lm's generate_step)
+        let mut pos = 0;
+        while pos + 1 < max_len {
+            let end = (pos + chunk).min(max_len - 1);
+            let ids = self.ids_array(&padded, pos, end)?;
+            let inp = AttnInputs::new(end - pos, pos, &pads)?;
+            let h = self.model.forward_hidden(&ids, &mut cache, &inp)?;
+            let mut st: Vec<&Array> = cache.iter().flat_map(|c| c.state()).collect();
+            st.push(&h);
+            ops::eval(&st)?;
+            pos = end;
+        }
+        // 2. first token from the last prompt position (allocates the caches if the prompt was
+        //    one token), then the decode state for the compiled step
+        let last = self.ids_array(&padded, max_len - 1, max_len)?;
+        let mut y = self.step(&last, &mut cache, &pads, &mut sampler)?;
+        // The stamping thread of the default order; `None` in the strict order.
+        let stamper = match mode {
+            DecodeOrder::Thread => {
+                let first = Stamper::marker(&y)?;
+                ops::async_eval(&[&y, &first])?;
+                let s = Stamper::spawn()?;
+                s.watch(0, first)?;
+                Some(s)
+            }
+            DecodeOrder::Strict => {
+                ops::async_eval(&[&y])?;
+                None
+            }
+        };
+        let mut fixed = if use_compiled {
+            if self.compiled.is_none() {
+                self.compiled = Some(CompiledFn::new(false)?);
+            }
+            FixedState::take(&mut cache, &pads)?
+        } else {
+            None
+        };
+
+        let eos = self.eos.clone();
+        let mut done = vec![false; b];
+        let mut emit = |step: usize, toks: &[u32], at: Instant, done: &mut [bool]| {
+            for (row, &t) in toks.iter().enumerate() {
+                if done[row] {
+                    continue;
+                }
+                if !opts.suppress_eos && eos.contains(&t) {
+                    done[row] = true;
+                    continue;
+                }
+                out[row].push(t);
+                on_token(TokenEvent {
+                    row,
+                    token: t,
+                    step,
+                    at,
+                });
+            }
+        };
+        for step in 0..opts.max_tokens {
+            // 3. build the next step's graph while this one computes; it is scheduled after this
+            //    token is read (strict) or before, while the stamping thread waits for this token
+            //    (see [`DecodeOrder`]).
+            let built_at = Instant::now();
+            let next = if step + 1 < opts.max_tokens {
+                Some(match (&mut fixed, &mut self.compiled) {
+                    (Some(st), Some(c)) => {
+                        let logits = st.step(&self.model, c, &y)?;
+                        sampler.sample(&logits)?
+                    }
+                    _ => {
+                        let inp = ops::reshape(&y, &[b as i32, 1])?;
+                        self.step(&inp, &mut cache, &pads, &mut sampler)?
+                    }
+                })
+            } else {
+                None
+            };
+            // The stamping thread's marker of the next tokens, scheduled with them.
+            let marker = match (&stamper, &next) {
+                (Some(_), Some(n)) => Some(Stamper::marker(n)?),
+                _ => None,
+            };
+            if next.is_some() {
+                host.build_us.push(built_at.elapsed().as_secs_f64() * 1e6);
+            }
+            let mut schedule = || -> Result<()> {
+                let Some(n) = &next else { return Ok(()) };
+                let mut list = vec![n];
+                list.extend(&marker);
+                list.extend(fixed.as_ref().map(|f| &f.offset));
+                let t = Instant::now();
+                ops::async_eval(&list)?;
+                host.encode_us.push(t.elapsed().as_secs_f64() * 1e6);
+                Ok(())
+            };
+            match &stamper {
+                None => {
+                    let toks = y.read_u32()?;
+                    let at = Instant::now();
+                    schedule()?;
+                    emit(step, &toks, at, &mut done);
+                }
+                Some(st) => {
+                    schedule()?;
+                    if let Some(m) = marker {
+                        st.watch(step + 1, m)?;
+                    }
+                    let at = st.stamp(step)?;
+                    emit(step, &y.read_u32()?, at, &mut done);
+                }
+            }
+            if done.iter().all(|&d| d) {
+                break;
+            }
+            match next {
+                Some(n) => y = n,
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// One decode step: `ids [B, 1] -> sampled tokens [B]` (lazy).
+    fn step(
+        &self,
+        ids: &Array,
+        cache: &mut [KvCache],
+        pads: &[usize],
+        sampler: &mut Sampler,
+    ) -> Result<Array> {
+        let offset = cache.first().map(|c| c.offset()).unwrap_or(0);
+        let inp = AttnInputs::new(1, offset, pads)?;
+        let ids = ops::astype(ids, ops::Dtype::I32)?;
+        let logits = self.model.forward(&ids, cache, &inp)?; // [B, 1, V]
+        let b = logits.dim(0);
+        let v = logits.dim(2);
+        let logits = ops::reshape(&logits, &[b, v])?;
+        sampler.sample(&logits)
+    }
+}
