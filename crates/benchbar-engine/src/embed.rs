@@ -1,53 +1,36 @@
-//! Embeddings from a Qwen3 model on MLX, through `benchbar-mlx`'s public model API.
+//! Embeddings from a Qwen3 model on MLX ([`benchbar_mlx::Qwen3Runtime::embed`]), with the
+//! pooling chosen by the checkpoint's name:
 //!
 //! * A Qwen3-Embedding checkpoint (its id or path names "embedding") is pooled as its model
 //!   card says: the final hidden state of the last token, after appending `<|endoftext|>`.
 //! * Any other Qwen3 checkpoint: the mean of the final (normed) hidden states over the text's
 //!   tokens. It is a cheap stand-in, not a trained embedding model: speed is what it measures.
-//!
-//! Texts are embedded in batches of [`EMBED_BATCH`], left-padded; padded positions are masked
-//! out of attention and out of the pool. Every vector is L2-normalised (cosine = dot product).
 
-use benchbar_mlx::model::AttnInputs;
-use benchbar_mlx::ops::{self, Array, Dtype, ReduceOp};
+use benchbar_mlx::embed::Pooling;
 use benchbar_mlx::Qwen3Runtime;
 
 use crate::engine::{Embeddings, EngineError, Result};
 
-/// Texts per forward pass.
-pub const EMBED_BATCH: usize = 16;
-/// Longest text embedded, in tokens (longer ones are truncated at the end).
-pub const EMBED_MAX_TOKENS: usize = 512;
-/// `<|endoftext|>`: Qwen3-Embedding's pooling token, and the (masked) padding token.
-const ENDOFTEXT: u32 = 151_643;
-
 /// Embeds `texts` with `runtime`; `model_id` decides the pooling (see the module docs).
 pub fn embed(runtime: &Qwen3Runtime, model_id: &str, texts: &[String]) -> Result<Embeddings> {
     let last_token = is_embedding_model(model_id, &runtime.info().path.display().to_string());
-    let err = |e: benchbar_mlx::Error| EngineError::Request(format!("embedding: {e}"));
-    let mut vectors = Vec::with_capacity(texts.len());
-    let mut tokens = 0u64;
-    for batch in texts.chunks(EMBED_BATCH) {
-        let mut ids: Vec<Vec<u32>> = Vec::with_capacity(batch.len());
-        for t in batch {
-            let mut row = runtime.encode(t, false).map_err(err)?;
-            row.truncate(EMBED_MAX_TOKENS);
-            if last_token || row.is_empty() {
-                row.push(ENDOFTEXT);
-            }
-            tokens += row.len() as u64;
-            ids.push(row);
-        }
-        vectors.extend(pool_batch(runtime, &ids, last_token).map_err(err)?);
-    }
-    let method = if last_token {
-        "last-token hidden state (Qwen3-Embedding)"
+    let (pooling, method) = if last_token {
+        (
+            Pooling::LastToken,
+            "last-token hidden state (Qwen3-Embedding)",
+        )
     } else {
-        "mean-pooled last hidden state (Qwen3 LM, not an embedding model)"
+        (
+            Pooling::Mean,
+            "mean-pooled last hidden state (Qwen3 LM, not an embedding model)",
+        )
     };
+    let out = runtime
+        .embed(texts, pooling)
+        .map_err(|e| EngineError::Request(format!("embedding: {e}")))?;
     Ok(Embeddings {
-        vectors,
-        tokens,
+        vectors: out.vectors,
+        tokens: out.tokens,
         method: method.into(),
     })
 }
@@ -56,58 +39,6 @@ pub fn embed(runtime: &Qwen3Runtime, model_id: &str, texts: &[String]) -> Result
 fn is_embedding_model(model_id: &str, path: &str) -> bool {
     let has = |s: &str| s.to_ascii_lowercase().contains("embedding");
     has(model_id) || has(path)
-}
-
-/// One forward pass over left-padded `rows`; returns one normalised vector per row.
-fn pool_batch(
-    rt: &Qwen3Runtime,
-    rows: &[Vec<u32>],
-    last_token: bool,
-) -> benchbar_mlx::Result<Vec<Vec<f32>>> {
-    let b = rows.len();
-    let l = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let pads: Vec<usize> = rows.iter().map(|r| l - r.len()).collect();
-    let mut flat = Vec::with_capacity(b * l);
-    let mut mask = Vec::with_capacity(b * l);
-    for (row, &pad) in rows.iter().zip(&pads) {
-        flat.extend(std::iter::repeat_n(ENDOFTEXT as i32, pad));
-        flat.extend(row.iter().map(|&t| t as i32));
-        mask.extend(std::iter::repeat_n(0.0f32, pad));
-        mask.extend(std::iter::repeat_n(1.0f32, row.len()));
-    }
-    let model = rt.model();
-    let ids = Array::from_i32(&flat, &[b as i32, l as i32])?;
-    let mut cache = model.new_cache();
-    let h = model.forward_hidden(&ids, &mut cache, &AttnInputs::new(l, 0, &pads)?)?; // [B, L, H]
-    let h = ops::astype(&h, Dtype::F32)?;
-    let hidden = h.dim(2);
-    let pooled = if last_token {
-        // [B, 1, H] -> [B, H]
-        let last = ops::slice(&h, &[0, l as i32 - 1, 0], &[b as i32, l as i32, hidden])?;
-        ops::reshape(&last, &[b as i32, hidden])?
-    } else {
-        // sum over valid positions: [B, L, H] * [B, L, 1] -> [B, H]
-        let m = Array::from_f32(&mask, &[b as i32, l as i32, 1])?;
-        ops::reduce(ReduceOp::Sum, &ops::mul(&h, &m)?, 1, false)?
-    };
-    let data = pooled.to_f32_vec()?;
-    Ok(data
-        .chunks(hidden as usize)
-        .zip(rows)
-        .map(|(v, row)| {
-            let n = if last_token { 1.0 } else { row.len() as f32 };
-            normalise(v.iter().map(|x| x / n).collect())
-        })
-        .collect())
-}
-
-/// Scales `v` to unit length (a zero vector stays zero).
-fn normalise(mut v: Vec<f32>) -> Vec<f32> {
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if norm > 0.0 && norm.is_finite() {
-        v.iter_mut().for_each(|x| *x /= norm);
-    }
-    v
 }
 
 #[cfg(test)]
@@ -119,12 +50,5 @@ mod tests {
         assert!(is_embedding_model("Qwen/Qwen3-Embedding-0.6B", ""));
         assert!(is_embedding_model("x", "/m/qwen3-embedding-4b"));
         assert!(!is_embedding_model("builtin:tiny", "/fixtures/tiny-f32"));
-    }
-
-    #[test]
-    fn normalise_gives_unit_length_and_keeps_zero() {
-        let v = normalise(vec![3.0, 4.0]);
-        assert!((v[0] - 0.6).abs() < 1e-6 && (v[1] - 0.8).abs() < 1e-6);
-        assert_eq!(normalise(vec![0.0, 0.0]), vec![0.0, 0.0]);
     }
 }

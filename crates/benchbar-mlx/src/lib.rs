@@ -8,6 +8,7 @@
 //!   environment variable for them; the CLI maps `BENCHBAR_MLX_*` onto it).
 //! - [`Qwen3Runtime`]: load a checkpoint directory, tokenize, and generate (batched, streamed
 //!   per-token events with timestamps taken after each token is materialised).
+//! - [`Qwen3Runtime::embed`] ([`embed`]): mean or last-token pooled text embeddings.
 //! - [`resolve_model`] / [`list_models`]: model discovery (paths, HF cache, `builtin:tiny`).
 //!
 //! Linux build: needs the MLX C++ library from the PyPI wheels (`scripts/setup-python.sh`
@@ -43,6 +44,7 @@ pub mod compiled;
 pub mod config;
 mod decode;
 mod discovery;
+pub mod embed;
 pub mod fused;
 mod info;
 pub mod kernels;
