@@ -5,6 +5,7 @@
 //!
 //! * [`spec`] — what to run: suites, run specs, the cell plan.
 //! * [`sample`] — what an engine measured: raw per-token timestamps per request.
+//! * [`catalogue`] — the metric catalogue: name, unit, direction, heading, how to read it.
 //! * [`metrics`] — derived metrics exactly as docs/architecture.md defines them.
 //! * [`stats`] — summaries (mean, median, SD, CV, 95% CI, guarded percentiles) and Welch's test.
 //! * [`suite`] — the seed specification's benchmark suite as data.
@@ -12,6 +13,7 @@
 //! * [`regression`] — configuration keys and the regression detector.
 //! * [`report`] — the JSON report contract built from raw samples.
 
+pub mod catalogue;
 pub mod error;
 pub mod fmt;
 pub mod metrics;

@@ -7,8 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::catalogue::Metric;
 use crate::report::{CellReport, EngineInfo, MachineInfo, ModelRef, RunReport};
-use crate::stats::{welch_greater, Stats};
+pub use crate::report::{Regression, Severity};
+use crate::stats::welch_greater;
 use crate::{Error, Result};
 
 /// p-value below which a change counts as real.
@@ -108,97 +110,6 @@ impl CellKey {
     }
 }
 
-/// The metrics the detector watches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Metric {
-    /// Decode tokens/s (higher is better, 5%).
-    DecodeTps,
-    /// Prefill tokens/s (higher is better, 5%).
-    PrefillTps,
-    /// Batch throughput tokens/s (higher is better, 5%).
-    ThroughputTps,
-    /// Time to first token (lower is better, 10%).
-    TtftMs,
-    /// MLX peak memory (lower is better, 15%).
-    PeakMemoryBytes,
-}
-
-impl Metric {
-    /// All watched metrics.
-    pub const ALL: [Metric; 5] = [
-        Metric::DecodeTps,
-        Metric::PrefillTps,
-        Metric::ThroughputTps,
-        Metric::TtftMs,
-        Metric::PeakMemoryBytes,
-    ];
-
-    /// The report field name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Metric::DecodeTps => "decode_tps",
-            Metric::PrefillTps => "prefill_tps",
-            Metric::ThroughputTps => "throughput_tps",
-            Metric::TtftMs => "ttft_ms",
-            Metric::PeakMemoryBytes => "peak_memory_bytes",
-        }
-    }
-
-    /// The seed's regression threshold, as a fraction.
-    pub fn threshold(self) -> f64 {
-        match self {
-            Metric::DecodeTps | Metric::PrefillTps | Metric::ThroughputTps => 0.05,
-            Metric::TtftMs => 0.10,
-            Metric::PeakMemoryBytes => 0.15,
-        }
-    }
-
-    /// True for throughput metrics.
-    pub fn higher_is_better(self) -> bool {
-        matches!(
-            self,
-            Metric::DecodeTps | Metric::PrefillTps | Metric::ThroughputTps
-        )
-    }
-
-    fn stats(self, c: &CellReport) -> Option<&Stats> {
-        let s = &c.summary;
-        match self {
-            Metric::DecodeTps => s.decode_tps.as_ref(),
-            Metric::PrefillTps => s.prefill_tps.as_ref(),
-            Metric::ThroughputTps => s.throughput_tps.as_ref(),
-            Metric::TtftMs => s.ttft_ms.as_ref(),
-            Metric::PeakMemoryBytes => s.peak_memory_bytes.as_ref(),
-        }
-    }
-
-    /// The per-trial samples of this metric in a cell (the inputs of the significance test).
-    pub fn samples(self, c: &CellReport) -> Vec<f64> {
-        c.trials
-            .iter()
-            .filter(|t| t.metrics.error.is_none())
-            .filter_map(|t| match self {
-                Metric::DecodeTps => t.metrics.decode_tps,
-                Metric::PrefillTps => t.metrics.prefill_tps,
-                Metric::ThroughputTps => t.metrics.throughput_tps,
-                Metric::TtftMs => t.metrics.ttft_ms,
-                Metric::PeakMemoryBytes => t.metrics.peak_memory_bytes.map(|b| b as f64),
-            })
-            .collect()
-    }
-}
-
-/// Severity of a regression.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worse than the threshold.
-    Warning,
-    /// Worse than twice the threshold.
-    Critical,
-}
-
 /// The verdict on one metric of one cell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -238,39 +149,25 @@ pub struct MetricComparison {
     pub severity: Option<Severity>,
 }
 
-/// A flagged regression, as stored in reports and announced by the app.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Regression {
-    /// Test name.
-    pub test: String,
-    /// Batch size.
-    pub batch_size: u32,
-    /// Metric.
-    pub metric: Metric,
-    /// Baseline mean.
-    pub baseline_value: f64,
-    /// Current mean.
-    pub current_value: f64,
-    /// Signed change in percent.
-    pub change_percent: f64,
-    /// The seed's threshold in percent.
-    pub threshold_percent: f64,
-    /// One-sided Welch p-value.
-    pub p_value: f64,
-    /// Severity.
-    pub severity: Severity,
-    /// The baseline run.
-    pub baseline_run_id: Option<i64>,
+/// The per-trial samples of a metric in a cell (the inputs of the significance test).
+pub fn samples(metric: Metric, c: &CellReport) -> Vec<f64> {
+    c.trials
+        .iter()
+        .filter(|t| t.metrics.error.is_none())
+        .filter_map(|t| metric.trial_value(&t.metrics))
+        .collect()
 }
 
-/// Compares one metric of two matching cells.
+/// Compares one metric of two matching cells; None when the detector does not watch the
+/// metric or either cell lacks it.
 pub fn compare_metric(
     metric: Metric,
     base: &CellReport,
     cur: &CellReport,
 ) -> Option<MetricComparison> {
-    let b = metric.stats(base)?.mean;
-    let c = metric.stats(cur)?.mean;
+    let th = metric.threshold()?;
+    let b = metric.summary(&base.summary)?.mean;
+    let c = metric.summary(&cur.summary)?.mean;
     if b == 0.0 {
         return None;
     }
@@ -280,8 +177,7 @@ pub fn compare_metric(
     } else {
         delta
     };
-    let th = metric.threshold();
-    let (bs, cs) = (metric.samples(base), metric.samples(cur));
+    let (bs, cs) = (samples(metric, base), samples(metric, cur));
     // p-value for "current is worse" and "current is better".
     let p_worse = if metric.higher_is_better() {
         welch_greater(&cs, &bs)
@@ -354,7 +250,7 @@ impl Comparison {
                     baseline_value: m.baseline,
                     current_value: m.current,
                     change_percent: m.delta_pct,
-                    threshold_percent: m.metric.threshold() * 100.0,
+                    threshold_percent: m.metric.threshold().unwrap_or_default() * 100.0,
                     p_value: m.p_value?,
                     severity: m.severity?,
                     baseline_run_id: self.baseline_run_id,
@@ -379,7 +275,7 @@ pub fn compare_runs(baseline: &RunReport, current: &RunReport) -> Result<Compari
         let key = CellKey::of(cur);
         match baseline.cells.iter().find(|b| CellKey::of(b) == key) {
             Some(base) => metrics.extend(
-                Metric::ALL
+                Metric::WATCHED
                     .iter()
                     .filter_map(|m| compare_metric(*m, base, cur)),
             ),

@@ -5,8 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::catalogue::CellSummary;
+use crate::catalogue::Metric;
 use crate::metrics::{request_metrics, trial_metrics, TrialMetrics};
-use crate::regression::Regression;
 use crate::sample::{RequestSample, TrialSample};
 use crate::spec::{Category, CellPlan};
 use crate::stats::{summarize, Stats};
@@ -217,28 +218,6 @@ pub struct RunPower {
     pub system_memory_available_bytes: Option<u64>,
 }
 
-/// Per-metric summaries of a cell; each absent when the metric could not be measured.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct CellSummary {
-    /// Decode tokens/s per trial (aggregate over the batch).
-    pub decode_tps: Option<Stats>,
-    /// Prefill tokens/s per trial.
-    pub prefill_tps: Option<Stats>,
-    /// Time to first token per request, ms.
-    pub ttft_ms: Option<Stats>,
-    /// Inter-token latency per gap, ms.
-    pub itl_ms: Option<Stats>,
-    /// End-to-end latency per request, ms.
-    pub e2e_ms: Option<Stats>,
-    /// Generated tokens / wall time per trial.
-    pub throughput_tps: Option<Stats>,
-    /// MLX peak memory per trial, bytes.
-    pub peak_memory_bytes: Option<Stats>,
-    /// Process peak footprint per trial, bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub process_peak_memory_bytes: Option<Stats>,
-}
-
 /// A trial in the report: derived numbers plus the raw per-request samples.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrialReport {
@@ -272,6 +251,42 @@ pub struct CellReport {
     pub power: Option<CellPower>,
     /// Raw per-trial numbers.
     pub trials: Vec<TrialReport>,
+}
+
+/// Severity of a regression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worse than the threshold.
+    Warning,
+    /// Worse than twice the threshold.
+    Critical,
+}
+
+/// A flagged regression, as stored in reports and announced by the app (found by
+/// [`crate::regression`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Regression {
+    /// Test name.
+    pub test: String,
+    /// Batch size.
+    pub batch_size: u32,
+    /// Metric.
+    pub metric: Metric,
+    /// Baseline mean.
+    pub baseline_value: f64,
+    /// Current mean.
+    pub current_value: f64,
+    /// Signed change in percent.
+    pub change_percent: f64,
+    /// The seed's threshold in percent.
+    pub threshold_percent: f64,
+    /// One-sided Welch p-value.
+    pub p_value: f64,
+    /// Severity.
+    pub severity: Severity,
+    /// The baseline run.
+    pub baseline_run_id: Option<i64>,
 }
 
 /// The whole report.

@@ -1,22 +1,44 @@
 //! Engines side by side: one table per test (cell) with every engine's numbers and the ratio
 //! of each engine to the first (`benchbar run --engine mlx,openai`).
 
+use benchbar_core::catalogue::Metric;
 use benchbar_core::report::{CellReport, RunReport};
-use benchbar_core::stats::Stats;
 use serde_json::{json, Value};
 
 use crate::cli::Format;
 
-/// A metric row: its name and how to read it from a cell.
-struct Metric {
-    /// Row label.
-    name: &'static str,
-    /// The value of a cell.
-    value: fn(&CellReport) -> Option<f64>,
+/// A row of a test's table: a fact of the cell (token counts, trial counts) or a catalogue
+/// metric (its mean).
+#[derive(Clone, Copy)]
+enum Line {
+    Fact(&'static str, fn(&CellReport) -> Option<f64>),
+    Metric(Metric),
 }
 
-fn mean(s: &Option<Stats>) -> Option<f64> {
-    s.as_ref().map(|s| s.mean)
+impl Line {
+    fn name(self) -> &'static str {
+        match self {
+            Line::Fact(name, _) => name,
+            Line::Metric(m) => m.name(),
+        }
+    }
+
+    fn value(self, c: &CellReport) -> Option<f64> {
+        match self {
+            Line::Fact(_, f) => f(c),
+            Line::Metric(m) => m.summary(&c.summary).map(|s| s.mean),
+        }
+    }
+
+    /// A value for the table: metrics in their unit's format, facts as counts.
+    fn text(self, v: Option<f64>) -> String {
+        match (self, v) {
+            (_, None) => "—".into(),
+            (Line::Metric(m), Some(x)) => m.format(x),
+            (Line::Fact(..), Some(x)) if x.fract() == 0.0 => format!("{x:.0}"),
+            (Line::Fact(..), Some(x)) => format!("{x:.2}"),
+        }
+    }
 }
 
 fn requests(c: &CellReport) -> impl Iterator<Item = &benchbar_core::sample::RequestSample> {
@@ -35,70 +57,32 @@ fn avg(v: impl Iterator<Item = f64>) -> Option<f64> {
     (n > 0).then(|| sum / n as f64)
 }
 
-const METRICS: [Metric; 11] = [
-    Metric {
-        name: "prompt_tokens",
-        value: |c| avg(requests(c).map(|r| f64::from(r.prompt_tokens))),
-    },
-    Metric {
-        name: "gen_tokens",
-        value: |c| avg(requests(c).map(|r| f64::from(r.generated_tokens()))),
-    },
-    Metric {
-        name: "ttft_ms",
-        value: |c| mean(&c.summary.ttft_ms),
-    },
-    Metric {
-        name: "prefill_tps",
-        value: |c| mean(&c.summary.prefill_tps),
-    },
-    Metric {
-        name: "decode_tps",
-        value: |c| mean(&c.summary.decode_tps),
-    },
-    Metric {
-        name: "itl_ms",
-        value: |c| mean(&c.summary.itl_ms),
-    },
-    Metric {
-        name: "e2e_ms",
-        value: |c| mean(&c.summary.e2e_ms),
-    },
-    Metric {
-        name: "throughput_tps",
-        value: |c| mean(&c.summary.throughput_tps),
-    },
-    Metric {
-        name: "peak_memory_mib",
-        value: |c| {
-            mean(&c.summary.peak_memory_bytes)
-                .or(mean(&c.summary.process_peak_memory_bytes))
-                .map(|b| b / (1024.0 * 1024.0))
-        },
-    },
-    Metric {
-        name: "ok_trials",
-        value: |c| {
-            Some(
-                c.trials
-                    .iter()
-                    .filter(|t| t.metrics.error.is_none())
-                    .count() as f64,
-            )
-        },
-    },
-    Metric {
-        name: "failed_trials",
-        value: |c| {
-            Some(
-                c.trials
-                    .iter()
-                    .filter(|t| t.metrics.error.is_some())
-                    .count() as f64,
-            )
-        },
-    },
-];
+fn trials(c: &CellReport, ok: bool) -> Option<f64> {
+    Some(
+        c.trials
+            .iter()
+            .filter(|t| t.metrics.error.is_none() == ok)
+            .count() as f64,
+    )
+}
+
+/// The rows of every test's table: token counts, the catalogue's metrics, trial counts.
+fn lines() -> impl Iterator<Item = Line> {
+    [
+        Line::Fact("prompt_tokens", |c| {
+            avg(requests(c).map(|r| f64::from(r.prompt_tokens)))
+        }),
+        Line::Fact("gen_tokens", |c| {
+            avg(requests(c).map(|r| f64::from(r.generated_tokens())))
+        }),
+    ]
+    .into_iter()
+    .chain(Metric::ALL.map(Line::Metric))
+    .chain([
+        Line::Fact("ok_trials", |c| trials(c, true)),
+        Line::Fact("failed_trials", |c| trials(c, false)),
+    ])
+}
 
 /// One test across engines.
 struct Row<'a> {
@@ -146,14 +130,6 @@ fn ratio(base: Option<f64>, other: Option<f64>) -> Option<f64> {
     }
 }
 
-fn num(v: Option<f64>) -> String {
-    match v {
-        None => "—".into(),
-        Some(x) if x.abs() >= 100.0 || x.fract() == 0.0 => format!("{x:.0}"),
-        Some(x) => format!("{x:.2}"),
-    }
-}
-
 /// Renders the side-by-side comparison of runs of the same plan on different engines.
 pub fn render(reports: &[RunReport], format: Format) -> String {
     match format {
@@ -176,12 +152,15 @@ fn header(reports: &[RunReport]) -> Vec<String> {
 }
 
 fn table_rows(row: &Row<'_>) -> Vec<Vec<String>> {
-    METRICS
-        .iter()
+    lines()
         .map(|m| {
-            let vals: Vec<Option<f64>> = row.cells.iter().map(|c| c.and_then(m.value)).collect();
-            let mut line = vec![m.name.to_string()];
-            line.extend(vals.iter().map(|v| num(*v)));
+            let vals: Vec<Option<f64>> = row
+                .cells
+                .iter()
+                .map(|c| c.and_then(|c| m.value(c)))
+                .collect();
+            let mut line = vec![m.name().to_string()];
+            line.extend(vals.iter().map(|v| m.text(*v)));
             line.extend(vals[1..].iter().map(|v| match ratio(vals[0], *v) {
                 Some(r) => format!("{r:.2}x"),
                 None => "—".into(),
@@ -270,15 +249,17 @@ fn comparison_json(reports: &[RunReport]) -> Vec<Value> {
     rows(reports)
         .iter()
         .map(|row| {
-            let metrics: serde_json::Map<String, Value> = METRICS
-                .iter()
+            let metrics: serde_json::Map<String, Value> = lines()
                 .map(|m| {
-                    let vals: Vec<Option<f64>> =
-                        row.cells.iter().map(|c| c.and_then(m.value)).collect();
+                    let vals: Vec<Option<f64>> = row
+                        .cells
+                        .iter()
+                        .map(|c| c.and_then(|c| m.value(c)))
+                        .collect();
                     let ratios: Vec<Option<f64>> =
                         vals[1..].iter().map(|v| ratio(vals[0], *v)).collect();
                     (
-                        m.name.to_string(),
+                        m.name().to_string(),
                         json!({"values": vals, "ratios": ratios}),
                     )
                 })
@@ -313,9 +294,13 @@ fn render_csv(reports: &[RunReport]) -> String {
     }
     out.push('\n');
     for row in rows(reports) {
-        for m in &METRICS {
-            let vals: Vec<Option<f64>> = row.cells.iter().map(|c| c.and_then(m.value)).collect();
-            out.push_str(&format!("{},{},{}", row.test, row.batch_size, m.name));
+        for m in lines() {
+            let vals: Vec<Option<f64>> = row
+                .cells
+                .iter()
+                .map(|c| c.and_then(|c| m.value(c)))
+                .collect();
+            out.push_str(&format!("{},{},{}", row.test, row.batch_size, m.name()));
             for v in &vals {
                 out.push_str(&format!(
                     ",{}",

@@ -1,8 +1,8 @@
 //! CSV exporter. A run is written in long form (one row per cell and metric, raw numbers);
 //! single-table documents are written as their table.
 
+use benchbar_core::catalogue::Metric;
 use benchbar_core::report::RunReport;
-use benchbar_core::stats::Stats;
 
 use super::tabular::{layout, Layout};
 use super::Doc;
@@ -57,19 +57,10 @@ fn run(r: &RunReport) -> String {
     ];
     w.write_record(header).expect("in-memory write");
     for c in &r.cells {
-        let s = &c.summary;
-        let metrics: [(&str, &Option<Stats>); 8] = [
-            ("decode_tps", &s.decode_tps),
-            ("prefill_tps", &s.prefill_tps),
-            ("ttft_ms", &s.ttft_ms),
-            ("itl_ms", &s.itl_ms),
-            ("e2e_ms", &s.e2e_ms),
-            ("throughput_tps", &s.throughput_tps),
-            ("peak_memory_bytes", &s.peak_memory_bytes),
-            ("process_peak_memory_bytes", &s.process_peak_memory_bytes),
-        ];
-        for (name, st) in metrics {
-            let Some(st) = st else { continue };
+        for metric in Metric::ALL {
+            let Some(st) = metric.summary(&c.summary) else {
+                continue;
+            };
             let rec = [
                 r.run_id.map(|i| i.to_string()).unwrap_or_default(),
                 r.model.id.clone(),
@@ -81,7 +72,7 @@ fn run(r: &RunReport) -> String {
                 c.prompt_tokens.to_string(),
                 c.gen_tokens.to_string(),
                 c.reps.to_string(),
-                name.to_string(),
+                metric.name().to_string(),
                 st.mean.to_string(),
                 st.median.to_string(),
                 f(st.sd),

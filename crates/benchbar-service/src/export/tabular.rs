@@ -39,13 +39,10 @@ fn strings(xs: &[&str]) -> Vec<String> {
 }
 
 /// `mean ±half-CI` or `mean` alone, `-` when absent.
-fn stat(s: &Option<Stats>, f: fn(f64) -> String) -> String {
-    match s {
-        None => "-".into(),
-        Some(s) => match s.ci95 {
-            Some([lo, hi]) => format!("{} ±{}", f(s.mean), f((hi - lo) / 2.0)),
-            None => f(s.mean),
-        },
+fn stat(s: &Stats, f: fn(f64) -> String) -> String {
+    match s.ci95 {
+        Some([lo, hi]) => format!("{} ±{}", f(s.mean), f((hi - lo) / 2.0)),
+        None => f(s.mean),
     }
 }
 
@@ -111,31 +108,35 @@ fn run_preamble(r: &RunReport) -> Vec<String> {
     ]
 }
 
+/// The metrics of the results table (the process footprint is in JSON and CSV only).
+fn cell_metrics() -> impl Iterator<Item = Metric> {
+    Metric::ALL
+        .into_iter()
+        .filter(|m| *m != Metric::ProcessPeakMemoryBytes)
+}
+
+/// A metric's cell text: `mean ±half-CI`; ITL as `p50 / p95`; peak memory as its maximum.
+fn metric_text(m: Metric, c: &CellReport) -> String {
+    let Some(s) = m.summary(&c.summary) else {
+        return "-".into();
+    };
+    match m {
+        Metric::ItlMs => format!("{} / {}", num(s.median), opt(s.p95, num)),
+        Metric::PeakMemoryBytes | Metric::ProcessPeakMemoryBytes => m.format(s.max),
+        _ => stat(s, num),
+    }
+}
+
 fn cell_row(c: &CellReport) -> Vec<String> {
-    let s = &c.summary;
-    let itl = s.itl_ms.as_ref().map_or_else(
-        || "-".into(),
-        |i| match i.p95 {
-            Some(p95) => format!("{} / {}", num(i.median), num(p95)),
-            None => format!("{} / -", num(i.median)),
-        },
-    );
-    vec![
+    let mut row = vec![
         c.test.clone(),
         c.batch_size.to_string(),
         c.prompt_tokens.to_string(),
         c.gen_tokens.to_string(),
         c.reps.to_string(),
-        stat(&s.decode_tps, num),
-        stat(&s.prefill_tps, num),
-        stat(&s.ttft_ms, num),
-        itl,
-        stat(&s.e2e_ms, num),
-        stat(&s.throughput_tps, num),
-        s.peak_memory_bytes
-            .as_ref()
-            .map_or_else(|| "-".into(), |m| bytes(m.max)),
-    ]
+    ];
+    row.extend(cell_metrics().map(|m| metric_text(m, c)));
+    row
 }
 
 /// The grades section of a graded run.
@@ -199,20 +200,13 @@ fn energy_section(r: &RunReport) -> Section {
 fn run(r: &RunReport) -> Layout {
     let mut sections = vec![Section {
         title: Some("Results (mean ±95% CI)".into()),
-        headers: strings(&[
-            "Test",
-            "Batch",
-            "Prompt",
-            "Gen",
-            "Reps",
-            "Decode tok/s",
-            "Prefill tok/s",
-            "TTFT ms",
-            "ITL ms p50/p95",
-            "E2E ms",
-            "Throughput tok/s",
-            "Peak mem",
-        ]),
+        headers: strings(&["Test", "Batch", "Prompt", "Gen", "Reps"])
+            .into_iter()
+            .chain(cell_metrics().map(|m| match m {
+                Metric::ItlMs => format!("{} p50/p95", m.heading()),
+                m => m.heading().to_string(),
+            }))
+            .collect(),
         rows: r.cells.iter().map(cell_row).collect(),
         notes: vec![],
     }];
@@ -267,9 +261,9 @@ fn history(lines: &[HistoryLine]) -> Layout {
                 "Model",
                 "Engine",
                 "Suite",
-                "Decode tok/s",
-                "TTFT ms",
-                "Peak mem",
+                Metric::DecodeTps.heading(),
+                Metric::TtftMs.heading(),
+                Metric::PeakMemoryBytes.heading(),
                 "Regressions",
             ]),
             rows: lines
@@ -324,16 +318,12 @@ fn comparison(c: &Comparison) -> Layout {
                         Some(s) => format!("{} ({})", verdict(m.verdict), format!("{s:?}").to_lowercase()),
                         None => verdict(m.verdict).into(),
                     };
-                    let value: fn(f64) -> String = match m.metric {
-                        Metric::PeakMemoryBytes => bytes,
-                        _ => num,
-                    };
                     vec![
                         m.test.clone(),
                         m.batch_size.to_string(),
                         m.metric.name().into(),
-                        value(m.baseline),
-                        value(m.current),
+                        m.metric.format(m.baseline),
+                        m.metric.format(m.current),
                         format!("{:+.1}%", m.delta_pct),
                         m.p_value.map_or_else(|| "-".into(), |p| format!("{p:.4}")),
                         verdict_text,

@@ -89,7 +89,7 @@ pub fn check_since_update(
                     .cells
                     .iter()
                     .find(|b| CellKey::of(b) == CellKey::of(cur))?;
-                Some(Metric::ALL.map(|m| compare_metric(m, base, cur)))
+                Some(Metric::WATCHED.map(|m| compare_metric(m, base, cur)))
             })
             .flatten()
             .flatten()
