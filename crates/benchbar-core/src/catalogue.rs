@@ -146,6 +146,20 @@ impl Metric {
         }
     }
 
+    /// A person's name for the metric, as notifications say it (`decode tok/s`, `TTFT`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::DecodeTps => "decode tok/s",
+            Metric::PrefillTps => "prefill tok/s",
+            Metric::TtftMs => "TTFT",
+            Metric::ItlMs => "inter-token latency",
+            Metric::E2eMs => "end-to-end latency",
+            Metric::ThroughputTps => "throughput tok/s",
+            Metric::PeakMemoryBytes => "peak memory",
+            Metric::ProcessPeakMemoryBytes => "process peak memory",
+        }
+    }
+
     /// The unit.
     pub fn unit(self) -> Unit {
         match self {

@@ -12,8 +12,11 @@
 //! * [`targets`] — the seed's target matrix as data, and grading a run against it.
 //! * [`regression`] — configuration keys and the regression detector.
 //! * [`report`] — the JSON report contract built from raw samples.
+//! * [`document`] — the one document model and its renderers (terminal table, Markdown,
+//!   HTML, CSV, JSON).
 
 pub mod catalogue;
+pub mod document;
 pub mod error;
 pub mod fmt;
 pub mod metrics;

@@ -289,6 +289,38 @@ pub struct Regression {
     pub baseline_run_id: Option<i64>,
 }
 
+impl CellReport {
+    /// The prompt length, when a successful request measured it; None for a cell whose every
+    /// trial failed (its `prompt_tokens` is 0, which is not a length to show).
+    pub fn measured_prompt_tokens(&self) -> Option<u32> {
+        (self.prompt_tokens > 0).then_some(self.prompt_tokens)
+    }
+}
+
+impl Severity {
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl Regression {
+    /// The regression's columns in tables: metric, baseline, current, change, p, severity.
+    pub fn cells(&self) -> [String; 6] {
+        [
+            self.metric.name().into(),
+            crate::fmt::num(self.baseline_value),
+            crate::fmt::num(self.current_value),
+            format!("{:+.1}%", self.change_percent),
+            format!("{:.4}", self.p_value),
+            self.severity.as_str().into(),
+        ]
+    }
+}
+
 /// The whole report.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {

@@ -15,8 +15,8 @@ use plotters::prelude::*;
 use serde::Serialize;
 
 use crate::analysis::{e2e_samples_ms, is_single_request};
-use crate::document::ChartRef;
 use crate::{Error, Result};
+use benchbar_core::document::ChartRef;
 
 /// Chart size in pixels.
 pub const CHART_SIZE_PX: (u32, u32) = (900, 450);

@@ -4,7 +4,8 @@
 //!   single-inference summary, batch performance (best throughput, optimal batch size),
 //!   latency consistency (mean, SD, p95/p99 only where the sample count allows), memory
 //!   stress, target grades, regressions, energy per token and the memory-bandwidth roofline;
-//! * [`document`]: that content rendered as Markdown and as a self-contained HTML page;
+//! * the content is a `benchbar_core::document::Document`, rendered as Markdown and as a
+//!   self-contained HTML page by that module's renderers (shared with every other output);
 //! * [`charts`]: response time and memory over time, their distributions and the decode
 //!   tok/s trend per model, as PNG and SVG;
 //! * [`bandwidth`]: Apple chips' memory bandwidth (built-in table, overridable).
@@ -14,11 +15,12 @@
 pub mod analysis;
 pub mod bandwidth;
 pub mod charts;
-pub mod document;
 pub mod fmt;
 pub mod report;
 
 use std::path::{Path, PathBuf};
+
+use benchbar_core::document::{html, markdown};
 
 pub use report::{build, ReportInput, Scope};
 
@@ -82,8 +84,8 @@ pub fn write_report(input: &ReportInput<'_>, dir: &Path) -> Result<Written> {
         })?;
         Ok::<PathBuf, Error>(path)
     };
-    let markdown = write("report.md", document::markdown(&doc))?;
-    let html = write("report.html", document::html(&doc))?;
+    let markdown = write("report.md", markdown::render(&doc))?;
+    let html = write("report.html", html::render(&doc))?;
     let charts = specs
         .iter()
         .flat_map(|s| ["png", "svg"].map(|x| dir.join(format!("{}.{x}", s.file_stem))))

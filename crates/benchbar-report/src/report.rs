@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 
 use crate::analysis::{analyse, e2e_samples_ms, is_single_request, merge_newest, RunAnalysis};
 use crate::bandwidth::{machine_bandwidth, Bandwidth};
-use crate::document::{Document, Section, Table};
 use crate::fmt::{bytes, num, opt};
+use benchbar_core::document::{Document, Section, Table};
 
 /// What the report covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,7 +46,7 @@ fn strings(xs: &[&str]) -> Vec<String> {
 
 fn section(title: String, level: u8, bullets: Vec<String>, table: Option<Table>) -> Section {
     Section {
-        title,
+        title: Some(title),
         level,
         bullets,
         table,
@@ -378,18 +378,16 @@ pub fn build(input: &ReportInput<'_>) -> Document {
         .iter()
         .flat_map(|r| r.regressions.iter().map(move |g| (r, g)))
         .map(|(r, g)| {
-            vec![
+            let mut row = vec![
                 r.run_id.map_or_else(|| "-".into(), |i| i.to_string()),
                 format!("{}@{}", g.test, g.batch_size),
-                g.metric.name().into(),
-                num(g.baseline_value),
-                num(g.current_value),
-                format!("{:+.1}%", g.change_percent),
-                format!("{:.4}", g.p_value),
-                format!("{:?}", g.severity).to_lowercase(),
+            ];
+            row.extend(g.cells());
+            row.push(
                 g.baseline_run_id
                     .map_or_else(|| "-".into(), |i| i.to_string()),
-            ]
+            );
+            row
         })
         .collect();
     d.sections.push(if regressions.is_empty() {

@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use benchbar_core::document::{html, markdown};
 use benchbar_core::regression::{Metric, Regression, Severity};
 use benchbar_core::report::{build_report, CellPower, CellRaw, RunOrigin, RunReport};
 use benchbar_core::spec::Category;
 use benchbar_core::targets::TargetMatrix;
 use benchbar_core::testkit::{synthetic_cell, synthetic_meta};
 use benchbar_report::charts::{chart_specs, histogram, write_charts, ChartKind, CHART_SIZE_PX};
-use benchbar_report::document::{html, markdown};
 use benchbar_report::{build, write_report, ReportInput, Scope};
 
 const MODEL: &str = "mlx-community/Qwen3-1.7B-4bit";
@@ -123,7 +123,7 @@ fn input(runs: &[RunReport], scope: Scope) -> ReportInput<'_> {
 fn one_run_report_has_every_section_of_the_seed() {
     let runs = [full_run(7, 0, 100.0)];
     let doc = build(&input(&runs, Scope::Run(7)));
-    let md = markdown(&doc);
+    let md = markdown::render(&doc);
     insta::assert_snapshot!("one_run_markdown", md);
     // The latency-consistency cell has 24 samples: p95 reported, p99 (needs 100) not.
     assert!(md.contains("- P95: "), "{md}");
@@ -155,7 +155,7 @@ fn window_report_lists_runs_and_regressions_and_pools_latency() {
         slow,
     ];
     let since = runs[0].started_at - chrono::Duration::hours(1);
-    let md = markdown(&build(&input(&runs, Scope::Since(since))));
+    let md = markdown::render(&build(&input(&runs, Scope::Since(since))));
     insta::assert_snapshot!("window_markdown", md);
     // The latest sample is a quick one: batch, latency and memory stress come from the older
     // standard run, and say so.
@@ -188,7 +188,7 @@ fn html_is_self_contained_with_inline_charts() {
     // A title with markup is escaped, not injected.
     let mut doc = build(&input(&runs, Scope::Run(2)));
     doc.title = "<b>x</b>".into();
-    assert!(html(&doc).contains("&lt;b&gt;x&lt;/b&gt;"));
+    assert!(html::render(&doc).contains("&lt;b&gt;x&lt;/b&gt;"));
 }
 
 /// Pixels that are not the white background.
@@ -260,4 +260,13 @@ fn histogram_counts_every_value_once() {
     let flat = histogram(&[5.0, 5.0, 5.0]);
     assert_eq!(flat.iter().map(|b| b.count).sum::<usize>(), 3);
     assert!(histogram(&[]).is_empty());
+}
+
+#[test]
+fn a_newline_in_a_model_name_stays_in_its_heading() {
+    let mut run = full_run(1, 0, 100.0);
+    run.model.id = "evil\nmodel".into();
+    let runs = vec![run];
+    let md = markdown::render(&build(&input(&runs, Scope::Run(1))));
+    assert!(md.contains("\n## Model: evil model\n"), "{md}");
 }

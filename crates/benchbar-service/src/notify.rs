@@ -44,13 +44,7 @@ pub fn fingerprint(run_key: &str, r: &Regression) -> String {
 
 /// A person's name for a metric.
 pub fn metric_label(m: Metric) -> &'static str {
-    match m {
-        Metric::DecodeTps => "decode tok/s",
-        Metric::PrefillTps => "prefill tok/s",
-        Metric::ThroughputTps => "throughput tok/s",
-        Metric::TtftMs => "TTFT",
-        Metric::PeakMemoryBytes => "peak memory",
-    }
+    m.label()
 }
 
 /// Builds the announcement of `regressions` (already filtered to the new ones) of run `run_id`

@@ -4,7 +4,7 @@ use benchbar_core::regression::Comparison;
 use benchbar_core::report::RunReport;
 use benchbar_core::targets::TargetMatrix;
 use benchbar_report::charts::{chart_specs, ChartSpec};
-use benchbar_service::export::{json, Doc, Format, HistoryLine};
+use benchbar_service::export::{data, Doc, Format, HistoryLine};
 use benchbar_service::query::{self, HistoryFilter};
 use benchbar_store::Store;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -98,7 +98,7 @@ pub async fn export_run(
 ) -> CmdResult<String> {
     let format: Format = format.parse()?;
     if format == Format::Table {
-        return Err(CmdError::new("export supports json, csv or md"));
+        return Err(CmdError::new("export supports json, csv, md or html"));
     }
     let r = query::report(&store(&state)?, run_id)?;
     Ok(benchbar_service::export::render(&Doc::Run(&r), format))
@@ -116,8 +116,10 @@ pub async fn targets(
         Some(id) => Some(query::graded_run(&store(&state)?, id, row.as_deref())?),
         None => None,
     };
-    let text = json::render(&Doc::Targets(&TargetMatrix::seed(), graded.as_ref()));
-    Ok(serde_json::from_str(&text)?)
+    Ok(data::json(&Doc::Targets(
+        &TargetMatrix::seed(),
+        graded.as_ref(),
+    )))
 }
 
 /// The tray's status line for the latest run in the history, if any.

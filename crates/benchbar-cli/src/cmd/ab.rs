@@ -5,6 +5,8 @@ use benchbar_core::catalogue::Metric;
 use benchbar_core::report::{CellReport, RunReport};
 use serde_json::{json, Value};
 
+use benchbar_core::document::{Document, Section, Table};
+
 use crate::cli::Format;
 
 /// A row of a test's table: a fact of the cell (token counts, trial counts) or a catalogue
@@ -116,6 +118,14 @@ fn rows(reports: &[RunReport]) -> Vec<Row<'_>> {
         .collect()
 }
 
+/// A row's value of a line for every engine.
+fn values(row: &Row<'_>, line: Line) -> Vec<Option<f64>> {
+    row.cells
+        .iter()
+        .map(|c| c.and_then(|c| line.value(c)))
+        .collect()
+}
+
 fn label(r: &RunReport) -> String {
     match r.run_id {
         Some(id) => format!("{} (run {id})", r.engine.name),
@@ -132,10 +142,69 @@ fn ratio(base: Option<f64>, other: Option<f64>) -> Option<f64> {
 
 /// Renders the side-by-side comparison of runs of the same plan on different engines.
 pub fn render(reports: &[RunReport], format: Format) -> String {
-    match format {
-        Format::Json => render_json(reports),
-        Format::Csv => render_csv(reports),
-        Format::Table | Format::Md => render_tables(reports, format == Format::Md),
+    format.render(&document(reports))
+}
+
+/// The comparison as a document: a table per test; JSON adds the runs, CSV is one long table.
+fn document(reports: &[RunReport]) -> Document {
+    let head = header(reports);
+    let sections = rows(reports)
+        .iter()
+        .map(|row| {
+            let first = row.cells.iter().flatten().next();
+            Section {
+                title: Some(format!(
+                    "{}@{} (prompt {} tok, gen {} tok requested)",
+                    row.test,
+                    row.batch_size,
+                    first
+                        .and_then(|c| c.measured_prompt_tokens())
+                        .map_or_else(|| "-".into(), |p| p.to_string()),
+                    first.map_or(0, |c| c.gen_tokens),
+                )),
+                level: 3,
+                table: Some(Table {
+                    headers: head.clone(),
+                    rows: table_rows(row),
+                }),
+                ..Section::default()
+            }
+        })
+        .collect();
+    let engines: Vec<Value> = reports
+        .iter()
+        .map(|r| json!({"name": r.engine.name, "version": r.engine.version, "run_id": r.run_id, "model": r.model.id}))
+        .collect();
+    Document {
+        title: format!("Engines side by side: {}", reports[0].model.id),
+        facts: reports
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}: {} · model {} · {}",
+                    label(r),
+                    r.engine.version,
+                    r.model.id,
+                    r.status.as_str()
+                )
+            })
+            .collect(),
+        sections,
+        notes: reports
+            .iter()
+            .flat_map(|r| {
+                r.warnings
+                    .iter()
+                    .map(move |w| format!("{}: {w}", r.engine.name))
+            })
+            .collect(),
+        data: Some(json!({
+            "engines": engines,
+            "comparison": comparison_json(reports),
+            "runs": reports,
+        })),
+        data_table: Some(long_table(reports)),
+        ..Document::default()
     }
 }
 
@@ -154,11 +223,7 @@ fn header(reports: &[RunReport]) -> Vec<String> {
 fn table_rows(row: &Row<'_>) -> Vec<Vec<String>> {
     lines()
         .map(|m| {
-            let vals: Vec<Option<f64>> = row
-                .cells
-                .iter()
-                .map(|c| c.and_then(|c| m.value(c)))
-                .collect();
+            let vals = values(row, m);
             let mut line = vec![m.name().to_string()];
             line.extend(vals.iter().map(|v| m.text(*v)));
             line.extend(vals[1..].iter().map(|v| match ratio(vals[0], *v) {
@@ -170,92 +235,13 @@ fn table_rows(row: &Row<'_>) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn render_tables(reports: &[RunReport], md: bool) -> String {
-    let mut out = String::new();
-    for r in reports {
-        out.push_str(&format!(
-            "{}: {} · model {} · {}\n",
-            label(r),
-            r.engine.version,
-            r.model.id,
-            r.status.as_str()
-        ));
-    }
-    let head = header(reports);
-    for row in rows(reports) {
-        let first = row.cells.iter().flatten().next();
-        out.push_str(&format!(
-            "\n{}{}@{} (prompt {} tok, gen {} tok requested)\n",
-            if md { "### " } else { "" },
-            row.test,
-            row.batch_size,
-            first.map_or(0, |c| c.prompt_tokens),
-            first.map_or(0, |c| c.gen_tokens),
-        ));
-        let body = table_rows(&row);
-        if md {
-            out.push('\n');
-            out.push_str(&format!("| {} |\n", head.join(" | ")));
-            out.push_str(&format!("|{}\n", "---|".repeat(head.len())));
-            for l in &body {
-                out.push_str(&format!("| {} |\n", l.join(" | ")));
-            }
-        } else {
-            let widths: Vec<usize> = (0..head.len())
-                .map(|i| {
-                    std::iter::once(&head[i])
-                        .chain(body.iter().map(|l| &l[i]))
-                        .map(|s| s.chars().count())
-                        .max()
-                        .unwrap_or(0)
-                })
-                .collect();
-            for l in std::iter::once(&head).chain(body.iter()) {
-                let cols: Vec<String> = l
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| {
-                        let pad = widths[i] - s.chars().count();
-                        if i == 0 {
-                            format!("{s}{}", " ".repeat(pad))
-                        } else {
-                            format!("{}{s}", " ".repeat(pad))
-                        }
-                    })
-                    .collect();
-                out.push_str(cols.join("  ").trim_end());
-                out.push('\n');
-            }
-        }
-    }
-    let warnings: Vec<String> = reports
-        .iter()
-        .flat_map(|r| {
-            r.warnings
-                .iter()
-                .map(move |w| format!("{}: {w}", r.engine.name))
-        })
-        .collect();
-    if !warnings.is_empty() {
-        out.push_str("\nwarnings:\n");
-        for w in warnings {
-            out.push_str(&format!("  {w}\n"));
-        }
-    }
-    out
-}
-
 fn comparison_json(reports: &[RunReport]) -> Vec<Value> {
     rows(reports)
         .iter()
         .map(|row| {
             let metrics: serde_json::Map<String, Value> = lines()
                 .map(|m| {
-                    let vals: Vec<Option<f64>> = row
-                        .cells
-                        .iter()
-                        .map(|c| c.and_then(|c| m.value(c)))
-                        .collect();
+                    let vals = values(row, m);
                     let ratios: Vec<Option<f64>> =
                         vals[1..].iter().map(|v| ratio(vals[0], *v)).collect();
                     (
@@ -269,54 +255,32 @@ fn comparison_json(reports: &[RunReport]) -> Vec<Value> {
         .collect()
 }
 
-fn render_json(reports: &[RunReport]) -> String {
-    let engines: Vec<Value> = reports
-        .iter()
-        .map(|r| json!({"name": r.engine.name, "version": r.engine.version, "run_id": r.run_id, "model": r.model.id}))
-        .collect();
-    let v = json!({
-        "engines": engines,
-        "comparison": comparison_json(reports),
-        "runs": reports,
-    });
-    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
-    s.push('\n');
-    s
-}
-
-fn render_csv(reports: &[RunReport]) -> String {
-    let mut out = String::from("test,batch_size,metric");
-    for r in reports {
-        out.push_str(&format!(",{}", r.engine.name));
-    }
-    for r in &reports[1..] {
-        out.push_str(&format!(",{}/{}", r.engine.name, reports[0].engine.name));
-    }
-    out.push('\n');
+/// One row per test and metric: every engine's value, then each ratio to the first.
+fn long_table(reports: &[RunReport]) -> Table {
+    let mut headers = vec!["test".to_string(), "batch_size".into(), "metric".into()];
+    headers.extend(reports.iter().map(|r| r.engine.name.clone()));
+    headers.extend(
+        reports[1..]
+            .iter()
+            .map(|r| format!("{}/{}", r.engine.name, reports[0].engine.name)),
+    );
+    let raw = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let mut t = Table {
+        headers,
+        rows: Vec::new(),
+    };
     for row in rows(reports) {
         for m in lines() {
-            let vals: Vec<Option<f64>> = row
-                .cells
-                .iter()
-                .map(|c| c.and_then(|c| m.value(c)))
-                .collect();
-            out.push_str(&format!("{},{},{}", row.test, row.batch_size, m.name()));
-            for v in &vals {
-                out.push_str(&format!(
-                    ",{}",
-                    v.map(|x| x.to_string()).unwrap_or_default()
-                ));
-            }
-            for v in &vals[1..] {
-                out.push_str(&format!(
-                    ",{}",
-                    ratio(vals[0], *v)
-                        .map(|x| x.to_string())
-                        .unwrap_or_default()
-                ));
-            }
-            out.push('\n');
+            let vals = values(&row, m);
+            let mut cells = vec![
+                row.test.to_string(),
+                row.batch_size.to_string(),
+                m.name().to_string(),
+            ];
+            cells.extend(vals.iter().map(|v| raw(*v)));
+            cells.extend(vals[1..].iter().map(|v| raw(ratio(vals[0], *v))));
+            t.rows.push(cells);
         }
     }
-    out
+    t
 }

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::emit;
 use crate::cli::{Format, GenerateArgs, GenerateFormat};
-use crate::export::tabular::bytes;
+use benchbar_core::fmt::bytes;
 
 /// `benchbar models`.
 #[derive(Debug, clap::Args)]

@@ -53,7 +53,7 @@ pub fn baseline(store: &mut Store, action: BaselineAction) -> Result<ExitCode> {
 /// `benchbar targets [--run ID [--row NAME]]`.
 pub fn targets(db: Option<&Path>, args: TargetsArgs) -> Result<ExitCode> {
     if args.format == Format::Csv {
-        bail!("targets supports --format table, json or md");
+        bail!("targets supports --format table, json, md or html");
     }
     let matrix = TargetMatrix::seed();
     let graded = match args.run_id {
@@ -74,7 +74,7 @@ pub fn targets(db: Option<&Path>, args: TargetsArgs) -> Result<ExitCode> {
 /// `benchbar export RUN_ID`.
 pub fn export(store: &Store, args: ExportArgs) -> Result<ExitCode> {
     if args.format == Format::Table {
-        bail!("export supports --format json, csv or md");
+        bail!("export supports --format json, csv, md or html");
     }
     let r = query::report(store, args.run_id)?;
     emit(&render(&Doc::Run(&r), args.format), args.output.as_deref())?;

@@ -1,13 +1,13 @@
-//! Exporters, one file per format. Every document is first laid out as plain [`tabular`]
-//! sections (what is shown), then rendered by the table, Markdown or CSV writer; JSON
-//! serialises the documents themselves.
+//! The documents of the CLI and the app: [`layout`] and [`targets`] say what each shows
+//! (in `benchbar_core::document`'s model), [`data`] adds what JSON and CSV write (the report
+//! contract; a run's long table of raw numbers), and `benchbar_core::document` renders every
+//! format.
 
-pub mod csv;
-pub mod json;
-pub mod md;
-pub mod table;
-pub mod tabular;
+pub mod data;
+pub mod layout;
+pub mod targets;
 
+use benchbar_core::document::{self, Document};
 use benchbar_core::regression::Comparison;
 use benchbar_core::report::RunReport;
 use benchbar_core::targets::TargetMatrix;
@@ -26,6 +26,21 @@ pub enum Format {
     Csv,
     /// Markdown.
     Md,
+    /// A self-contained HTML page.
+    Html,
+}
+
+impl Format {
+    /// Renders a document in this format.
+    pub fn render(self, d: &Document) -> String {
+        match self {
+            Format::Table => document::text::render(d),
+            Format::Json => document::json::render(d),
+            Format::Csv => document::csv::render(d),
+            Format::Md => document::markdown::render(d),
+            Format::Html => document::html::render(d),
+        }
+    }
 }
 
 impl std::str::FromStr for Format {
@@ -37,8 +52,9 @@ impl std::str::FromStr for Format {
             "json" => Ok(Format::Json),
             "csv" => Ok(Format::Csv),
             "md" | "markdown" => Ok(Format::Md),
+            "html" => Ok(Format::Html),
             other => Err(crate::Error::Invalid(format!(
-                "unknown format '{other}' (expected table, json, csv or md)"
+                "unknown format '{other}' (expected table, json, csv, md or html)"
             ))),
         }
     }
@@ -87,14 +103,17 @@ pub enum Doc<'a> {
     Baselines(&'a [BaselineLine]),
 }
 
+/// A document with its data: what it shows, what JSON writes, what CSV writes.
+pub fn document(doc: &Doc<'_>) -> Document {
+    let mut d = layout::layout(doc);
+    d.data = Some(data::json(doc));
+    d.data_table = data::csv_table(doc);
+    d
+}
+
 /// Renders a document in a format.
 pub fn render(doc: &Doc<'_>, format: Format) -> String {
-    match format {
-        Format::Json => json::render(doc),
-        Format::Csv => csv::render(doc),
-        Format::Table => table::render(&tabular::layout(doc)),
-        Format::Md => md::render(&tabular::layout(doc)),
-    }
+    format.render(&document(doc))
 }
 
 #[cfg(test)]
