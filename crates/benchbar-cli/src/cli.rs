@@ -8,8 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "benchbar", version, about)]
 pub struct Cli {
-    /// History database (default: the platform data dir, e.g. ~/.local/share/benchbar/history.db).
-    #[arg(long, global = true, env = "BENCHBAR_DB")]
+    /// History database; its folder must exist (default: $BENCHBAR_DB when set and not empty,
+    /// else the platform data dir, e.g. ~/.local/share/benchbar/history.db).
+    // BENCHBAR_DB is read by `benchbar_store::default_db_path`, not by clap: clap would take
+    // an empty value as a missing `--db` value.
+    #[arg(long, global = true, value_parser = non_empty_path)]
     pub db: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
@@ -69,20 +72,20 @@ pub struct GenerateArgs {
     /// The prompt.
     #[arg(long)]
     pub prompt: String,
-    /// Tokens to generate at most.
-    #[arg(long, default_value_t = 100)]
+    /// Tokens to generate at most (1 or more).
+    #[arg(long, default_value_t = 100, allow_negative_numbers = true, value_parser = count::<usize, 1>)]
     pub max_tokens: usize,
-    /// Sampling temperature (0 = greedy).
-    #[arg(long = "temp", default_value_t = 0.0)]
+    /// Sampling temperature, 0 or more (0 = greedy).
+    #[arg(long = "temp", default_value_t = 0.0, allow_negative_numbers = true, value_parser = temperature)]
     pub temperature: f32,
-    /// Nucleus sampling mass (1 = off).
-    #[arg(long, default_value_t = 1.0)]
+    /// Nucleus sampling mass, more than 0 and at most 1 (1 = off).
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true, value_parser = top_p)]
     pub top_p: f32,
     /// Top-k (0 = off).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = count::<usize, 0>)]
     pub top_k: usize,
     /// Sampling seed.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = count::<u64, 0>)]
     pub seed: u64,
     /// Apply the Qwen3 chat template (thinking off).
     #[arg(long)]
@@ -105,20 +108,20 @@ pub struct RunArgs {
     /// Suite: quick, standard or full.
     #[arg(long, default_value = "quick")]
     pub suite: String,
-    /// Synthetic prompts of N tokens instead of the seed's prompts.
-    #[arg(short = 'p', long = "prompt-tokens")]
+    /// Synthetic prompts of N tokens (1 or more) instead of the seed's prompts.
+    #[arg(short = 'p', long = "prompt-tokens", allow_negative_numbers = true, value_parser = count::<u32, 1>)]
     pub prompt_tokens: Option<u32>,
-    /// Generate exactly N tokens per request.
-    #[arg(short = 'n', long = "gen-tokens")]
+    /// Generate exactly N tokens (1 or more) per request.
+    #[arg(short = 'n', long = "gen-tokens", allow_negative_numbers = true, value_parser = count::<u32, 1>)]
     pub gen_tokens: Option<u32>,
-    /// Batch sizes, comma separated.
-    #[arg(short = 'b', long = "batch", value_delimiter = ',')]
+    /// Batch sizes, comma separated, each 1 to 64.
+    #[arg(short = 'b', long = "batch", value_delimiter = ',', allow_negative_numbers = true, value_parser = batch_size)]
     pub batch: Option<Vec<u32>>,
-    /// Measured repetitions per cell.
-    #[arg(short = 'r', long)]
+    /// Measured repetitions per cell (1 or more).
+    #[arg(short = 'r', long, allow_negative_numbers = true, value_parser = count::<u32, 1>)]
     pub reps: Option<u32>,
-    /// Discarded warmup runs per cell.
-    #[arg(long)]
+    /// Discarded warmup runs per cell (0 or more).
+    #[arg(long, allow_negative_numbers = true, value_parser = count::<u32, 0>)]
     pub warmup: Option<u32>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -146,12 +149,13 @@ pub struct RunArgs {
     /// prompts (-p N).
     #[arg(long, value_name = "PATH")]
     pub tokenizer: Option<PathBuf>,
-    /// openai engine: seconds to wait for a response or for the next bytes of a stream.
-    #[arg(long, default_value_t = 60.0)]
+    /// openai engine: seconds to wait for a response or for the next bytes of a stream (more
+    /// than 0).
+    #[arg(long, default_value_t = 60.0, allow_negative_numbers = true, value_parser = positive_f64)]
     pub timeout_s: f64,
     /// openai engine: send a batch's requests as a Poisson process of this many requests/s
-    /// (default: all at once).
-    #[arg(long, value_name = "RPS")]
+    /// (more than 0; default: all at once).
+    #[arg(long, value_name = "RPS", allow_negative_numbers = true, value_parser = positive_f64)]
     pub rate: Option<f64>,
     /// openai engine: endpoint: auto (chat for text prompts, completions for -p N), chat or
     /// completions.
@@ -173,8 +177,8 @@ pub enum HttpEndpoint {
 /// `benchbar power`.
 #[derive(Debug, Args)]
 pub struct PowerArgs {
-    /// How long to sample.
-    #[arg(long, default_value_t = 5)]
+    /// How long to sample (1 or more).
+    #[arg(long, default_value_t = 5, allow_negative_numbers = true, value_parser = count::<u64, 1>)]
     pub seconds: u64,
 }
 
@@ -185,20 +189,24 @@ pub struct HistoryArgs {
     #[arg(long)]
     pub model: Option<String>,
     /// At most N runs.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, allow_negative_numbers = true, value_parser = count::<usize, 0>)]
     pub limit: usize,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
-/// `benchbar compare`.
+/// `benchbar compare`: two runs, or a run and its baseline (exactly one of OTHER and
+/// `--baseline`).
 #[derive(Debug, Args)]
+#[command(
+    override_usage = "benchbar compare [OPTIONS] <RUN_ID> <OTHER>\n       benchbar compare [OPTIONS] <RUN_ID> --baseline",
+    group(clap::ArgGroup::new("against").required(true).args(["other", "baseline"]))
+)]
 pub struct CompareArgs {
     /// The run to judge (or the baseline when a second id follows).
     pub run_id: i64,
-    /// The run to compare against RUN_ID (RUN_ID is then the baseline).
-    #[arg(conflicts_with = "baseline", required_unless_present = "baseline")]
+    /// The run to compare against RUN_ID (RUN_ID is then the baseline); or --baseline.
     pub other: Option<i64>,
     /// Compare RUN_ID with the baseline of its configuration.
     #[arg(long)]
@@ -249,4 +257,129 @@ pub struct ExportArgs {
     /// Write to FILE instead of stdout.
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
+}
+
+/// Parses the command line. Help and version go to stdout (exit 0); a bad value (`-b -1`,
+/// `--top-p 2`) is one `error:` line; other usage errors keep clap's usage hint. Returns the
+/// exit code to end with when there is nothing to run.
+pub fn parse() -> Result<Cli, std::process::ExitCode> {
+    use clap::error::ErrorKind;
+    let e = match Cli::try_parse() {
+        Ok(cli) => return Ok(cli),
+        Err(e) => e,
+    };
+    let code = u8::try_from(e.exit_code()).unwrap_or(2);
+    match e.kind() {
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let text = e.render().to_string();
+            let line = text.lines().next().unwrap_or("error: invalid value");
+            eprintln!("{line}");
+        }
+        _ => {
+            let _ = e.print();
+        }
+    }
+    Err(std::process::ExitCode::from(code))
+}
+
+/// A whole number for counts, sizes and seeds: a negative number or a non-number is refused
+/// here, naming the lower bound `MIN`; a value from 0 up is passed on, so that the run
+/// specification's own checks (e.g. "reps must be at least 1") keep their messages.
+fn count<T, const MIN: u64>(s: &str) -> Result<T, String>
+where
+    T: TryFrom<u64>,
+{
+    let n = match s.trim().parse::<i128>() {
+        Ok(n) if n >= 0 => u64::try_from(n).map_err(|_| "is too large".to_string())?,
+        _ => return Err(format!("must be a whole number, at least {MIN}")),
+    };
+    T::try_from(n).map_err(|_| "is too large".to_string())
+}
+
+/// A batch size: refused here when negative or not a number; the range (1 to
+/// [`benchbar_core::spec::MAX_BATCH_SIZE`]) is checked with the run specification.
+fn batch_size(s: &str) -> Result<u32, String> {
+    let max = benchbar_core::spec::MAX_BATCH_SIZE;
+    count::<u32, 1>(s).map_err(|_| format!("must be a whole number from 1 to {max}"))
+}
+
+fn finite(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(x),
+        _ => Err("must be a number".into()),
+    }
+}
+
+/// A number greater than 0 (timeouts, rates).
+fn positive_f64(s: &str) -> Result<f64, String> {
+    let x = finite(s)?;
+    if x > 0.0 {
+        Ok(x)
+    } else {
+        Err("must be greater than 0".into())
+    }
+}
+
+/// A sampling temperature: 0 or more.
+fn temperature(s: &str) -> Result<f32, String> {
+    let x = finite(s)?;
+    if x >= 0.0 {
+        Ok(x as f32)
+    } else {
+        Err("must be 0 (greedy) or more".into())
+    }
+}
+
+/// A nucleus sampling mass: more than 0, at most 1.
+fn top_p(s: &str) -> Result<f32, String> {
+    let x = finite(s)?;
+    if x > 0.0 && x <= 1.0 {
+        Ok(x as f32)
+    } else {
+        Err("must be more than 0 and at most 1 (1 = off)".into())
+    }
+}
+
+/// A path that is not empty.
+fn non_empty_path(s: &str) -> Result<PathBuf, String> {
+    if s.is_empty() {
+        Err("must not be empty".into())
+    } else {
+        Ok(PathBuf::from(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_parsers_state_their_bounds() {
+        assert_eq!(count::<u32, 0>("0"), Ok(0));
+        assert_eq!(
+            count::<u32, 1>("-1"),
+            Err("must be a whole number, at least 1".into())
+        );
+        assert!(count::<u32, 0>("4294967296").is_err());
+        assert!(count::<u32, 0>("x").unwrap_err().contains("whole number"));
+        assert_eq!(batch_size("64"), Ok(64));
+        assert!(batch_size("-1").unwrap_err().contains("1 to 64"));
+        assert!(batch_size("two").is_err());
+        assert!(temperature("-1").is_err());
+        assert!(temperature("NaN").is_err());
+        assert_eq!(temperature("0.7"), Ok(0.7));
+        assert!(top_p("2").is_err() && top_p("0").is_err());
+        assert_eq!(top_p("1"), Ok(1.0));
+        assert!(positive_f64("0").is_err() && positive_f64("inf").is_err());
+    }
+
+    #[test]
+    fn help_states_the_batch_bound_the_parser_checks() {
+        use clap::CommandFactory;
+        let mut cmd = Cli::command();
+        let run = cmd.find_subcommand_mut("run").unwrap();
+        let help = run.render_long_help().to_string();
+        let max = benchbar_core::spec::MAX_BATCH_SIZE;
+        assert!(help.contains(&format!("each 1 to {max}")), "{help}");
+    }
 }

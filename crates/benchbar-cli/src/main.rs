@@ -9,26 +9,29 @@ mod progress;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// Exit code for bad input and every other error.
 const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match cli::parse() {
         Ok(c) => c,
-        Err(e) => {
-            let code = e.exit_code();
-            let _ = e.print();
-            return ExitCode::from(u8::try_from(code).unwrap_or(EXIT_ERROR));
-        }
+        Err(code) => return code,
     };
     match cmd::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
-            // One clear line: the error and its causes.
-            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            eprintln!("error: {}", chain.join(": "));
+            // One clear line: the error and its causes, skipping a cause whose text the line
+            // already holds (errors that embed their source would otherwise repeat it).
+            let mut line = String::new();
+            for cause in e.chain().map(|c| c.to_string()) {
+                if !line.contains(&cause) {
+                    if !line.is_empty() {
+                        line.push_str(": ");
+                    }
+                    line.push_str(&cause);
+                }
+            }
+            eprintln!("error: {line}");
             ExitCode::from(EXIT_ERROR)
         }
     }

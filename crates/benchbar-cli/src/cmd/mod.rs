@@ -75,9 +75,12 @@ pub fn emit(text: &str, output: Option<&Path>) -> Result<()> {
         None => {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
-            // A closed pipe (e.g. `| head`) is not an error worth a message.
-            let _ = out.write_all(text.as_bytes());
-            Ok(())
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                // A closed pipe (e.g. `| head`) is not an error worth a message.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(anyhow::anyhow!("cannot write to standard output: {e}")),
+                Ok(()) => Ok(()),
+            }
         }
     }
 }

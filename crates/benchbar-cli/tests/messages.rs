@@ -1,0 +1,267 @@
+//! Messages and exit codes of hostile-but-fair inputs (issue #26): output write errors, bad
+//! numbers, an empty `BENCHBAR_DB`, `compare` usage, a `--db` in a missing folder, a baseline
+//! from a failed run, and an OpenAI-compatible server that is not there. Each gives one clear
+//! `error:` line and exit 2 (or, for help, the right text), and nothing is stored.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command as StdCommand, Output, Stdio};
+
+use assert_cmd::Command;
+
+struct Env {
+    dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("history.db");
+        Env { dir, db }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("benchbar").unwrap();
+        c.env("BENCHBAR_DB", &self.db)
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env_remove("RUST_LOG");
+        c
+    }
+
+    /// Runs a quick suite on the test double; returns the run id printed in JSON.
+    fn run(&self, engine: &str) -> i64 {
+        let out = self
+            .cmd()
+            .args(["run", "--engine", engine, "--format", "json", "-r", "2"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+        v["run_id"].as_i64().unwrap()
+    }
+
+    fn run_count(&self) -> usize {
+        let out = self
+            .cmd()
+            .args(["history", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_array().unwrap().len()
+    }
+}
+
+/// Exit 2 and exactly one `error:` line holding every needle.
+fn assert_one_line_error(out: &Output, needles: &[&str]) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one line, got: {err}");
+    assert!(lines[0].starts_with("error:"), "{err}");
+    for n in needles {
+        assert!(lines[0].contains(n), "{n:?} not in: {err}");
+    }
+    assert!(!err.contains("panicked") && !err.contains("Usage"), "{err}");
+}
+
+/// The binary with stdout sent to /dev/full (every write fails with ENOSPC).
+fn to_dev_full(env: &Env, args: &[&str]) -> Output {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    StdCommand::new(assert_cmd::cargo::cargo_bin("benchbar"))
+        .env("BENCHBAR_DB", &env.db)
+        .args(args)
+        .stdout(Stdio::from(full))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn write_errors_on_stdout_are_reported() {
+    let env = Env::new();
+    let id = env.run("test-double");
+    for args in [
+        vec!["history".to_string()],
+        vec!["export".to_string(), id.to_string()],
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = to_dev_full(&env, &args);
+        assert_one_line_error(&out, &["cannot write to standard output", "space"]);
+    }
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let env = Env::new();
+    env.run("test-double");
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("benchbar"))
+        .env("BENCHBAR_DB", &env.db)
+        .args(["history", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_numbers_are_one_line_each() {
+    let env = Env::new();
+    for (args, needle) in [
+        (&["run", "-b", "-1"][..], "--batch"),
+        (&["run", "--warmup", "-1"][..], "--warmup"),
+        (&["run", "-r", "-3"][..], "at least 1"),
+        (&["run", "-p", "-5"][..], "--prompt-tokens"),
+        (&["run", "--timeout-s", "-1"][..], "greater than 0"),
+        (
+            &["generate", "--prompt", "hi", "--temp", "-1"][..],
+            "--temp",
+        ),
+        (
+            &["generate", "--prompt", "hi", "--top-p", "2"][..],
+            "at most 1",
+        ),
+        (
+            &["generate", "--prompt", "hi", "--top-p", "0"][..],
+            "--top-p",
+        ),
+    ] {
+        let out = env.cmd().args(args).output().unwrap();
+        assert_one_line_error(&out, &[needle]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("Sampling {"), "no Debug struct: {err}");
+    }
+    assert!(!env.db.exists(), "nothing was opened or stored");
+}
+
+#[test]
+fn an_empty_benchbar_db_means_the_default_database() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .env("BENCHBAR_DB", "")
+        .args(["history", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(env.dir.path().join("data/benchbar/history.db").is_file());
+    let out = env.cmd().args(["history", "--db", ""]).output().unwrap();
+    assert_one_line_error(&out, &["--db", "must not be empty"]);
+}
+
+#[test]
+fn compare_usage_names_both_forms() {
+    let env = Env::new();
+    let out = env.cmd().args(["compare", "1"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("<OTHER|--baseline>"), "{err}");
+    let help = env.cmd().args(["compare", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("<RUN_ID> <OTHER>"), "{help}");
+    assert!(help.contains("<RUN_ID> --baseline"), "{help}");
+    assert!(help.contains("--baseline"), "{help}");
+}
+
+#[test]
+fn a_db_in_a_missing_folder_is_an_error() {
+    let env = Env::new();
+    let db = env.dir.path().join("missing/history.db");
+    let out = env
+        .cmd()
+        .args(["history", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, &["missing", "does not exist"]);
+    assert!(!db.parent().unwrap().exists());
+}
+
+#[test]
+fn an_all_failed_run_cannot_be_a_baseline() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([
+            "run",
+            "--engine",
+            "test-double:fail_every=1",
+            "--format",
+            "json",
+            "-r",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = v["run_id"].as_i64().unwrap();
+    let out = env
+        .cmd()
+        .args(["baseline", "set", &id.to_string()])
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, &[&format!("run {id} cannot be a baseline"), "failed"]);
+    let out = env
+        .cmd()
+        .args(["baseline", "show", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().map(Vec::len), Some(0), "{v}");
+}
+
+#[test]
+fn a_server_that_is_not_there_stops_at_once_and_stores_nothing() {
+    // Bind then drop: a port nobody listens on.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/v1");
+    let env = Env::new();
+    let started = std::time::Instant::now();
+    let out = env
+        .cmd()
+        .args(["run", "--engine", "openai", "--url", &url])
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_one_line_error(&out, &[&url, "refused"]);
+    assert_eq!(env.run_count(), 0, "no run stored");
+}
+
+#[test]
+fn errors_do_not_repeat_their_cause() {
+    // A model folder whose config.json is not UTF-8: the I/O error is named once.
+    let env = Env::new();
+    let model = env.dir.path().join("model");
+    std::fs::create_dir(&model).unwrap();
+    std::fs::write(model.join("config.json"), b"{\"model_type\": \"\xff\xfe\"}").unwrap();
+    let out = env
+        .cmd()
+        .args(["generate", "--prompt", "hi", "--model"])
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, &["config.json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("valid UTF-8").count(), 1, "{err}");
+}
