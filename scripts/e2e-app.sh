@@ -13,7 +13,25 @@ if [ ! -x "$TOOLS/bin/tauri-driver" ]; then
   cargo install tauri-driver --locked --version '^2' --root "$TOOLS" -q
 fi
 WORK="$(mktemp -d)"
-trap 'kill ${DRIVER_PID:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# Everything started below (Xvfb, tauri-driver, WebKitWebDriver, the app) runs in one process
+# group of its own (job control on), which is killed whole on any exit, Ctrl-C included: no
+# driver is left behind, whether the test passes, fails or is interrupted.
+set -m
+E2E_PGID=""
+cleanup() {
+  if [ -n "$E2E_PGID" ]; then
+    kill -TERM -- "-$E2E_PGID" 2>/dev/null || true
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+      kill -0 -- "-$E2E_PGID" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -KILL -- "-$E2E_PGID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 export BENCHBAR_DB="$WORK/history.db"
 export BENCHBAR_SETTINGS="$WORK/settings.json"
 export BENCHBAR_FIXTURES="${BENCHBAR_FIXTURES:-$ROOT/.fixtures}"
@@ -27,6 +45,8 @@ NATIVE=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 export TAURI_DRIVER_URL="http://127.0.0.1:$PORT"
 xvfb-run -a -s "-screen 0 1920x1700x24" bash -c '
   "$0" --port "$1" --native-port "$2" --native-driver /usr/bin/WebKitWebDriver >"$3/driver.log" 2>&1 &
+  DRIVER_PID=$!
+  trap "kill \$DRIVER_PID 2>/dev/null || true" EXIT
   python3 - <<PY
 import time, urllib.request
 for _ in range(100):
@@ -38,4 +58,8 @@ PY
   node --test ui/e2e/app.e2e.mjs; rc=$?
   [ $rc -eq 0 ] || tail -50 "$3/driver.log"
   exit $rc
-' "$TOOLS/bin/tauri-driver" "$PORT" "$NATIVE" "$WORK"
+' "$TOOLS/bin/tauri-driver" "$PORT" "$NATIVE" "$WORK" &
+E2E_PGID=$!
+rc=0
+wait "$E2E_PGID" || rc=$?
+exit "$rc"
