@@ -229,8 +229,7 @@ impl MlxEngine {
                 .collect(),
             counters: EngineCounters {
                 mlx_peak_memory_bytes: Some(benchbar_mlx::memory().peak_bytes),
-                process_peak_memory_bytes: benchbar_power::memory::process_peak()
-                    .map(|p| p.peak_bytes),
+                process_peak_memory_bytes: benchbar_power::process_peak().map(|p| p.peak_bytes),
             },
             energy: None,
             error: None,

@@ -64,8 +64,8 @@ pub fn cell_power(
 /// Ends the session and gathers the run-level power, memory and thermal context.
 pub fn finish_session(p: PowerSession) -> RunPower {
     let report: PowerReport = p.finish();
-    let state = benchbar_power::state::read_thermal_power_state(report.thermal_pressure.clone());
-    let mem = benchbar_power::memory::system_memory();
+    let state = benchbar_power::read_thermal_power_state(report.thermal_pressure.clone());
+    let mem = benchbar_power::system_memory();
     let freqs = &state.cpu_freq_khz;
     RunPower {
         power_source: report.power_source,
@@ -84,7 +84,7 @@ pub fn finish_session(p: PowerSession) -> RunPower {
         on_battery: state.on_battery,
         low_power_mode: state.low_power_mode,
         cpu_freq_khz: (!freqs.is_empty()).then(|| freqs.iter().sum::<u64>() / freqs.len() as u64),
-        process_peak_memory_bytes: benchbar_power::memory::process_peak().map(|p| p.peak_bytes),
+        process_peak_memory_bytes: benchbar_power::process_peak().map(|p| p.peak_bytes),
         system_memory_total_bytes: Some(mem.total_bytes),
         system_memory_available_bytes: Some(mem.available_bytes),
     }
@@ -93,7 +93,7 @@ pub fn finish_session(p: PowerSession) -> RunPower {
 /// Warnings for cells whose decode rate declines steadily across repetitions (possible
 /// thermal throttling).
 pub fn throttling_warnings(cells: &[benchbar_core::report::CellRaw]) -> Vec<String> {
-    let criteria = benchbar_power::throttle::ThrottleCriteria::default();
+    let criteria = benchbar_power::ThrottleCriteria::default();
     cells
         .iter()
         .filter_map(|c| {
@@ -102,7 +102,7 @@ pub fn throttling_warnings(cells: &[benchbar_core::report::CellRaw]) -> Vec<Stri
                 .iter()
                 .filter_map(|t| benchbar_core::metrics::trial_metrics(t).decode_tps)
                 .collect();
-            let v = benchbar_power::throttle::detect_throttling(&tps, &criteria);
+            let v = benchbar_power::detect_throttling(&tps, &criteria);
             v.suspected.then(|| {
                 format!(
                     "{}@{}: decode tok/s fell steadily across reps ({:+.1}%): possible thermal throttling",

@@ -18,7 +18,7 @@ fn main() {
         println!("{what}");
         let _ = std::io::stdout().flush();
     };
-    let report = benchbar_power::window::measure_window(
+    let report = benchbar_power::measure_window(
         benchbar_power::open_default_source(),
         Duration::from_millis(250),
         Duration::from_secs(seconds),

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
-use benchbar_power::window::measure_window;
+use benchbar_power::measure_window;
 
 /// Samples for `--seconds`, printing one line per second, then the window's energy and the
 /// sampler's own CPU cost.

@@ -40,7 +40,7 @@ pub fn thread_cpu_time_ns() -> Option<u64> {
 }
 
 /// True when the process runs as root (effective uid 0).
-#[cfg(unix)]
+#[cfg(target_os = "macos")]
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }

@@ -3,7 +3,7 @@
 //! Sources report plain [`CounterRow`]s (group, channel, unit, cumulative value). The
 //! [`EnergyAccumulator`] turns successive rows into cumulative joules per [`Domain`],
 //! handling units, wraparound and counters that go backwards, as [`EnergyPoint`]s. What two
-//! points give (phase energy, idle baseline, power timeline) is in [`crate::phase`].
+//! points give (phase energy, idle baseline, power timeline) is in [`crate::math::phase`].
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -264,6 +264,7 @@ pub enum CounterDelta {
 
 impl CounterDelta {
     /// Units advanced, or `None` for [`CounterDelta::Backwards`].
+    #[cfg(test)]
     pub fn units(self) -> Option<u64> {
         match self {
             CounterDelta::Advanced(d) | CounterDelta::Wrapped(d) => Some(d),
@@ -454,7 +455,7 @@ impl EnergyPoint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::phase::phase_energy;
+    use crate::math::phase_energy;
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol

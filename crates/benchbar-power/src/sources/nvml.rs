@@ -9,9 +9,9 @@ use std::time::Instant;
 
 use nvml_wrapper::Nvml;
 
-use crate::energy::{CounterRow, Domain, PowerIntegrator, NVML_GROUP};
 use crate::error::{PowerError, Result};
-use crate::source::{Availability, EnergySource, Reading, SourceInfo};
+use crate::math::{CounterRow, Domain, PowerIntegrator, NVML_GROUP};
+use crate::sources::{Availability, EnergySource, Reading, SourceInfo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -108,6 +108,7 @@ impl NvmlSource {
     }
 
     /// Current power per GPU in watts (`nvmlDeviceGetPowerUsage`), GPUs that fail left out.
+    #[cfg(test)]
     pub fn power_usage_w(&self) -> Vec<f64> {
         let Some(nvml) = &self.nvml else {
             return Vec::new();
@@ -188,7 +189,7 @@ impl EnergySource for NvmlSource {
         total
     }
 
-    fn power_now_w(&mut self) -> Option<crate::energy::DomainMap> {
+    fn power_now_w(&mut self) -> Option<crate::math::DomainMap> {
         let nvml = self.nvml.as_ref()?;
         let mut total_w = None;
         for g in &self.gpus {
@@ -196,7 +197,7 @@ impl EnergySource for NvmlSource {
                 total_w = Some(total_w.unwrap_or(0.0) + f64::from(mw) / 1e3);
             }
         }
-        total_w.map(|w| [(crate::energy::Domain::Gpu, w)].into_iter().collect())
+        total_w.map(|w| [(crate::math::Domain::Gpu, w)].into_iter().collect())
     }
 }
 

@@ -29,11 +29,13 @@ pub struct ProcessPeak {
 }
 
 /// Parses the `VmHWM:` line of a `/proc/<pid>/status` text into bytes.
+#[cfg(any(target_os = "linux", test))]
 pub fn parse_vm_hwm_bytes(status: &str) -> Option<u64> {
     parse_status_kib(status, "VmHWM:").and_then(|kib| kib.checked_mul(1024))
 }
 
 /// Parses a `Key:   <n> kB` line of `/proc/<pid>/status`, returning `n` (KiB).
+#[cfg(any(target_os = "linux", test))]
 pub fn parse_status_kib(status: &str, key: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with(key))?;
     let mut parts = line[key.len()..].split_whitespace();
@@ -105,7 +107,7 @@ pub fn process_peak() -> Option<ProcessPeak> {
     }
     #[cfg(target_os = "macos")]
     {
-        if let Some(b) = crate::macos::lifetime_max_phys_footprint_bytes() {
+        if let Some(b) = crate::sources::ioreport::lifetime_max_phys_footprint_bytes() {
             return Some(ProcessPeak {
                 peak_bytes: b,
                 kind: PeakKind::PhysFootprint,

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::energy::{total_basis, total_of, DomainMap, EnergyPoint, TotalBasis};
+use crate::math::{total_basis, total_of, DomainMap, EnergyPoint, TotalBasis};
 
 /// Idle power measured in a quiet window before the run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,6 +160,7 @@ pub fn power_sample(start: &EnergyPoint, end: &EnergyPoint, origin_ns: u64) -> O
 }
 
 /// The watts timeline of consecutive points (zero-length intervals skipped).
+#[cfg(test)]
 pub fn power_timeline(points: &[EnergyPoint], origin_ns: u64) -> Vec<PowerSample> {
     points
         .windows(2)
@@ -191,7 +192,7 @@ pub fn joules_per_token(energy_j: f64, tokens: u64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::energy::Domain;
+    use crate::math::Domain;
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol

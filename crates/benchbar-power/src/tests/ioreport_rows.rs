@@ -1,9 +1,9 @@
 //! The pure IOReport path: recorded-structure "Energy Model" rows (what the FFI layer
 //! hands out) through classification, accumulation and phase energy.
 
-use benchbar_power::{
-    phase_energy, Domain, EnergyAccumulator, EnergyPoint, EnergySource, ReplaySource, TotalBasis,
-};
+use crate::math::{phase_energy, Domain, EnergyAccumulator, EnergyPoint, TotalBasis};
+use crate::sources::replay::ReplaySource;
+use crate::sources::EnergySource;
 
 fn load(name: &str) -> ReplaySource {
     let path = format!(

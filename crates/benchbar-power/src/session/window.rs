@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::phase::{PhaseEnergy, PowerSample};
-use crate::{EnergySource, PowerSession};
+use crate::math::{PhaseEnergy, PowerSample};
+use crate::session::PowerSession;
+use crate::sources::EnergySource;
 
 /// What a window measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,7 +73,7 @@ pub fn measure_window(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ReplaySource;
+    use crate::sources::replay::ReplaySource;
 
     #[test]
     fn replayed_constant_power_window() {
@@ -95,7 +96,7 @@ mod tests {
 
     #[test]
     fn unavailable_source_reports_why() {
-        let src = crate::UnavailableSource::new("no counters here");
+        let src = crate::sources::composite::UnavailableSource::new("no counters here");
         let r = measure_window(
             Box::new(src),
             Duration::from_millis(250),

@@ -4,8 +4,9 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use benchbar_power::rapl::RaplSource;
-use benchbar_power::{Domain, EnergyAccumulator, EnergySource};
+use crate::math::{Domain, EnergyAccumulator};
+use crate::sources::rapl::RaplSource;
+use crate::sources::EnergySource;
 
 fn zone(root: &Path, dir: &str, name: Option<&str>, energy: Option<&str>, max: Option<&str>) {
     let d = root.join(dir);

@@ -10,8 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::energy::{CounterRow, POWERMETRICS_GROUP};
 use crate::error::{PowerError, Result};
+use crate::math::{CounterRow, POWERMETRICS_GROUP};
 
 /// One powermetrics sample (one plist document).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -155,6 +155,7 @@ impl PowermetricsStream {
 }
 
 /// A whole stream parsed at once.
+#[cfg(test)]
 #[derive(Debug, Clone, Default)]
 pub struct ParsedStream {
     /// Samples parsed, in order.
@@ -166,6 +167,7 @@ pub struct ParsedStream {
 }
 
 /// Parses a complete stream (a recording). Never panics.
+#[cfg(test)]
 pub fn parse_powermetrics_stream(bytes: &[u8]) -> ParsedStream {
     let mut s = PowermetricsStream::new();
     let mut out = ParsedStream::default();
@@ -242,9 +244,9 @@ mod process {
     use std::thread::JoinHandle;
 
     use super::{PowermetricsCounters, PowermetricsStream};
-    use crate::energy::Domain;
     use crate::error::{PowerError, Result};
-    use crate::source::{Availability, EnergySource, Reading, SourceInfo};
+    use crate::math::Domain;
+    use crate::sources::{Availability, EnergySource, Reading, SourceInfo};
 
     #[derive(Default)]
     struct Shared {
@@ -266,6 +268,7 @@ mod process {
     impl PowermetricsSource {
         /// The command BenchBar runs: `powermetrics --samplers cpu_power,gpu_power,thermal
         /// -i <interval_ms> -f plist`.
+        #[cfg(target_os = "macos")]
         pub fn command(interval_ms: u64) -> Command {
             let mut c = Command::new("powermetrics");
             c.args([
@@ -280,8 +283,9 @@ mod process {
         }
 
         /// Starts `powermetrics` if running as root; unavailable with the reason otherwise.
+        #[cfg(target_os = "macos")]
         pub fn open(interval_ms: u64) -> PowermetricsSource {
-            if !crate::sys::is_root() {
+            if !crate::system::os::is_root() {
                 return PowermetricsSource::unavailable(
                     "powermetrics needs root (run with sudo)".to_owned(),
                 );
@@ -362,6 +366,7 @@ mod process {
         }
 
         /// The counters so far.
+        #[cfg(test)]
         pub fn counters(&self) -> PowermetricsCounters {
             self.shared
                 .lock()
@@ -371,6 +376,7 @@ mod process {
         }
 
         /// Documents that failed to parse so far.
+        #[cfg(test)]
         pub fn parse_errors(&self) -> u64 {
             self.shared
                 .lock()
@@ -380,6 +386,7 @@ mod process {
 
         /// Waits until the process has ended and its output is read (for tests with a
         /// finite command).
+        #[cfg(test)]
         pub fn wait_for_end(&mut self) {
             if let Some(h) = self.reader.take() {
                 let _ = h.join();

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use benchbar_power::rapl::RaplSource;
-use benchbar_power::PowerSession;
+use crate::session::PowerSession;
+use crate::sources::rapl::RaplSource;
 
 #[test]
 fn sampler_cpu_is_below_one_percent() {

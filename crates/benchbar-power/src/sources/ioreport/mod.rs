@@ -1,15 +1,16 @@
-//! macOS sources: IOReport "Energy Model" (no sudo) and the peak-footprint probe.
-//! The unsafe FFI is all in [`ioreport_ffi`]; this module is safe code over plain rows.
+//! macOS sources: IOReport "Energy Model" (no sudo) with the SMC system power, and the
+//! peak-footprint probe used by the memory probes. The unsafe FFI is all in [`ffi`]; this
+//! module is safe code over plain rows.
 
-mod ioreport_ffi;
+mod ffi;
 
 use std::time::Instant;
 
-use crate::energy::{classify_domain, CounterRow, Domain, PowerIntegrator, IOREPORT_ENERGY_GROUP};
 use crate::error::{PowerError, Result};
-use crate::source::{Availability, EnergySource, Reading, SourceInfo};
+use crate::math::{classify_domain, CounterRow, Domain, PowerIntegrator, IOREPORT_ENERGY_GROUP};
+use crate::sources::{Availability, EnergySource, Reading, SourceInfo};
 
-pub(crate) use ioreport_ffi::lifetime_max_phys_footprint_bytes;
+pub(crate) use ffi::lifetime_max_phys_footprint_bytes;
 
 /// Apple Silicon energy counters from IOReport's "Energy Model" group (CPU, GPU, ANE,
 /// DRAM), readable without root. Counters are deltas from the subscription's first
@@ -17,9 +18,9 @@ pub(crate) use ioreport_ffi::lifetime_max_phys_footprint_bytes;
 ///
 /// When the SMC exposes `PSTR` (system power, watts), it is integrated at every read into
 /// a `system` domain; totals are then max(system, cpu + gpu + ane + dram)
-/// ([`crate::energy::total_of`], [`crate::energy::total_basis`] says which).
+/// ([`crate::math::total_of`], [`crate::math::total_basis`] says which).
 pub struct IoReportSource {
-    subscription: Option<ioreport_ffi::Subscription>,
+    subscription: Option<ffi::Subscription>,
     smc: Option<SmcSystemPower>,
     smc_note: Option<String>,
     availability: Availability,
@@ -27,14 +28,14 @@ pub struct IoReportSource {
 }
 
 struct SmcSystemPower {
-    key: ioreport_ffi::SmcFloatKey,
+    key: ffi::SmcFloatKey,
     origin: Instant,
     integrator: PowerIntegrator,
 }
 
 impl SmcSystemPower {
     fn open() -> Result<SmcSystemPower> {
-        let mut key = ioreport_ffi::SmcFloatKey::open(b"PSTR").map_err(PowerError::Platform)?;
+        let mut key = ffi::SmcFloatKey::open(b"PSTR").map_err(PowerError::Platform)?;
         key.read().map_err(PowerError::Platform)?;
         Ok(SmcSystemPower {
             key,
@@ -55,7 +56,7 @@ impl IoReportSource {
     /// Subscribes to the "Energy Model" group. Never fails: problems become an
     /// unavailable source with the reason.
     pub fn open() -> IoReportSource {
-        match ioreport_ffi::Subscription::open(IOREPORT_ENERGY_GROUP) {
+        match ffi::Subscription::open(IOREPORT_ENERGY_GROUP) {
             Ok(mut sub) => {
                 let rows = match sub.rows_since_open() {
                     Ok(r) => r,

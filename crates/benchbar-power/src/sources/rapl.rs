@@ -8,11 +8,12 @@
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-use crate::energy::{CounterRow, Domain, RAPL_GROUP};
 use crate::error::{PowerError, Result};
-use crate::source::{Availability, EnergySource, Reading, SourceInfo};
+use crate::math::{CounterRow, Domain, RAPL_GROUP};
+use crate::sources::{Availability, EnergySource, Reading, SourceInfo};
 
 /// The default powercap root.
+#[cfg(target_os = "linux")]
 pub const POWERCAP_ROOT: &str = "/sys/class/powercap";
 
 /// True for a top-level RAPL zone directory name: `intel-rapl:N` (N decimal), not a
@@ -64,6 +65,7 @@ fn read_text(reader: FileReader, path: &Path) -> Result<String> {
 
 impl RaplSource {
     /// Opens the default tree, [`POWERCAP_ROOT`].
+    #[cfg(target_os = "linux")]
     pub fn open_default() -> RaplSource {
         RaplSource::open(Path::new(POWERCAP_ROOT))
     }
@@ -200,6 +202,7 @@ impl RaplSource {
     }
 
     /// Channel names of the zones read (`package-0`, ...).
+    #[cfg(test)]
     pub fn channels(&self) -> Vec<String> {
         self.zones.iter().map(|z| z.channel.clone()).collect()
     }

@@ -1,15 +1,15 @@
 //! Property tests: the energy core and the small text parsers never panic, and
 //! accumulated energy behaves like energy.
 
-use benchbar_power::memory::parse_vm_hwm_bytes;
-use benchbar_power::rapl::parse_uj;
-use benchbar_power::state::{
+use crate::math::{
+    counter_delta, phase_energy, CounterRow, Domain, EnergyAccumulator, EnergyPoint,
+};
+use crate::sources::rapl::parse_uj;
+use crate::system::memory::parse_vm_hwm_bytes;
+use crate::system::state::{
     parse_pmset_batt, parse_pmset_low_power_mode, parse_scaling_cur_freq_khz,
 };
-use benchbar_power::{
-    counter_delta, detect_throttling, phase_energy, CounterRow, Domain, EnergyAccumulator,
-    EnergyPoint, ThrottleCriteria,
-};
+use crate::system::throttle::{detect_throttling, ThrottleCriteria};
 use proptest::prelude::*;
 
 proptest! {
@@ -80,7 +80,7 @@ proptest! {
     ) {
         let a = EnergyPoint { t_ns: t0, domains_j: [(Domain::Cpu, e0)].into_iter().collect() };
         let b = EnergyPoint { t_ns: t0 + dt, domains_j: [(Domain::Cpu, e1)].into_iter().collect() };
-        let base = idle.map(|w| benchbar_power::IdleBaseline {
+        let base = idle.map(|w| crate::math::IdleBaseline {
             idle_w: w,
             domains_w: [(Domain::Cpu, w)].into_iter().collect(),
             window_s: 1.0,

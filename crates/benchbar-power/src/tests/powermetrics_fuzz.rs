@@ -1,6 +1,6 @@
 //! The powermetrics parser never panics: arbitrary bytes and mutated valid documents.
 
-use benchbar_power::powermetrics::{
+use crate::sources::powermetrics::{
     parse_powermetrics_document, parse_powermetrics_stream, PowermetricsCounters,
     PowermetricsStream,
 };

@@ -1,9 +1,9 @@
 //! The powermetrics parser against recorded-structure fixtures (tests/fixtures/powermetrics).
 
-use benchbar_power::powermetrics::{
+use crate::math::{phase_energy, Domain, EnergyAccumulator, EnergyPoint};
+use crate::sources::powermetrics::{
     parse_powermetrics_stream, PowermetricsCounters, PowermetricsStream,
 };
-use benchbar_power::{phase_energy, Domain, EnergyAccumulator, EnergyPoint};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
@@ -121,8 +121,9 @@ fn missing_keys_reals_unknown_keys_and_garbage() {
 mod process {
     use std::process::Command;
 
-    use benchbar_power::powermetrics::PowermetricsSource;
-    use benchbar_power::{Domain, EnergySource};
+    use crate::math::Domain;
+    use crate::sources::powermetrics::PowermetricsSource;
+    use crate::sources::EnergySource;
 
     #[test]
     fn a_process_writing_the_stream_is_a_source() {

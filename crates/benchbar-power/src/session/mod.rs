@@ -1,19 +1,23 @@
 //! The measuring session the benchmark runner drives: idle baseline, background
 //! sampler for the watts timeline, cheap snapshots at phase boundaries.
 
+mod window;
+
+pub use window::{measure_window, WindowReport};
+
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::energy::{EnergyAccumulator, EnergyPoint};
-use crate::phase::{
+use crate::math::{
     idle_baseline, joules_per_token, peak_power_w, phase_energy, power_sample, tokens_per_joule,
     IdleBaseline, PhaseEnergy, PowerSample,
 };
-use crate::source::{EnergySource, SourceInfo};
-use crate::sys::thread_cpu_time_ns;
+use crate::math::{EnergyAccumulator, EnergyPoint};
+use crate::sources::{EnergySource, SourceInfo};
+use crate::system::os::thread_cpu_time_ns;
 
 /// Cumulative energy at one instant, taken by [`PowerSession::snapshot`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -412,7 +416,7 @@ fn sampler_loop(
             let sample = match instant {
                 Some(domains_w) => Some(PowerSample {
                     t_ms: cur.t_ns as f64 / 1e6,
-                    total_w: crate::energy::total_of(&domains_w),
+                    total_w: crate::math::total_of(&domains_w),
                     domains_w,
                 }),
                 None => prev.as_ref().and_then(|p| power_sample(p, &cur, 0)),
@@ -426,8 +430,9 @@ fn sampler_loop(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::energy::{CounterRow, Domain};
-    use crate::source::{ReplaySource, UnavailableSource};
+    use crate::math::{CounterRow, Domain};
+    use crate::sources::composite::UnavailableSource;
+    use crate::sources::replay::ReplaySource;
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol
@@ -441,10 +446,10 @@ mod tests {
         fn info(&self) -> SourceInfo {
             self.0.info()
         }
-        fn read(&mut self) -> crate::Result<crate::source::Reading> {
+        fn read(&mut self) -> crate::Result<crate::sources::Reading> {
             self.0.read()
         }
-        fn power_now_w(&mut self) -> Option<crate::energy::DomainMap> {
+        fn power_now_w(&mut self) -> Option<crate::math::DomainMap> {
             Some([(Domain::Gpu, 42.0)].into_iter().collect())
         }
     }
@@ -599,17 +604,17 @@ mod tests {
             fn info(&self) -> SourceInfo {
                 SourceInfo {
                     name: "flaky".into(),
-                    availability: crate::Availability::Available,
+                    availability: crate::sources::Availability::Available,
                     domains: vec![Domain::Cpu],
                     limitations: vec![],
                 }
             }
-            fn read(&mut self) -> crate::Result<crate::Reading> {
+            fn read(&mut self) -> crate::Result<crate::sources::Reading> {
                 self.0 += 1;
                 if self.0 & 1 == 0 {
                     Err(crate::PowerError::Platform("boom".into()))
                 } else {
-                    Ok(crate::Reading {
+                    Ok(crate::sources::Reading {
                         rows: vec![CounterRow::new("x", "y", "mJ", u64::from(self.0))],
                         t_ns: None,
                     })
