@@ -2,7 +2,7 @@
 //! service's measurement events with the token stream throttled.
 
 use benchbar_engine::runner::RunnerEvent;
-use benchbar_service::measure::MeasureEvent;
+use benchbar_service::run::MeasureEvent;
 use serde::Serialize;
 
 /// One live event (the contract in `ui/src/api.ts`).

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use benchbar_core::sync::lock_unpoisoned;
 use benchbar_hub::{HubConfig, PullOptions, PullPhase, PullProgress};
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -99,7 +100,7 @@ pub struct PullSlot {
 
 impl PullSlot {
     fn begin(&self, repo_id: &str) -> CmdResult<Arc<AtomicBool>> {
-        let mut cur = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cur = lock_unpoisoned(&self.current);
         if let Some((repo, _)) = &*cur {
             return Err(CmdError::new(format!(
                 "{repo} is downloading; cancel it or wait for it to finish"
@@ -111,12 +112,12 @@ impl PullSlot {
     }
 
     fn end(&self) {
-        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *lock_unpoisoned(&self.current) = None;
     }
 
     /// Asks the download to stop (its part is kept); false when none runs.
     pub fn cancel(&self) -> bool {
-        match &*self.current.lock().unwrap_or_else(|e| e.into_inner()) {
+        match &*lock_unpoisoned(&self.current) {
             Some((_, flag)) => {
                 flag.store(true, Ordering::Relaxed);
                 true
@@ -127,9 +128,7 @@ impl PullSlot {
 
     /// The repo downloading now.
     pub fn current(&self) -> Option<String> {
-        self.current
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        lock_unpoisoned(&self.current)
             .as_ref()
             .map(|(r, _)| r.clone())
     }
@@ -142,26 +141,18 @@ pub struct PullWatchers(Mutex<Vec<Channel<PullEvent>>>);
 impl PullWatchers {
     /// Adds a subscriber.
     pub fn add(&self, ch: Channel<PullEvent>) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(ch);
+        lock_unpoisoned(&self.0).push(ch);
     }
 
     fn broadcast(&self, e: &PullEvent) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|ch| ch.send(e.clone()).is_ok());
+        lock_unpoisoned(&self.0).retain(|ch| ch.send(e.clone()).is_ok());
     }
 }
 
 /// The hub settings: the environment's (HF_HOME, HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN,
 /// HF_HUB_OFFLINE), or the test override.
 pub fn hub_config(state: &AppState) -> CmdResult<HubConfig> {
-    if let Some(c) = state
-        .hub_override
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone()
-    {
+    if let Some(c) = lock_unpoisoned(&state.hub_override).clone() {
         return Ok(c);
     }
     HubConfig::from_env().map_err(|e| CmdError::new(e.to_string()))

@@ -4,13 +4,13 @@
 use std::sync::Mutex;
 
 use benchbar_core::report::RunOrigin;
-use benchbar_core::spec::SuiteName;
+use benchbar_core::sync::lock_unpoisoned;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::error::{CmdError, CmdResult};
 use crate::events::RunEvent;
-use crate::runs::{execute, finished_event, JobOutcome, RunRequest, RunTicket};
+use crate::runs::{execute, finished_event, run_request, JobOutcome, RunTicket};
 use crate::state::AppState;
 use crate::{status, tray};
 
@@ -24,15 +24,12 @@ pub struct Watchers(Mutex<Vec<Channel<RunEvent>>>);
 impl Watchers {
     /// Adds a subscriber.
     pub fn add(&self, ch: Channel<RunEvent>) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(ch);
+        lock_unpoisoned(&self.0).push(ch);
     }
 
     /// Sends to every subscriber, dropping those whose window is gone.
     pub fn broadcast(&self, e: &RunEvent) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|ch| ch.send(e.clone()).is_ok());
+        lock_unpoisoned(&self.0).retain(|ch| ch.send(e.clone()).is_ok());
     }
 }
 
@@ -51,31 +48,18 @@ pub fn spawn<R: Runtime>(
     origin: RunOrigin,
     sink: Option<EventSink>,
 ) -> CmdResult<u64> {
-    suite.parse::<SuiteName>()?;
     if model.trim().is_empty() {
         return Err(CmdError::new("no model selected"));
     }
-    let req = RunRequest {
-        suite,
-        model,
-        settings: app.state::<AppState>().settings(),
-        origin,
-    };
+    let settings = app.state::<AppState>().settings();
+    let req = run_request(&suite, &model, &settings, origin)?;
     let ticket = app.state::<AppState>().slot.try_begin(origin)?;
     spawn_ticketed(
         app,
         ticket,
         sink,
         Box::new(move |state, ticket, send| {
-            let engine_override = state.engine_override();
-            execute(
-                &req,
-                &state.config.db_path,
-                engine_override.as_deref(),
-                &ticket.cancel,
-                send,
-            )
-            .map(Into::into)
+            execute(&req, &settings, state, ticket, send).map(Into::into)
         }),
     )
 }
@@ -149,10 +133,7 @@ pub fn run_ticketed<R: Runtime>(
     if let Ok(Some(a)) = outcome.as_ref().map(|r| r.announcement.as_ref()) {
         state.notifier.notify(a);
         if let Some(base) = a.baseline_run_id {
-            *state
-                .last_regression
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()) = Some((base, a.run_id));
+            *lock_unpoisoned(&state.last_regression) = Some((base, a.run_id));
             tray::set_regression(app, &format!("Open regression: {}", a.body));
         }
     }

@@ -1,47 +1,50 @@
 //! Running a benchmark from the app: one run at a time, measured and stored by the service
 //! exactly as `benchbar run` does, with live events and the regression decision.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use benchbar_core::report::{RunOrigin, RunReport, RunStatus};
+use benchbar_core::report::{RunOrigin, RunStatus};
 use benchbar_core::spec::{RunSpec, SuiteName};
-use benchbar_core::suite::Suite;
+use benchbar_core::sync::lock_unpoisoned;
 use benchbar_core::targets::TargetMatrix;
-use benchbar_service::measure::{measure, MeasureOptions};
-use benchbar_service::monitor::{RunGuard, RunLock};
-use benchbar_service::notify::{announce_new, Announcement};
+use benchbar_engine::Engine;
+use benchbar_service::notify::Announcement;
 use benchbar_service::open::{open_with, HttpOptions};
+use benchbar_service::run::{
+    execute as execute_run, MeasureEvent, RunContext, RunGuard, RunLock, RunRequest, RunResult,
+};
 use benchbar_store::Store;
 
 use crate::error::{CmdError, CmdResult};
 use crate::events::{EventMapper, RunEvent};
 use crate::settings::{EngineSetting, Settings};
+use crate::state::AppState;
 
-/// What to run.
-#[derive(Clone, Debug)]
-pub struct RunRequest {
-    /// Suite name.
-    pub suite: String,
-    /// Model.
-    pub model: String,
-    /// Engine, reps and power sampling come from here.
-    pub settings: Settings,
-    /// Who asked (the app, or the monitoring schedule).
-    pub origin: RunOrigin,
+/// The run of `suite` on `model` with the engine, reps and power sampling of `settings`,
+/// started by `origin` (the app, or the monitoring schedule).
+pub fn run_request(
+    suite: &str,
+    model: &str,
+    settings: &Settings,
+    origin: RunOrigin,
+) -> CmdResult<RunRequest> {
+    let suite: SuiteName = suite.parse()?;
+    let mut spec = RunSpec::new(model, settings.engine_name(), suite);
+    spec.reps = settings.reps;
+    let req = RunRequest {
+        spec,
+        sample_power: settings.sample_power,
+        origin,
+        allow_oversize: false,
+    };
+    req.plan()?;
+    Ok(req)
 }
 
-/// What a run left behind.
-#[derive(Clone, Debug)]
-pub struct RunResult {
-    /// How it ended.
-    pub status: RunStatus,
-    /// The report (with its store id when stored).
-    pub report: RunReport,
-    /// The announcement of its new regressions, if any.
-    pub announcement: Option<Announcement>,
-}
+/// How long Quit waits for a cancelled run to be stored before the app exits anyway (a run
+/// ends within a second of its cancel; storing a large run takes a little longer).
+pub const QUIT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The one run slot: a second run is refused while one is going. It is the service's
 /// [`RunLock`], which the monitoring schedule takes too, so a scheduled sample and a run you
@@ -94,7 +97,7 @@ impl RunSlot {
     /// The ticket of a run whose lock was taken elsewhere (a scheduled sample).
     pub fn ticket(self: &Arc<Self>, guard: RunGuard) -> RunTicket {
         let cancel = Arc::new(AtomicBool::new(false));
-        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(cancel.clone());
+        *lock_unpoisoned(&self.current) = Some(cancel.clone());
         RunTicket {
             slot: self.clone(),
             guard,
@@ -105,13 +108,27 @@ impl RunSlot {
 
     /// Asks the running benchmark to stop; false when none is running.
     pub fn cancel(&self) -> bool {
-        match &*self.current.lock().unwrap_or_else(|e| e.into_inner()) {
+        match &*lock_unpoisoned(&self.current) {
             Some(flag) => {
                 flag.store(true, Ordering::Relaxed);
                 true
             }
             None => false,
         }
+    }
+
+    /// Cancels the running benchmark and waits until it has ended (its completed cells
+    /// stored as a cancelled run), at most `limit`; true when no run is going any more.
+    pub fn cancel_and_wait(&self, limit: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + limit;
+        self.cancel();
+        while self.is_running() {
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        true
     }
 
     /// Whether a run is going.
@@ -123,7 +140,7 @@ impl RunSlot {
 impl Drop for RunTicket {
     fn drop(&mut self) {
         // The guard (a field) is released after this: the flag is gone before the lock is free.
-        *self.slot.current.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *lock_unpoisoned(&self.slot.current) = None;
     }
 }
 
@@ -154,48 +171,66 @@ pub fn open_engine(
     Ok(open_with(&name, model, &http)?)
 }
 
-/// Runs `req` to the end (or until `cancel`), storing it in the database at `db`; `sink`
-/// receives the live events (not `Finished`: the caller sends it once the result is handled).
+/// Runs `req` to the end (or until the ticket's cancel flag is set) through the service's
+/// one run path, with the engine of `settings` (or the state's test override), storing it in
+/// the app's history database; `sink` receives the live events (not `Finished`: the caller
+/// sends it once the result is handled).
 pub fn execute(
     req: &RunRequest,
-    db: &Path,
-    engine_override: Option<&str>,
-    cancel: &AtomicBool,
+    settings: &Settings,
+    state: &AppState,
+    ticket: &RunTicket,
     sink: &mut dyn FnMut(RunEvent),
 ) -> CmdResult<RunResult> {
-    let suite: SuiteName = req.suite.parse()?;
-    let mut spec = RunSpec::new(req.model.clone(), req.settings.engine_name(), suite);
-    spec.reps = req.settings.reps;
-    spec.validate()?;
-    let plan = spec.plan(&Suite::seed())?;
-    // Open the store first: a bad database fails before anything is measured.
-    let mut store = Store::open(db)?;
-    let mut engine = open_engine(&req.settings, &req.model, engine_override)?;
-    let opts = MeasureOptions {
-        suite: suite.to_string(),
-        sample_power: req.settings.sample_power,
-        origin: req.origin,
-    };
-    let mut mapper = EventMapper::default();
-    let measured = measure(
-        engine.as_mut(),
-        &plan,
-        &opts,
-        cancel,
-        Some(&mut store),
-        &TargetMatrix::seed(),
-        &mut |e| {
-            if let Some(ev) = mapper.map(&e) {
-                sink(ev);
-            }
-        },
-    )?;
-    let announcement = announce_new(&mut store, &measured.report)?;
-    Ok(RunResult {
-        status: measured.status,
-        report: measured.report,
-        announcement,
+    with_run_context(req, settings, state, ticket, &mut |ctx| {
+        let mut mapper = EventMapper::default();
+        let result = execute_run(req, ctx, &mut live(&mut mapper, sink))?;
+        // Nothing measured is lost: the `finished` event names the run file.
+        match &result.not_stored {
+            Some(n) => Err(CmdError::new(n.message())),
+            None => Ok(result),
+        }
     })
+}
+
+/// Opens the history database and the engine for `req` (the database first: a bad one fails
+/// before anything is measured) and calls `f` with the run's context under `ticket`.
+pub fn with_run_context<T>(
+    req: &RunRequest,
+    settings: &Settings,
+    state: &AppState,
+    ticket: &RunTicket,
+    f: &mut dyn FnMut(&mut RunContext<'_>) -> CmdResult<T>,
+) -> CmdResult<T> {
+    let mut store = Store::open(&state.config.db_path)?;
+    let mut engine: Box<dyn Engine> = open_engine(
+        settings,
+        &req.spec.model,
+        state.engine_override().as_deref(),
+    )?;
+    let matrix = TargetMatrix::seed();
+    let db = &state.config.db_path;
+    let recovery_dir = db.parent().unwrap_or(db);
+    f(&mut RunContext {
+        engine: engine.as_mut(),
+        store: Some(&mut store),
+        guard: &ticket.guard,
+        cancel: &ticket.cancel,
+        matrix: &matrix,
+        recovery_dir,
+    })
+}
+
+/// The observer of a measurement that sends its live events (mapped and throttled) to `sink`.
+pub fn live<'a>(
+    mapper: &'a mut EventMapper,
+    sink: &'a mut dyn FnMut(RunEvent),
+) -> impl FnMut(MeasureEvent<'_>) + 'a {
+    move |e| {
+        if let Some(ev) = mapper.map(&e) {
+            sink(ev);
+        }
+    }
 }
 
 /// What a finished job (a suite run or a scenario) reports.

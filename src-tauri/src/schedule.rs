@@ -8,12 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use benchbar_core::report::RunStatus;
-use benchbar_core::targets::TargetMatrix;
-use benchbar_service::monitor::sample::{sample_plan, take_sample};
-use benchbar_service::monitor::{
-    Clock, Decision, Monitor, PowerConditions, RunGuard, RunLock, SkipReason,
-};
-use benchbar_store::Store;
+use benchbar_core::sync::lock_unpoisoned;
+use benchbar_service::monitor::sample::{sample_request, take_sample};
+use benchbar_service::monitor::{Clock, Decision, Monitor, PowerConditions, SkipReason};
+use benchbar_service::run::{RunGuard, RunLock};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime};
@@ -21,7 +19,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use crate::error::CmdResult;
 use crate::events::EventMapper;
 use crate::runner::{run_ticketed, Job};
-use crate::runs::{open_engine, JobOutcome};
+use crate::runs::{live, with_run_context, JobOutcome};
 use crate::settings::{MonitorSettings, Settings};
 use crate::state::AppState;
 
@@ -105,38 +103,33 @@ pub struct MonitorStatus {
 pub type SharedStatus = Arc<Mutex<MonitorStatus>>;
 
 fn set_status(status: &SharedStatus, f: impl FnOnce(&mut MonitorStatus)) {
-    f(&mut status.lock().unwrap_or_else(|e| e.into_inner()));
+    f(&mut lock_unpoisoned(&status));
 }
 
 /// One monitoring sample of the default model, as a run-slot job.
 fn sample_job(settings: Settings, clock: Arc<dyn Clock>) -> Job {
     Box::new(
         move |state: &AppState, ticket, send| -> CmdResult<JobOutcome> {
-            let model = settings.default_model.clone();
             // The sample needs a variance: fewer than 2 reps in Settings means the quick default.
             let reps = settings.reps.filter(|r| *r >= 2);
-            let plan = sample_plan(&model, settings.engine_name(), reps)?;
-            let mut store = Store::open(&state.config.db_path)?;
-            let mut engine = open_engine(&settings, &model, state.engine_override().as_deref())?;
-            let retention = settings.monitor.config()?.retention;
-            let mut mapper = EventMapper::default();
-            let out = take_sample(
-                &ticket.guard,
-                retention,
-                engine.as_mut(),
-                &plan,
-                &mut store,
-                &TargetMatrix::seed(),
+            let req = sample_request(
+                &settings.default_model,
+                settings.engine_name(),
+                reps,
                 settings.sample_power,
-                &ticket.cancel,
-                clock.now(),
-                // Live events as for any run: the tray's progress, a watching dashboard.
-                &mut |e| {
-                    if let Some(ev) = mapper.map(&e) {
-                        send(ev);
-                    }
-                },
             )?;
+            let retention = settings.monitor.config()?.retention;
+            let out = with_run_context(&req, &settings, state, ticket, &mut |ctx| {
+                let mut mapper = EventMapper::default();
+                // Live events as for any run: the tray's progress, a watching dashboard.
+                Ok(take_sample(
+                    &req,
+                    ctx,
+                    retention,
+                    clock.now(),
+                    &mut live(&mut mapper, send),
+                )?)
+            })?;
             Ok(JobOutcome {
                 run_id: out.report.run_id,
                 status: out.status,

@@ -4,9 +4,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use benchbar_core::report::RunOrigin;
+use benchbar_core::sync::lock_unpoisoned;
 
-use benchbar_service::monitor::{lock_path_for, Clock, RunLock, SystemClock};
+use benchbar_service::monitor::{Clock, SystemClock};
 use benchbar_service::notify::Announcement;
+use benchbar_service::run::{lock_path_for, RunLock};
 
 use crate::error::{CmdError, CmdResult};
 use crate::runner::EventSink;
@@ -142,17 +144,11 @@ impl AppState {
 
     /// The test engine override, if set.
     pub fn engine_override(&self) -> Option<String> {
-        self.engine_override
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        lock_unpoisoned(&self.engine_override).clone()
     }
 
     /// A copy of the current settings.
     pub fn settings(&self) -> Settings {
-        self.settings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        lock_unpoisoned(&self.settings).clone()
     }
 }

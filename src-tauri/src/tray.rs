@@ -1,6 +1,7 @@
 //! The menu-bar icon and its menu.
 
 use benchbar_core::report::RunOrigin;
+use benchbar_core::sync::lock_unpoisoned;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
@@ -111,10 +112,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         ids::HISTORY => windows::show(app, Window::History, None).map_err(Into::into),
         ids::SETTINGS => windows::show(app, Window::Settings, None).map_err(Into::into),
         ids::REGRESSION => {
-            let pair = *state
-                .last_regression
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
+            let pair = *lock_unpoisoned(&state.last_regression);
             match pair {
                 Some((base, run)) => {
                     windows::show(app, Window::History, Some(&format!("compare={base},{run}")))
@@ -124,8 +122,13 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             }
         }
         ids::QUIT => {
-            state.slot.cancel();
-            app.exit(0);
+            // Quit cancels a run like Cancel does and exits once its completed cells are
+            // stored (off the main thread, which the run's last tray updates need).
+            let (app, slot) = (app.clone(), state.slot.clone());
+            std::thread::spawn(move || {
+                slot.cancel_and_wait(crate::runs::QUIT_WAIT);
+                app.exit(0);
+            });
             Ok(())
         }
         ids::CANCEL_PULL => {

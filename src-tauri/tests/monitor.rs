@@ -172,7 +172,7 @@ fn a_sample_never_overlaps_a_run_you_started_either_way() {
 
 #[test]
 fn a_benchmark_in_a_terminal_on_the_same_database_blocks_the_app_and_its_schedule() {
-    use benchbar_service::monitor::{lock_path_for, RunLock};
+    use benchbar_service::run::{lock_path_for, RunLock};
     let clock = TestClock::new("2026-11-26T12:00:00Z");
     let env = Env::with_clock(clock.clone());
     env.set_engine("test-double:decode_tps=90,trial_ms=5");

@@ -43,7 +43,7 @@ pub enum Command {
     /// Print live watts per power domain (a diagnostic of the power source).
     Power(PowerArgs),
     /// List Qwen3 checkpoints in the Hugging Face cache and BenchBar's models folder.
-    Models(crate::cmd::models::ModelsArgs),
+    Models(ModelsArgs),
     /// Generate a completion (the sanity check `mlx_lm.generate` users expect).
     Generate(GenerateArgs),
     /// Run a use-case scenario (classification, summarization, extraction, codegen, rag).
@@ -52,6 +52,8 @@ pub enum Command {
     Monitor(crate::cmd::monitor::MonitorArgs),
     /// Write a performance report (Markdown + HTML) and charts for a run or a time window.
     Report(crate::cmd::report::ReportArgs),
+    /// Store a run file (a run that could not be stored when it ran) in the history.
+    Import(crate::cmd::import::ImportArgs),
 }
 
 /// Output of `benchbar generate`.
@@ -61,6 +63,42 @@ pub enum GenerateFormat {
     Text,
     /// Prompt ids, generated ids, text and per-token timings.
     Json,
+}
+
+/// `benchbar models`.
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ModelsArgs {
+    /// What to do; without one, lists local checkpoints and the seed's catalogue.
+    #[command(subcommand)]
+    pub action: Option<ModelsAction>,
+    /// Output format: table or json (json: the local checkpoints, as before).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `benchbar models <action>`.
+#[derive(Debug, clap::Subcommand)]
+pub enum ModelsAction {
+    /// The seed's Qwen3 variants: present or not, size on disk, fits this machine's memory.
+    Catalogue {
+        /// Output format: table or json.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Download a checkpoint into the Hugging Face cache (resumable, verified, never twice).
+    Pull {
+        /// Hub repo id, e.g. mlx-community/Qwen3-1.7B-4bit.
+        repo_id: String,
+        /// Branch, tag or commit (default: main).
+        #[arg(long)]
+        revision: Option<String>,
+    },
+    /// Delete a checkpoint (every revision) from the Hugging Face cache.
+    Rm {
+        /// Hub repo id.
+        repo_id: String,
+    },
 }
 
 /// `benchbar generate`.
@@ -117,12 +155,17 @@ pub struct RunArgs {
     /// Batch sizes, comma separated, each 1 to 64.
     #[arg(short = 'b', long = "batch", value_delimiter = ',', allow_negative_numbers = true, value_parser = batch_size)]
     pub batch: Option<Vec<u32>>,
-    /// Measured repetitions per cell (1 or more).
+    /// Measured repetitions per cell (1 to 1000).
     #[arg(short = 'r', long, allow_negative_numbers = true, value_parser = count::<u32, 1>)]
     pub reps: Option<u32>,
-    /// Discarded warmup runs per cell (0 or more).
+    /// Discarded warmup runs per cell (0 to 100).
     #[arg(long, allow_negative_numbers = true, value_parser = count::<u32, 0>)]
     pub warmup: Option<u32>,
+    /// Run even when the estimated memory (weights plus KV cache of the largest batch) exceeds
+    /// the machine's memory (refused by default, with the numbers). Prompt plus generated
+    /// tokens must fit the model's context in any case.
+    #[arg(long)]
+    pub allow_oversize: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -6,11 +6,12 @@ mod engines;
 /// The exporters live in the service crate (shared with the app).
 pub(crate) use benchbar_service::export;
 mod progress;
+mod signals;
 
 use std::process::ExitCode;
 
 /// Exit code for bad input and every other error.
-const EXIT_ERROR: u8 = 2;
+pub(crate) const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = match cli::parse() {

@@ -257,7 +257,7 @@ fn bad_input_is_one_error_line_and_exit_2() {
 #[test]
 fn a_run_is_refused_while_another_process_benchmarks_on_the_same_database() {
     use benchbar_core::report::RunOrigin;
-    use benchbar_service::monitor::{lock_path_for, RunLock};
+    use benchbar_service::run::{lock_path_for, RunLock};
     let env = Env::new();
     // This test process stands for the menu-bar app holding the machine-wide run lock.
     let app = RunLock::across_processes(lock_path_for(&env.db));

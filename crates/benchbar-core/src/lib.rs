@@ -14,6 +14,7 @@
 //! * [`report`] — the JSON report contract built from raw samples.
 //! * [`document`] — the one document model and its renderers (terminal table, Markdown,
 //!   HTML, CSV, JSON).
+//! * [`sync`] — locking shared state whose holder may have panicked.
 
 pub mod catalogue;
 pub mod document;
@@ -26,6 +27,7 @@ pub mod sample;
 pub mod spec;
 pub mod stats;
 pub mod suite;
+pub mod sync;
 pub mod targets;
 pub mod testkit;
 

@@ -1,91 +1,12 @@
 //! What to run: suite names, the user's run spec, and the expanded cell plan.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
+/// Suite names and categories describe the suite's data; they are named here too, where
+/// run specs use them.
+pub use crate::suite::{Category, SuiteName};
 use crate::suite::{Suite, TestDef};
 use crate::{Error, Result};
-
-/// The three suites of the seed specification.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SuiteName {
-    /// One short prompt, batch 1, 5 reps: under a minute on a real model.
-    Quick,
-    /// One prompt per category, the batch tests and the latency consistency test.
-    Standard,
-    /// Everything the seed lists.
-    Full,
-}
-
-impl SuiteName {
-    /// The lowercase name used on the command line and in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SuiteName::Quick => "quick",
-            SuiteName::Standard => "standard",
-            SuiteName::Full => "full",
-        }
-    }
-}
-
-impl fmt::Display for SuiteName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for SuiteName {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "quick" => Ok(SuiteName::Quick),
-            "standard" => Ok(SuiteName::Standard),
-            "full" => Ok(SuiteName::Full),
-            other => Err(Error::UnknownSuite(other.to_string())),
-        }
-    }
-}
-
-/// The seed's test categories.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    /// Short generation prompts.
-    Short,
-    /// Medium generation prompts.
-    Medium,
-    /// Long generation prompts.
-    Long,
-    /// Code generation prompts.
-    Code,
-    /// Structured extraction prompts (with their sample documents).
-    StructuredExtraction,
-    /// The memory stress test (long repeated prompts).
-    MemoryStress,
-    /// The latency consistency test (one prompt, many iterations).
-    LatencyConsistency,
-    /// Synthetic prompts of a given token length (`-p N`).
-    Synthetic,
-}
-
-impl Category {
-    /// The snake_case name used in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Short => "short",
-            Category::Medium => "medium",
-            Category::Long => "long",
-            Category::Code => "code",
-            Category::StructuredExtraction => "structured_extraction",
-            Category::MemoryStress => "memory_stress",
-            Category::LatencyConsistency => "latency_consistency",
-            Category::Synthetic => "synthetic",
-        }
-    }
-}
 
 /// Where a cell's prompt comes from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -127,6 +48,12 @@ pub struct RunSpec {
 /// Largest batch size the engines support.
 pub const MAX_BATCH_SIZE: u32 = 64;
 
+/// Most measured repetitions per cell (the statistics settle long before; more is a typo).
+pub const MAX_REPS: u32 = 1000;
+
+/// Most discarded warmup runs per cell.
+pub const MAX_WARMUP: u32 = 100;
+
 impl RunSpec {
     /// A spec with the suite's defaults for everything but model, engine and suite.
     pub fn new(model: impl Into<String>, engine: impl Into<String>, suite: SuiteName) -> Self {
@@ -156,6 +83,16 @@ impl RunSpec {
         }
         if self.reps == Some(0) {
             return Err(Error::InvalidSpec("reps must be at least 1".into()));
+        }
+        if let Some(r) = self.reps.filter(|r| *r > MAX_REPS) {
+            return Err(Error::InvalidSpec(format!(
+                "reps {r} is out of range (1..={MAX_REPS})"
+            )));
+        }
+        if let Some(w) = self.warmup.filter(|w| *w > MAX_WARMUP) {
+            return Err(Error::InvalidSpec(format!(
+                "warmup {w} is out of range (0..={MAX_WARMUP})"
+            )));
         }
         if self.gen_tokens == Some(0) {
             return Err(Error::InvalidSpec(
@@ -251,6 +188,27 @@ mod tests {
     }
 
     #[test]
+    fn quick_is_one_short_prompt_batch_one_five_reps() {
+        let plan = RunSpec::new("m", "e", SuiteName::Quick)
+            .plan(&Suite::seed())
+            .unwrap();
+        assert_eq!(plan.len(), 1);
+        assert_eq!(plan[0].category, Category::Short);
+        assert_eq!(plan[0].batch_size, 1);
+        assert_eq!(plan[0].reps, 5);
+    }
+
+    #[test]
+    fn the_full_plan_has_every_cell_of_the_seed() {
+        let plan = RunSpec::new("m", "e", SuiteName::Full)
+            .plan(&Suite::seed())
+            .unwrap();
+        // 3 short and 3 code prompts at 4 batch sizes (24), 3 prompts of each of the 4 other
+        // categories at batch 1 (12), the latency test (1).
+        assert_eq!(plan.len(), 15 + 6 * 3 + 3 + 1);
+    }
+
+    #[test]
     fn validate_rejects_zero_batch_and_zero_reps() {
         let mut spec = RunSpec::new("m", "e", SuiteName::Quick);
         spec.batch_sizes = Some(vec![1, 0]);
@@ -260,7 +218,12 @@ mod tests {
         spec.batch_sizes = None;
         spec.reps = Some(0);
         assert!(matches!(spec.validate(), Err(Error::InvalidSpec(m)) if m.contains("reps")));
+        spec.reps = Some(MAX_REPS + 1);
+        assert!(matches!(spec.validate(), Err(Error::InvalidSpec(m)) if m.contains("1..=1000")));
         spec.reps = Some(5);
+        spec.warmup = Some(MAX_WARMUP + 1);
+        assert!(matches!(spec.validate(), Err(Error::InvalidSpec(m)) if m.contains("0..=100")));
+        spec.warmup = Some(0);
         assert!(spec.validate().is_ok());
     }
 

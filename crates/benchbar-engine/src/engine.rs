@@ -90,6 +90,17 @@ pub struct Embeddings {
     pub method: String,
 }
 
+/// What an engine knows about its model's size, to bound a run before it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelLimits {
+    /// Longest sequence (prompt plus generated tokens) the model takes.
+    pub context_tokens: u32,
+    /// Bytes of KV cache one token of one sequence takes (keys and values, every layer).
+    pub kv_bytes_per_token: u64,
+    /// Bytes of the model's weights once loaded.
+    pub weights_bytes: u64,
+}
+
 /// A benchmarkable engine.
 pub trait Engine: Send {
     /// Name and version (the version includes the MLX version for MLX engines).
@@ -119,6 +130,12 @@ pub trait Engine: Send {
     ) -> Result<TrialSample> {
         let _ = cancel;
         self.run_trial(request, on_token)
+    }
+
+    /// The model's context length and memory footprint, where the engine knows them (None:
+    /// unknown, e.g. a remote server; the run is then not bounded by them).
+    fn limits(&self) -> Option<ModelLimits> {
+        None
     }
 
     /// Notes for the report about how this engine measures (e.g. that an HTTP engine's TTFT is

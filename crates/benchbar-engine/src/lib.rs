@@ -16,7 +16,8 @@ pub mod runner;
 
 pub use double::TestDoubleEngine;
 pub use engine::{
-    Embeddings, Engine, EngineError, Result, TextBatch, TextRequest, TokenTick, TrialRequest,
+    Embeddings, Engine, EngineError, ModelLimits, Result, TextBatch, TextRequest, TokenTick,
+    TrialRequest,
 };
 pub use mlx::{MlxEngine, MlxOptions};
 pub use openai::{OpenAiConfig, OpenAiEngine};

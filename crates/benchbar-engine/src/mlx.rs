@@ -16,7 +16,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::engine::{
-    Embeddings, Engine, EngineError, Result, TextBatch, TextRequest, TokenTick, TrialRequest,
+    Embeddings, Engine, EngineError, ModelLimits, Result, TextBatch, TextRequest, TokenTick,
+    TrialRequest,
 };
 
 /// Token ids below this are ordinary BPE tokens in Qwen3's vocabulary (151,643 ranks); the
@@ -122,6 +123,22 @@ impl Engine for MlxEngine {
 
     fn model(&self) -> ModelRef {
         self.model.clone()
+    }
+
+    fn limits(&self) -> Option<ModelLimits> {
+        let cfg = self.runtime.config();
+        // The KV cache holds activations: 4 bytes an element for f32 checkpoints, 2 otherwise.
+        let elem_bytes = if self.model.quantization.as_deref() == Some("f32") {
+            4
+        } else {
+            2
+        };
+        let per_layer = (cfg.num_key_value_heads * cfg.head_dim) as u64;
+        Some(ModelLimits {
+            context_tokens: u32::try_from(cfg.max_position_embeddings).unwrap_or(u32::MAX),
+            kv_bytes_per_token: 2 * cfg.num_hidden_layers as u64 * per_layer * elem_bytes,
+            weights_bytes: self.runtime.info().size_bytes,
+        })
     }
 
     fn run_trial(

@@ -2,16 +2,20 @@
 //! judge a run the same way:
 //!
 //! * [`open`]: engines from a name (`mlx`, `openai`, the hidden `test-double`) and options;
-//! * [`measure`]: run a plan through an engine, build the report, compare it with the baseline
-//!   of its configuration and store it in one transaction;
+//! * [`run`]: the one way a benchmark starts ([`run::execute`]): measure a plan through an
+//!   engine, compare the report with the baseline of its configuration, store it in one
+//!   transaction and announce its new regressions, holding the run lock;
+//! * [`recovery`]: run files, where a run that cannot be stored is kept until imported;
 //! * [`notify`]: which regressions of a stored run still have to be announced (each once).
 
 mod error;
 pub mod export;
-pub mod measure;
+mod measure;
 pub mod monitor;
 pub mod notify;
 pub mod open;
 pub mod query;
+pub mod recovery;
+pub mod run;
 
 pub use error::{Error, Result};

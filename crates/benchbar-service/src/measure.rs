@@ -1,28 +1,14 @@
-//! Measure a plan through an engine, judge it against its baseline, store it.
+//! The measuring step of a run (see [`crate::run::execute`], its only caller): the plan
+//! through the engine, with power sampling, into a report not yet judged or stored.
 
-use std::sync::atomic::AtomicBool;
-
-use benchbar_core::regression::{compare_runs, RunKey};
-use benchbar_core::report::{build_report, RunMeta, RunOrigin, RunReport, RunStatus};
+use benchbar_core::report::{build_report, CellRaw, RunMeta, RunReport, RunStatus};
 use benchbar_core::spec::CellPlan;
 use benchbar_core::targets::TargetMatrix;
 use benchbar_engine::machine::machine_info;
 use benchbar_engine::runner::{run_cells, RunnerEvent};
 use benchbar_engine::Engine;
-use benchbar_store::Store;
 
-use crate::Result;
-
-/// How to measure and what to record.
-#[derive(Clone, Debug)]
-pub struct MeasureOptions {
-    /// Suite name recorded with the run (`quick`, `standard`, `full`, ...).
-    pub suite: String,
-    /// Read energy counters and keep a watts timeline.
-    pub sample_power: bool,
-    /// Who started the run.
-    pub origin: RunOrigin,
-}
+use crate::run::{CancelFlag, RunRequest};
 
 /// What the observer of a measurement sees.
 #[derive(Debug)]
@@ -42,36 +28,36 @@ pub enum MeasureEvent<'a> {
 /// How often the observer is offered new power samples.
 pub const POWER_EVENT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// A measured run.
+/// A measured run, not yet judged or stored.
 #[derive(Clone, Debug)]
-pub struct Measured {
-    /// The report (with its store id when it was saved, and its regressions).
+pub(crate) struct Measured {
+    /// What is stored with the cells.
+    pub meta: RunMeta,
+    /// The completed cells (a cell interrupted by cancellation is dropped whole).
+    pub cells: Vec<CellRaw>,
+    /// The report built from them (no store id, no regressions yet).
     pub report: RunReport,
-    /// How the run ended.
-    pub status: RunStatus,
-    /// Cells that completed (and were kept).
-    pub kept_cells: usize,
 }
 
-/// Runs `plan` on `engine`, builds the report, compares it with the baseline of its
-/// configuration and, with a store, saves it in one transaction. `observer` sees every runner
-/// event (progress, live tokens) and new power samples; `cancel` stops between trials
-/// (completed cells are kept).
-///
-/// A cancelled run with no completed cell is not stored.
-#[allow(clippy::too_many_arguments)]
-pub fn measure(
+impl Measured {
+    /// How the run ended.
+    pub fn status(&self) -> RunStatus {
+        self.meta.status
+    }
+}
+
+/// Runs `plan` on `engine` for `req` and builds the report; `observer` sees every runner
+/// event (progress, live tokens) and new power samples; `cancel` (seen by the runner between
+/// tokens and by the engine while it waits) stops the run, keeping the completed cells.
+pub(crate) fn measure(
     engine: &mut dyn Engine,
     plan: &[CellPlan],
-    opts: &MeasureOptions,
-    cancel: &AtomicBool,
-    store: Option<&mut Store>,
+    req: &RunRequest,
+    cancel: &CancelFlag,
     matrix: &TargetMatrix,
     observer: &mut dyn FnMut(MeasureEvent<'_>),
-) -> Result<Measured> {
-    let power = opts
-        .sample_power
-        .then(benchbar_engine::power::start_session);
+) -> Measured {
+    let power = req.sample_power.then(benchbar_engine::power::start_session);
     let started_at = chrono::Utc::now();
     let mut sent_samples = 0usize;
     let mut last_check = std::time::Instant::now();
@@ -104,38 +90,15 @@ pub fn measure(
         machine: machine_info(),
         engine: engine.info(),
         model: engine.model(),
-        suite: opts.suite.clone(),
+        suite: req.spec.suite.to_string(),
         warnings: outcome.warnings,
         power,
-        origin: opts.origin,
+        origin: req.origin,
     };
-    let mut report = build_report(&meta, &outcome.cells, matrix);
-    if let Some(store) = store {
-        add_regressions(store, &mut report, matrix)?;
-        if outcome.status != RunStatus::Cancelled || !outcome.cells.is_empty() {
-            report.run_id = Some(store.save_run(&meta, &outcome.cells, &report.regressions)?);
-        }
-    }
-    Ok(Measured {
+    let report = build_report(&meta, &outcome.cells, matrix);
+    Measured {
+        meta,
+        cells: outcome.cells,
         report,
-        status: outcome.status,
-        kept_cells: outcome.cells.len(),
-    })
-}
-
-/// Compares the run with the baseline of its configuration, if one is set; an incomparable
-/// baseline becomes a warning on the report.
-pub fn add_regressions(store: &Store, report: &mut RunReport, matrix: &TargetMatrix) -> Result<()> {
-    let key = RunKey::of(report).canonical();
-    let Some(baseline_id) = store.baseline_for_key(&key)? else {
-        return Ok(());
-    };
-    let baseline = store.load_run(baseline_id)?.report(matrix);
-    match compare_runs(&baseline, report) {
-        Ok(cmp) => report.regressions = cmp.regressions(),
-        Err(e) => report
-            .warnings
-            .push(format!("not compared with baseline run {baseline_id}: {e}")),
     }
-    Ok(())
 }

@@ -10,14 +10,13 @@
 //!   the later ones, and slots that passed while a sample ran (or while skipped) are dropped,
 //!   never made up in a burst.
 //! * [`run_loop`] drives a monitor with a [`Clock`] until a stop flag is set; [`sample`] is one
-//!   monitoring sample (measure, store with origin `monitor`, announce new regressions once,
-//!   prune samples older than the retention window). The CLI and the app use both.
+//!   monitoring sample: a run through [`crate::run::execute`] with origin `monitor`, then the
+//!   samples older than the retention window pruned. The CLI and the app use both.
 //! * [`update`]: after an engine (MLX) or OS update no baseline matches the new configuration,
 //!   so each sample is also compared with the last run before the update.
 
 mod clock;
 mod interval;
-mod lock;
 pub mod sample;
 pub mod update;
 
@@ -32,8 +31,8 @@ pub use interval::{
     check_interval, human, parse_duration, parse_interval, parse_retention, DEFAULT_RETENTION,
     MIN_INTERVAL,
 };
-pub use lock::{lock_path_for, Busy, RunGuard, RunLock};
 
+use crate::run::{RunGuard, RunLock};
 use crate::Result;
 
 /// How often to sample and how long to keep samples.

@@ -30,6 +30,12 @@ pub struct Announcement {
     pub fingerprints: Vec<String>,
 }
 
+/// The announcement as one line for a terminal: what the app shows as a notification's title
+/// and body (`Regression (critical): Qwen3-1.7B-4bit: decode tok/s -23.4% (tg128@1)...`).
+pub fn announcement_line(a: &Announcement) -> String {
+    format!("{}: {}", a.title, a.body)
+}
+
 /// The identity of a regression for de-duplication.
 pub fn fingerprint(run_key: &str, r: &Regression) -> String {
     format!(

@@ -1,5 +1,6 @@
 //! Settings and models.
 
+use benchbar_core::sync::lock_unpoisoned;
 use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::error::CmdResult;
@@ -20,7 +21,7 @@ pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdResul
 
 fn apply(state: &AppState, s: Settings) -> CmdResult<()> {
     settings::save(&state.config.settings_path, &s)?;
-    *state.settings.lock().unwrap_or_else(|e| e.into_inner()) = s;
+    *lock_unpoisoned(&state.settings) = s;
     if let Ok(h) = state.hooks() {
         h.settings_changed();
     }
@@ -30,11 +31,7 @@ fn apply(state: &AppState, s: Settings) -> CmdResult<()> {
 /// The monitoring schedule: whether it runs, the next sample, the last thing it did.
 #[tauri::command]
 pub fn monitor_status(state: State<'_, AppState>) -> crate::schedule::MonitorStatus {
-    state
-        .monitor_status
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone()
+    lock_unpoisoned(&state.monitor_status).clone()
 }
 
 /// Makes `model` the default (the tray's model submenu).

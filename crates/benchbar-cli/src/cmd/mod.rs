@@ -2,6 +2,7 @@
 //! exporters.
 
 mod ab;
+pub mod import;
 pub mod models;
 pub mod monitor;
 mod power;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use benchbar_service::run::{lock_path_for, RunGuard, RunLock};
 use benchbar_store::Store;
 
 use crate::cli::{Cli, Command};
@@ -35,6 +37,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Scenario(args) => scenario::scenario(cli.db.as_deref(), args),
         Command::Monitor(args) => monitor::monitor(cli.db.as_deref(), args),
         Command::Report(args) => report::report(cli.db.as_deref(), args),
+        Command::Import(args) => import::import(cli.db.as_deref(), args),
     }
 }
 
@@ -46,6 +49,15 @@ pub fn db_path(db: Option<&Path>) -> Result<PathBuf> {
     }
 }
 
+/// Where a run that cannot be stored is written as a run file: the database's folder.
+pub fn recovery_dir(db: Option<&Path>) -> Result<PathBuf> {
+    let db = db_path(db)?;
+    Ok(match db.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    })
+}
+
 /// Opens the history database.
 pub fn open_store(db: Option<&Path>) -> Result<Store> {
     Ok(Store::open(&db_path(db)?)?)
@@ -53,14 +65,12 @@ pub fn open_store(db: Option<&Path>) -> Result<Store> {
 
 /// The run lock of this database, shared with the menu-bar app and other `benchbar`
 /// processes: one benchmark at a time on the machine.
-pub fn run_lock(db: Option<&Path>) -> Result<benchbar_service::monitor::RunLock> {
-    Ok(benchbar_service::monitor::RunLock::across_processes(
-        benchbar_service::monitor::lock_path_for(&db_path(db)?),
-    ))
+pub fn run_lock(db: Option<&Path>) -> Result<RunLock> {
+    Ok(RunLock::across_processes(lock_path_for(&db_path(db)?)))
 }
 
 /// Takes the run lock for a run started here, or fails saying who runs one.
-pub fn take_run_lock(db: Option<&Path>) -> Result<benchbar_service::monitor::RunGuard> {
+pub fn take_run_lock(db: Option<&Path>) -> Result<RunGuard> {
     run_lock(db)?
         .try_acquire(benchbar_core::report::RunOrigin::Cli)
         .map_err(|busy| anyhow::anyhow!("{busy}; wait for it to finish and try again"))

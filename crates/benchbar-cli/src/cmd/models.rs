@@ -14,44 +14,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::emit;
-use crate::cli::{Format, GenerateArgs, GenerateFormat};
+use crate::cli::{Format, GenerateArgs, GenerateFormat, ModelsAction, ModelsArgs};
 use benchbar_core::fmt::bytes;
-
-/// `benchbar models`.
-#[derive(Debug, clap::Args)]
-#[command(args_conflicts_with_subcommands = true)]
-pub struct ModelsArgs {
-    /// What to do; without one, lists local checkpoints and the seed's catalogue.
-    #[command(subcommand)]
-    pub action: Option<ModelsAction>,
-    /// Output format: table or json (json: the local checkpoints, as before).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-}
-
-/// `benchbar models <action>`.
-#[derive(Debug, clap::Subcommand)]
-pub enum ModelsAction {
-    /// The seed's Qwen3 variants: present or not, size on disk, fits this machine's memory.
-    Catalogue {
-        /// Output format: table or json.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
-    /// Download a checkpoint into the Hugging Face cache (resumable, verified, never twice).
-    Pull {
-        /// Hub repo id, e.g. mlx-community/Qwen3-1.7B-4bit.
-        repo_id: String,
-        /// Branch, tag or commit (default: main).
-        #[arg(long)]
-        revision: Option<String>,
-    },
-    /// Delete a checkpoint (every revision) from the Hugging Face cache.
-    Rm {
-        /// Hub repo id.
-        repo_id: String,
-    },
-}
 
 /// Runs `benchbar models [catalogue|pull|rm]`.
 pub fn models(args: ModelsArgs) -> Result<ExitCode> {

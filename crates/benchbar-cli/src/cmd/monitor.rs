@@ -4,7 +4,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use anyhow::Result;
@@ -12,12 +12,14 @@ use benchbar_core::report::RunStatus;
 use benchbar_core::targets::TargetMatrix;
 use benchbar_report::analysis::analyse;
 use benchbar_report::fmt::{bytes, num, opt};
-use benchbar_service::monitor::sample::{sample_plan, take_sample};
+use benchbar_service::monitor::sample::{sample_request, take_sample};
 use benchbar_service::monitor::{
     human, parse_interval, parse_retention, run_loop, Clock, Monitor, MonitorConfig, MonitorEvent,
     PowerConditions, SystemClock,
 };
+use benchbar_service::notify::announcement_line;
 use benchbar_service::open::{open_with_mlx, HttpOptions};
+use benchbar_service::run::RunContext;
 
 use super::open_store;
 
@@ -62,23 +64,23 @@ pub fn monitor(db: Option<&Path>, args: MonitorArgs) -> Result<ExitCode> {
     if args.count == Some(0) {
         anyhow::bail!("--count must be at least 1");
     }
-    let plan = sample_plan(&args.model, &args.engine, args.reps)?;
+    let req = sample_request(&args.model, &args.engine, args.reps, !args.no_power)?;
     let mut store = open_store(db)?;
     let http = HttpOptions::for_url(&args.url);
     let mlx = crate::engines::mlx_options();
     let mut engine = open_with_mlx(&args.engine, &args.model, &http, &mlx)?;
 
     let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    // Ctrl-C stops the loop, and a sample in progress between trials (its completed cells are
-    // kept). This is the process's only handler.
-    ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed))?;
+    // Ctrl-C or SIGTERM stops the loop, and a sample in progress (its completed cells are
+    // kept, stored as cancelled).
+    crate::signals::on_stop_signals(&stop)?;
 
     let clock = SystemClock;
     let mut schedule = Monitor::new(config.clone(), clock.now());
     // Shared with the app and `benchbar run`: a sample never overlaps another benchmark.
     let lock = super::run_lock(db)?;
     let matrix = TargetMatrix::seed();
+    let recovery_dir = super::recovery_dir(db)?;
     eprintln!(
         "monitoring {} on {} every {} (samples kept {}); Ctrl-C to stop",
         args.model,
@@ -99,18 +101,15 @@ pub fn monitor(db: Option<&Path>, args: MonitorArgs) -> Result<ExitCode> {
         },
         &mut |guard| {
             let now = clock.now();
-            match take_sample(
+            let mut ctx = RunContext {
+                engine: engine.as_mut(),
+                store: Some(&mut store),
                 guard,
-                config.retention,
-                engine.as_mut(),
-                &plan,
-                &mut store,
-                &matrix,
-                !args.no_power,
-                &stop,
-                now,
-                &mut |_| {},
-            ) {
+                cancel: &stop,
+                matrix: &matrix,
+                recovery_dir: &recovery_dir,
+            };
+            match take_sample(&req, &mut ctx, config.retention, now, &mut |_| {}) {
                 Ok(out) => {
                     taken += 1;
                     let s = analyse(&out.report, None, None).single;
@@ -126,7 +125,7 @@ pub fn monitor(db: Option<&Path>, args: MonitorArgs) -> Result<ExitCode> {
                         if out.status == RunStatus::Completed { String::new() } else { format!(" ({})", out.status.as_str()) },
                     );
                     if let Some(a) = out.announcement {
-                        println!("{}: {}", a.title, a.body);
+                        println!("{}", announcement_line(&a));
                     }
                     if let Some(u) = out.since_update.filter(|u| !u.regressions.is_empty()) {
                         println!(
@@ -136,7 +135,7 @@ pub fn monitor(db: Option<&Path>, args: MonitorArgs) -> Result<ExitCode> {
                             u.changes
                         );
                         if let Some(a) = u.announcement {
-                            println!("{}: {}", a.title, a.body);
+                            println!("{}", announcement_line(&a));
                         }
                     }
                 }

@@ -2,26 +2,23 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use anyhow::Result;
 use benchbar_core::report::{RunOrigin, RunStatus};
 use benchbar_core::spec::{RunSpec, SuiteName};
-use benchbar_core::suite::Suite;
 use benchbar_core::targets::TargetMatrix;
-use benchbar_service::measure::{measure, MeasureEvent, MeasureOptions};
+use benchbar_service::notify::announcement_line;
 use benchbar_service::open::{open_with_mlx, split_engines};
+use benchbar_service::run::{execute, MeasureEvent, RunContext, RunRequest};
 
 use super::{emit, open_store};
 use crate::cli::RunArgs;
 use crate::export::{render, Doc};
 use crate::progress::RunProgress;
 
-/// Exit code of a run stopped with Ctrl-C (after the completed cells were saved).
-const EXIT_CANCELLED: u8 = 130;
-
-fn spec(args: &RunArgs) -> Result<RunSpec> {
+fn request(args: &RunArgs) -> Result<RunRequest> {
     let suite: SuiteName = args.suite.parse()?;
     let spec = RunSpec {
         model: args.model.clone(),
@@ -33,16 +30,22 @@ fn spec(args: &RunArgs) -> Result<RunSpec> {
         reps: args.reps,
         warmup: args.warmup,
     };
-    spec.validate()?;
-    Ok(spec)
+    let req = RunRequest {
+        spec,
+        sample_power: !args.no_power,
+        origin: RunOrigin::Cli,
+        allow_oversize: args.allow_oversize,
+    };
+    req.plan()?;
+    Ok(req)
 }
 
 /// Runs the benchmark on each engine of `--engine` (one run each), compares each with its
 /// baseline, stores and prints the report (several engines: one side-by-side table per test).
 pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
-    let spec = spec(&args)?;
-    let plan = spec.plan(&Suite::seed())?;
-    let names = split_engines(&spec.engine);
+    let req = request(&args)?;
+    let plan = req.plan()?;
+    let names = split_engines(&req.spec.engine);
     for (i, n) in names.iter().enumerate() {
         if names[..i].contains(n) {
             anyhow::bail!("engine '{n}' is listed twice in --engine");
@@ -59,43 +62,45 @@ pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
     // Open every engine before measuring so that a bad engine fails before any run.
     let mut engines = names
         .iter()
-        .map(|n| open_with_mlx(n, &spec.model, &http, &mlx))
+        .map(|n| open_with_mlx(n, &req.spec.model, &http, &mlx))
         .collect::<std::result::Result<Vec<_>, _>>()?;
+    // Bound the inputs against every engine's model before any run.
+    for engine in &engines {
+        req.check_bounds(engine.as_ref())?;
+    }
 
     // Never two benchmarks at once (the app, its schedule, another terminal).
-    let _running = super::take_run_lock(db)?;
+    let running = super::take_run_lock(db)?;
     let cancel = Arc::new(AtomicBool::new(false));
-    let flag = cancel.clone();
-    // A second handler cannot be installed in the same process; ignore that case.
-    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    let stopped = crate::signals::on_stop_signals(&cancel)?;
 
     let matrix = TargetMatrix::seed();
+    let recovery_dir = super::recovery_dir(db)?;
+    let mut not_stored = Vec::new();
     let mut reports = Vec::with_capacity(engines.len());
     let mut statuses = Vec::with_capacity(engines.len());
+    let mut announcements = Vec::new();
     for engine in &mut engines {
-        let opts = MeasureOptions {
-            suite: spec.suite.to_string(),
-            sample_power: !args.no_power,
-            origin: RunOrigin::Cli,
-        };
         let mut progress = RunProgress::new(&plan);
-        let m = measure(
-            engine.as_mut(),
-            &plan,
-            &opts,
-            &cancel,
-            store.as_mut(),
-            &matrix,
-            &mut |e| {
-                if let MeasureEvent::Runner(e) = e {
-                    progress.on_event(&e)
-                }
-            },
-        )?;
+        let mut ctx = RunContext {
+            engine: engine.as_mut(),
+            store: store.as_mut(),
+            guard: &running,
+            cancel: &cancel,
+            matrix: &matrix,
+            recovery_dir: &recovery_dir,
+        };
+        let m = execute(&req, &mut ctx, &mut |e| {
+            if let MeasureEvent::Runner(e) = e {
+                progress.on_event(&e)
+            }
+        })?;
         progress.finish();
         let status = m.status;
         reports.push(m.report);
         statuses.push((status, m.kept_cells));
+        announcements.extend(m.announcement);
+        not_stored.extend(m.not_stored);
         if status == RunStatus::Cancelled {
             break;
         }
@@ -105,7 +110,19 @@ pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
     } else {
         super::ab::render(&reports, args.format)
     };
-    emit(&text, args.output.as_deref())?;
+    if let Err(e) = emit(&text, args.output.as_deref()) {
+        let saved: Vec<String> = reports
+            .iter()
+            .filter_map(|r| r.run_id.map(|id| id.to_string()))
+            .collect();
+        match saved.as_slice() {
+            [] => return Err(e),
+            [id] => anyhow::bail!(
+                "{e:#}; the run was saved as run {id} (`benchbar export {id}` prints it again)"
+            ),
+            ids => anyhow::bail!("{e:#}; the runs were saved as runs {}", ids.join(", ")),
+        }
+    }
     for report in &reports {
         for r in &report.regressions {
             eprintln!(
@@ -121,19 +138,32 @@ pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
             );
         }
     }
+    // What the app would notify (new regressions only, each announced once).
+    for a in &announcements {
+        eprintln!("{}", announcement_line(a));
+    }
+    // Nothing measured is lost: a run the database refused is in its run file.
+    for n in &not_stored {
+        eprintln!("error: {}", n.message());
+    }
     let mut code = ExitCode::SUCCESS;
     for ((status, kept), report) in statuses.iter().zip(&reports) {
         match status {
             RunStatus::Completed => {}
             RunStatus::Cancelled => {
                 eprintln!("cancelled: {kept} completed cell(s) kept");
-                return Ok(ExitCode::from(EXIT_CANCELLED));
+                // 130 for Ctrl-C, 143 for SIGTERM.
+                code = ExitCode::from(stopped.exit_code());
+                break;
             }
             RunStatus::Failed => {
                 eprintln!("failed: every trial failed ({} engine)", report.engine.name);
                 code = ExitCode::FAILURE;
             }
         }
+    }
+    if !not_stored.is_empty() {
+        code = ExitCode::from(crate::EXIT_ERROR);
     }
     Ok(code)
 }

@@ -4,6 +4,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use benchbar_core::sync::lock_unpoisoned;
 use chrono::{DateTime, Utc};
 
 /// Wall-clock time and waiting.
@@ -44,14 +45,14 @@ impl ManualClock {
 
     /// Moves the clock forward by `d`.
     pub fn advance(&self, d: Duration) {
-        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
+        let mut now = lock_unpoisoned(&self.now);
         *now += chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
-        *self.now.lock().unwrap_or_else(|p| p.into_inner())
+        *lock_unpoisoned(&self.now)
     }
 
     fn sleep(&self, d: Duration) {

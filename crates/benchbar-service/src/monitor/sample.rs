@@ -9,29 +9,30 @@
 //! p ≈ 0.007). On a real model the quick suite takes well under a minute, the shortest
 //! interval allowed.
 
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use benchbar_core::report::{RunOrigin, RunReport, RunStatus};
-use benchbar_core::spec::{CellPlan, RunSpec, SuiteName};
-use benchbar_core::suite::Suite;
-use benchbar_core::targets::TargetMatrix;
-use benchbar_engine::Engine;
-use benchbar_store::Store;
+use benchbar_core::spec::{RunSpec, SuiteName};
 use chrono::{DateTime, Utc};
 
+use super::retention_cutoff;
 use super::update::{check_since_update, UpdateCheck};
-use super::{retention_cutoff, RunGuard};
-use crate::measure::{measure, MeasureEvent, MeasureOptions};
-use crate::notify::{announce_new, Announcement};
+use crate::notify::Announcement;
+use crate::run::{execute, MeasureEvent, RunContext, RunRequest};
 use crate::Result;
 
 /// The suite a monitoring sample runs.
 pub const MONITOR_SUITE: SuiteName = SuiteName::Quick;
 
-/// The cells of a monitoring sample of `model` on `engine`: the quick suite, with `reps`
-/// measured repetitions when given (at least 2, for the significance test).
-pub fn sample_plan(model: &str, engine: &str, reps: Option<u32>) -> Result<Vec<CellPlan>> {
+/// The run of a monitoring sample of `model` on `engine`: the quick suite with origin
+/// `monitor`, with `reps` measured repetitions when given (at least 2, for the significance
+/// test), sampling power when `sample_power`.
+pub fn sample_request(
+    model: &str,
+    engine: &str,
+    reps: Option<u32>,
+    sample_power: bool,
+) -> Result<RunRequest> {
     if reps.is_some_and(|r| r < 2) {
         return Err(crate::Error::Invalid(
             "--reps must be at least 2 for a monitoring sample (the regression test needs a variance)"
@@ -40,8 +41,14 @@ pub fn sample_plan(model: &str, engine: &str, reps: Option<u32>) -> Result<Vec<C
     }
     let mut spec = RunSpec::new(model, engine, MONITOR_SUITE);
     spec.reps = reps;
-    spec.validate()?;
-    Ok(spec.plan(&Suite::seed())?)
+    let req = RunRequest {
+        spec,
+        sample_power,
+        origin: RunOrigin::Monitor,
+        allow_oversize: false,
+    };
+    req.plan()?;
+    Ok(req)
 }
 
 /// What one sample produced.
@@ -59,40 +66,38 @@ pub struct SampleOutcome {
     pub pruned_runs: usize,
 }
 
-/// Takes one sample while `guard` (from [`Monitor::tick`]) is held: measures `plan`, stores
-/// it with origin `monitor` (compared with its configuration's baseline), records which of its
-/// regressions are new (each is announced once, as for user-started runs), compares it with
-/// the run before an engine or OS update when the window has one (see [`super::update`]),
-/// `observer` hearing the measurement's live events, then prunes the
-/// monitoring samples older than `retention` before `now` (never the sample just taken).
-#[allow(clippy::too_many_arguments)]
+/// Takes one sample in `ctx` (whose guard comes from [`super::Monitor::tick`]): runs `req`
+/// through [`execute`] (stored, compared with its configuration's baseline, new regressions
+/// announced once, as for any run), compares it with the run before an engine or OS update
+/// when the window has one (see [`super::update`]), then prunes the monitoring samples older
+/// than `retention` before `now` (never the sample just taken). A sample is always stored:
+/// `ctx` must have the history database.
 pub fn take_sample(
-    _guard: &RunGuard,
+    req: &RunRequest,
+    ctx: &mut RunContext<'_>,
     retention: Duration,
-    engine: &mut dyn Engine,
-    plan: &[CellPlan],
-    store: &mut Store,
-    matrix: &TargetMatrix,
-    sample_power: bool,
-    cancel: &AtomicBool,
     now: DateTime<Utc>,
     observer: &mut dyn FnMut(MeasureEvent<'_>),
 ) -> Result<SampleOutcome> {
-    let opts = MeasureOptions {
-        suite: MONITOR_SUITE.to_string(),
-        sample_power,
-        origin: RunOrigin::Monitor,
-    };
-    let m = measure(engine, plan, &opts, cancel, Some(store), matrix, observer)?;
-    let announcement = announce_new(store, &m.report)?;
+    if ctx.store.is_none() {
+        return Err(crate::Error::Invalid(
+            "a monitoring sample needs the history database".into(),
+        ));
+    }
+    let run = execute(req, ctx, observer)?;
     // Never the sample just taken, whatever the clocks say.
-    let cutoff = retention_cutoff(now, retention).min(m.report.started_at);
-    let since_update = check_since_update(store, &m.report, matrix, cutoff)?;
-    let pruned_runs = store.prune_monitor_runs(cutoff)?;
+    let cutoff = retention_cutoff(now, retention).min(run.report.started_at);
+    let (since_update, pruned_runs) = match ctx.store.as_deref_mut() {
+        Some(store) => (
+            check_since_update(store, &run.report, ctx.matrix, cutoff)?,
+            store.prune_monitor_runs(cutoff)?,
+        ),
+        None => (None, 0),
+    };
     Ok(SampleOutcome {
-        report: m.report,
-        status: m.status,
-        announcement,
+        report: run.report,
+        status: run.status,
+        announcement: run.announcement,
         since_update,
         pruned_runs,
     })
@@ -100,21 +105,31 @@ pub fn take_sample(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+
     use benchbar_core::regression::Metric;
+    use benchbar_core::targets::TargetMatrix;
     use benchbar_engine::TestDoubleEngine;
+    use benchbar_store::Store;
 
     use super::*;
-    use crate::monitor::{Decision, Monitor, MonitorConfig, PowerConditions, RunLock};
+    use crate::monitor::{Decision, Monitor, MonitorConfig, PowerConditions};
+    use crate::run::RunLock;
 
     #[test]
     fn a_drop_is_stored_announced_once_and_old_samples_pruned() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("h.db")).unwrap();
         let matrix = TargetMatrix::seed();
-        let plan = sample_plan("m", "test-double", None).unwrap();
-        assert_eq!(plan.len(), 1, "a sample is the one-cell quick suite");
+        let req = sample_request("m", "test-double", None, false).unwrap();
+        assert_eq!(
+            req.plan().unwrap().len(),
+            1,
+            "a sample is the one-cell quick suite"
+        );
         let lock = RunLock::new();
-        let cancel = AtomicBool::new(false);
+        let cancel = Arc::new(AtomicBool::new(false));
         let start = Utc::now();
         let mut cfg = MonitorConfig::new(Duration::from_secs(60)).unwrap();
         cfg.retention = Duration::from_secs(3600);
@@ -128,19 +143,16 @@ mod tests {
                 &format!("decode_tps={decode_tps},jitter=0.01"),
             )
             .unwrap();
-            let out = take_sample(
-                &guard,
-                monitor.config().retention,
-                &mut engine,
-                &plan,
-                store,
-                &matrix,
-                false,
-                &cancel,
-                now,
-                &mut |_| {},
-            )
-            .unwrap();
+            let mut ctx = RunContext {
+                engine: &mut engine,
+                store: Some(store),
+                guard: &guard,
+                cancel: &cancel,
+                matrix: &matrix,
+                recovery_dir: dir.path(),
+            };
+            let out =
+                take_sample(&req, &mut ctx, monitor.config().retention, now, &mut |_| {}).unwrap();
             monitor.finished(now);
             out
         };
@@ -188,7 +200,7 @@ mod tests {
 
     #[test]
     fn too_few_reps_are_refused() {
-        let e = sample_plan("m", "test-double", Some(1)).unwrap_err();
+        let e = sample_request("m", "test-double", Some(1), false).unwrap_err();
         assert!(e.to_string().contains("at least 2"), "{e}");
     }
 }

@@ -123,6 +123,7 @@ pub fn check_since_update(
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
 
     use benchbar_core::regression::Severity;
     use benchbar_core::report::{RunMeta, RunOrigin, RunStatus};
@@ -131,16 +132,18 @@ mod tests {
     use benchbar_engine::{Engine, TestDoubleEngine};
 
     use super::*;
-    use crate::measure::{measure, MeasureOptions};
-    use crate::monitor::sample::sample_plan;
+    use crate::monitor::sample::sample_request;
+    use crate::run::{execute, RunContext, RunLock};
 
     #[test]
     fn a_drop_after_an_engine_update_is_found_and_announced_once() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("h.db")).unwrap();
         let matrix = TargetMatrix::seed();
-        let plan = sample_plan("m", "test-double", None).unwrap();
-        let cancel = AtomicBool::new(false);
+        let req = sample_request("m", "test-double", None, false).unwrap();
+        let plan = req.plan().unwrap();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let lock = RunLock::new();
         let since = Utc::now() - chrono::Duration::hours(1);
         // A sample stored before the update: same engine and machine, older engine version.
         let mut old = TestDoubleEngine::with_options("m", "decode_tps=100").unwrap();
@@ -161,27 +164,23 @@ mod tests {
         };
         let before_id = store.save_run(&meta, &cells, &[]).unwrap();
 
-        let opts = MeasureOptions {
-            suite: "quick".into(),
-            sample_power: false,
-            origin: RunOrigin::Monitor,
-        };
         let sample = |tps: f64, store: &mut Store| {
             let mut e = TestDoubleEngine::with_options("m", &format!("decode_tps={tps}")).unwrap();
-            let m = measure(
-                &mut e,
-                &plan,
-                &opts,
-                &cancel,
-                Some(store),
-                &matrix,
-                &mut |_| {},
-            )
-            .unwrap();
+            let guard = lock.try_acquire(RunOrigin::Monitor).unwrap();
+            let mut ctx = RunContext {
+                engine: &mut e,
+                store: Some(store),
+                guard: &guard,
+                cancel: &cancel,
+                matrix: &matrix,
+                recovery_dir: dir.path(),
+            };
+            let m = execute(&req, &mut ctx, &mut |_| {}).unwrap();
             assert!(
                 m.report.regressions.is_empty(),
                 "no baseline matches the new version"
             );
+            let store = ctx.store.unwrap();
             check_since_update(store, &m.report, &matrix, since).unwrap()
         };
         let first = sample(70.0, &mut store).expect("the run before the update is found");

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use benchbar_core::report::RunOrigin;
+use benchbar_core::sync::lock_unpoisoned;
 
 /// A shared lock over "a benchmark is running". Clones share the same lock; hand one clone to
 /// the monitor and keep another for user-started runs.
@@ -27,11 +28,31 @@ pub struct RunGuard {
     _file: Option<File>,
 }
 
-/// The lock file of the history database at `db`: `<db>.run-lock`.
+/// The lock file of the history database at `db`: `<db>.run-lock` beside the database's real
+/// file, so that every name of one database (a symlink, a relative path, `..`) locks the
+/// same file.
 pub fn lock_path_for(db: &Path) -> PathBuf {
+    let db = canonical(db);
     let mut name = db.file_name().unwrap_or_default().to_os_string();
     name.push(".run-lock");
     db.with_file_name(name)
+}
+
+/// `db` with every symlink and relative part resolved: the file's own path when it exists,
+/// else its folder's resolved path and its name (a database not created yet), else `db` as
+/// given (a folder that does not exist yet either).
+fn canonical(db: &Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(db) {
+        return real;
+    }
+    let dir = match db.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(dir), db.file_name()) {
+        (Ok(real_dir), Some(name)) => real_dir.join(name),
+        _ => db.to_path_buf(),
+    }
 }
 
 /// Takes the exclusive lock on `path` and writes `origin` into it, or says who holds it. A
@@ -104,7 +125,7 @@ impl RunLock {
 
     fn slot(&self) -> MutexGuard<'_, Option<RunOrigin>> {
         // A panic while the mutex was held cannot leave the Option half-written.
-        self.holder.lock().unwrap_or_else(|p| p.into_inner())
+        lock_unpoisoned(&self.holder)
     }
 
     /// Takes the lock for a run started by `origin`, or says who holds it. Never blocks.
@@ -202,5 +223,32 @@ mod tests {
         );
         drop(g);
         assert!(app.try_acquire(RunOrigin::App).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_database_path_takes_the_same_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("b.db");
+        std::fs::write(&real, b"").unwrap();
+        let link = dir.path().join("a.db");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert_eq!(lock_path_for(&link), lock_path_for(&real));
+        let through_link = RunLock::across_processes(lock_path_for(&link));
+        let direct = RunLock::across_processes(lock_path_for(&real));
+        let _g = through_link.try_acquire(RunOrigin::Cli).unwrap();
+        assert_eq!(
+            direct.try_acquire(RunOrigin::Cli).unwrap_err(),
+            Busy {
+                held_by: RunOrigin::Cli
+            }
+        );
+        // A database not created yet, named through a symlinked folder.
+        let folder_link = dir.path().join("data");
+        std::os::unix::fs::symlink(dir.path(), &folder_link).unwrap();
+        assert_eq!(
+            lock_path_for(&folder_link.join("new.db")),
+            lock_path_for(&dir.path().join("new.db"))
+        );
     }
 }
