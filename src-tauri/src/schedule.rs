@@ -103,7 +103,7 @@ pub struct MonitorStatus {
 pub type SharedStatus = Arc<Mutex<MonitorStatus>>;
 
 fn set_status(status: &SharedStatus, f: impl FnOnce(&mut MonitorStatus)) {
-    f(&mut lock_unpoisoned(&status));
+    f(&mut lock_unpoisoned(status));
 }
 
 /// One monitoring sample of the default model, as a run-slot job.
@@ -122,13 +122,9 @@ fn sample_job(settings: Settings, clock: Arc<dyn Clock>) -> Job {
             let out = with_run_context(&req, &settings, state, ticket, &mut |ctx| {
                 let mut mapper = EventMapper::default();
                 // Live events as for any run: the tray's progress, a watching dashboard.
-                Ok(take_sample(
-                    &req,
-                    ctx,
-                    retention,
-                    clock.now(),
-                    &mut live(&mut mapper, send),
-                )?)
+                let mut observer = live(&mut mapper, send);
+                let sample = take_sample(&req, ctx, retention, clock.now(), &mut observer)?;
+                Ok(sample)
             })?;
             Ok(JobOutcome {
                 run_id: out.report.run_id,
