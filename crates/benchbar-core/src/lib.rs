@@ -29,6 +29,7 @@ pub mod stats;
 pub mod suite;
 pub mod sync;
 pub mod targets;
+#[cfg(feature = "testing")]
 pub mod testkit;
 
 pub use error::{Error, Result};

@@ -5,6 +5,7 @@
 //! the token is materialised. The [`runner`] owns warmup, repetitions, fixed generation
 //! length, fresh prompts per trial and cancellation.
 
+#[cfg(feature = "testing")]
 mod double;
 mod embed;
 mod engine;
@@ -14,6 +15,7 @@ pub mod openai;
 pub mod power;
 pub mod runner;
 
+#[cfg(feature = "testing")]
 pub use double::TestDoubleEngine;
 pub use engine::{
     Embeddings, Engine, EngineError, ModelLimits, Result, TextBatch, TextRequest, TokenTick,

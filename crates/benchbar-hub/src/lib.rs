@@ -22,7 +22,7 @@ mod download;
 mod error;
 mod pull;
 mod remote;
-#[cfg(feature = "test-hub")]
+#[cfg(feature = "testing")]
 pub mod test_hub;
 
 pub use cache::remove;

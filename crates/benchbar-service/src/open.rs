@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use benchbar_engine::openai::Endpoint;
-use benchbar_engine::{
-    Engine, MlxEngine, MlxOptions, OpenAiConfig, OpenAiEngine, TestDoubleEngine,
-};
+#[cfg(feature = "testing")]
+use benchbar_engine::TestDoubleEngine;
+use benchbar_engine::{Engine, MlxEngine, MlxOptions, OpenAiConfig, OpenAiEngine};
 
 use crate::{Error, Result};
 
@@ -63,8 +63,9 @@ pub fn split_engines(list: &str) -> Vec<String> {
 
 /// Opens the engine `engine` for `model` (`http`: the openai engine's options).
 ///
-/// `test-double[:key=value,...]` is a hidden value for tests: a deterministic stand-in whose
-/// timings are synthetic. Its reports say so in the engine version.
+/// `test-double[:key=value,...]` is a hidden value for tests (only with the `testing`
+/// feature): a deterministic stand-in whose timings are synthetic. Its reports say so in the
+/// engine version.
 pub fn open_with(engine: &str, model: &str, http: &HttpOptions) -> Result<Box<dyn Engine>> {
     open_with_mlx(engine, model, http, &MlxOptions::default())
 }
@@ -79,6 +80,7 @@ pub fn open_with_mlx(
     let (name, options) = engine.split_once(':').unwrap_or((engine, ""));
     let invalid = |m: String| Err(Error::Invalid(m));
     match name {
+        #[cfg(feature = "testing")]
         "test-double" => Ok(Box::new(TestDoubleEngine::with_options(model, options)?)),
         "mlx" if options.is_empty() => Ok(Box::new(MlxEngine::load_with(model, mlx)?)),
         "mlx" => invalid(format!("the mlx engine takes no options ('{engine}')")),

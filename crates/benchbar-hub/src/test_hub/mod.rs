@@ -1,6 +1,6 @@
 //! `TestHub`, a test double of the Hugging Face hub: a real HTTP server on 127.0.0.1 (std
 //! threads) serving the file API the way the hub does, for this crate's and the CLI's tests.
-//! Built only with the `test-hub` feature.
+//! Built only with the `testing` feature.
 //!
 //! - `GET /api/models/{repo}/revision/{rev}`: `sha` and `siblings` (with `size`, and `lfs`
 //!   for `.safetensors` files).
