@@ -135,8 +135,11 @@ pub fn read_header(path: &Path) -> Result<BTreeMap<String, TensorInfo>> {
                 ))
             }
         };
-        let want = shape.iter().product::<usize>() as u64 * elem;
-        if offs[1] - offs[0] != want {
+        // Checked: a hostile header's shape can overflow the byte count (then no data matches).
+        let want = shape
+            .iter()
+            .try_fold(elem as u64, |acc: u64, &d| acc.checked_mul(d as u64));
+        if want != Some(offs[1] - offs[0]) {
             return Err(Error::file(
                 path,
                 format!(
