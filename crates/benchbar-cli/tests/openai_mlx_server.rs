@@ -276,7 +276,7 @@ fn mlx_and_openai_side_by_side_agree_on_token_counts() {
 }
 
 #[test]
-fn unreachable_server_records_failed_trials_and_leaves_history_alone() {
+fn unreachable_server_is_refused_before_any_run_and_leaves_history_alone() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("h.db");
     // An earlier run in the history.
@@ -316,20 +316,29 @@ fn unreachable_server_records_failed_trials_and_leaves_history_alone() {
         .args(["--format", "json", "--timeout-s", "5"])
         .output()
         .unwrap();
+    // Refused when the engine is opened (issue #26): one line naming the URL and the cause,
+    // exit 2, no run stored.
     assert_eq!(
         out.status.code(),
-        Some(1),
+        Some(2),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["status"], "failed");
-    let trials = v["cells"][0]["trials"].as_array().unwrap();
-    assert_eq!(trials.len(), 2);
-    for t in trials {
-        let e = t["error"].as_str().unwrap();
-        assert!(e.contains(&url) && e.contains("cannot connect"), "{e}");
-    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&url) && err.contains("cannot connect"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "nothing measured, nothing printed");
+    let history = benchbar(&db)
+        .args(["history", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        json_of(&history).as_array().unwrap().len(),
+        1,
+        "no run added"
+    );
     // The earlier run is unchanged.
     let id = before["run_id"].as_i64().unwrap().to_string();
     let again = benchbar(&db)
