@@ -77,6 +77,18 @@ pub(super) fn quantization_of(name: &str) -> Option<String> {
     .map(str::to_string)
 }
 
+/// Concurrent requests per [`crate::engine::Engine::generate_text`] call over HTTP (the server
+/// batches them if it can).
+pub(super) const TEXT_CONCURRENCY: u32 = 8;
+
+/// What every row of a streamed batch shares.
+pub(super) struct Rows {
+    pub(super) endpoint: Endpoint,
+    pub(super) max_tokens: u32,
+    pub(super) fixed: bool,
+    pub(super) seed: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

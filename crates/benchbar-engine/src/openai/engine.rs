@@ -11,8 +11,7 @@ use benchbar_core::spec::PromptSpec;
 use serde_json::{json, Value};
 
 use super::client::{get_text, stream_completion, StreamRequest};
-use super::config::{host_of, quantization_of, Endpoint, OpenAiConfig};
-use super::text::{Rows, TEXT_CONCURRENCY};
+use super::config::{host_of, quantization_of, Endpoint, OpenAiConfig, Rows, TEXT_CONCURRENCY};
 use super::tokens::synthetic_text;
 use crate::engine::{
     Embeddings, Engine, EngineError, Result, TextBatch, TextRequest, TokenTick, TrialRequest,

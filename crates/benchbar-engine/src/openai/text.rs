@@ -10,25 +10,13 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::client::{stream_completion, StreamRecord, StreamRequest};
-use super::config::Endpoint;
+use super::config::{Endpoint, Rows};
 use super::engine::OpenAiEngine;
 use super::tokens::assign_token_offsets;
 use crate::engine::{EngineError, Result, TokenTick};
 
-/// Concurrent requests per [`Engine::generate_text`] call over HTTP (the server batches them
-/// if it can).
-pub(super) const TEXT_CONCURRENCY: u32 = 8;
-
 /// How often a cancel flag is read while no chunk arrives (connect, headers, stream gaps).
 const CANCEL_POLL: Duration = Duration::from_millis(50);
-
-/// What every row of a streamed batch shares.
-pub(super) struct Rows {
-    pub(super) endpoint: Endpoint,
-    pub(super) max_tokens: u32,
-    pub(super) fixed: bool,
-    pub(super) seed: u64,
-}
 
 impl OpenAiEngine {
     /// Streams one request per prompt, concurrently (or at the Poisson rate); returns the raw
