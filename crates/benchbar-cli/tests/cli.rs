@@ -2,56 +2,13 @@
 //! test-double`): every subcommand, and every bad input giving one error line and exit 2
 //! without changing what is stored.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
+use common::Env;
 use predicates::prelude::*;
 
-struct Env {
-    _dir: tempfile::TempDir,
-    db: PathBuf,
-}
-
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("history.db");
-        Env { _dir: dir, db }
-    }
-
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("benchbar").unwrap();
-        c.env("BENCHBAR_DB", &self.db).env_remove("RUST_LOG");
-        c
-    }
-
-    /// Runs a quick suite on the double and returns its run id.
-    fn run(&self, engine: &str) -> i64 {
-        let out = self
-            .cmd()
-            .args(["run", "--engine", engine, "--format", "json", "-r", "5"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["run_id"].as_i64().unwrap()
-    }
-
-    fn run_count(&self) -> usize {
-        let out = self
-            .cmd()
-            .args(["history", "--format", "json"])
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v.as_array().unwrap().len()
-    }
-}
+mod common;
 
 /// Asserts exit code 2 and exactly one `error:` line on stderr.
 fn assert_one_line_error(out: std::process::Output, needle: &str) {
@@ -169,8 +126,8 @@ fn output_file_and_formats() {
 #[test]
 fn history_compare_baseline_export() {
     let env = Env::new();
-    let a = env.run("test-double");
-    let b = env.run("test-double:decode_tps=80");
+    let a = env.run("test-double", 5);
+    let b = env.run("test-double:decode_tps=80", 5);
     env.cmd()
         .args(["history", "--limit", "1"])
         .assert()
@@ -282,7 +239,7 @@ fn targets_prints_the_full_matrix() {
 #[test]
 fn targets_grades_a_run_against_a_row() {
     let env = Env::new();
-    let id = env.run("test-double:decode_tps=100");
+    let id = env.run("test-double:decode_tps=100", 5);
     let out = env
         .cmd()
         .args([
@@ -323,7 +280,7 @@ fn targets_grades_a_run_against_a_row() {
 #[test]
 fn bad_inputs_fail_with_one_line_and_change_nothing() {
     let env = Env::new();
-    env.run("test-double");
+    env.run("test-double", 5);
     let before = env.run_count();
     let cases: &[(&[&str], &str)] = &[
         (
@@ -357,7 +314,7 @@ fn bad_inputs_fail_with_one_line_and_change_nothing() {
 #[test]
 fn comparing_incompatible_runs_is_refused() {
     let env = Env::new();
-    let a = env.run("test-double");
+    let a = env.run("test-double", 5);
     let out = env
         .cmd()
         .args([
@@ -419,7 +376,7 @@ fn corrupt_database_is_refused_untouched() {
 #[test]
 fn newer_schema_database_is_refused_untouched() {
     let env = Env::new();
-    env.run("test-double");
+    env.run("test-double", 5);
     // Checkpoint the WAL so the main file holds everything, then mark it as from the future.
     Command::cargo_bin("benchbar")
         .unwrap()
@@ -521,26 +478,7 @@ fn every_cell_reports_its_power_source() {
 fn interrupted_run_is_stored_as_cancelled_with_whole_cells_only() {
     let env = Env::new();
     // 3 cells x (1 warmup + 2 reps) of 600 ms each; SIGINT arrives during the second cell.
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("benchbar"))
-        .env("BENCHBAR_DB", &env.db)
-        .args([
-            "run",
-            "--engine",
-            "test-double:trial_ms=600",
-            "-b",
-            "1,2,4",
-            "-r",
-            "2",
-            "--warmup",
-            "1",
-            "-n",
-            "8",
-        ])
-        .args(["--format", "json", "--no-power"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = common::start_run(&env.db, 600);
     std::thread::sleep(std::time::Duration::from_millis(2400));
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])

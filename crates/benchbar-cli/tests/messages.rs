@@ -4,54 +4,11 @@
 //! `error:` line and exit 2 (or, for help, the right text), and nothing is stored.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::process::{Command as StdCommand, Output, Stdio};
 
-use assert_cmd::Command;
+use common::Env;
 
-struct Env {
-    dir: tempfile::TempDir,
-    db: PathBuf,
-}
-
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("history.db");
-        Env { dir, db }
-    }
-
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("benchbar").unwrap();
-        c.env("BENCHBAR_DB", &self.db)
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env_remove("RUST_LOG");
-        c
-    }
-
-    /// Runs a quick suite on the test double; returns the run id printed in JSON.
-    fn run(&self, engine: &str) -> i64 {
-        let out = self
-            .cmd()
-            .args(["run", "--engine", engine, "--format", "json", "-r", "2"])
-            .output()
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
-        v["run_id"].as_i64().unwrap()
-    }
-
-    fn run_count(&self) -> usize {
-        let out = self
-            .cmd()
-            .args(["history", "--format", "json"])
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v.as_array().unwrap().len()
-    }
-}
+mod common;
 
 /// Exit 2 and exactly one `error:` line holding every needle.
 fn assert_one_line_error(out: &Output, needles: &[&str]) {
@@ -85,7 +42,7 @@ fn to_dev_full(env: &Env, args: &[&str]) -> Output {
 #[test]
 fn write_errors_on_stdout_are_reported() {
     let env = Env::new();
-    let id = env.run("test-double");
+    let id = env.run("test-double", 2);
     for args in [
         vec!["history".to_string()],
         vec!["export".to_string(), id.to_string()],
@@ -99,7 +56,7 @@ fn write_errors_on_stdout_are_reported() {
 #[test]
 fn a_closed_pipe_is_not_an_error() {
     let env = Env::new();
-    env.run("test-double");
+    env.run("test-double", 2);
     let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("benchbar"))
         .env("BENCHBAR_DB", &env.db)
         .args(["history", "--format", "json"])

@@ -2,31 +2,14 @@
 //! stored with origin `monitor`, a drop announced once, Ctrl-C stopping cleanly, report files
 //! written, and bad input refused with one error line and exit 2.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+use common::Env;
 
-struct Env {
-    dir: tempfile::TempDir,
-    db: PathBuf,
-}
+mod common;
 
 impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("history.db");
-        Env { dir, db }
-    }
-
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("benchbar").unwrap();
-        c.env("BENCHBAR_DB", &self.db)
-            .env_remove("RUST_LOG")
-            .env_remove("BENCHBAR_MEM_BANDWIDTH_GBPS");
-        c
-    }
-
     fn ok(&self, args: &[&str]) -> String {
         let out = self.cmd().args(args).output().unwrap();
         assert!(

@@ -4,40 +4,13 @@
 //! named through a symlink is still one run lock. The engine is the test double (hidden
 //! `--engine test-double`), whose trials take `trial_ms` with tokens throughout.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
+
+use common::{benchbar, start_run};
 use std::time::{Duration, Instant};
-
-fn benchbar(db: &Path) -> Command {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin("benchbar"));
-    c.env("BENCHBAR_DB", db).env_remove("RUST_LOG");
-    c
-}
-
-/// Starts `benchbar run` on the double: 3 cells x (1 warmup + 2 reps) of `trial_ms` each.
-fn start_run(db: &Path, trial_ms: u32) -> Child {
-    benchbar(db)
-        .args([
-            "run",
-            "--engine",
-            &format!("test-double:trial_ms={trial_ms}"),
-            "-b",
-            "1,2,4",
-            "-r",
-            "2",
-            "--warmup",
-            "1",
-            "-n",
-            "8",
-            "--format",
-            "json",
-            "--no-power",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
 
 fn history(db: &Path) -> serde_json::Value {
     let out = benchbar(db)

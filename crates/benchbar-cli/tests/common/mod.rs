@@ -1,0 +1,97 @@
+//! Helpers shared by the CLI's integration tests (each test file declares `mod common;`): a
+//! temporary history database and the `benchbar` binary pointed at it.
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+
+/// A temporary folder with a history database path in it.
+pub struct Env {
+    /// The folder (removed on drop); the data folder of every command is `dir/data`.
+    pub dir: tempfile::TempDir,
+    /// `dir/history.db`, given to every command as `BENCHBAR_DB`.
+    pub db: PathBuf,
+}
+
+impl Env {
+    /// A fresh folder; the database is created by the first command that writes.
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("history.db");
+        Env { dir, db }
+    }
+
+    /// `benchbar` on this database, with its data folder inside this env and no `RUST_LOG` or
+    /// bandwidth override from the caller's environment.
+    pub fn cmd(&self) -> assert_cmd::Command {
+        let mut c = assert_cmd::Command::cargo_bin("benchbar").unwrap();
+        c.env("BENCHBAR_DB", &self.db)
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env_remove("RUST_LOG")
+            .env_remove("BENCHBAR_MEM_BANDWIDTH_GBPS");
+        c
+    }
+
+    /// Runs the quick suite on `engine` with `reps` repetitions; asserts success and returns
+    /// the run id of the JSON report.
+    pub fn run(&self, engine: &str, reps: u32) -> i64 {
+        let out = self
+            .cmd()
+            .args(["run", "--engine", engine, "--format", "json", "-r"])
+            .arg(reps.to_string())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["run_id"].as_i64().unwrap()
+    }
+
+    /// How many runs `history` lists.
+    pub fn run_count(&self) -> usize {
+        let out = self
+            .cmd()
+            .args(["history", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_array().unwrap().len()
+    }
+}
+
+/// `benchbar` (a plain process, for signals) on the history database `db`, without `RUST_LOG`.
+pub fn benchbar(db: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("benchbar"));
+    c.env("BENCHBAR_DB", db).env_remove("RUST_LOG");
+    c
+}
+
+/// Starts `benchbar run` on the test double: 3 cells x (1 warmup + 2 reps) of `trial_ms`
+/// each, the JSON report on a piped stdout.
+pub fn start_run(db: &Path, trial_ms: u32) -> Child {
+    benchbar(db)
+        .args([
+            "run",
+            "--engine",
+            &format!("test-double:trial_ms={trial_ms}"),
+            "-b",
+            "1,2,4",
+            "-r",
+            "2",
+            "--warmup",
+            "1",
+            "-n",
+            "8",
+            "--format",
+            "json",
+            "--no-power",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
