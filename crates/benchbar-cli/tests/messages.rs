@@ -23,7 +23,8 @@ fn assert_one_line_error(out: &Output, needles: &[&str]) {
     assert!(!err.contains("panicked") && !err.contains("Usage"), "{err}");
 }
 
-/// The binary with stdout sent to /dev/full (every write fails with ENOSPC).
+/// The binary with stdout sent to /dev/full (every write fails with ENOSPC; Linux only).
+#[cfg(target_os = "linux")]
 fn to_dev_full(env: &Env, args: &[&str]) -> Output {
     let full = std::fs::OpenOptions::new()
         .write(true)
