@@ -5,26 +5,10 @@
 use std::path::Path;
 
 use assert_cmd::Command;
-use common::Env;
+use common::{assert_one_line_error, Env};
 use predicates::prelude::*;
 
 mod common;
-
-/// Asserts exit code 2 and exactly one `error:` line on stderr.
-fn assert_one_line_error(out: std::process::Output, needle: &str) {
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "stdout: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let err = String::from_utf8(out.stderr).unwrap();
-    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "expected one line, got: {err}");
-    assert!(lines[0].starts_with("error:"), "{err}");
-    assert!(lines[0].contains(needle), "'{needle}' not in: {err}");
-    assert!(!err.contains("panicked"));
-}
 
 #[test]
 fn run_prints_json_contract_and_stores_the_run() {
@@ -149,7 +133,7 @@ fn history_compare_baseline_export() {
         .args(["compare", &b.to_string(), "--baseline"])
         .output()
         .unwrap();
-    assert_one_line_error(out, "no baseline is set");
+    assert_one_line_error(&out, &["no baseline is set"]);
     env.cmd()
         .args(["baseline", "set", &a.to_string()])
         .assert()
@@ -274,7 +258,7 @@ fn targets_grades_a_run_against_a_row() {
         .args(["targets", "--run", &id.to_string(), "--row", "Qwen3-99B"])
         .output()
         .unwrap();
-    assert_one_line_error(out, "unknown target row");
+    assert_one_line_error(&out, &["unknown target row"]);
 }
 
 #[test]
@@ -306,7 +290,7 @@ fn bad_inputs_fail_with_one_line_and_change_nothing() {
     ];
     for (args, needle) in cases {
         let out = env.cmd().args(*args).output().unwrap();
-        assert_one_line_error(out, needle);
+        assert_one_line_error(&out, &[needle]);
     }
     assert_eq!(env.run_count(), before);
 }
@@ -337,8 +321,8 @@ fn comparing_incompatible_runs_is_refused() {
         .output()
         .unwrap();
     assert_one_line_error(
-        out,
-        "measured different configurations: model 'builtin:tiny' vs 'other-model'",
+        &out,
+        &["measured different configurations: model 'builtin:tiny' vs 'other-model'"],
     );
 }
 
@@ -355,7 +339,7 @@ fn assert_db_refused(path: &Path, contents: &[u8], needle: &str) {
             .arg(path)
             .output()
             .unwrap();
-        assert_one_line_error(out, needle);
+        assert_one_line_error(&out, &[needle]);
         assert_eq!(
             std::fs::read(path).unwrap(),
             contents,
@@ -415,7 +399,7 @@ fn unreadable_database_path_is_refused() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert_one_line_error(out, "cannot open database");
+    assert_one_line_error(&out, &["cannot open database"]);
 }
 
 #[test]

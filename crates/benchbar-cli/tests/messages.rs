@@ -4,28 +4,15 @@
 //! `error:` line and exit 2 (or, for help, the right text), and nothing is stored.
 
 use std::net::TcpListener;
-use std::process::{Command as StdCommand, Output, Stdio};
+use std::process::{Command as StdCommand, Stdio};
 
-use common::Env;
+use common::{assert_one_line_error, Env};
 
 mod common;
 
-/// Exit 2 and exactly one `error:` line holding every needle.
-fn assert_one_line_error(out: &Output, needles: &[&str]) {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "expected one line, got: {err}");
-    assert!(lines[0].starts_with("error:"), "{err}");
-    for n in needles {
-        assert!(lines[0].contains(n), "{n:?} not in: {err}");
-    }
-    assert!(!err.contains("panicked") && !err.contains("Usage"), "{err}");
-}
-
 /// The binary with stdout sent to /dev/full (every write fails with ENOSPC; Linux only).
 #[cfg(target_os = "linux")]
-fn to_dev_full(env: &Env, args: &[&str]) -> Output {
+fn to_dev_full(env: &Env, args: &[&str]) -> std::process::Output {
     let full = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/full")

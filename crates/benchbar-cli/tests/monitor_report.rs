@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::Env;
+use common::{assert_one_line_error, Env};
 
 mod common;
 
@@ -39,23 +39,6 @@ impl Env {
             "--no-power",
         ])
     }
-}
-
-/// Asserts exit code 2 and exactly one `error:` line containing `needle`.
-fn assert_one_line_error(out: std::process::Output, needle: &str) {
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let err = String::from_utf8(out.stderr).unwrap();
-    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "expected one line, got: {err}");
-    assert!(
-        lines[0].starts_with("error:") && lines[0].contains(needle),
-        "{err}"
-    );
 }
 
 #[test]
@@ -201,19 +184,22 @@ fn bad_input_is_one_error_line_and_exit_2() {
             .output()
             .unwrap()
     };
-    assert_one_line_error(monitor("30s"), "below the minimum of one minute");
-    assert_one_line_error(monitor("soon"), "expected a duration");
-    assert_one_line_error(monitor("0m"), "below the minimum of one minute");
+    assert_one_line_error(&monitor("30s"), &["below the minimum of one minute"]);
+    assert_one_line_error(&monitor("soon"), &["expected a duration"]);
+    assert_one_line_error(&monitor("0m"), &["below the minimum of one minute"]);
     let out_dir = env.dir.path().join("out");
     let report = |args: &[&str]| env.cmd().arg("report").args(args).output().unwrap();
-    assert_one_line_error(report(&["42", "--out", out_dir.to_str().unwrap()]), "42");
     assert_one_line_error(
-        report(&["--since", "24h", "--out", out_dir.to_str().unwrap()]),
-        "no stored run in the last 1d",
+        &report(&["42", "--out", out_dir.to_str().unwrap()]),
+        &["42"],
     );
     assert_one_line_error(
-        report(&["--since", "yesterday", "--out", "x"]),
-        "expected a duration",
+        &report(&["--since", "24h", "--out", out_dir.to_str().unwrap()]),
+        &["no stored run in the last 1d"],
+    );
+    assert_one_line_error(
+        &report(&["--since", "yesterday", "--out", "x"]),
+        &["expected a duration"],
     );
     env.monitor_once(100);
     // A folder below a regular file cannot be created, even as root.
@@ -221,18 +207,18 @@ fn bad_input_is_one_error_line_and_exit_2() {
     std::fs::write(&file, "x").unwrap();
     let blocked = file.join("reports");
     assert_one_line_error(
-        report(&["1", "--out", blocked.to_str().unwrap()]),
-        "cannot write",
+        &report(&["1", "--out", blocked.to_str().unwrap()]),
+        &["cannot write"],
     );
     assert_one_line_error(
-        report(&[
+        &report(&[
             "1",
             "--out",
             out_dir.to_str().unwrap(),
             "--bandwidth-gbps",
             "fast",
         ]),
-        "not a positive number of GB/s",
+        &["not a positive number of GB/s"],
     );
     assert!(!out_dir.exists(), "nothing is written on bad input");
 }
@@ -254,7 +240,7 @@ fn a_run_is_refused_while_another_process_benchmarks_on_the_same_database() {
         "--no-power",
     ];
     let out = env.cmd().args(args).output().unwrap();
-    assert_one_line_error(out, "a benchmark is already running (app)");
+    assert_one_line_error(&out, &["a benchmark is already running (app)"]);
     let out = env
         .cmd()
         .args([
@@ -267,7 +253,7 @@ fn a_run_is_refused_while_another_process_benchmarks_on_the_same_database() {
         ])
         .output()
         .unwrap();
-    assert_one_line_error(out, "a benchmark is already running (app)");
+    assert_one_line_error(&out, &["a benchmark is already running (app)"]);
     assert!(env.history().is_empty(), "nothing measured, nothing stored");
     drop(held);
     env.ok(&args);

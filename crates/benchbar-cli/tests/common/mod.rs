@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Child, Output, Stdio};
 
 /// A temporary folder with a history database path in it.
 pub struct Env {
@@ -94,4 +94,17 @@ pub fn start_run(db: &Path, trial_ms: u32) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
+}
+
+/// Exit 2 and exactly one `error:` line holding every needle.
+pub fn assert_one_line_error(out: &Output, needles: &[&str]) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one line, got: {err}");
+    assert!(lines[0].starts_with("error:"), "{err}");
+    for n in needles {
+        assert!(lines[0].contains(n), "{n:?} not in: {err}");
+    }
+    assert!(!err.contains("panicked") && !err.contains("Usage"), "{err}");
 }
