@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// A command's error (never a panic, never a bare `String`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error, ts_rs::TS)]
 #[error("{message}")]
 pub struct CmdError {
     /// What went wrong, in one line.

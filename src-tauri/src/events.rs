@@ -6,7 +6,7 @@ use benchbar_service::run::MeasureEvent;
 use serde::Serialize;
 
 /// One live event (the contract in `ui/src/api.ts`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RunEvent {
     /// A cell (test × batch size) begins; `cell` is 0-based.

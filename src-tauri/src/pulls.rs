@@ -19,7 +19,7 @@ use crate::error::{CmdError, CmdResult};
 use crate::state::AppState;
 
 /// What the download progress bar hears.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PullEvent {
     /// Progress (at most every 100 ms).

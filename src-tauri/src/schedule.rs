@@ -87,7 +87,7 @@ impl Schedule {
 }
 
 /// What Settings shows about the schedule (`monitor_status`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct MonitorStatus {
     /// Whether the schedule runs.
     pub enabled: bool,

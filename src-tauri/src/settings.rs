@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{CmdError, CmdResult};
 
 /// Which engine the app runs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum EngineSetting {
     /// The in-process MLX engine.
@@ -29,7 +29,7 @@ pub enum EngineSetting {
 }
 
 /// What the user chose in Settings (and the tray's model submenu).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct Settings {
     /// Model of quick runs: a checkpoint dir, an HF repo id or `builtin:tiny`.
@@ -48,7 +48,7 @@ pub struct Settings {
 
 /// Scheduled monitoring (`benchbar monitor` in the app): a quick sample of the default model
 /// every `interval_min`, off by default.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct MonitorSettings {
     /// Whether the schedule runs.

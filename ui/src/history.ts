@@ -5,6 +5,7 @@
 import "./locale";
 import * as api from "./api";
 import type { Comparison, ExportFormat, HistoryLine } from "./api";
+import { METRICS } from "./bindings/catalogue";
 import { LineChart } from "./chart";
 import { byId, clear, h } from "./dom";
 import { gb, num, pct, when } from "./format";
@@ -200,19 +201,12 @@ async function runCompare(): Promise<void> {
   }
 }
 
-const METRIC_LABEL: Record<string, string> = {
-  decode_tps: "Decode tok/s",
-  prefill_tps: "Prefill tok/s",
-  throughput_tps: "Throughput tok/s",
-  ttft_ms: "TTFT ms",
-  itl_ms: "ITL ms",
-  e2e_ms: "E2E ms",
-  peak_memory_bytes: "Peak memory",
-};
+/** The catalogue's entry of a metric (generated from the Rust catalogue). */
+const metricEntry = (m: string) => METRICS.find((e) => e.metric === m);
 
 function renderComparison(c: Comparison): void {
   compareHost.classList.remove("hidden");
-  const val = (m: string, v: number | null) => (m === "peak_memory_bytes" ? gb(v) : num(v));
+  const val = (m: string, v: number | null) => (metricEntry(m)?.unit === "bytes" ? gb(v) : num(v));
   const regressions = c.metrics.filter((m) => m.verdict === "regression").length;
   clear(compareHost,
     h("div", { class: "row" },
@@ -229,7 +223,7 @@ function renderComparison(c: Comparison): void {
           h("tr", { "data-metric": m.metric, "data-verdict": m.verdict },
             h("td", null, m.test),
             h("td", { class: "num" }, m.batch_size),
-            h("td", null, METRIC_LABEL[m.metric] ?? m.metric),
+            h("td", null, metricEntry(m.metric)?.heading ?? m.metric),
             h("td", { class: "num" }, val(m.metric, m.baseline)),
             h("td", { class: "num" }, val(m.metric, m.current)),
             h("td", { class: "num" }, pct(m.delta_pct)),

@@ -75,7 +75,7 @@ test("compare two selected runs (same view as `benchbar compare`), set baseline,
   const rows = await page.$$eval("#compare-table tbody tr", (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
   assert.equal(rows.length, fx.compare.metrics.length);
   assert.deepEqual(rows[0], ["short.1", "1", "Decode tok/s", "99.7", "79.7", "-20.0%", "<0.0001", "regression (critical)"]);
-  assert.deepEqual(rows[4], ["short.1", "1", "Peak memory", "1.07 GB", "1.07 GB", "0.0%", "1.0000", "unchanged"]);
+  assert.deepEqual(rows[4], ["short.1", "1", "Peak mem", "1.07 GB", "1.07 GB", "0.0%", "1.0000", "unchanged"]);
   assert.equal(await page.textContent("#compare-summary"), "2 regressions");
   assert.match(await page.textContent("#unmatched"), /short\.1@4 \(baseline only\)/);
   await shot(page, "history-light.png");

@@ -10,7 +10,7 @@ use crate::metrics::TrialMetrics;
 use crate::stats::Stats;
 
 /// Which way a metric improves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// More is better (throughputs).
@@ -20,7 +20,7 @@ pub enum Direction {
 }
 
 /// A metric's unit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// Tokens per second.
@@ -52,7 +52,7 @@ impl Unit {
 
 /// Per-metric summaries of a cell, one field per [`Metric`]; each absent when the metric
 /// could not be measured.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CellSummary {
     /// Decode tokens/s per trial (aggregate over the batch).
     pub decode_tps: Option<Stats>,
@@ -74,7 +74,7 @@ pub struct CellSummary {
 }
 
 /// A metric of a cell summary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// Decode tokens/s (higher is better).
@@ -226,6 +226,42 @@ impl Metric {
             Metric::ProcessPeakMemoryBytes => t.process_peak_memory_bytes.map(|b| b as f64),
         }
     }
+}
+
+/// A metric as the app's UI reads the catalogue (`ui/src/bindings/catalogue.ts`, generated
+/// from [`entries`]): so the UI labels, formats and judges metrics as the CLI does.
+#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
+pub struct MetricEntry {
+    /// The metric (its report field name).
+    pub metric: Metric,
+    /// Column heading (`Decode tok/s`).
+    pub heading: &'static str,
+    /// A person's name for it (`decode tok/s`).
+    pub label: &'static str,
+    /// Unit.
+    pub unit: Unit,
+    /// The unit as written after a number (`tok/s`, `ms`, `bytes`).
+    pub unit_symbol: &'static str,
+    /// Which way it improves.
+    pub direction: Direction,
+    /// The regression threshold as a fraction; None for metrics the detector does not watch.
+    pub regression_threshold: Option<f64>,
+}
+
+/// Every metric of the catalogue, in catalogue order, as the UI reads them.
+pub fn entries() -> Vec<MetricEntry> {
+    Metric::ALL
+        .into_iter()
+        .map(|m| MetricEntry {
+            metric: m,
+            heading: m.heading(),
+            label: m.label(),
+            unit: m.unit(),
+            unit_symbol: m.unit().symbol(),
+            direction: m.direction(),
+            regression_threshold: m.threshold(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

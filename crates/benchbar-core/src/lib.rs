@@ -15,6 +15,7 @@
 //! * [`document`] — the one document model and its renderers (terminal table, Markdown,
 //!   HTML, CSV, JSON).
 //! * [`sync`] — locking shared state whose holder may have panicked.
+//! * [`ts`] — TypeScript declarations of what the app's UI receives, for shapes ts-rs cannot derive.
 
 pub mod catalogue;
 pub mod document;
@@ -31,5 +32,6 @@ pub mod sync;
 pub mod targets;
 #[cfg(feature = "testing")]
 pub mod testkit;
+pub mod ts;
 
 pub use error::{Error, Result};

@@ -19,7 +19,7 @@ const NS_PER_MS: f64 = 1e6;
 const NS_PER_S: f64 = 1e9;
 
 /// Metrics of one request.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RequestMetrics {
     /// Time to first token, ms (None when no token was generated).
     pub ttft_ms: Option<f64>,
@@ -55,7 +55,7 @@ pub fn request_metrics(r: &RequestSample) -> RequestMetrics {
 }
 
 /// Metrics of one trial (a batch of requests submitted together).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TrialMetrics {
     /// Trial index within its cell.
     pub index: u32,

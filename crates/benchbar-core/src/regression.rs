@@ -18,7 +18,7 @@ pub const SIGNIFICANCE: f64 = 0.01;
 
 /// The run-level part of the baseline key: model, quantization, engine, engine version
 /// (which includes the MLX version) and machine.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunKey {
     /// Model id.
     pub model: String,
@@ -86,7 +86,7 @@ impl RunKey {
 }
 
 /// The cell-level part of the key: which measurement within a run.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 pub struct CellKey {
     /// Test name.
     pub test: String,
@@ -111,7 +111,7 @@ impl CellKey {
 }
 
 /// The verdict on one metric of one cell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Worse past the threshold and significant.
@@ -127,7 +127,7 @@ pub enum Verdict {
 }
 
 /// One metric of one cell compared.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct MetricComparison {
     /// Test name.
     pub test: String,
@@ -225,7 +225,7 @@ pub fn compare_metric(
 }
 
 /// The comparison of two runs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Comparison {
     /// Baseline run id.
     pub baseline_run_id: Option<i64>,

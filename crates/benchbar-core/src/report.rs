@@ -17,7 +17,7 @@ use crate::targets::{grade_row, Grade, Measured, ModelTargets, TargetMatrix};
 pub const BYTES_PER_GB: f64 = 1e9;
 
 /// The machine a run was measured on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct MachineInfo {
     /// Operating system name and version.
     pub os: String,
@@ -32,7 +32,7 @@ pub struct MachineInfo {
 }
 
 /// The engine that produced a run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct EngineInfo {
     /// Engine name (`mlx`, `openai`, ...).
     pub name: String,
@@ -41,7 +41,7 @@ pub struct EngineInfo {
 }
 
 /// The model a run measured.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ModelRef {
     /// Model id (repo id, `builtin:tiny`, or path).
     pub id: String,
@@ -52,7 +52,7 @@ pub struct ModelRef {
 }
 
 /// How a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum RunStatus {
     /// Every cell ran.
@@ -87,7 +87,7 @@ impl RunStatus {
 
 /// Who started a run: a person at the CLI or the app, or the monitoring schedule. Monitoring
 /// samples are pruned after the retention window; the others are kept.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum RunOrigin {
     /// `benchbar run` (or another CLI command).
@@ -118,7 +118,7 @@ impl RunOrigin {
 }
 
 /// Everything about a run except its cells.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunMeta {
     /// Store id; None for a run not saved.
     pub run_id: Option<i64>,
@@ -145,7 +145,7 @@ pub struct RunMeta {
 }
 
 /// A cell as measured: its plan and the raw trials.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CellRaw {
     /// What was asked.
     pub plan: CellPlan,
@@ -158,7 +158,7 @@ pub struct CellRaw {
 
 /// Energy of a cell over its measured trials. `power_source` is always set when power was
 /// sampled: the source name, or `unavailable: <reason>` with every number absent.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CellPower {
     /// Joules from the first measured trial's start to the last one's end.
     pub energy_j: Option<f64>,
@@ -181,7 +181,7 @@ pub struct CellPower {
 }
 
 /// One point of a run's power timeline.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PowerPoint {
     /// Milliseconds since power sampling started.
     pub t_ms: f64,
@@ -190,7 +190,7 @@ pub struct PowerPoint {
 }
 
 /// Run-level power, memory and thermal context.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunPower {
     /// Source name or `unavailable: <reason>`.
     pub power_source: String,
@@ -219,7 +219,7 @@ pub struct RunPower {
 }
 
 /// A trial in the report: derived numbers plus the raw per-request samples.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TrialReport {
     /// Derived per-trial numbers.
     #[serde(flatten)]
@@ -229,7 +229,7 @@ pub struct TrialReport {
 }
 
 /// A cell of the report.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CellReport {
     /// Test name.
     pub test: String,
@@ -248,13 +248,13 @@ pub struct CellReport {
     /// Energy (`energy_j`, `avg_power_w`, `peak_power_w`, `tokens_per_joule`,
     /// `power_source`, ...), present when power was sampled.
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
-    pub power: Option<CellPower>,
+    pub power: crate::ts::FlattenedOption<CellPower>,
     /// Raw per-trial numbers.
     pub trials: Vec<TrialReport>,
 }
 
 /// Severity of a regression.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worse than the threshold.
@@ -265,7 +265,7 @@ pub enum Severity {
 
 /// A flagged regression, as stored in reports and announced by the app (found by
 /// [`crate::regression`]).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Regression {
     /// Test name.
     pub test: String,
@@ -322,7 +322,7 @@ impl Regression {
 }
 
 /// The whole report.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunReport {
     /// Store id; None when not saved.
     pub run_id: Option<i64>,
@@ -394,7 +394,7 @@ pub fn build_cell(raw: &CellRaw) -> CellReport {
         gen_tokens: raw.plan.gen_tokens,
         reps: raw.trials.len() as u32,
         summary,
-        power: raw.power.clone(),
+        power: raw.power.clone().into(),
         trials: raw
             .trials
             .iter()

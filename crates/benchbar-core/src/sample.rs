@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One request of a trial (one row of a batch).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RequestSample {
     /// Prompt length in tokens, as the engine's tokenizer (or server usage) counted it.
     pub prompt_tokens: u32,
@@ -47,7 +47,7 @@ impl RequestSample {
 }
 
 /// Engine-side counters taken around a trial.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct EngineCounters {
     /// MLX peak memory during the trial (peak reset before it), bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -58,7 +58,7 @@ pub struct EngineCounters {
 }
 
 /// Energy of one trial split at the first token (counter readings at phase boundaries).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TrialEnergy {
     /// Joules from submitting the batch to the first token.
     pub prefill_j: Option<f64>,
@@ -67,7 +67,7 @@ pub struct TrialEnergy {
 }
 
 /// One measured repetition of a cell: `batch_size` requests submitted together.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TrialSample {
     /// 0-based index among the cell's measured trials.
     pub index: u32,

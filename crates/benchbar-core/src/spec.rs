@@ -9,7 +9,7 @@ use crate::suite::{Suite, TestDef};
 use crate::{Error, Result};
 
 /// Where a cell's prompt comes from.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PromptSpec {
     /// A chat prompt given as text (the seed's prompts).
@@ -25,7 +25,7 @@ pub enum PromptSpec {
 }
 
 /// What the user asked for: `benchbar run` flags, or the app's settings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunSpec {
     /// Model reference (path, repo id, or `builtin:tiny`).
     pub model: String,
@@ -154,7 +154,7 @@ impl RunSpec {
 }
 
 /// One cell: a prompt at a batch size, repeated `reps` times after `warmup` discarded runs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CellPlan {
     /// Test name, unique within a run together with the batch size (e.g. `short.1`).
     pub test: String,

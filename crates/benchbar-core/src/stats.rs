@@ -14,7 +14,7 @@ pub const MIN_SAMPLES_P95: usize = 20;
 pub const MIN_SAMPLES_P99: usize = 100;
 
 /// The stats object of the JSON report contract.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Stats {
     /// Arithmetic mean.
     pub mean: f64,
@@ -103,7 +103,7 @@ fn t_critical(q: f64, df: f64) -> Option<f64> {
 }
 
 /// Result of a one-sided Welch test.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct WelchResult {
     /// Welch's t statistic for mean(b) − mean(a).
     pub t: f64,

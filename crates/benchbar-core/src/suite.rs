@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, Result};
 
 /// The three suites of the seed specification.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum SuiteName {
     /// One short prompt, batch 1, 5 reps: under a minute on a real model.
@@ -49,7 +49,7 @@ impl FromStr for SuiteName {
 }
 
 /// The seed's test categories.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// Short generation prompts.
@@ -89,7 +89,7 @@ impl Category {
 const SUITE_TOML: &str = include_str!("../data/suite.toml");
 
 /// One prompt of the seed with its fixed generation length and repetitions.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TestDef {
     /// Unique test name, e.g. `short.1`.
     pub name: String,

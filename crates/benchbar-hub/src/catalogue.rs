@@ -73,7 +73,7 @@ pub const USABLE_MEMORY_FRACTION: f64 = 0.75;
 pub const MEMORY_OVERHEAD_FACTOR: f64 = 1.2;
 
 /// A catalogue line.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct CatalogueEntry {
     /// Hub repo id (`benchbar models pull` takes it; `--model` too once present).
     pub repo_id: String,

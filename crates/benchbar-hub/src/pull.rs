@@ -40,7 +40,7 @@ impl PullOptions {
 }
 
 /// What a pull is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PullPhase {
     /// Asking the hub for the file list and each file's size and checksum.

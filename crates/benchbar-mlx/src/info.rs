@@ -6,7 +6,7 @@ use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// What a model directory holds (cheap to compute: reads only JSON and safetensors headers).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct ModelInfo {
     /// "org/name" for HF-cache models, else the directory name.
     pub id: String,

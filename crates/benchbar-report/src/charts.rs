@@ -30,7 +30,7 @@ const COLORS: [RGBColor; 5] = [
 ];
 
 /// A named line of points.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
 pub struct Series {
     /// Legend label.
     pub label: String,
@@ -39,7 +39,7 @@ pub struct Series {
 }
 
 /// One histogram bar: values in `[lo, hi)` (the last bar includes `hi`).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, ts_rs::TS)]
 pub struct Bin {
     /// Lower edge.
     pub lo: f64,
@@ -50,7 +50,7 @@ pub struct Bin {
 }
 
 /// What a chart draws.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
 pub enum ChartKind {
     /// Lines with markers.
     Lines(Vec<Series>),
@@ -59,7 +59,7 @@ pub enum ChartKind {
 }
 
 /// A chart to draw.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
 pub struct ChartSpec {
     /// File name without extension (`chart-decode-trend`).
     pub file_stem: &'static str,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::ScenarioKind;
 
 /// A scenario graded against the seed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TargetGrade {
     /// The seed's target for the full set, as text.
     pub target: String,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, Result};
 
 /// A use-case scenario.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum ScenarioKind {
     /// Document classification into a fixed label set (1000 short docs).
@@ -83,7 +83,7 @@ impl FromStr for ScenarioKind {
 }
 
 /// What `benchbar scenario --list` and the app show for a scenario.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ScenarioInfo {
     /// Command-line name.
     pub name: ScenarioKind,

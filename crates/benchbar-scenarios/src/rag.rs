@@ -28,7 +28,7 @@ pub(crate) const MAX_TOKENS_SIMPLE: u32 = 64;
 pub(crate) const MAX_TOKENS_COMPLEX: u32 = 160;
 
 /// One question through the pipeline.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RagQuery {
     /// Question id.
     pub id: String,
@@ -53,7 +53,7 @@ pub struct RagQuery {
 }
 
 /// A pipeline stage against the seed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RagStage {
     /// The seed's stage name.
     pub stage: String,
@@ -70,7 +70,7 @@ pub struct RagStage {
 }
 
 /// RAG-specific results.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RagResult {
     /// How embeddings were made.
     pub embedding_method: String,

@@ -10,7 +10,7 @@ use crate::{RagResult, ScenarioKind, TargetGrade};
 pub const OUTPUT_KEEP_CHARS: usize = 400;
 
 /// A validity rate computed from the outputs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CheckRate {
     /// Short name, e.g. `valid_label`, `schema_valid`, `python_syntax`.
     pub name: String,
@@ -55,7 +55,7 @@ impl CheckRate {
 }
 
 /// One item as run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ItemRecord {
     /// Item id.
     pub id: String,
@@ -72,7 +72,7 @@ pub struct ItemRecord {
 }
 
 /// The result of one scenario run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ScenarioResult {
     /// Which scenario.
     pub scenario: ScenarioKind,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Result, ScenarioResult};
 
 /// A stored scenario run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ScenarioRun {
     /// Run id in the history.
     pub run_id: i64,

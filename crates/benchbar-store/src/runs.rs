@@ -34,7 +34,7 @@ impl StoredRun {
 }
 
 /// One line of the history listing.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunRow {
     /// Run id.
     pub run_id: i64,

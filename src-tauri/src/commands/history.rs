@@ -111,15 +111,12 @@ pub async fn targets(
     state: State<'_, AppState>,
     run_id: Option<i64>,
     row: Option<String>,
-) -> CmdResult<serde_json::Value> {
+) -> CmdResult<data::TargetsDoc> {
     let graded = match run_id {
         Some(id) => Some(query::graded_run(&store(&state)?, id, row.as_deref())?),
         None => None,
     };
-    Ok(data::json(&Doc::Targets(
-        &TargetMatrix::seed(),
-        graded.as_ref(),
-    )))
+    Ok(data::targets_doc(&TargetMatrix::seed(), graded.as_ref()))
 }
 
 /// The tray's status line for the latest run in the history, if any.

@@ -13,7 +13,7 @@ use crate::runs::{open_engine, JobOutcome};
 use crate::state::AppState;
 
 /// A scenario with its seed targets and its latest stored result.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct UseCase {
     /// Name, corpus size, seed targets.
     #[serde(flatten)]

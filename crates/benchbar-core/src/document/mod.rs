@@ -13,7 +13,7 @@ pub mod text;
 use serde::Serialize;
 
 /// A table: headers and rows of text.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct Table {
     /// Column headers.
     pub headers: Vec<String>,
@@ -32,7 +32,7 @@ impl Table {
 }
 
 /// A part of a document: an optional heading, bullet points, then an optional table.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
 pub struct Section {
     /// Heading; None for an untitled table.
     pub title: Option<String>,
@@ -67,7 +67,7 @@ impl Section {
 }
 
 /// A chart written beside a document (the performance report's PNG and SVG files).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
 pub struct ChartRef {
     /// What it shows.
     pub title: String,
@@ -79,7 +79,7 @@ pub struct ChartRef {
 }
 
 /// A whole document.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct Document {
     /// Title.
     pub title: String,

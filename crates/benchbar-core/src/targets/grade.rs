@@ -12,7 +12,7 @@ use super::{ModelTargets, Range};
 pub const WARN_MARGIN: f64 = 0.10;
 
 /// A grade.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub enum Mark {
     /// ✅ inside or better than the range.
     #[serde(rename = "pass")]
@@ -71,7 +71,7 @@ pub fn grade_value(range: Range, direction: Direction, measured: Option<f64>) ->
 }
 
 /// The values of a run that the matrix grades (each None when not measured).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Measured {
     /// Mean decode tokens/s at batch 1.
     pub single_batch_tps: Option<f64>,
@@ -88,7 +88,7 @@ pub struct Measured {
 }
 
 /// One graded metric of the JSON report contract.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Grade {
     /// Metric name, e.g. `single_batch_tps` or `batch_tps[4]`.
     pub metric: String,

@@ -15,7 +15,7 @@ const TARGETS_TOML: &str = include_str!("../../data/targets.toml");
 pub type Range = [f64; 2];
 
 /// The seed's reference hardware.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Hardware {
     /// Chip name.
     pub name: String,
@@ -34,7 +34,8 @@ pub struct Hardware {
 }
 
 /// A use-case target of a model row (e.g. "Document Classification: >1000 docs/minute").
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "TargetUseCase")]
 pub struct UseCase {
     /// Use case name.
     pub name: String,
@@ -43,7 +44,7 @@ pub struct UseCase {
 }
 
 /// One model/quantization row of the matrix.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ModelTargets {
     /// Row name, e.g. `Qwen3-1.7B-4bit`.
     pub name: String,
@@ -92,7 +93,7 @@ fn batch_keys<'de, D: serde::Deserializer<'de>>(
 }
 
 /// Expected seconds for a scenario on one model.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ScenarioExpectation {
     /// Model row name.
     pub model: String,
@@ -101,7 +102,7 @@ pub struct ScenarioExpectation {
 }
 
 /// A scenario target by model size.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ScenarioTarget {
     /// Size label (`7B`, `14B`) or `any`.
     pub size: String,
@@ -110,7 +111,7 @@ pub struct ScenarioTarget {
 }
 
 /// A real-world scenario of the seed (document classification, summarization, ...).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Scenario {
     /// Scenario name.
     pub name: String,
@@ -123,7 +124,8 @@ pub struct Scenario {
 }
 
 /// A RAG pipeline stage target.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "TargetRagStage")]
 pub struct RagStage {
     /// Stage name.
     pub stage: String,
@@ -132,7 +134,7 @@ pub struct RagStage {
 }
 
 /// One entry of the 'Expected Performance Achievements' matrix.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AchievementEntry {
     /// Model (or model family) name.
     pub model: String,
@@ -143,7 +145,7 @@ pub struct AchievementEntry {
 }
 
 /// One category of the 'Expected Performance Achievements' matrix.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Achievement {
     /// Category, e.g. "Memory Constrained (< 16GB)".
     pub category: String,
@@ -152,7 +154,7 @@ pub struct Achievement {
 }
 
 /// The whole matrix.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TargetMatrix {
     /// Reference hardware.
     pub hardware: Hardware,

@@ -10,20 +10,46 @@ use serde_json::Value;
 
 use super::Doc;
 
-#[derive(Serialize)]
-struct TargetsDoc<'a> {
+/// `benchbar targets --format json` and the app's `targets` command: the seed's target matrix,
+/// with one run graded against a row when asked.
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub struct TargetsDoc {
+    /// The matrix (hardware, model rows, achievement, RAG and scenario targets).
     #[serde(flatten)]
-    matrix: &'a benchbar_core::targets::TargetMatrix,
+    pub matrix: benchbar_core::targets::TargetMatrix,
+    /// The graded run, when one was asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
-    run: Option<GradedRun<'a>>,
+    #[ts(optional)]
+    pub run: Option<GradedRun>,
 }
 
-#[derive(Serialize)]
-struct GradedRun<'a> {
-    run_id: Option<i64>,
-    model: &'a benchbar_core::report::ModelRef,
-    target_row: &'a Option<String>,
-    grades: &'a [benchbar_core::targets::Grade],
+/// A run's measured values graded against one row of the target matrix.
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub struct GradedRun {
+    /// The stored run; None for a run not saved.
+    pub run_id: Option<i64>,
+    /// The run's model.
+    pub model: benchbar_core::report::ModelRef,
+    /// The row it was graded against; None when no row matches the model.
+    pub target_row: Option<String>,
+    /// One grade per target metric.
+    pub grades: Vec<benchbar_core::targets::Grade>,
+}
+
+/// The targets document of `matrix`, with `run` graded when given.
+pub fn targets_doc(
+    matrix: &benchbar_core::targets::TargetMatrix,
+    run: Option<&RunReport>,
+) -> TargetsDoc {
+    TargetsDoc {
+        matrix: matrix.clone(),
+        run: run.map(|r| GradedRun {
+            run_id: r.run_id,
+            model: r.model.clone(),
+            target_row: r.target_row.clone(),
+            grades: r.grades.clone(),
+        }),
+    }
 }
 
 /// What JSON writes: the documents themselves (the report contract for a run).
@@ -33,15 +59,7 @@ pub fn json(doc: &Doc<'_>) -> Value {
         Doc::History(h) => serde_json::to_value(h),
         Doc::Comparison(c) => serde_json::to_value(c),
         Doc::Baselines(b) => serde_json::to_value(b),
-        Doc::Targets(m, run) => serde_json::to_value(TargetsDoc {
-            matrix: m,
-            run: run.map(|r| GradedRun {
-                run_id: r.run_id,
-                model: &r.model,
-                target_row: &r.target_row,
-                grades: &r.grades,
-            }),
-        }),
+        Doc::Targets(m, run) => serde_json::to_value(targets_doc(m, *run)),
     }
     .expect("report types serialize to JSON")
 }

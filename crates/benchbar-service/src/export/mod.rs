@@ -14,7 +14,7 @@ use benchbar_core::targets::TargetMatrix;
 use serde::{Deserialize, Serialize};
 
 /// Output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
@@ -61,7 +61,7 @@ impl std::str::FromStr for Format {
 }
 
 /// One line of `benchbar history`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct HistoryLine {
     /// The stored run.
     #[serde(flatten)]
@@ -79,7 +79,7 @@ pub struct HistoryLine {
 }
 
 /// One baseline of `benchbar baseline show`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct BaselineLine {
     /// The configuration key.
     pub run_key: String,
