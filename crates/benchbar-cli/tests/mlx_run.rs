@@ -142,3 +142,55 @@ fn models_lists_the_fixtures() {
     assert_eq!(tiny["quantization"], "f32");
     assert!(tiny["param_count"].as_u64().unwrap() > 9_000_000);
 }
+
+/// SIGINT during a long prefill on the in-process engine ends the run at the next prefill
+/// chunk (2,048 tokens), not after the whole prompt: this prompt's prefill takes ~40 s on a
+/// 2-core CI machine; the run must be gone within a few seconds of the signal.
+#[cfg(unix)]
+#[test]
+fn sigint_during_a_long_prefill_ends_the_run_at_the_next_chunk() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("benchbar"))
+        .env("BENCHBAR_DB", dir.path().join("h.db"))
+        .env("BENCHBAR_MODELS_DIR", models_dir())
+        .env_remove("RUST_LOG")
+        .args([
+            "run",
+            "-p",
+            "24000",
+            "-n",
+            "4",
+            "-b",
+            "1",
+            "-r",
+            "1",
+            "--warmup",
+            "0",
+            "--format",
+            "json",
+            "--no-power",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Model load takes well under a second; then the prefill is under way.
+    std::thread::sleep(Duration::from_millis(2500));
+    let sent = Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let took = sent.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        took < Duration::from_secs(6),
+        "exited {took:?} after SIGINT: {err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], "cancelled");
+}

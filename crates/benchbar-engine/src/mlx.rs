@@ -3,6 +3,7 @@
 
 use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use benchbar_core::report::{EngineInfo, ModelRef};
@@ -146,6 +147,17 @@ impl Engine for MlxEngine {
         req: &TrialRequest,
         on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
     ) -> Result<TrialSample> {
+        self.run_trial_cancellable(req, on_token, &AtomicBool::new(false))
+    }
+
+    /// The flag is read before each prefill chunk and each decode step (a long prompt is given
+    /// up within one chunk's evaluation, not after the whole prefill).
+    fn run_trial_cancellable(
+        &mut self,
+        req: &TrialRequest,
+        on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
+        cancel: &AtomicBool,
+    ) -> Result<TrialSample> {
         let ids = self.prompt_ids(&req.prompt, req.seed)?;
         let prompts = vec![ids; req.batch_size as usize];
         let opts = GenerateOptions {
@@ -153,7 +165,7 @@ impl Engine for MlxEngine {
             suppress_eos: req.fixed_length,
             ..GenerateOptions::default()
         };
-        self.generate_timed(&prompts, &opts, on_token)
+        self.generate_timed(&prompts, &opts, cancel, on_token)
             .map(|(sample, _)| sample)
     }
 
@@ -173,7 +185,8 @@ impl Engine for MlxEngine {
             suppress_eos: false,
             ..GenerateOptions::default()
         };
-        let (sample, ids) = self.generate_timed(&prompts, &opts, on_token)?;
+        let (sample, ids) =
+            self.generate_timed(&prompts, &opts, &AtomicBool::new(false), on_token)?;
         let texts = ids
             .iter()
             .map(|row| self.runtime.decode(row))
@@ -196,11 +209,13 @@ const MAX_TEXT_BATCH: u32 = 16;
 
 impl MlxEngine {
     /// Generates for `prompts` (one row each, batched), timestamping every token after it is
-    /// evaluated; returns the raw sample and the generated ids per row.
+    /// evaluated; returns the raw sample and the generated ids per row. Ends with
+    /// [`EngineError::Cancelled`] once `cancel` is set or `on_token` breaks.
     fn generate_timed(
         &mut self,
         prompts: &[Vec<u32>],
         opts: &GenerateOptions,
+        cancel: &AtomicBool,
         on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
     ) -> Result<(TrialSample, Vec<Vec<u32>>)> {
         let mut offsets: Vec<Vec<u64>> = vec![Vec::with_capacity(opts.max_tokens); prompts.len()];
@@ -209,7 +224,7 @@ impl MlxEngine {
         let start = Instant::now();
         let ids = self
             .runtime
-            .generate(prompts, opts, &mut |ev: TokenEvent| {
+            .generate_cancellable(prompts, opts, cancel, &mut |ev: TokenEvent| {
                 let elapsed_ns = ev.at.saturating_duration_since(start).as_nanos() as u64;
                 offsets[ev.row].push(elapsed_ns);
                 if !cancelled {
@@ -221,7 +236,10 @@ impl MlxEngine {
                     cancelled = on_token(tick).is_break();
                 }
             })
-            .map_err(|e| EngineError::Request(e.to_string()))?;
+            .map_err(|e| match e {
+                benchbar_mlx::Error::Cancelled => EngineError::Cancelled,
+                e => EngineError::Request(e.to_string()),
+            })?;
         if cancelled {
             return Err(EngineError::Cancelled);
         }

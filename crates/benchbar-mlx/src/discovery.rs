@@ -63,13 +63,15 @@ pub fn resolve_model(spec: &str) -> Result<PathBuf> {
     }
     let p = Path::new(spec);
     if p.is_dir() {
-        if !p.join("config.json").exists() {
+        // Messages name the folder as it is, not as typed relative to some working directory.
+        let dir = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        if !dir.join("config.json").exists() {
             return Err(Error::file(
-                p.join("config.json"),
+                dir.join("config.json"),
                 "missing (not a model directory?)",
             ));
         }
-        return Ok(p.canonicalize().unwrap_or_else(|_| p.to_path_buf()));
+        return Ok(dir);
     }
     if let Some((org, name)) = spec.split_once('/') {
         if !org.is_empty() && !name.is_empty() && !name.contains('/') {

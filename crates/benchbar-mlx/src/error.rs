@@ -36,6 +36,9 @@ pub enum Error {
     /// Generating a fixture through Python failed.
     #[error("fixture generation: {0}")]
     Fixture(String),
+    /// The caller's cancel flag was set (`generate_cancellable`).
+    #[error("cancelled")]
+    Cancelled,
     /// I/O error with context.
     #[error("{}: {source}", path.display())]
     Io {

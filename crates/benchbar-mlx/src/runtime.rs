@@ -104,6 +104,8 @@ impl Qwen3Runtime {
     /// [`crate::kernels::usable`]) and fusion build the model; the decode order, compilation and
     /// trace apply to every [`Qwen3Runtime::generate`].
     pub fn load_with(dir: &Path, options: &EngineOptions) -> Result<Qwen3Runtime> {
+        // Every message below names files by absolute path.
+        let dir = &std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
         if !dir.is_dir() {
             return Err(Error::file(dir, "not a directory"));
         }

@@ -11,6 +11,7 @@ use crate::options::DecodeOrder;
 use crate::sampler::Sampler;
 use crate::tokenizer::ENDOFTEXT;
 use crate::{Error, Result};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 impl Qwen3Runtime {
@@ -24,6 +25,19 @@ impl Qwen3Runtime {
         opts: &GenerateOptions,
         on_token: &mut dyn FnMut(TokenEvent),
     ) -> Result<Vec<Vec<u32>>> {
+        self.generate_cancellable(prompts, opts, &AtomicBool::new(false), on_token)
+    }
+
+    /// [`Qwen3Runtime::generate`] that gives up once `cancel` is set: the flag is read before
+    /// each prefill chunk (`prefill_chunk` tokens, one evaluation) and each decode step, so a
+    /// long prompt is abandoned within one chunk's time. Returns [`Error::Cancelled`] then.
+    pub fn generate_cancellable(
+        &mut self,
+        prompts: &[Vec<u32>],
+        opts: &GenerateOptions,
+        cancel: &AtomicBool,
+        on_token: &mut dyn FnMut(TokenEvent),
+    ) -> Result<Vec<Vec<u32>>> {
         if prompts.is_empty() {
             return Err(Error::Invalid("no prompts".into()));
         }
@@ -35,7 +49,7 @@ impl Qwen3Runtime {
         }
         let trace_start = std::time::SystemTime::now();
         let mut host = HostTimes::default();
-        let out = self.generate_inner(prompts, opts, on_token, &mut host)?;
+        let out = self.generate_inner(prompts, opts, cancel, on_token, &mut host)?;
         if let Some(path) = &self.options.trace {
             trace_call(path, trace_start, &out, &host);
         }
@@ -46,9 +60,17 @@ impl Qwen3Runtime {
         &mut self,
         prompts: &[Vec<u32>],
         opts: &GenerateOptions,
+        cancel: &AtomicBool,
         on_token: &mut dyn FnMut(TokenEvent),
         host: &mut HostTimes,
     ) -> Result<Vec<Vec<u32>>> {
+        let check = || {
+            if cancel.load(Ordering::Relaxed) {
+                Err(Error::Cancelled)
+            } else {
+                Ok(())
+            }
+        };
         let b = prompts.len();
         let mut out = vec![Vec::new(); b];
         let chunk = opts.prefill_chunk.max(1);
@@ -75,6 +97,7 @@ impl Qwen3Runtime {
         // 1. prefill all but the last prompt position, in chunks (as mlx_lm's generate_step)
         let mut pos = 0;
         while pos + 1 < max_len {
+            check()?;
             let end = (pos + chunk).min(max_len - 1);
             let ids = self.ids_array(&padded, pos, end)?;
             let inp = AttnInputs::new(end - pos, pos, &pads)?;
@@ -86,6 +109,7 @@ impl Qwen3Runtime {
         }
         // 2. first token from the last prompt position (allocates the caches if the prompt was
         //    one token), then the decode state for the compiled step
+        check()?;
         let last = self.ids_array(&padded, max_len - 1, max_len)?;
         let mut y = self.step(&last, &mut cache, &pads, &mut sampler)?;
         // The stamping thread of the default order; `None` in the strict order.
@@ -132,6 +156,7 @@ impl Qwen3Runtime {
             }
         };
         for step in 0..opts.max_tokens {
+            check()?;
             // 3. build the next step's graph while this one computes; it is scheduled after this
             //    token is read (strict) or before, while the stamping thread waits for this token
             //    (see [`DecodeOrder`]).
