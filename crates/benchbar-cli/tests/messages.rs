@@ -210,3 +210,24 @@ fn errors_do_not_repeat_their_cause() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("valid UTF-8").count(), 1, "{err}");
 }
+
+#[test]
+fn a_folder_without_config_is_named_by_its_absolute_path() {
+    let env = Env::new();
+    std::fs::create_dir(env.dir.path().join("not-a-model")).unwrap();
+    let out = env
+        .cmd()
+        .current_dir(env.dir.path())
+        .args(["run", "--model", "not-a-model", "--no-power"])
+        .output()
+        .unwrap();
+    let want = env
+        .dir
+        .path()
+        .canonicalize()
+        .unwrap()
+        .join("not-a-model")
+        .join("config.json");
+    assert_one_line_error(&out, &[&want.display().to_string(), "missing"]);
+    assert_eq!(env.run_count(), 0);
+}

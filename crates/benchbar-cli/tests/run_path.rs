@@ -1,6 +1,7 @@
 //! The run path end to end (issue #26): a signal ends a run within a second, keeping its
 //! completed cells as a cancelled run with 128 + the signal as exit code; a run whose results
-//! the database refuses is kept in a run file that `benchbar import` stores; one database
+//! the database refuses (locked by another writer, or read-only) is kept in a run file that
+//! `benchbar import` stores; one database
 //! named through a symlink is still one run lock. The engine is the test double (hidden
 //! `--engine test-double`), whose trials take `trial_ms` with tokens throughout.
 
@@ -77,17 +78,8 @@ fn a_run_the_locked_database_refuses_is_kept_in_a_run_file_and_imported_later() 
     assert_eq!(v["status"], "completed");
     assert!(v["run_id"].is_null());
     assert_eq!(v["cells"].as_array().unwrap().len(), 3);
-    let line = err
-        .lines()
-        .find(|l| l.starts_with("error: the run could not be stored"))
-        .unwrap_or_else(|| panic!("no recovery line in: {err}"));
+    let (line, file) = recovery_file(&err);
     assert!(line.contains("locked"), "{line}");
-    let file: PathBuf = line
-        .split(" it is kept in ")
-        .nth(1)
-        .and_then(|rest| rest.split(" (store it later").next())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| panic!("no file in: {line}"));
     assert!(file.starts_with(dir.path()), "{}", file.display());
     assert!(history(&db).as_array().unwrap().is_empty());
 
@@ -121,6 +113,47 @@ fn a_run_the_locked_database_refuses_is_kept_in_a_run_file_and_imported_later() 
         stderr(&out)
     );
     assert_eq!(history(&db).as_array().unwrap().len(), 1);
+}
+
+/// The recovery line of a run the database refused: its message and the run file it names.
+fn recovery_file(err: &str) -> (String, PathBuf) {
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("error: the run could not be stored"))
+        .unwrap_or_else(|| panic!("no recovery line in: {err}"));
+    let file = line
+        .split(" it is kept in ")
+        .nth(1)
+        .and_then(|rest| rest.split(" (store it later").next())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("no file in: {line}"));
+    (line.to_string(), file)
+}
+
+#[test]
+fn a_run_the_read_only_database_refuses_is_kept_in_a_run_file_and_imported_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    assert!(history(&db).as_array().unwrap().is_empty());
+    let read_only = benchbar_store::testkit::ReadOnlyFile::new(&db)
+        .expect("a read-only file (chattr +i as root)");
+    let out = start_run(&db, 20).wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], "completed");
+    assert_eq!(v["cells"].as_array().unwrap().len(), 3);
+    let (line, file) = recovery_file(&err);
+    assert!(line.contains("readonly"), "{line}");
+    // Listing still works on the read-only database; the run is not in it yet.
+    assert!(history(&db).as_array().unwrap().is_empty());
+
+    drop(read_only);
+    let imported = benchbar(&db).args(["import"]).arg(&file).output().unwrap();
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let h = history(&db);
+    assert_eq!(h.as_array().unwrap().len(), 1);
+    assert_eq!(h[0]["status"], "completed");
 }
 
 #[cfg(unix)]

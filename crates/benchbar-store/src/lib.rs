@@ -9,6 +9,8 @@ mod migrate;
 pub mod retention;
 mod runs;
 pub mod scenarios;
+#[cfg(feature = "testing")]
+pub mod testkit;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
