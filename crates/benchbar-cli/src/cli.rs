@@ -41,7 +41,7 @@ pub enum Command {
     },
     /// Print the seed's target matrix; with --run, the measured values and grades.
     Targets(TargetsArgs),
-    /// Export a stored run.
+    /// Export a stored run, or several runs as one result bundle (--bundle).
     Export(ExportArgs),
     /// Print live watts per power domain (a diagnostic of the power source).
     Power(PowerArgs),
@@ -55,7 +55,8 @@ pub enum Command {
     Monitor(crate::cmd::monitor::MonitorArgs),
     /// Write a performance report (Markdown + HTML) and charts for a run or a time window.
     Report(crate::cmd::report::ReportArgs),
-    /// Store a run file (a run that could not be stored when it ran) in the history.
+    /// Store a result bundle in the history (a run that could not be stored when it ran, or
+    /// runs exported on another machine).
     Import(crate::cmd::import::ImportArgs),
 }
 
@@ -295,14 +296,20 @@ pub struct TargetsArgs {
 /// `benchbar export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Run id.
-    pub run_id: i64,
+    /// Run id (several with --bundle).
+    #[arg(required = true, num_args = 1..)]
+    pub run_ids: Vec<i64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
     /// Write to FILE instead of stdout.
-    #[arg(short = 'o', long)]
+    #[arg(short = 'o', long, conflicts_with = "bundle")]
     pub output: Option<PathBuf>,
+    /// Write the runs as one result bundle to FILE (reports with raw per-token samples,
+    /// configuration, machine, engine and MLX versions, power; a SHA-256 of the content), for
+    /// `benchbar import FILE` on another machine.
+    #[arg(long, value_name = "FILE", conflicts_with = "format")]
+    pub bundle: Option<PathBuf>,
 }
 
 /// Parses the command line. Help and version go to stdout (exit 0); a bad value (`-b -1`,

@@ -108,7 +108,7 @@ fn a_run_the_locked_database_refuses_is_kept_in_a_run_file_and_imported_later() 
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("not a BenchBar run file"),
+        stderr(&out).contains("not a BenchBar result bundle"),
         "{}",
         stderr(&out)
     );

@@ -97,6 +97,9 @@ pub enum RunOrigin {
     App,
     /// A scheduled monitoring sample (CLI `monitor` or the app's schedule).
     Monitor,
+    /// Measured on another machine and imported from a result bundle: shown beside local
+    /// runs, never a baseline of this machine.
+    Import,
 }
 
 impl RunOrigin {
@@ -106,14 +109,20 @@ impl RunOrigin {
             RunOrigin::Cli => "cli",
             RunOrigin::App => "app",
             RunOrigin::Monitor => "monitor",
+            RunOrigin::Import => "import",
         }
     }
 
     /// Parses a lowercase name.
     pub fn parse(s: &str) -> Option<RunOrigin> {
-        [RunOrigin::Cli, RunOrigin::App, RunOrigin::Monitor]
-            .into_iter()
-            .find(|o| o.as_str() == s)
+        [
+            RunOrigin::Cli,
+            RunOrigin::App,
+            RunOrigin::Monitor,
+            RunOrigin::Import,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
     }
 }
 

@@ -5,9 +5,11 @@
 //! * [`run`]: the one way a benchmark starts ([`run::execute`]): measure a plan through an
 //!   engine, compare the report with the baseline of its configuration, store it in one
 //!   transaction and announce its new regressions, holding the run lock;
-//! * [`recovery`]: run files, where a run that cannot be stored is kept until imported;
+//! * [`bundle`]: result bundles: a run that cannot be stored kept until imported, and runs
+//!   exported to compare on another machine;
 //! * [`notify`]: which regressions of a stored run still have to be announced (each once).
 
+pub mod bundle;
 mod error;
 pub mod export;
 mod measure;
@@ -15,7 +17,6 @@ pub mod monitor;
 pub mod notify;
 pub mod open;
 pub mod query;
-pub mod recovery;
 pub mod run;
 
 pub use error::{Error, Result};

@@ -24,10 +24,10 @@ use benchbar_store::Store;
 
 pub use lock::{lock_path_for, Busy, RunGuard, RunLock};
 
+use crate::bundle::Bundle;
 use crate::measure::{measure, Measured};
 pub use crate::measure::{MeasureEvent, POWER_EVENT_INTERVAL};
 use crate::notify::{announce_new, Announcement};
-use crate::recovery::RunFile;
 use crate::{Error, Result};
 
 /// The cancel flag of a run: set by whoever may cancel (Ctrl-C or SIGTERM, the app's Cancel
@@ -170,7 +170,7 @@ pub fn execute(
             },
             Err(e) => {
                 let cause = e.to_string();
-                let file = RunFile::new(meta, cells, report.clone());
+                let file = Bundle::recovery(meta, cells, report.clone());
                 let run_file = file
                     .write_new(ctx.recovery_dir)
                     .or_else(|_| file.write_new(&std::env::temp_dir()))

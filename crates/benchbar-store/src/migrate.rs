@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/002_power.sql"),
     include_str!("../migrations/003_origin.sql"),
     include_str!("../migrations/004_scenarios.sql"),
+    include_str!("../migrations/005_import_origin.sql"),
 ];
 
 /// The schema version this build writes.

@@ -145,6 +145,25 @@ impl Store {
         Ok(run_id)
     }
 
+    /// Stores several runs (meta, cells, regressions) in one transaction, all or none, and
+    /// returns their ids in order.
+    pub fn save_runs(
+        &mut self,
+        runs: &[(RunMeta, Vec<CellRaw>, Vec<Regression>)],
+    ) -> Result<Vec<i64>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let ids = runs
+            .iter()
+            .map(|(meta, cells, regressions)| {
+                insert_run(&tx, meta, cells, regressions, &mut |_| {})
+            })
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(ids)
+    }
+
     /// Loads a run with its raw cells.
     pub fn load_run(&self, run_id: i64) -> Result<StoredRun> {
         let (mut meta, regressions) = self
@@ -215,12 +234,12 @@ impl Store {
     /// completed run with at least one successful trial can be one: anything else would make
     /// later comparisons report "no cell in common" and hide why.
     pub fn set_baseline(&mut self, run_id: i64) -> Result<String> {
-        let (key, status): (String, String) = self
+        let (key, status, origin): (String, String, String) = self
             .conn
             .query_row(
-                "SELECT run_key, status FROM runs WHERE id = ?1",
+                "SELECT run_key, status, origin FROM runs WHERE id = ?1",
                 [run_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?
             .ok_or(Error::UnknownRun(run_id))?;
@@ -237,12 +256,37 @@ impl Store {
         if !self.has_successful_trial(run_id)? {
             return Err(refuse("it has no successful trial"));
         }
+        if origin == RunOrigin::Import.as_str() {
+            return Err(refuse(
+                "it was imported from a result bundle (another machine's run)",
+            ));
+        }
         self.conn.execute(
             "INSERT INTO baselines (run_key, run_id, set_at) VALUES (?1, ?2, ?3) \
              ON CONFLICT (run_key) DO UPDATE SET run_id = excluded.run_id, set_at = excluded.set_at",
             params![key, run_id, Utc::now().to_rfc3339()],
         )?;
         Ok(key)
+    }
+
+    /// The stored run measured at the same moment on the same machine with the same model and
+    /// engine as `meta`: the same run stored twice (a bundle or run file imported again).
+    pub fn find_same_run(&self, meta: &RunMeta) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM runs WHERE started_at = ?1 AND model_id = ?2 AND engine_name = ?3 \
+                 AND engine_version = ?4 AND machine_json = ?5 LIMIT 1",
+                params![
+                    meta.started_at.to_rfc3339(),
+                    meta.model.id,
+                    meta.engine.name,
+                    meta.engine.version,
+                    serde_json::to_string(&meta.machine)?,
+                ],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// True when some measured trial of the run completed without an error.

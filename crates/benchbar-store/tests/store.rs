@@ -255,3 +255,45 @@ fn power_round_trips_and_schema_one_databases_upgrade() {
     assert_eq!(loaded.meta.power, meta.power);
     assert_eq!(loaded.cells, c);
 }
+
+#[test]
+fn schema_four_databases_upgrade_keeping_origins_and_take_imports() {
+    use benchbar_core::report::RunOrigin;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    // A schema-4 database with runs of each origin it knew.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for sql in [
+            include_str!("../migrations/001_init.sql"),
+            include_str!("../migrations/002_power.sql"),
+            include_str!("../migrations/003_origin.sql"),
+            include_str!("../migrations/004_scenarios.sql"),
+        ] {
+            conn.execute_batch(sql).unwrap();
+        }
+        for origin in ["cli", "app", "monitor"] {
+            conn.execute(
+                "INSERT INTO runs (started_at, status, suite, model_id, engine_name, engine_version, \
+                 machine_json, run_key, origin) VALUES ('2026-01-01T00:00:00+00:00', 'completed', \
+                 'quick', 'm', 'mlx', 'v', '{\"os\":\"x\",\"arch\":\"y\",\"cpu\":\"z\",\"memory_bytes\":1,\"chip\":null}', 'k', ?1)",
+                [origin],
+            )
+            .unwrap();
+        }
+        conn.execute_batch("PRAGMA user_version = 4;").unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    let origins: Vec<RunOrigin> = (1..=3)
+        .map(|id| store.load_run(id).unwrap().meta.origin)
+        .collect();
+    assert_eq!(
+        origins,
+        [RunOrigin::Cli, RunOrigin::App, RunOrigin::Monitor]
+    );
+    let mut meta = synthetic_meta(None, "m", "v");
+    meta.origin = RunOrigin::Import;
+    let id = store.save_run(&meta, &cells(), &[]).unwrap();
+    assert_eq!(store.load_run(id).unwrap().meta.origin, RunOrigin::Import);
+}

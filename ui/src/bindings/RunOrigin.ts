@@ -4,4 +4,4 @@
  * Who started a run: a person at the CLI or the app, or the monitoring schedule. Monitoring
  * samples are pruned after the retention window; the others are kept.
  */
-export type RunOrigin = "cli" | "app" | "monitor";
+export type RunOrigin = "cli" | "app" | "monitor" | "import";

@@ -73,10 +73,26 @@ pub fn targets(db: Option<&Path>, args: TargetsArgs) -> Result<ExitCode> {
 
 /// `benchbar export RUN_ID`.
 pub fn export(store: &Store, args: ExportArgs) -> Result<ExitCode> {
+    if let Some(file) = &args.bundle {
+        let bundle = benchbar_service::bundle::Bundle::export(store, &args.run_ids)?;
+        bundle
+            .write_to(file)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
+        eprintln!(
+            "wrote {} run(s) to {} (`benchbar import {}` on another machine)",
+            bundle.runs.len(),
+            file.display(),
+            file.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let [run_id] = args.run_ids[..] else {
+        bail!("export prints one run; write several as one bundle with --bundle FILE");
+    };
     if args.format == Format::Table {
         bail!("export supports --format json, csv, md or html");
     }
-    let r = query::report(store, args.run_id)?;
+    let r = query::report(store, run_id)?;
     emit(&render(&Doc::Run(&r), args.format), args.output.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }
