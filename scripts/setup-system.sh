@@ -9,11 +9,13 @@
 #                               GTK 3, libsoup 3, the tray's appindicator, librsvg, libxdo, OpenSSL
 #   xvfb xauth webkit2gtk-driver  the app's end-to-end test (tauri-driver + WebKitWebDriver
 #                               under a virtual display)
+#   prometheus prometheus-pushgateway  the metrics exporter's test against the real servers
+#   e2fsprogs                   chattr: read-only database tests that bind root too
 set -euo pipefail
 PKGS=(build-essential pkg-config libclang-dev libopenblas0-pthread python3-venv chromium
   libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev libsoup-3.0-dev libgtk-3-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev file
-  xvfb xauth webkit2gtk-driver)
+  xvfb xauth webkit2gtk-driver prometheus prometheus-pushgateway e2fsprogs)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -55,6 +55,8 @@ pub enum Command {
     Monitor(crate::cmd::monitor::MonitorArgs),
     /// Write a performance report (Markdown + HTML) and charts for a run or a time window.
     Report(crate::cmd::report::ReportArgs),
+    /// Serve the history as Prometheus metrics (GET /metrics), read-only, until stopped.
+    Serve(crate::cmd::serve::ServeArgs),
     /// Store a result bundle in the history (a run that could not be stored when it ran, or
     /// runs exported on another machine).
     Import(crate::cmd::import::ImportArgs),
@@ -182,6 +184,11 @@ pub struct RunArgs {
     /// Do not sample power (by default energy is read per phase and a watts timeline kept).
     #[arg(long)]
     pub no_power: bool,
+    /// Also send the run's metrics to the Prometheus Pushgateway at URL (e.g.
+    /// http://host:9091), grouped by this machine and the configuration. A failed push is a
+    /// warning; the run is stored regardless.
+    #[arg(long, value_name = "URL")]
+    pub push: Option<String>,
     /// openai engine: base URL of the OpenAI-compatible API, including /v1.
     #[arg(long, default_value = "http://127.0.0.1:8080/v1")]
     pub url: String,

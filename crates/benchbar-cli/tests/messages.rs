@@ -231,3 +231,49 @@ fn a_folder_without_config_is_named_by_its_absolute_path() {
     assert_one_line_error(&out, &[&want.display().to_string(), "missing"]);
     assert_eq!(env.run_count(), 0);
 }
+
+#[test]
+fn serve_refuses_a_port_in_use_and_a_missing_token_with_one_line() {
+    let env = Env::new();
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = env
+        .cmd()
+        .args(["serve", "--listen", &addr])
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, &["cannot listen on", &addr]);
+    let out = env
+        .cmd()
+        .env_remove("BENCHBAR_TEST_NO_SUCH_TOKEN")
+        .args(["serve", "--token-env", "BENCHBAR_TEST_NO_SUCH_TOKEN"])
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, &["BENCHBAR_TEST_NO_SUCH_TOKEN", "not set"]);
+}
+
+#[test]
+fn an_unreachable_pushgateway_is_one_warning_and_the_run_is_stored() {
+    let env = Env::new();
+    // A port nothing listens on.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = env
+        .cmd()
+        .args(["run", "--engine", "test-double", "-r", "2", "--no-power"])
+        .args(["--push", &format!("http://127.0.0.1:{port}")])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].contains(&format!("push to http://127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert_eq!(env.run_count(), 1);
+}

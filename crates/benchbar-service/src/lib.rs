@@ -7,12 +7,14 @@
 //!   transaction and announce its new regressions, holding the run lock;
 //! * [`bundle`]: result bundles: a run that cannot be stored kept until imported, and runs
 //!   exported to compare on another machine;
+//! * [`metrics`]: the history as Prometheus metrics (`benchbar serve`, `--push`);
 //! * [`notify`]: which regressions of a stored run still have to be announced (each once).
 
 pub mod bundle;
 mod error;
 pub mod export;
 mod measure;
+pub mod metrics;
 pub mod monitor;
 pub mod notify;
 pub mod open;

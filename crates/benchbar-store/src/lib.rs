@@ -4,6 +4,7 @@
 //! * Every write of a run happens in one transaction: a run is stored whole or not at all.
 //! * A database written by a newer BenchBar is refused before anything is written to it.
 
+mod counts;
 mod error;
 mod migrate;
 pub mod retention;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, DatabaseName, OpenFlags};
 
+pub use counts::RunCount;
 pub use error::{Error, Result};
 pub use migrate::SCHEMA_VERSION;
 pub use runs::{RunRow, StoredRun};

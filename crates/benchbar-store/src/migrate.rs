@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/003_origin.sql"),
     include_str!("../migrations/004_scenarios.sql"),
     include_str!("../migrations/005_import_origin.sql"),
+    include_str!("../migrations/006_run_counts.sql"),
 ];
 
 /// The schema version this build writes.

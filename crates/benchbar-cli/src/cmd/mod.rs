@@ -9,6 +9,7 @@ mod power;
 pub mod report;
 mod run;
 pub mod scenario;
+pub mod serve;
 mod stored;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +39,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Monitor(args) => monitor::monitor(cli.db.as_deref(), args),
         Command::Report(args) => report::report(cli.db.as_deref(), args),
         Command::Import(args) => import::import(cli.db.as_deref(), args),
+        Command::Serve(args) => serve::serve(cli.db.as_deref(), args),
     }
 }
 

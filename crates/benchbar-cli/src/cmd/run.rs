@@ -123,6 +123,9 @@ pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
             ids => anyhow::bail!("{e:#}; the runs were saved as runs {}", ids.join(", ")),
         }
     }
+    if let Some(url) = &args.push {
+        push(url, &reports);
+    }
     for report in &reports {
         for r in &report.regressions {
             eprintln!(
@@ -166,4 +169,40 @@ pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
         code = ExitCode::from(crate::EXIT_ERROR);
     }
     Ok(code)
+}
+
+/// Sends each completed run to the Pushgateway at `url`; a failure is one warning line (the
+/// run is stored regardless).
+fn push(url: &str, reports: &[benchbar_core::report::RunReport]) {
+    let instance = host_name();
+    for r in reports {
+        if r.status != RunStatus::Completed {
+            eprintln!("warning: not pushed: the run did not complete");
+            continue;
+        }
+        match benchbar_service::metrics::push(url, &instance, r) {
+            Ok(()) => eprintln!("pushed the run's metrics to {url}"),
+            Err(e) => eprintln!("warning: {e}"),
+        }
+    }
+}
+
+/// This machine's host name: the Pushgateway group's `instance`.
+fn host_name() -> String {
+    #[cfg(unix)]
+    {
+        let mut buf = [0u8; 256];
+        // SAFETY: gethostname writes at most `buf.len()` bytes into the buffer it is given,
+        // which lives for the call.
+        let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+        if rc == 0 {
+            let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+            if let Ok(name) = std::str::from_utf8(&buf[..end]) {
+                if !name.is_empty() {
+                    return name.to_string();
+                }
+            }
+        }
+    }
+    std::env::var("COMPUTERNAME").unwrap_or_else(|_| "unknown".into())
 }
