@@ -68,7 +68,7 @@ fn generate(out_dir: &Path) -> Files {
         benchbar_mlx::ModelInfo,
         benchbar_hub::CatalogueEntry,
         benchbar_core::report::RunReport,
-        benchbar_core::regression::Comparison,
+        benchbar_service::query::Compared,
         benchbar_service::export::HistoryLine,
         benchbar_service::export::data::TargetsDoc,
         benchbar_report::charts::ChartSpec,

@@ -31,7 +31,7 @@
  * | history(model: Option<String>, engine: Option<String>,    | history(filter)       |
  * |         suite: Option<String>, limit: u32) -> Vec<HistoryLine>                    |
  * | get_run(run_id: i64) -> RunReport                         | getRun(id)            |
- * | compare(base_run_id: i64, run_id: i64) -> Comparison      | compare(a, b)         |
+ * | compare(base_run_id: i64, run_id: i64) -> Compared        | compare(a, b)         |
  * | set_baseline(run_id: i64) -> ()                           | setBaseline(id)       |
  * | export_run(run_id: i64, format: String) -> String         | exportRun(id, fmt)    |
  * | targets(run_id: Option<i64>, row: Option<String>) -> TargetsDoc | targets(id?, row?) |
@@ -58,6 +58,8 @@ export type { Grade } from "./bindings/Grade";
 export type { Mark } from "./bindings/Mark";
 export type { HistoryLine } from "./bindings/HistoryLine";
 export type { Comparison } from "./bindings/Comparison";
+export type { Compared } from "./bindings/Compared";
+export type { MachineComparison } from "./bindings/MachineComparison";
 export type { TargetsDoc } from "./bindings/TargetsDoc";
 export type { ModelTargets } from "./bindings/ModelTargets";
 export type { ChartSpec } from "./bindings/ChartSpec";
@@ -74,7 +76,7 @@ import type { PullEvent } from "./bindings/PullEvent";
 import type { RunEvent } from "./bindings/RunEvent";
 import type { RunReport } from "./bindings/RunReport";
 import type { HistoryLine } from "./bindings/HistoryLine";
-import type { Comparison } from "./bindings/Comparison";
+import type { Compared } from "./bindings/Compared";
 import type { TargetsDoc } from "./bindings/TargetsDoc";
 import type { ChartSpec } from "./bindings/ChartSpec";
 import type { UseCase } from "./bindings/UseCase";
@@ -175,8 +177,10 @@ export function history(filter: HistoryFilter): Promise<HistoryLine[]> {
 
 export const getRun = (runId: number): Promise<RunReport> => invoke<RunReport>("get_run", { runId });
 
-export const compare = (baseRunId: number, runId: number): Promise<Comparison> =>
-  invoke<Comparison>("compare", { baseRunId, runId });
+/** With regression verdicts for two runs of one machine; side by side (`kind:
+ *  "cross-machine"`, no verdict) when one ran elsewhere (an imported run). */
+export const compare = (baseRunId: number, runId: number): Promise<Compared> =>
+  invoke<Compared>("compare", { baseRunId, runId });
 
 export const setBaseline = (runId: number): Promise<void> => invoke<void>("set_baseline", { runId });
 

@@ -4,7 +4,7 @@
  */
 import "./locale";
 import * as api from "./api";
-import type { Comparison, ExportFormat, HistoryLine } from "./api";
+import type { Compared, Comparison, ExportFormat, HistoryLine, MachineComparison } from "./api";
 import { METRICS } from "./bindings/catalogue";
 import { LineChart } from "./chart";
 import { byId, clear, h } from "./dom";
@@ -175,6 +175,7 @@ function renderTable(): void {
         h("td", { class: "num" }, num(l.ttft_ms)),
         h("td", { class: "num" }, gb(l.peak_memory_bytes)),
         h("td", null,
+          l.origin === "import" ? h("span", { class: "pill", title: "Measured on another machine, imported from a result bundle" }, "imported") : null,
           l.status === "completed" ? null : h("span", { class: "pill bad" }, l.status),
           l.regressions ? h("span", { class: "pill bad" }, `${l.regressions} regression${l.regressions === 1 ? "" : "s"}`) : null),
         h("td", null, h("div", { class: "actions" },
@@ -204,7 +205,44 @@ async function runCompare(): Promise<void> {
 /** The catalogue's entry of a metric (generated from the Rust catalogue). */
 const metricEntry = (m: string) => METRICS.find((e) => e.metric === m);
 
-function renderComparison(c: Comparison): void {
+function renderComparison(c: Compared): void {
+  if ("kind" in c) renderMachineComparison(c);
+  else renderRegressionCheck(c);
+}
+
+/** Two machines side by side: values, ratios and decode per GB/s; no verdict. */
+function renderMachineComparison(c: MachineComparison): void {
+  compareHost.classList.remove("hidden");
+  const name = (s: MachineComparison["first"]) => s.machine.chip ?? s.machine.cpu;
+  const side = (s: MachineComparison["first"]) =>
+    `#${s.run_id ?? "—"} · ${name(s)} · ${gb(s.machine.memory_bytes)} · ${s.engine_version}` +
+    (s.bandwidth_gbps === null ? " · bandwidth unknown" : ` · ${s.bandwidth_gbps} GB/s`);
+  const val = (m: MachineComparison["metrics"][number], v: number | null) =>
+    v === null ? "—" : m.per_gbps ? v.toFixed(4) : metricEntry(m.metric)?.unit === "bytes" ? gb(v) : num(v);
+  clear(compareHost,
+    h("div", { class: "row" },
+      h("div", null,
+        h("h2", null, `${c.model}: ${name(c.first)} vs ${name(c.second)}`),
+        h("p", { class: "sub", id: "compare-kind" }, "Cross-machine comparison: side by side, no regression verdict."),
+        h("p", { class: "sub" }, `First: ${side(c.first)}`),
+        h("p", { class: "sub" }, `Second: ${side(c.second)}`))),
+    h("div", { class: "scroll" },
+      h("table", { id: "compare-table" },
+        h("thead", null, h("tr", null, h("th", null, "Test"), h("th", { class: "num" }, "Batch"), h("th", null, "Metric"),
+          h("th", { class: "num" }, "First"), h("th", { class: "num" }, "Second"), h("th", { class: "num" }, "Second/first"))),
+        h("tbody", null, c.metrics.map((m) =>
+          h("tr", { "data-metric": m.per_gbps ? "decode_tps_per_gbps" : m.metric },
+            h("td", null, m.test),
+            h("td", { class: "num" }, m.batch_size),
+            h("td", null, m.per_gbps ? "Decode tok/s per GB/s" : metricEntry(m.metric)?.heading ?? m.metric),
+            h("td", { class: "num" }, val(m, m.first)),
+            h("td", { class: "num" }, val(m, m.second)),
+            h("td", { class: "num" }, m.ratio === null ? "—" : `${m.ratio.toFixed(3)}×`)))))),
+    c.unmatched_cells.length ? h("p", { class: "sub", id: "unmatched" }, `Not compared: ${c.unmatched_cells.join(", ")}`) : null,
+  );
+}
+
+function renderRegressionCheck(c: Comparison): void {
   compareHost.classList.remove("hidden");
   const val = (m: string, v: number | null) => (metricEntry(m)?.unit === "bytes" ? gb(v) : num(v));
   const regressions = c.metrics.filter((m) => m.verdict === "regression").length;

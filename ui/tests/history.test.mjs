@@ -93,6 +93,29 @@ test("compare two selected runs (same view as `benchbar compare`), set baseline,
   await page.close();
 });
 
+test("an imported run is flagged, and comparing it with a local one is side by side without a verdict", async () => {
+  const history = structuredClone(fx.history);
+  history[0].origin = "import";
+  const compare = await fixture("compare-machines.json");
+  const { page, problems } = await openPage(env, "history.html", { fixtures: { ...fx, history, compare } });
+  await page.waitForSelector("#runs-table tbody tr");
+  assert.equal(await page.textContent(`tr[data-run="${history[0].run_id}"] .pill`), "imported");
+  assert.equal(await page.$(`tr[data-run="${history[1].run_id}"] .pill`), null);
+  await page.check('tr[data-run="2"] input.sel');
+  await page.check('tr[data-run="1"] input.sel');
+  await page.click("#compare-btn");
+  await page.waitForSelector("#compare-table tbody tr");
+  assert.match(await page.textContent("#compare-kind"), /Cross-machine comparison: side by side, no regression verdict/);
+  assert.equal(await page.$("#compare-summary"), null);
+  const rows = await page.$$eval("#compare-table tbody tr", (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  assert.equal(rows.length, compare.metrics.length);
+  assert.deepEqual(rows[0], ["short.1", "1", "Decode tok/s", "99.7", "79.7", "0.800×"]);
+  const perGbps = rows.find((r) => r[2] === "Decode tok/s per GB/s");
+  assert.deepEqual(perGbps.slice(3), ["0.2492", "0.2921", "1.172×"]);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("compare errors (incompatible runs) are shown as the command's message", async () => {
   const { page } = await openPage(env, "history.html", { fixtures: fx, fail: { compare: "runs 1 and 10 have different configurations" } });
   await page.waitForSelector("#runs-table tbody tr");

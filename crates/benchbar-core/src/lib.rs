@@ -5,7 +5,9 @@
 //!
 //! * [`spec`] — what to run: suites, run specs, the cell plan.
 //! * [`sample`] — what an engine measured: raw per-token timestamps per request.
+//! * [`bandwidth`] — Apple chips' memory bandwidth (the roofline, cross-machine comparisons).
 //! * [`catalogue`] — the metric catalogue: name, unit, direction, heading, how to read it.
+//! * [`machines`] — one model on two machines side by side (ratios, decode per GB/s).
 //! * [`metrics`] — derived metrics exactly as docs/architecture.md defines them.
 //! * [`stats`] — summaries (mean, median, SD, CV, 95% CI, guarded percentiles) and Welch's test.
 //! * [`suite`] — the seed specification's benchmark suite as data.
@@ -17,10 +19,12 @@
 //! * [`sync`] — locking shared state whose holder may have panicked.
 //! * [`ts`] — TypeScript declarations of what the app's UI receives, for shapes ts-rs cannot derive.
 
+pub mod bandwidth;
 pub mod catalogue;
 pub mod document;
 pub mod error;
 pub mod fmt;
+pub mod machines;
 pub mod metrics;
 pub mod regression;
 pub mod report;

@@ -6,7 +6,7 @@ use benchbar_core::report::{measured, CellReport, RunReport};
 use benchbar_core::spec::Category;
 use benchbar_core::stats::{summarize, Stats};
 
-use crate::bandwidth::{roofline_pct, Bandwidth};
+use benchbar_core::bandwidth::{roofline_pct, Bandwidth};
 
 /// The seed's "single inference performance": batch-1 generation cells.
 #[derive(Clone, Debug, PartialEq)]

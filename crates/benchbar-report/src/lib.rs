@@ -8,12 +8,10 @@
 //!   self-contained HTML page by that module's renderers (shared with every other output);
 //! * [`charts`]: response time and memory over time, their distributions and the decode
 //!   tok/s trend per model, as PNG and SVG;
-//! * [`bandwidth`]: Apple chips' memory bandwidth (built-in table, overridable).
 //!
 //! [`write_report`] does all of it into a folder; the CLI's `benchbar report` and the app call it.
 
 pub mod analysis;
-pub mod bandwidth;
 pub mod charts;
 pub mod fmt;
 pub mod report;

@@ -1,6 +1,7 @@
 //! Reads of the history shared by the CLI and the app: history lines, comparisons, graded
 //! targets. Each returns the document the exporters render.
 
+use benchbar_core::machines::{compare_machines, different_machines, MachineComparison};
 use benchbar_core::regression::{compare_runs, Comparison, RunKey};
 use benchbar_core::report::{apply_grades, CellSummary, RunReport};
 use benchbar_core::stats::Stats;
@@ -84,11 +85,25 @@ pub fn history_line(row: benchbar_store::RunRow, r: &RunReport) -> HistoryLine {
 }
 
 /// Compares run `current` with run `base` (the same comparison as `benchbar compare`).
-pub fn compare(store: &Store, base: i64, current: i64) -> Result<Comparison> {
-    Ok(compare_runs(
-        &report(store, base)?,
-        &report(store, current)?,
-    )?)
+pub fn compare(store: &Store, base: i64, current: i64) -> Result<Compared> {
+    let (a, b) = (report(store, base)?, report(store, current)?);
+    Ok(if different_machines(&a, &b) {
+        Compared::CrossMachine(compare_machines(&a, &b)?)
+    } else {
+        Compared::SameMachine(compare_runs(&a, &b)?)
+    })
+}
+
+/// Two runs compared: on one machine, the later against the earlier with regression verdicts;
+/// on different machines, side by side with ratios and no verdict. Serialized as the inner
+/// value (the cross-machine one says `"kind": "cross-machine"`).
+#[derive(Clone, Debug, serde::Serialize, ts_rs::TS)]
+#[serde(untagged)]
+pub enum Compared {
+    /// Same machine: a baseline and a current run.
+    SameMachine(Comparison),
+    /// Different machines.
+    CrossMachine(MachineComparison),
 }
 
 /// The baseline run of `run_id`'s configuration.

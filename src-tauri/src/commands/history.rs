@@ -1,6 +1,5 @@
 //! History, comparison, baselines, export and targets: the CLI's queries and documents.
 
-use benchbar_core::regression::Comparison;
 use benchbar_core::report::RunReport;
 use benchbar_core::targets::TargetMatrix;
 use benchbar_report::charts::{chart_specs, ChartSpec};
@@ -72,13 +71,14 @@ pub async fn get_run(state: State<'_, AppState>, run_id: i64) -> CmdResult<RunRe
     Ok(query::report(&store(&state)?, run_id)?)
 }
 
-/// Compares `run_id` with `base_run_id` (as `benchbar compare BASE RUN`).
+/// Compares `run_id` with `base_run_id` (as `benchbar compare BASE RUN`): with regression
+/// verdicts on one machine, side by side across machines (an imported run).
 #[tauri::command]
 pub async fn compare(
     state: State<'_, AppState>,
     base_run_id: i64,
     run_id: i64,
-) -> CmdResult<Comparison> {
+) -> CmdResult<query::Compared> {
     Ok(query::compare(&store(&state)?, base_run_id, run_id)?)
 }
 

@@ -9,7 +9,7 @@ use anyhow::{bail, Result};
 use benchbar_core::report::RunReport;
 use benchbar_core::targets::TargetMatrix;
 use benchbar_report::analysis::weight_bytes;
-use benchbar_report::bandwidth::{bandwidth_from_env, parse_gbps};
+use benchbar_core::bandwidth::parse_gbps;
 use benchbar_report::{prepare_dir, write_report, ReportInput, Scope};
 use benchbar_service::monitor::{human, parse_duration};
 
@@ -36,11 +36,19 @@ pub struct ReportArgs {
     pub bandwidth_gbps: Option<String>,
 }
 
+/// Environment variable overriding the memory bandwidth, GB/s.
+pub const BANDWIDTH_ENV: &str = "BENCHBAR_MEM_BANDWIDTH_GBPS";
+
 /// Runs `benchbar report`.
 pub fn report(db: Option<&Path>, args: ReportArgs) -> Result<ExitCode> {
     let bandwidth = match &args.bandwidth_gbps {
-        Some(text) => Some(parse_gbps(text)?),
-        None => bandwidth_from_env()?,
+        Some(text) => Some(parse_gbps(text).map_err(anyhow::Error::msg)?),
+        None => match std::env::var(BANDWIDTH_ENV) {
+            Ok(v) => Some(
+                parse_gbps(&v).map_err(|e| anyhow::anyhow!("{BANDWIDTH_ENV}: {e}"))?,
+            ),
+            Err(_) => None,
+        },
     };
     let store = open_store(db)?;
     let matrix = TargetMatrix::seed();

@@ -30,8 +30,11 @@ pub fn compare(store: &Store, args: CompareArgs) -> Result<ExitCode> {
         Some(other) => (args.run_id, other),
         None => (query::baseline_of(store, args.run_id)?, args.run_id),
     };
-    let cmp = query::compare(store, base_id, cur_id)?;
-    emit(&render(&Doc::Comparison(&cmp), args.format), None)?;
+    let doc = match query::compare(store, base_id, cur_id)? {
+        query::Compared::SameMachine(c) => render(&Doc::Comparison(&c), args.format),
+        query::Compared::CrossMachine(c) => render(&Doc::MachineComparison(&c), args.format),
+    };
+    emit(&doc, None)?;
     Ok(ExitCode::SUCCESS)
 }
 

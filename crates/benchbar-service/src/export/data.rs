@@ -58,6 +58,7 @@ pub fn json(doc: &Doc<'_>) -> Value {
         Doc::Run(r) => serde_json::to_value(r),
         Doc::History(h) => serde_json::to_value(h),
         Doc::Comparison(c) => serde_json::to_value(c),
+        Doc::MachineComparison(c) => serde_json::to_value(c),
         Doc::Baselines(b) => serde_json::to_value(b),
         Doc::Targets(m, run) => serde_json::to_value(targets_doc(m, *run)),
     }

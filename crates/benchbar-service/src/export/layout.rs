@@ -53,6 +53,7 @@ pub fn layout(doc: &Doc<'_>) -> Document {
         Doc::Run(r) => run(r),
         Doc::History(h) => history(h),
         Doc::Comparison(c) => comparison(c),
+        Doc::MachineComparison(c) => super::machines::layout(c),
         Doc::Targets(m, r) => super::targets::targets(m, *r),
         Doc::Baselines(b) => baselines(b),
     }

@@ -5,6 +5,7 @@
 
 pub mod data;
 pub mod layout;
+mod machines;
 pub mod targets;
 
 use benchbar_core::document::{self, Document};
@@ -95,8 +96,10 @@ pub enum Doc<'a> {
     Run(&'a RunReport),
     /// The history listing.
     History(&'a [HistoryLine]),
-    /// A comparison of two runs.
+    /// A comparison of two runs of one machine.
     Comparison(&'a Comparison),
+    /// Two runs of one model on different machines side by side.
+    MachineComparison(&'a benchbar_core::machines::MachineComparison),
     /// The target matrix, optionally with a graded run.
     Targets(&'a TargetMatrix, Option<&'a RunReport>),
     /// The baselines.

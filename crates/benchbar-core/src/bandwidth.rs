@@ -11,12 +11,12 @@
 //! (the 16-core CPU / 40-core GPU part; the 14-core / 30-core part has 300), M3 Ultra 819;
 //! M4 120, M4 Pro 273, M4 Max 546 (16-core CPU / 40-core GPU; the 14-core / 32-core part has
 //! 410). The seed's M3 Max reference uses 400 GB/s. Where a chip name does not tell the bins
-//! apart the larger part is assumed; `--bandwidth-gbps` or [`BANDWIDTH_ENV`] override it.
+//! apart the larger part is assumed; the caller may override it (`benchbar report
+//! --bandwidth-gbps`, `BENCHBAR_MEM_BANDWIDTH_GBPS`).
+//!
+//! Used by the report's roofline and by comparisons across machines (decode tok/s per GB/s).
 
-use benchbar_core::report::MachineInfo;
-
-/// Environment variable overriding the memory bandwidth, GB/s.
-pub const BANDWIDTH_ENV: &str = "BENCHBAR_MEM_BANDWIDTH_GBPS";
+use crate::report::MachineInfo;
 
 /// Apple chips and their memory bandwidth in GB/s (10^9 bytes/s), most specific name first.
 pub const APPLE_CHIPS_GBPS: [(&str, f64); 15] = [
@@ -75,25 +75,13 @@ pub fn machine_bandwidth(machine: &MachineInfo, override_gbps: Option<f64>) -> O
     })
 }
 
-/// Reads [`BANDWIDTH_ENV`]: None when unset, an error line when it is not a positive number.
-pub fn bandwidth_from_env() -> crate::Result<Option<f64>> {
-    match std::env::var(BANDWIDTH_ENV) {
-        Err(_) => Ok(None),
-        Ok(v) => parse_gbps(&v).map(Some),
-    }
-}
-
 /// Parses a bandwidth in GB/s (a positive number).
-pub fn parse_gbps(text: &str) -> crate::Result<f64> {
+pub fn parse_gbps(text: &str) -> Result<f64, String> {
     text.trim()
         .parse::<f64>()
         .ok()
         .filter(|g| g.is_finite() && *g > 0.0)
-        .ok_or_else(|| {
-            crate::Error::Invalid(format!(
-                "memory bandwidth '{text}' is not a positive number of GB/s"
-            ))
-        })
+        .ok_or_else(|| format!("memory bandwidth '{text}' is not a positive number of GB/s"))
 }
 
 /// Percent of the memory-bandwidth roofline reached: `decode_tps × bytes_per_token ÷
@@ -122,7 +110,7 @@ mod tests {
 
     #[test]
     fn override_wins_and_roofline_is_a_ratio() {
-        let mut m = benchbar_core::testkit::synthetic_meta(None, "m", "v").machine;
+        let mut m = crate::testkit::synthetic_meta(None, "m", "v").machine;
         let table = machine_bandwidth(&m, None).unwrap();
         assert_eq!(table.source, "built-in table: Apple M3 Max");
         let o = machine_bandwidth(&m, Some(123.0)).unwrap();
