@@ -8,6 +8,7 @@
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod exporter;
 pub mod pulls;
 pub mod runner;
 pub mod runs;
@@ -37,6 +38,7 @@ pub fn register<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::settings::save_settings,
             commands::settings::list_models,
             commands::settings::monitor_status,
+            commands::settings::exporter_url,
             commands::models::model_catalogue,
             commands::models::pull_model,
             commands::models::cancel_pull,
@@ -91,6 +93,14 @@ impl<R: Runtime> AppHooks for Hooks<R> {
 /// monitoring schedule, which follows the settings and is off by default).
 pub fn attach<R: Runtime>(app: &tauri::AppHandle<R>, state: AppState) {
     let _ = state.hooks.set(Box::new(Hooks(app.clone())));
+    // The exporter as the settings say (off by default); a port in use leaves it off and the
+    // Settings window shows why on the next save.
+    if let Err(e) = state
+        .exporter
+        .apply(&state.settings().exporter, &state.config.db_path)
+    {
+        eprintln!("benchbar-app: metrics exporter: {e}");
+    }
     let (clock, status) = (state.clock.clone(), state.monitor_status.clone());
     app.manage(state);
     schedule::spawn(app, clock, status);

@@ -44,6 +44,40 @@ pub struct Settings {
     pub sample_power: bool,
     /// Scheduled monitoring of the default model.
     pub monitor: MonitorSettings,
+    /// The Prometheus exporter (`benchbar serve` inside the app).
+    pub exporter: ExporterSettings,
+}
+
+/// The app's Prometheus exporter: off by default, loopback by default.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+pub struct ExporterSettings {
+    /// Whether the app serves `/metrics`.
+    pub enabled: bool,
+    /// Address to listen on (`127.0.0.1:9464`; another interface is reachable from other
+    /// machines).
+    pub listen: String,
+}
+
+impl Default for ExporterSettings {
+    fn default() -> ExporterSettings {
+        ExporterSettings {
+            enabled: false,
+            listen: benchbar_service::metrics::server::DEFAULT_LISTEN.into(),
+        }
+    }
+}
+
+impl ExporterSettings {
+    /// The address to listen on; an error names the bad value.
+    pub fn listen_addr(&self) -> CmdResult<std::net::SocketAddr> {
+        self.listen.trim().parse().map_err(|_| {
+            CmdError::new(format!(
+                "the exporter address must be IP:PORT, e.g. 127.0.0.1:9464 (got '{}')",
+                self.listen
+            ))
+        })
+    }
 }
 
 /// Scheduled monitoring (`benchbar monitor` in the app): a quick sample of the default model
@@ -108,6 +142,7 @@ impl Default for Settings {
             reps: None,
             sample_power: true,
             monitor: MonitorSettings::default(),
+            exporter: ExporterSettings::default(),
         }
     }
 }
@@ -132,6 +167,7 @@ impl Settings {
             }
         }
         self.monitor.config()?;
+        self.exporter.listen_addr()?;
         if let EngineSetting::Openai { url, .. } = &self.engine {
             let ok = url.starts_with("http://") || url.starts_with("https://");
             if !ok || url.len() <= "https://".len() {
@@ -204,6 +240,10 @@ mod tests {
                 interval_min: 15,
                 retention_h: 48,
                 skip_on_battery: false,
+            },
+            exporter: ExporterSettings {
+                enabled: true,
+                listen: "0.0.0.0:9100".into(),
             },
         };
         save(&path, &s).unwrap();

@@ -100,6 +100,8 @@ pub struct AppState {
     pub pulls: crate::pulls::PullSlot,
     /// Tests only: hub settings (a local test hub, a temp cache) instead of the environment's.
     pub hub_override: Mutex<Option<benchbar_hub::HubConfig>>,
+    /// The Prometheus exporter (Settings → "Serve metrics").
+    pub exporter: crate::exporter::Exporter,
 }
 
 impl AppState {
@@ -125,6 +127,7 @@ impl AppState {
             monitor_status: SharedStatus::default(),
             pulls: Default::default(),
             hub_override: Mutex::new(None),
+            exporter: Default::default(),
         }
     }
 

@@ -19,6 +19,7 @@
  * | save_settings(settings: Settings) -> ()                   | saveSettings(s)       |
  * | list_models() -> Vec<ModelInfo>                           | listModels()          |
  * | monitor_status() -> MonitorStatus                         | monitorStatus()       |
+ * | exporter_url() -> Option<String>                          | exporterUrl()         |
  * | model_catalogue() -> Vec<CatalogueEntry>                  | modelCatalogue()      |
  * | pull_model(repo_id, on_event: Channel<PullEvent>) -> ()   | pullModel(repo, cb)   |
  * | cancel_pull() -> ()                                       | cancelPull()          |
@@ -46,6 +47,7 @@ export type { CmdError } from "./bindings/CmdError";
 export type { Settings } from "./bindings/Settings";
 export type { EngineSetting } from "./bindings/EngineSetting";
 export type { MonitorSettings } from "./bindings/MonitorSettings";
+export type { ExporterSettings } from "./bindings/ExporterSettings";
 export type { MonitorStatus } from "./bindings/MonitorStatus";
 export type { ModelInfo } from "./bindings/ModelInfo";
 export type { CatalogueEntry } from "./bindings/CatalogueEntry";
@@ -68,6 +70,7 @@ export type { ScenarioResult } from "./bindings/ScenarioResult";
 export type { CheckRate } from "./bindings/CheckRate";
 import type { CmdError } from "./bindings/CmdError";
 import type { MonitorSettings } from "./bindings/MonitorSettings";
+import type { ExporterSettings } from "./bindings/ExporterSettings";
 import type { Settings } from "./bindings/Settings";
 import type { MonitorStatus } from "./bindings/MonitorStatus";
 import type { ModelInfo } from "./bindings/ModelInfo";
@@ -102,6 +105,9 @@ export function errorMessage(e: unknown): string {
 export type SuiteName = "quick" | "standard" | "full";
 
 export const DEFAULT_MONITOR: MonitorSettings = { enabled: false, interval_min: 30, retention_h: 24, skip_on_battery: true };
+
+/** The exporter's defaults (settings files from before it existed lack it). */
+export const DEFAULT_EXPORTER: ExporterSettings = { enabled: false, listen: "127.0.0.1:9464" };
 
 /** The model every machine has: created on first use, not in `list_models()`, added by the UI. */
 export const BUILTIN_MODEL = "builtin:tiny";
@@ -147,6 +153,9 @@ export const watchPulls = (onEvent: (e: PullEvent) => void): Promise<void> =>
   invoke<void>("watch_pulls", { onEvent: channel(onEvent) });
 
 export const monitorStatus = (): Promise<MonitorStatus> => invoke<MonitorStatus>("monitor_status");
+
+/** Where the app's Prometheus exporter serves (`http://ADDR/metrics`), null when off. */
+export const exporterUrl = (): Promise<string | null> => invoke<string | null>("exporter_url");
 
 /** Starts a run; resolves at once with the run's number in this app session; events follow on
  *  the channel and `finished` carries the stored run id. */

@@ -1,4 +1,5 @@
-/** Settings window: default model, engine, quick-run suite, reps, power sampling, monitoring. */
+/** Settings window: default model, engine, quick-run suite, reps, power sampling, monitoring,
+ *  the Prometheus exporter. */
 import "./locale";
 import * as api from "./api";
 import type { MonitorStatus, Settings, SuiteName } from "./api";
@@ -35,6 +36,14 @@ const monitorBox = h("fieldset", { class: "settings-group", id: "monitor-box" },
   h("label", { class: "radio" }, mBattery, " Skip on battery or in Low Power Mode"),
   h("p", { class: "sub" }, "A sample never overlaps a benchmark you started; regressions are announced like any run's."),
   mStatus);
+const xOn = h("input", { type: "checkbox", id: "x-enabled" });
+const xListen = h("input", { type: "text", id: "x-listen", placeholder: "127.0.0.1:9464" });
+const xStatus = h("p", { class: "sub", id: "x-status" }, "The exporter is off.");
+const exporterBox = h("fieldset", { class: "settings-group", id: "exporter-box" },
+  h("legend", null, "Prometheus metrics"),
+  h("label", { class: "radio" }, xOn, " Serve the history as Prometheus metrics (GET /metrics, read-only)"),
+  h("label", { class: "field" }, "Listen on (IP:PORT; 127.0.0.1 keeps it on this Mac)", xListen),
+  xStatus);
 const save = h("button", { type: "submit", class: "primary", id: "s-save" }, "Save");
 const err = h("p", { class: "notice hidden", id: "s-error" });
 
@@ -49,6 +58,7 @@ const form = h("form", { class: "settings", id: "settings-form", novalidate: tru
   h("label", { class: "field" }, "Repetitions per test (blank = suite default)", reps),
   h("label", { class: "radio" }, power, " Sample power during runs"),
   monitorBox,
+  exporterBox,
   err,
   h("div", { class: "row" }, save));
 
@@ -82,7 +92,10 @@ function read(): Settings | string {
   if (!Number.isInteger(interval) || interval < 1) return "The monitoring interval must be a whole number of minutes ≥ 1.";
   if (!Number.isInteger(retention) || retention < 1) return "Monitoring samples must be kept for a whole number of hours ≥ 1.";
   const monitor = { enabled: mOn.checked, interval_min: interval, retention_h: retention, skip_on_battery: mBattery.checked };
-  return { default_model: m, engine, quick_suite: suite.value as SuiteName, reps: n, sample_power: power.checked, monitor };
+  const listen = xListen.value.trim() || api.DEFAULT_EXPORTER.listen;
+  if (!/^(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d{1,5}$/.test(listen)) return "The exporter address must be IP:PORT, e.g. 127.0.0.1:9464.";
+  const exporter = { enabled: xOn.checked, listen };
+  return { default_model: m, engine, quick_suite: suite.value as SuiteName, reps: n, sample_power: power.checked, monitor, exporter };
 }
 
 function showStatus(st: MonitorStatus): void {
@@ -96,6 +109,12 @@ async function refreshStatus(): Promise<void> {
     showStatus(await api.monitorStatus());
   } catch (e) {
     mStatus.textContent = `Monitoring status unavailable: ${api.errorMessage(e)}`;
+  }
+  try {
+    const url = await api.exporterUrl();
+    xStatus.textContent = url ? `Serving ${url}` : "The exporter is off.";
+  } catch (e) {
+    xStatus.textContent = `Exporter status unavailable: ${api.errorMessage(e)}`;
   }
 }
 
@@ -136,6 +155,9 @@ void (async () => {
     mInterval.value = String(mon.interval_min);
     mRetention.value = String(mon.retention_h);
     mBattery.checked = mon.skip_on_battery;
+    const exp = s.exporter ?? api.DEFAULT_EXPORTER;
+    xOn.checked = exp.enabled;
+    xListen.value = exp.listen;
     syncEngine();
     await refreshStatus();
     setInterval(() => void refreshStatus(), 5000);

@@ -39,6 +39,16 @@ test("settings load, validate and save the Settings object", async () => {
   await page.fill("#m-interval", "15");
   await page.fill("#m-retention", "48");
   await page.uncheck("#m-battery");
+  // The Prometheus exporter: off and on loopback by default; a bad address is refused here.
+  assert.equal(await page.isChecked("#x-enabled"), false);
+  assert.equal(await page.inputValue("#x-listen"), "127.0.0.1:9464");
+  assert.match(await page.textContent("#x-status"), /exporter is off/);
+  await page.check("#x-enabled");
+  await page.fill("#x-listen", "localhost");
+  await page.click("#s-save");
+  assert.match(await page.textContent("#s-error"), /exporter address must be IP:PORT/);
+  assert.equal((await calls()).filter((c) => c.cmd === "save_settings").length, 0);
+  await page.fill("#x-listen", "127.0.0.1:9464");
   await page.click("#s-save");
   await page.waitForSelector(".toast.ok");
   await shot(page, "settings-light.png");
@@ -51,20 +61,23 @@ test("settings load, validate and save the Settings object", async () => {
       reps: 7,
       sample_power: false,
       monitor: { enabled: true, interval_min: 15, retention_h: 48, skip_on_battery: false },
+      exporter: { enabled: true, listen: "127.0.0.1:9464" },
     },
   });
   assert.deepEqual(problems, []);
   await page.close();
 });
 
-test("monitoring status: the next sample and the last skip, in words", async () => {
+test("monitoring and exporter status: the next sample and the last skip in words, where metrics are served", async () => {
   const monitor_status = { enabled: true, next_due: "2026-11-26T12:30:00+00:00", last: "sample skipped (another benchmark is running (app))", last_at: "2026-11-26T12:00:00+00:00" };
   const get_settings = { ...fx.get_settings, monitor: { enabled: true, interval_min: 30, retention_h: 24, skip_on_battery: true } };
-  const { page, problems } = await openPage(env, "settings.html", { fixtures: { ...fx, get_settings, monitor_status } });
+  const exporter_url = "http://127.0.0.1:9464/metrics";
+  const { page, problems } = await openPage(env, "settings.html", { fixtures: { ...fx, get_settings, monitor_status, exporter_url } });
   await page.waitForFunction(() => /Next sample/.test(document.querySelector("#m-status").textContent));
   assert.equal(await page.isChecked("#m-enabled"), true);
   const text = await page.textContent("#m-status");
   assert.match(text, /^Next sample .+\. Last: sample skipped \(another benchmark is running \(app\)\) \(.+\)\.$/, text);
+  assert.equal(await page.textContent("#x-status"), "Serving http://127.0.0.1:9464/metrics");
   assert.deepEqual(problems, []);
   await page.close();
 });

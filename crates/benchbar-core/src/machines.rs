@@ -103,7 +103,11 @@ pub fn compare_machines(first: &RunReport, second: &RunReport) -> Result<Machine
     let mut per_gbps = Vec::new();
     let mut unmatched = Vec::new();
     for a in &first.cells {
-        let Some(b) = second.cells.iter().find(|b| CellKey::of(b) == CellKey::of(a)) else {
+        let Some(b) = second
+            .cells
+            .iter()
+            .find(|b| CellKey::of(b) == CellKey::of(a))
+        else {
             unmatched.push(format!("{}@{} (first only)", a.test, a.batch_size));
             continue;
         };

@@ -10,8 +10,8 @@ use benchbar_core::stats::{summarize, Stats, MIN_SAMPLES_P95, MIN_SAMPLES_P99};
 use chrono::{DateTime, Utc};
 
 use crate::analysis::{analyse, e2e_samples_ms, is_single_request, merge_newest, RunAnalysis};
-use benchbar_core::bandwidth::{machine_bandwidth, Bandwidth};
 use crate::fmt::{bytes, num, opt};
+use benchbar_core::bandwidth::{machine_bandwidth, Bandwidth};
 use benchbar_core::document::{Document, Section, Table};
 
 /// What the report covers.

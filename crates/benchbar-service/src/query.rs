@@ -88,7 +88,7 @@ pub fn history_line(row: benchbar_store::RunRow, r: &RunReport) -> HistoryLine {
 pub fn compare(store: &Store, base: i64, current: i64) -> Result<Compared> {
     let (a, b) = (report(store, base)?, report(store, current)?);
     Ok(if different_machines(&a, &b) {
-        Compared::CrossMachine(compare_machines(&a, &b)?)
+        Compared::CrossMachine(Box::new(compare_machines(&a, &b)?))
     } else {
         Compared::SameMachine(compare_runs(&a, &b)?)
     })
@@ -103,7 +103,7 @@ pub enum Compared {
     /// Same machine: a baseline and a current run.
     SameMachine(Comparison),
     /// Different machines.
-    CrossMachine(MachineComparison),
+    CrossMachine(Box<MachineComparison>),
 }
 
 /// The baseline run of `run_id`'s configuration.

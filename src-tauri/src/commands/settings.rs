@@ -20,12 +20,22 @@ pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdResul
 }
 
 fn apply(state: &AppState, s: Settings) -> CmdResult<()> {
+    s.validate()?;
+    // The exporter first: a port in use refuses the new settings instead of saving a setting
+    // that does not take effect.
+    state.exporter.apply(&s.exporter, &state.config.db_path)?;
     settings::save(&state.config.settings_path, &s)?;
     *lock_unpoisoned(&state.settings) = s;
     if let Ok(h) = state.hooks() {
         h.settings_changed();
     }
     Ok(())
+}
+
+/// Where the app's Prometheus exporter serves (`http://ADDR/metrics`), null when it is off.
+#[tauri::command]
+pub fn exporter_url(state: State<'_, AppState>) -> Option<String> {
+    state.exporter.url()
 }
 
 /// The monitoring schedule: whether it runs, the next sample, the last thing it did.

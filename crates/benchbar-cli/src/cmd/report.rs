@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
+use benchbar_core::bandwidth::parse_gbps;
 use benchbar_core::report::RunReport;
 use benchbar_core::targets::TargetMatrix;
 use benchbar_report::analysis::weight_bytes;
-use benchbar_core::bandwidth::parse_gbps;
 use benchbar_report::{prepare_dir, write_report, ReportInput, Scope};
 use benchbar_service::monitor::{human, parse_duration};
 
@@ -44,9 +44,7 @@ pub fn report(db: Option<&Path>, args: ReportArgs) -> Result<ExitCode> {
     let bandwidth = match &args.bandwidth_gbps {
         Some(text) => Some(parse_gbps(text).map_err(anyhow::Error::msg)?),
         None => match std::env::var(BANDWIDTH_ENV) {
-            Ok(v) => Some(
-                parse_gbps(&v).map_err(|e| anyhow::anyhow!("{BANDWIDTH_ENV}: {e}"))?,
-            ),
+            Ok(v) => Some(parse_gbps(&v).map_err(|e| anyhow::anyhow!("{BANDWIDTH_ENV}: {e}"))?),
             Err(_) => None,
         },
     };

@@ -8,7 +8,10 @@ use benchbar_core::machines::{MachineComparison, MachineSide};
 use super::layout::{doc, section, strings};
 
 fn name(s: &MachineSide) -> String {
-    s.machine.chip.clone().unwrap_or_else(|| s.machine.cpu.clone())
+    s.machine
+        .chip
+        .clone()
+        .unwrap_or_else(|| s.machine.cpu.clone())
 }
 
 fn describe(which: &str, s: &MachineSide) -> String {
