@@ -14,7 +14,7 @@ pub mod server;
 mod text;
 
 use benchbar_core::catalogue::{Metric, Unit};
-use benchbar_core::report::RunReport;
+use benchbar_core::report::{CellReport, RunReport};
 use benchbar_core::targets::{Mark, TargetMatrix};
 use benchbar_store::Store;
 
@@ -124,6 +124,26 @@ fn run_labels(r: &RunReport) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// One sample per cell of every report that has a value for it (`value` of the report and
+/// cell), labelled with the configuration, test and batch size.
+fn per_cell(
+    out: &mut Exposition,
+    name: &str,
+    reports: &[RunReport],
+    value: &dyn Fn(&CellReport) -> Option<f64>,
+) {
+    for r in reports {
+        for c in &r.cells {
+            if let Some(v) = value(c) {
+                let mut labels = run_labels(r);
+                labels.push(("test", c.test.clone()));
+                labels.push(("batch_size", c.batch_size.to_string()));
+                out.sample_owned(name, &labels, v);
+            }
+        }
+    }
+}
+
 fn write_runs(out: &mut Exposition, reports: &[RunReport]) {
     for m in Metric::ALL {
         let Some((name, factor, help)) = exported(m) else {
@@ -134,16 +154,9 @@ fn write_runs(out: &mut Exposition, reports: &[RunReport]) {
             "gauge",
             &format!("{help} of the latest completed run per configuration and cell (mean)."),
         );
-        for r in reports {
-            for c in &r.cells {
-                if let Some(s) = m.summary(&c.summary) {
-                    let mut labels = run_labels(r);
-                    labels.push(("test", c.test.clone()));
-                    labels.push(("batch_size", c.batch_size.to_string()));
-                    out.sample_owned(name, &labels, s.mean * factor);
-                }
-            }
-        }
+        per_cell(out, name, reports, &|c| {
+            m.summary(&c.summary).map(|s| s.mean * factor)
+        });
     }
     let name = "benchbar_energy_per_token_joules";
     out.family(
@@ -151,16 +164,9 @@ fn write_runs(out: &mut Exposition, reports: &[RunReport]) {
         "gauge",
         "Energy per generated token of the latest completed run per configuration and cell.",
     );
-    for r in reports {
-        for c in &r.cells {
-            if let Some(j) = c.power.as_ref().and_then(|p| p.joules_per_token) {
-                let mut labels = run_labels(r);
-                labels.push(("test", c.test.clone()));
-                labels.push(("batch_size", c.batch_size.to_string()));
-                out.sample_owned(name, &labels, j);
-            }
-        }
-    }
+    per_cell(out, name, reports, &|c| {
+        c.power.as_ref().and_then(|p| p.joules_per_token)
+    });
     let name = "benchbar_target_grade";
     out.family(
         name,
