@@ -8,6 +8,10 @@ use serde::Serialize;
 pub struct CmdError {
     /// What went wrong, in one line.
     pub message: String,
+    /// The job was cancelled before it measured anything (e.g. during a model load): the run
+    /// ends as cancelled, not failed. Not sent to the UI.
+    #[serde(skip)]
+    pub cancelled: bool,
 }
 
 impl CmdError {
@@ -15,6 +19,20 @@ impl CmdError {
     pub fn new(message: impl Into<String>) -> CmdError {
         CmdError {
             message: message.into(),
+            cancelled: false,
+        }
+    }
+}
+
+impl From<benchbar_service::Error> for CmdError {
+    fn from(e: benchbar_service::Error) -> CmdError {
+        let cancelled = matches!(
+            e,
+            benchbar_service::Error::Engine(benchbar_engine::EngineError::Cancelled)
+        );
+        CmdError {
+            cancelled,
+            ..CmdError::new(e.to_string())
         }
     }
 }
@@ -30,7 +48,6 @@ macro_rules! from_error {
 }
 
 from_error!(
-    benchbar_service::Error,
     benchbar_store::Error,
     benchbar_core::Error,
     benchbar_mlx::Error,

@@ -130,6 +130,17 @@ pub fn run_ticketed<R: Runtime>(
         send(e);
     });
     drop(ticket);
+    // Cancelled before anything was measured (e.g. while the model loaded): a cancelled run
+    // with nothing stored, as a cancel during the first cell ends.
+    let outcome = match outcome {
+        Err(e) if e.cancelled => Ok(JobOutcome {
+            run_id: None,
+            status: benchbar_core::report::RunStatus::Cancelled,
+            regressions: 0,
+            announcement: None,
+        }),
+        other => other,
+    };
     if let Ok(Some(a)) = outcome.as_ref().map(|r| r.announcement.as_ref()) {
         state.notifier.notify(a);
         if let Some(base) = a.baseline_run_id {

@@ -10,7 +10,7 @@ use benchbar_core::sync::lock_unpoisoned;
 use benchbar_core::targets::TargetMatrix;
 use benchbar_engine::Engine;
 use benchbar_service::notify::Announcement;
-use benchbar_service::open::{open_with, HttpOptions};
+use benchbar_service::open::HttpOptions;
 use benchbar_service::run::{
     execute as execute_run, MeasureEvent, RunContext, RunGuard, RunLock, RunRequest, RunResult,
 };
@@ -150,6 +150,7 @@ pub fn open_engine(
     settings: &Settings,
     model: &str,
     engine_override: Option<&str>,
+    cancel: &std::sync::atomic::AtomicBool,
 ) -> CmdResult<Box<dyn benchbar_engine::Engine>> {
     let (name, http) = match (&settings.engine, engine_override) {
         (_, Some(spec)) => (spec.to_string(), HttpOptions::default()),
@@ -168,7 +169,10 @@ pub fn open_engine(
             ("openai".to_string(), http)
         }
     };
-    Ok(open_with(&name, model, &http)?)
+    let mlx = benchbar_engine::MlxOptions::default();
+    Ok(benchbar_service::open::open_cancellable(
+        &name, model, &http, &mlx, cancel,
+    )?)
 }
 
 /// Runs `req` to the end (or until the ticket's cancel flag is set) through the service's
@@ -203,10 +207,12 @@ pub fn with_run_context<T>(
     f: &mut dyn FnMut(&mut RunContext<'_>) -> CmdResult<T>,
 ) -> CmdResult<T> {
     let mut store = Store::open(&state.config.db_path)?;
+    // The run's Cancel (and Quit) also stops a model load that is under way.
     let mut engine: Box<dyn Engine> = open_engine(
         settings,
         &req.spec.model,
         state.engine_override().as_deref(),
+        &ticket.cancel,
     )?;
     let matrix = TargetMatrix::seed();
     let db = &state.config.db_path;

@@ -48,10 +48,23 @@ impl MlxEngine {
 
     /// [`MlxEngine::load`] with `options`.
     pub fn load_with(spec: &str, options: &MlxOptions) -> Result<MlxEngine> {
+        MlxEngine::load_cancellable(spec, options, &AtomicBool::new(false))
+    }
+
+    /// [`MlxEngine::load_with`] that ends with [`EngineError::Cancelled`] once `cancel` is set
+    /// while the weights are read.
+    pub fn load_cancellable(
+        spec: &str,
+        options: &MlxOptions,
+        cancel: &AtomicBool,
+    ) -> Result<MlxEngine> {
         let dir =
             benchbar_mlx::resolve_model(spec).map_err(|e| EngineError::Load(e.to_string()))?;
         let runtime =
-            Qwen3Runtime::load_with(&dir, options).map_err(|e| EngineError::Load(e.to_string()))?;
+            Qwen3Runtime::load_cancellable(&dir, options, cancel).map_err(|e| match e {
+                benchbar_mlx::Error::Cancelled => EngineError::Cancelled,
+                e => EngineError::Load(e.to_string()),
+            })?;
         let info = runtime.info();
         let id = if Path::new(spec).exists() {
             info.id.clone()

@@ -11,6 +11,7 @@ use crate::tokenizer::{apply_chat_template, ChatMessage, Tokenizer, ENDOFTEXT, I
 use crate::weights::Weights;
 use crate::{Error, Result};
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 mod generate;
@@ -104,6 +105,16 @@ impl Qwen3Runtime {
     /// [`crate::kernels::usable`]) and fusion build the model; the decode order, compilation and
     /// trace apply to every [`Qwen3Runtime::generate`].
     pub fn load_with(dir: &Path, options: &EngineOptions) -> Result<Qwen3Runtime> {
+        Qwen3Runtime::load_cancellable(dir, options, &AtomicBool::new(false))
+    }
+
+    /// [`Qwen3Runtime::load_with`] that gives up with [`Error::Cancelled`] once `cancel` is
+    /// set: the weights are read in groups with a look at the flag between them.
+    pub fn load_cancellable(
+        dir: &Path,
+        options: &EngineOptions,
+        cancel: &AtomicBool,
+    ) -> Result<Qwen3Runtime> {
         // Every message below names files by absolute path.
         let dir = &std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
         if !dir.is_dir() {
@@ -113,6 +124,7 @@ impl Qwen3Runtime {
         let tokenizer = Tokenizer::from_dir(dir, cfg.vocab_size)?;
         let info = ModelInfo::from_dir(dir)?;
         let w = Weights::load(dir)?;
+        w.materialize(cancel)?;
         let kernels = crate::kernels::usable(options.kernels);
         let model = Qwen3::new(&cfg, &w, &options.model(kernels))?;
         drop(w);

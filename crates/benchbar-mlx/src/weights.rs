@@ -5,6 +5,7 @@ use crate::ops::{self, Array, Dtype};
 use crate::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One tensor as described by a safetensors header.
 #[derive(Debug, Clone)]
@@ -158,6 +159,10 @@ pub fn canonical_name(name: &str) -> &str {
     name.strip_prefix("model.").unwrap_or(name)
 }
 
+/// Largest group of tensors [`Weights::materialize`] reads between two looks at the cancel
+/// flag (a quarter of a second or so from an SSD).
+pub const MATERIALIZE_GROUP_BYTES: usize = 512 << 20;
+
 /// All tensors of a checkpoint, keyed by canonical name, plus which file each came from.
 pub struct Weights {
     tensors: HashMap<String, (Array, PathBuf)>,
@@ -184,6 +189,36 @@ impl Weights {
             }
         }
         Ok(Weights { tensors })
+    }
+
+    /// Reads every tensor's data now (MLX loads lazily), in groups of at most
+    /// [`MATERIALIZE_GROUP_BYTES`], and gives up with [`Error::Cancelled`] once `cancel` is set
+    /// (read between groups): a large checkpoint's load can be cancelled within a group's read.
+    pub fn materialize(&self, cancel: &AtomicBool) -> Result<()> {
+        let mut names: Vec<&String> = self.tensors.keys().collect();
+        names.sort();
+        let mut group: Vec<&Array> = Vec::new();
+        let mut group_bytes = 0usize;
+        let flush = |group: &mut Vec<&Array>, bytes: &mut usize| -> Result<()> {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Error::Cancelled);
+            }
+            if !group.is_empty() {
+                ops::eval(&group[..])?;
+            }
+            group.clear();
+            *bytes = 0;
+            Ok(())
+        };
+        for name in names {
+            let (arr, _) = &self.tensors[name];
+            group.push(arr);
+            group_bytes += arr.nbytes();
+            if group_bytes >= MATERIALIZE_GROUP_BYTES {
+                flush(&mut group, &mut group_bytes)?;
+            }
+        }
+        flush(&mut group, &mut group_bytes)
     }
 
     /// Build from already-loaded arrays (tests, programmatic models); names are canonicalised.

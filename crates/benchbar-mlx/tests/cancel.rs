@@ -1,5 +1,6 @@
 //! `generate_cancellable`: the cancel flag is read before every prefill chunk and every decode
-//! step, so neither a long prompt nor a long generation runs on after it is set.
+//! step, so neither a long prompt nor a long generation runs on after it is set; a model load
+//! reads the flag between groups of weights.
 
 mod common;
 
@@ -55,4 +56,23 @@ fn a_flag_set_while_decoding_stops_at_the_next_step() {
         .generate_cancellable(&[prompt], &opts, &cancel, &mut |_| {})
         .unwrap();
     assert_eq!(out[0].len(), 64);
+}
+
+#[test]
+fn a_set_flag_stops_a_model_load_while_the_weights_are_read() {
+    let cancel = AtomicBool::new(true);
+    let r = Qwen3Runtime::load_cancellable(
+        &common::model_dir("4bit"),
+        &benchbar_mlx::EngineOptions::default(),
+        &cancel,
+    );
+    assert!(matches!(r, Err(Error::Cancelled)), "{:?}", r.err());
+    // With the flag unset the same load succeeds.
+    let cancel = AtomicBool::new(false);
+    let rt = Qwen3Runtime::load_cancellable(
+        &common::model_dir("4bit"),
+        &benchbar_mlx::EngineOptions::default(),
+        &cancel,
+    );
+    assert!(rt.is_ok());
 }

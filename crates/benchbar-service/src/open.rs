@@ -2,6 +2,7 @@
 //! and the hidden `test-double[:key=value,...]` used by tests.
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use benchbar_engine::openai::Endpoint;
@@ -77,12 +78,26 @@ pub fn open_with_mlx(
     http: &HttpOptions,
     mlx: &MlxOptions,
 ) -> Result<Box<dyn Engine>> {
+    open_cancellable(engine, model, http, mlx, &AtomicBool::new(false))
+}
+
+/// [`open_with_mlx`] that gives up with the engine's `Cancelled` error once `cancel` is set
+/// while the in-process engine reads its weights (a large model takes seconds).
+pub fn open_cancellable(
+    engine: &str,
+    model: &str,
+    http: &HttpOptions,
+    mlx: &MlxOptions,
+    cancel: &AtomicBool,
+) -> Result<Box<dyn Engine>> {
     let (name, options) = engine.split_once(':').unwrap_or((engine, ""));
     let invalid = |m: String| Err(Error::Invalid(m));
     match name {
         #[cfg(feature = "testing")]
         "test-double" => Ok(Box::new(TestDoubleEngine::with_options(model, options)?)),
-        "mlx" if options.is_empty() => Ok(Box::new(MlxEngine::load_with(model, mlx)?)),
+        "mlx" if options.is_empty() => {
+            Ok(Box::new(MlxEngine::load_cancellable(model, mlx, cancel)?))
+        }
         "mlx" => invalid(format!("the mlx engine takes no options ('{engine}')")),
         "openai" if options.is_empty() => Ok(Box::new(open_openai(http)?)),
         "openai" => invalid(format!(

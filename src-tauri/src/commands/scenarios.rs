@@ -67,6 +67,7 @@ pub fn start_scenario(
                 &settings,
                 &settings.default_model,
                 state.engine_override().as_deref(),
+                &ticket.cancel,
             )?;
             let opts = ScenarioOptions {
                 limit,

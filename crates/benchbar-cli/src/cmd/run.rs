@@ -10,7 +10,7 @@ use benchbar_core::report::{RunOrigin, RunStatus};
 use benchbar_core::spec::{RunSpec, SuiteName};
 use benchbar_core::targets::TargetMatrix;
 use benchbar_service::notify::announcement_line;
-use benchbar_service::open::{open_with_mlx, split_engines};
+use benchbar_service::open::{open_cancellable, split_engines};
 use benchbar_service::run::{execute, MeasureEvent, RunContext, RunRequest};
 
 use super::{emit, open_store};
@@ -59,11 +59,22 @@ pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
     };
     let http = crate::engines::http_options(&args);
     let mlx = crate::engines::mlx_options();
+    // SIGINT/SIGTERM from here on cancel: a model load (seconds for a large model), then the
+    // run.
+    let cancel = Arc::new(AtomicBool::new(false));
+    let stopped = crate::signals::on_stop_signals(&cancel)?;
     // Open every engine before measuring so that a bad engine fails before any run.
-    let mut engines = names
-        .iter()
-        .map(|n| open_with_mlx(n, &req.spec.model, &http, &mlx))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut engines = Vec::with_capacity(names.len());
+    for n in &names {
+        match open_cancellable(n, &req.spec.model, &http, &mlx, &cancel) {
+            Ok(e) => engines.push(e),
+            Err(benchbar_service::Error::Engine(benchbar_engine::EngineError::Cancelled)) => {
+                eprintln!("cancelled while loading the model; nothing was measured");
+                return Ok(ExitCode::from(stopped.exit_code()));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     // Bound the inputs against every engine's model before any run.
     for engine in &engines {
         req.check_bounds(engine.as_ref())?;
@@ -71,8 +82,6 @@ pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
 
     // Never two benchmarks at once (the app, its schedule, another terminal).
     let running = super::take_run_lock(db)?;
-    let cancel = Arc::new(AtomicBool::new(false));
-    let stopped = crate::signals::on_stop_signals(&cancel)?;
 
     let matrix = TargetMatrix::seed();
     let recovery_dir = super::recovery_dir(db)?;
