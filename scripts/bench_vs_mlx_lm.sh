@@ -21,7 +21,7 @@ REPS="${REPS:-5}"
 scripts/setup-python.sh
 cargo build --release -q -p benchbar-cli
 BB="$ROOT/target/release/benchbar"
-[ -d "$FIX/tiny-f32" ] || "$PY" scripts/make_fixtures.py --out "$FIX" --only f32
+[ -d "$FIX/tiny-f32" ] || cargo run -q -p benchbar-mlx --example make_builtin -- "$FIX" tiny
 if [ "$WHICH" = all ] || [ "$WHICH" = 0.6b ]; then
   [ -d "$FIX/qwen3-0.6b-f32" ] || "$PY" scripts/make_fixtures.py --out "$FIX" --shape qwen3-0.6b --only f32
 fi

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Test fixtures for the MLX engine, generated (never downloaded):
-#   1. tokenizer.json verified token-for-token against tiktoken (3000 texts)
-#   2. tiny random-weight Qwen3 f32 / 4-bit / 8-bit / bf16 (sharded, untied) in $BENCHBAR_FIXTURES
+#   1. tokenizer.json verified token-for-token against tiktoken (3000 texts); the copy embedded
+#      in benchbar-mlx (assets/) must equal it (a Rust test checks)
+#   2. tiny random-weight Qwen3 in $BENCHBAR_FIXTURES: f32 / 4-bit / 8-bit made by benchbar-mlx
+#      itself (the files `builtin:tiny` is on a user's machine), bf16 (sharded, untied) by
+#      make_fixtures.py
 #   3. mlx_lm oracle outputs for each (same MLX and BLAS as the Rust binary)
 # Needs scripts/setup-python.sh first. Env: BENCHBAR_FIXTURES (default <repo>/.fixtures).
 set -euo pipefail
@@ -11,7 +14,10 @@ FIX="${BENCHBAR_FIXTURES:-$ROOT/.fixtures}"
 PY="$ROOT/.venv/bin/python"
 
 "$PY" scripts/make_fixtures.py --verify --texts 3000
-"$PY" scripts/make_fixtures.py --out "$FIX" --only f32 --only 4bit --only 8bit --only bf16
+"$PY" scripts/make_fixtures.py --out "$FIX" --only bf16
+# The builtins as the binary makes them (a fresh copy: the generator may have changed).
+rm -rf "$FIX/tiny-f32" "$FIX/tiny-4bit" "$FIX/tiny-8bit"
+cargo run -q -p benchbar-mlx --example make_builtin -- "$FIX" >/dev/null
 
 PRELOAD=""
 for ob in /usr/lib/x86_64-linux-gnu/libopenblas.so.0 /usr/lib/aarch64-linux-gnu/libopenblas.so.0; do

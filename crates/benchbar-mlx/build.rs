@@ -30,14 +30,7 @@ fn main() {
         println!("cargo:rerun-if-changed={}", venv_python.display());
     }
 
-    // The python used at runtime to generate `builtin:tiny` (overridable by BENCHBAR_PYTHON).
-    // Not canonicalized: the venv's bin/python is a symlink whose target is not the venv.
-    let python = if venv_python.exists() {
-        std::path::absolute(&venv_python).unwrap_or(venv_python.clone())
-    } else {
-        PathBuf::from("python3")
-    };
-    println!("cargo:rustc-env=BENCHBAR_BUILD_PYTHON={}", python.display());
+    println!("cargo:rerun-if-changed=assets");
 
     if target_os != "linux" {
         return; // macOS uses mlx-rs (src/backend/macos.rs); nothing to build here.

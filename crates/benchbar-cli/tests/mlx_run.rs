@@ -194,3 +194,52 @@ fn sigint_during_a_long_prefill_ends_the_run_at_the_next_chunk() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["status"], "cancelled");
 }
+
+/// A new machine: no Python anywhere and an empty models folder. `builtin:tiny` is made by the
+/// binary itself and the quick suite runs and is stored.
+#[test]
+fn builtin_tiny_is_made_without_python_on_a_fresh_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models");
+    let empty_bin = dir.path().join("bin");
+    std::fs::create_dir(&empty_bin).unwrap();
+    let out = Command::cargo_bin("benchbar")
+        .unwrap()
+        .env("PATH", &empty_bin)
+        .env("BENCHBAR_PYTHON", dir.path().join("no-such-python"))
+        .env("BENCHBAR_MODELS_DIR", &models)
+        .env("BENCHBAR_DB", dir.path().join("h.db"))
+        .env_remove("RUST_LOG")
+        .args([
+            "run",
+            "--suite",
+            "quick",
+            "-n",
+            "8",
+            "-r",
+            "2",
+            "--warmup",
+            "0",
+            "--no-power",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["model"]["id"], "builtin:tiny");
+    assert!(v["run_id"].as_i64().is_some(), "stored");
+    assert!(models.join("tiny-f32").join("config.json").exists());
+    assert!(models.join("tiny-f32").join("model.safetensors").exists());
+    // Nothing half-made is left beside it.
+    let names: Vec<String> = std::fs::read_dir(&models)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["tiny-f32"]);
+}

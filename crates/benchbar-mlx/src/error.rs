@@ -33,9 +33,6 @@ pub enum Error {
     /// The model spec could not be resolved to a directory.
     #[error("model not found: {0}")]
     NotFound(String),
-    /// Generating a fixture through Python failed.
-    #[error("fixture generation: {0}")]
-    Fixture(String),
     /// The caller's cancel flag was set (`generate_cancellable`).
     #[error("cancelled")]
     Cancelled,

@@ -10,6 +10,7 @@
 //!   per-token events with timestamps taken after each token is materialised).
 //! - [`Qwen3Runtime::embed`] ([`embed`]): mean or last-token pooled text embeddings.
 //! - [`resolve_model`] / [`list_models`]: model discovery (paths, HF cache, `builtin:tiny`).
+//! - [`builtin`]: the built-in tiny Qwen3 models, made by the binary itself (no Python).
 //!
 //! Linux build: needs the MLX C++ library from the PyPI wheels (`scripts/setup-python.sh`
 //! creates `<repo>/.venv`; or set `MLX_DIR`). build.rs links `libmlx.so` (and Debian's OpenBLAS
@@ -39,6 +40,7 @@ pub use ops::{
     device_description, device_name, memory, mlx_build, mlx_version, reset_peak_memory, MemoryStats,
 };
 mod attention;
+pub mod builtin;
 pub mod cache;
 pub mod compiled;
 pub mod config;

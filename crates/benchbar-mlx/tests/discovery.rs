@@ -16,9 +16,8 @@ fn builtin_hf_cache_and_listing() {
     std::os::unix::fs::symlink(common::model_dir("4bit"), &snap).unwrap();
     std::env::set_var("BENCHBAR_MODELS_DIR", &models);
     std::env::set_var("HF_HUB_CACHE", &hub);
-    std::env::set_var("BENCHBAR_PYTHON", common::python());
 
-    // builtin:tiny is generated on first use with the embedded make_fixtures.py
+    // builtin:tiny is made on first use by the library itself
     let dir = resolve_model("builtin:tiny").unwrap();
     assert_eq!(dir, models.join("tiny-f32"));
     assert!(dir.join("model.safetensors").exists() && dir.join("tokenizer.json").exists());
@@ -50,11 +49,36 @@ fn builtin_hf_cache_and_listing() {
     assert_eq!(list[1].quantization.as_deref(), Some("f32"));
     assert_eq!(list[0].param_count, list[1].param_count);
 
-    // no python -> clear error
-    std::env::set_var("BENCHBAR_PYTHON", "/nonexistent/python");
-    let err = resolve_model("builtin:tiny-8bit").unwrap_err().to_string();
+    // An unknown builtin names the ones there are.
+    let err = resolve_model("builtin:huge").unwrap_err().to_string();
+    assert!(err.contains("builtin:tiny-4bit"), "{err}");
+}
+
+/// A first run killed half-way left an incomplete `tiny-f32` (no config.json) and a hidden
+/// partial folder: the next creation replaces the one and the result is a whole model that
+/// loads and generates.
+#[test]
+fn a_half_made_builtin_is_made_again() {
+    use benchbar_mlx::builtin::Builtin;
+    let models = tempfile::tempdir().unwrap();
+    let half = models.path().join("tiny-f32");
+    std::fs::create_dir(&half).unwrap();
+    std::fs::write(half.join("tokenizer.json"), b"{").unwrap();
+    let dir = Builtin::TinyF32.ensure(models.path()).unwrap();
+    assert_eq!(dir, half);
+    let mut rt = benchbar_mlx::Qwen3Runtime::load(&dir).unwrap();
+    let ids = rt.encode("Hello", true).unwrap();
+    let opts = benchbar_mlx::GenerateOptions {
+        max_tokens: 4,
+        suppress_eos: true,
+        ..Default::default()
+    };
+    assert_eq!(rt.generate(&[ids], &opts, &mut |_| {}).unwrap()[0].len(), 4);
+    // The same seed gives the same files.
+    let again = tempfile::tempdir().unwrap();
+    let other = Builtin::TinyF32.ensure(again.path()).unwrap();
     assert!(
-        err.contains("setup-python.sh") && err.contains("/nonexistent/python"),
-        "{err}"
+        std::fs::read(dir.join("model.safetensors")).unwrap()
+            == std::fs::read(other.join("model.safetensors")).unwrap()
     );
 }

@@ -77,3 +77,11 @@ fn tiny_8bit_matches_mlx_lm() {
 fn tiny_bf16_sharded_untied_matches_mlx_lm() {
     check_against_oracle("bf16", 1e-2);
 }
+
+/// The tokenizer embedded for `builtin:tiny` is the one scripts/make_fixtures.py builds and
+/// verifies against tiktoken (its copy in the Python-made bf16 fixture).
+#[test]
+fn the_embedded_tokenizer_is_the_verified_one() {
+    let verified = std::fs::read(common::model_dir("bf16").join("tokenizer.json")).unwrap();
+    assert!(benchbar_mlx::builtin::embedded_tokenizer_json().unwrap() == verified);
+}

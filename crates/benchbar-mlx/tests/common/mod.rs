@@ -51,10 +51,15 @@ fn run_py(args: &[&str]) {
     );
 }
 
-/// `<fixtures>/tiny-<variant>`, generated if missing.
+/// `<fixtures>/tiny-<variant>`, generated if missing: f32, 4bit and 8bit by benchbar-mlx
+/// itself (the builtins), bf16 by make_fixtures.py.
 pub fn model_dir(variant: &str) -> PathBuf {
     let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let dir = fixtures().join(format!("tiny-{variant}"));
+    let builtin = benchbar_mlx::builtin::Builtin::from_name(&format!("tiny-{variant}"));
+    if let (false, Some(b)) = (dir.join("config.json").exists(), builtin) {
+        return b.ensure(&fixtures()).unwrap();
+    }
     if !dir.join("config.json").exists() {
         let out = fixtures();
         run_py(&[
