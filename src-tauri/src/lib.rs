@@ -31,6 +31,14 @@ use crate::state::{AppConfig, AppHooks, AppState, Notifier};
 /// `tauri::test::mock_builder()`); the caller manages [`AppState`].
 pub fn register<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
+        // Launch at login: on macOS a LaunchAgent plist in ~/Library/LaunchAgents (the
+        // plugin's default: no Automation permission prompt, unlike its AppleScript login
+        // item; this plugin version offers no SMAppService), on Linux an XDG autostart entry.
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .app_name("BenchBar")
+                .build(),
+        )
         .manage(Watchers::default())
         .manage(pulls::PullWatchers::default())
         .invoke_handler(tauri::generate_handler![
@@ -86,6 +94,14 @@ impl<R: Runtime> AppHooks for Hooks<R> {
 
     fn settings_changed(&self) {
         let _ = tray::refresh_models(&self.0);
+        tray::refresh_login_item(&self.0);
+    }
+
+    fn set_launch_at_login(&self, on: bool) -> CmdResult<()> {
+        use tauri_plugin_autostart::ManagerExt;
+        let login = self.0.autolaunch();
+        let done = if on { login.enable() } else { login.disable() };
+        done.map_err(|e| crate::error::CmdError::new(format!("launch at login: {e}")))
     }
 }
 

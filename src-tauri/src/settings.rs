@@ -46,6 +46,8 @@ pub struct Settings {
     pub monitor: MonitorSettings,
     /// The Prometheus exporter (`benchbar serve` inside the app).
     pub exporter: ExporterSettings,
+    /// Start BenchBar when the user logs in (so scheduled monitoring survives a reboot).
+    pub launch_at_login: bool,
 }
 
 /// The app's Prometheus exporter: off by default, loopback by default.
@@ -143,6 +145,7 @@ impl Default for Settings {
             sample_power: true,
             monitor: MonitorSettings::default(),
             exporter: ExporterSettings::default(),
+            launch_at_login: false,
         }
     }
 }
@@ -245,6 +248,7 @@ mod tests {
                 enabled: true,
                 listen: "0.0.0.0:9100".into(),
             },
+            launch_at_login: true,
         };
         save(&path, &s).unwrap();
         assert_eq!(load(&path).unwrap(), s);

@@ -69,8 +69,10 @@ pub trait AppHooks: Send + Sync {
     ) -> CmdResult<()>;
     /// Runs a job (e.g. a scenario) in the run slot (see [`crate::runner::spawn_job`]).
     fn start_job(&self, sink: Option<EventSink>, job: crate::runner::Job) -> CmdResult<u64>;
-    /// The settings changed: refresh the tray's model submenu.
+    /// The settings changed: refresh the tray's model submenu and its login item.
     fn settings_changed(&self);
+    /// Registers (or removes) the app as a login item (tauri-plugin-autostart).
+    fn set_launch_at_login(&self, on: bool) -> CmdResult<()>;
 }
 
 /// Everything the app shares.

@@ -19,6 +19,7 @@ mod ids {
     pub const DASHBOARD: &str = "dashboard";
     pub const HISTORY: &str = "history";
     pub const SETTINGS: &str = "settings";
+    pub const LOGIN: &str = "launch-at-login";
     pub const REGRESSION: &str = "regression";
     pub const QUIT: &str = "quit";
     /// Prefix of the model submenu's items.
@@ -37,6 +38,7 @@ pub struct TrayHandles<R: Runtime> {
     cancel: MenuItem<R>,
     regression: MenuItem<R>,
     models: Submenu<R>,
+    login: CheckMenuItem<R>,
 }
 
 /// Creates the tray icon and menu.
@@ -50,6 +52,9 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let dashboard = MenuItem::with_id(app, ids::DASHBOARD, "Open dashboard", true, none)?;
     let history = MenuItem::with_id(app, ids::HISTORY, "History", true, none)?;
     let settings = MenuItem::with_id(app, ids::SETTINGS, "Settings…", true, none)?;
+    let on_at_login = app.state::<AppState>().settings().launch_at_login;
+    let login =
+        CheckMenuItem::with_id(app, ids::LOGIN, "Launch at login", true, on_at_login, none)?;
     let regression = MenuItem::with_id(app, ids::REGRESSION, "No regression", false, none)?;
     let quit = MenuItem::with_id(app, ids::QUIT, "Quit BenchBar", true, none)?;
     let menu = Menu::with_items(
@@ -66,6 +71,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             &history,
             &regression,
             &settings,
+            &login,
             &PredefinedMenuItem::separator(app)?,
             &quit,
         ],
@@ -86,6 +92,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         cancel,
         regression,
         models,
+        login,
     });
     refresh_models(app)?;
     refresh_status(app);
@@ -111,6 +118,13 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         ids::DASHBOARD => windows::show(app, Window::Dashboard, None).map_err(Into::into),
         ids::HISTORY => windows::show(app, Window::History, None).map_err(Into::into),
         ids::SETTINGS => windows::show(app, Window::Settings, None).map_err(Into::into),
+        ids::LOGIN => {
+            let mut s = state.settings();
+            s.launch_at_login = !s.launch_at_login;
+            let done = crate::commands::settings::apply(&state, s);
+            refresh_login_item(app);
+            done
+        }
         ids::REGRESSION => {
             let pair = *lock_unpoisoned(&state.last_regression);
             match pair {
@@ -293,5 +307,13 @@ mod tests {
                 false
             )
         );
+    }
+}
+
+/// Shows the settings' "Launch at login" in the tray's check item.
+pub fn refresh_login_item<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(h) = app.try_state::<TrayHandles<R>>() {
+        let on = app.state::<AppState>().settings().launch_at_login;
+        let _ = h.login.set_checked(on);
     }
 }

@@ -23,6 +23,7 @@ const openaiBox = h("div", { class: "hidden", id: "openai-box" },
 const suite = h("select", { id: "s-suite" }, ...(["quick", "standard", "full"] as SuiteName[]).map((s) => h("option", { value: s }, s)));
 const reps = h("input", { type: "number", id: "s-reps", min: 1, max: 100, placeholder: "suite default" });
 const power = h("input", { type: "checkbox", id: "s-power" });
+const login = h("input", { type: "checkbox", id: "s-login" });
 const mOn = h("input", { type: "checkbox", id: "m-enabled" });
 const mInterval = h("input", { type: "number", id: "m-interval", min: 1, step: 1 });
 const mRetention = h("input", { type: "number", id: "m-retention", min: 1, step: 1 });
@@ -57,6 +58,7 @@ const form = h("form", { class: "settings", id: "settings-form", novalidate: tru
   h("label", { class: "field" }, "Suite for the quick run", suite),
   h("label", { class: "field" }, "Repetitions per test (blank = suite default)", reps),
   h("label", { class: "radio" }, power, " Sample power during runs"),
+  h("label", { class: "radio" }, login, " Launch BenchBar at login (keeps scheduled monitoring going after a restart)"),
   monitorBox,
   exporterBox,
   err,
@@ -95,7 +97,7 @@ function read(): Settings | string {
   const listen = xListen.value.trim() || api.DEFAULT_EXPORTER.listen;
   if (!/^(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d{1,5}$/.test(listen)) return "The exporter address must be IP:PORT, e.g. 127.0.0.1:9464.";
   const exporter = { enabled: xOn.checked, listen };
-  return { default_model: m, engine, quick_suite: suite.value as SuiteName, reps: n, sample_power: power.checked, monitor, exporter };
+  return { default_model: m, engine, quick_suite: suite.value as SuiteName, reps: n, sample_power: power.checked, monitor, exporter, launch_at_login: login.checked };
 }
 
 function showStatus(st: MonitorStatus): void {
@@ -150,6 +152,7 @@ void (async () => {
     suite.value = s.quick_suite;
     reps.value = s.reps === null ? "" : String(s.reps);
     power.checked = s.sample_power;
+    login.checked = s.launch_at_login ?? false;
     const mon = s.monitor ?? api.DEFAULT_MONITOR;
     mOn.checked = mon.enabled;
     mInterval.value = String(mon.interval_min);

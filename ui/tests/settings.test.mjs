@@ -25,6 +25,8 @@ test("settings load, validate and save the Settings object", async () => {
   await page.selectOption("#s-suite", "standard");
   await page.fill("#s-reps", "7");
   await page.uncheck("#s-power");
+  assert.equal(await page.isChecked("#s-login"), false);
+  await page.check("#s-login");
   // Monitoring: off by default (a settings file from before it existed), then turned on.
   assert.equal(await page.isChecked("#m-enabled"), false);
   assert.equal(await page.inputValue("#m-interval"), "30");
@@ -62,6 +64,7 @@ test("settings load, validate and save the Settings object", async () => {
       sample_power: false,
       monitor: { enabled: true, interval_min: 15, retention_h: 48, skip_on_battery: false },
       exporter: { enabled: true, listen: "127.0.0.1:9464" },
+      launch_at_login: true,
     },
   });
   assert.deepEqual(problems, []);

@@ -19,11 +19,15 @@ pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdResul
     apply(&state, settings)
 }
 
-fn apply(state: &AppState, s: Settings) -> CmdResult<()> {
+/// Validates, applies (exporter, login item) and persists `s`.
+pub fn apply(state: &AppState, s: Settings) -> CmdResult<()> {
     s.validate()?;
     // The exporter first: a port in use refuses the new settings instead of saving a setting
     // that does not take effect.
     state.exporter.apply(&s.exporter, &state.config.db_path)?;
+    if s.launch_at_login != state.settings().launch_at_login {
+        state.hooks()?.set_launch_at_login(s.launch_at_login)?;
+    }
     settings::save(&state.config.settings_path, &s)?;
     *lock_unpoisoned(&state.settings) = s;
     if let Ok(h) = state.hooks() {

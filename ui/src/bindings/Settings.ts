@@ -34,4 +34,8 @@ monitor: MonitorSettings,
 /**
  * The Prometheus exporter (`benchbar serve` inside the app).
  */
-exporter: ExporterSettings, };
+exporter: ExporterSettings, 
+/**
+ * Start BenchBar when the user logs in (so scheduled monitoring survives a reboot).
+ */
+launch_at_login: boolean, };
