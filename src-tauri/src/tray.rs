@@ -268,6 +268,14 @@ pub fn set_regression<R: Runtime>(app: &AppHandle<R>, text: &str) {
     }
 }
 
+/// Shows the settings' "Launch at login" in the tray's check item.
+pub fn refresh_login_item<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(h) = app.try_state::<TrayHandles<R>>() {
+        let on = app.state::<AppState>().settings().launch_at_login;
+        let _ = h.login.set_checked(on);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,13 +315,5 @@ mod tests {
                 false
             )
         );
-    }
-}
-
-/// Shows the settings' "Launch at login" in the tray's check item.
-pub fn refresh_login_item<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(h) = app.try_state::<TrayHandles<R>>() {
-        let on = app.state::<AppState>().settings().launch_at_login;
-        let _ = h.login.set_checked(on);
     }
 }
