@@ -13,6 +13,7 @@ pub mod pulls;
 pub mod runner;
 pub mod runs;
 pub mod schedule;
+pub mod selftest;
 pub mod settings;
 pub mod state;
 pub mod status;
@@ -150,6 +151,9 @@ fn window_to_show(args: &[String]) -> Option<windows::Window> {
 /// Runs the app.
 pub fn run() {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--self-test") {
+        std::process::exit(selftest::run());
+    }
     let config = match AppConfig::from_env() {
         Ok(c) => c,
         Err(e) => {

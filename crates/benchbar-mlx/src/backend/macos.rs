@@ -50,7 +50,17 @@ fn no_kernels() -> Error {
 }
 
 fn mlx(e: Exception) -> Error {
-    Error::Mlx(e.what().to_owned())
+    let what = e.what();
+    // MLX finds its Metal shaders (mlx.metallib) next to the executable or at the path compiled
+    // in on the build machine; its message names both paths. Say what to do about it.
+    if what.contains("Failed to load device library") || what.contains("metallib") {
+        return Error::Mlx(format!(
+            "{} (MLX's Metal library mlx.metallib must sit next to the executable: beside \
+             `benchbar`, or in BenchBar.app/Contents/MacOS; reinstall BenchBar)",
+            what.replace('\n', " ").trim()
+        ));
+    }
+    Error::Mlx(what.to_owned())
 }
 
 // mlx-rs wraps MLX's exception in its other error types; keep MLX's message, as on Linux.
