@@ -171,6 +171,7 @@ mod tests {
             gen_tokens: 8,
             batch_size: 2,
             reps: 1,
+            adaptive: None,
             warmup: 0,
         }
     }

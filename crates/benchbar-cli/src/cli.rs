@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod values;
+pub use values::Reps;
 use values::{batch_size, count, non_empty_path, positive_f64, temperature, top_p};
 
 /// BenchBar: measure local Qwen3 inference on MLX, keep every result, catch regressions.
@@ -161,9 +162,18 @@ pub struct RunArgs {
     /// Batch sizes, comma separated, each 1 to 64.
     #[arg(short = 'b', long = "batch", value_delimiter = ',', allow_negative_numbers = true, value_parser = batch_size)]
     pub batch: Option<Vec<u32>>,
-    /// Measured repetitions per cell (1 to 1000).
-    #[arg(short = 'r', long, allow_negative_numbers = true, value_parser = count::<u32, 1>)]
-    pub reps: Option<u32>,
+    /// Measured repetitions per cell: 1 to 1000, or `auto`: repeat until the 95% CI of decode
+    /// tok/s is within --precision of its mean, at most --max-time per cell (the quick suite's
+    /// default: 2%, 20 s).
+    #[arg(short = 'r', long, allow_negative_numbers = true, value_parser = values::reps)]
+    pub reps: Option<Reps>,
+    /// With -r auto: the target, the 95% CI half-width of decode tok/s as a percentage of the
+    /// mean (default 2%).
+    #[arg(long, value_name = "PCT", allow_negative_numbers = true, value_parser = values::percent)]
+    pub precision: Option<f64>,
+    /// With -r auto: the time budget of one cell's measured trials (default 20s).
+    #[arg(long, value_name = "DURATION", value_parser = values::duration_ms)]
+    pub max_time: Option<u64>,
     /// Discarded warmup runs per cell (0 to 100).
     #[arg(long, allow_negative_numbers = true, value_parser = count::<u32, 0>)]
     pub warmup: Option<u32>,

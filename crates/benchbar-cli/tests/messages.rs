@@ -68,7 +68,7 @@ fn bad_numbers_are_one_line_each() {
     for (args, needle) in [
         (&["run", "-b", "-1"][..], "--batch"),
         (&["run", "--warmup", "-1"][..], "--warmup"),
-        (&["run", "-r", "-3"][..], "at least 1"),
+        (&["run", "-r", "-3"][..], "1 to 1000) or auto"),
         (&["run", "-p", "-5"][..], "--prompt-tokens"),
         (&["run", "--timeout-s", "-1"][..], "greater than 0"),
         (

@@ -243,3 +243,54 @@ fn builtin_tiny_is_made_without_python_on_a_fresh_machine() {
         .collect();
     assert_eq!(names, ["tiny-f32"]);
 }
+
+/// `-r auto` on real MLX: a loose target is met after the minimum of five repetitions; an
+/// unreachable one ends on the time budget; the report says which and the precision reached.
+#[test]
+fn adaptive_repetitions_stop_on_precision_or_on_time() {
+    let run = |precision: &str, max_time: &str| -> serde_json::Value {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::cargo_bin("benchbar")
+            .unwrap()
+            .env("BENCHBAR_DB", dir.path().join("h.db"))
+            .env("BENCHBAR_MODELS_DIR", models_dir())
+            .args([
+                "run",
+                "-n",
+                "8",
+                "--warmup",
+                "1",
+                "--no-power",
+                "--format",
+                "json",
+            ])
+            .args([
+                "-r",
+                "auto",
+                "--precision",
+                precision,
+                "--max-time",
+                max_time,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["cells"][0].clone()
+    };
+    let loose = run("50%", "60s");
+    assert_eq!(loose["repetitions"]["stopped"], "precision");
+    assert_eq!(loose["reps"], 5, "the minimum, then the target is met");
+    assert!(loose["repetitions"]["achieved_pct"].as_f64().unwrap() <= 50.0);
+
+    let strict = run("0.0001%", "1s");
+    assert_eq!(strict["repetitions"]["stopped"], "time_budget");
+    let reps = strict["reps"].as_u64().unwrap();
+    assert!(reps >= 2, "{reps}");
+    assert!(strict["repetitions"]["achieved_pct"].as_f64().unwrap() > 0.0001);
+    assert_eq!(strict["trials"].as_array().unwrap().len() as u64, reps);
+}

@@ -5,6 +5,7 @@
 //!
 //! * [`spec`] — what to run: suites, run specs, the cell plan.
 //! * [`sample`] — what an engine measured: raw per-token timestamps per request.
+//! * [`adaptive`] — adaptive repetitions (`-r auto`): when a cell has measured enough.
 //! * [`bandwidth`] — Apple chips' memory bandwidth (the roofline, cross-machine comparisons).
 //! * [`catalogue`] — the metric catalogue: name, unit, direction, heading, how to read it.
 //! * [`machines`] — one model on two machines side by side (ratios, decode per GB/s).
@@ -19,6 +20,7 @@
 //! * [`sync`] — locking shared state whose holder may have panicked.
 //! * [`ts`] — TypeScript declarations of what the app's UI receives, for shapes ts-rs cannot derive.
 
+pub mod adaptive;
 pub mod bandwidth;
 pub mod catalogue;
 pub mod document;

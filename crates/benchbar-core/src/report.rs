@@ -252,6 +252,11 @@ pub struct CellReport {
     pub gen_tokens: u32,
     /// Measured trials recorded.
     pub reps: u32,
+    /// Adaptive repetitions (`-r auto`): the rule, the precision reached and why the cell
+    /// stopped; absent for a fixed count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub repetitions: Option<crate::adaptive::RepetitionsReport>,
     /// Statistics.
     pub summary: CellSummary,
     /// Energy (`energy_j`, `avg_power_w`, `peak_power_w`, `tokens_per_joule`,
@@ -402,6 +407,7 @@ pub fn build_cell(raw: &CellRaw) -> CellReport {
         prompt_tokens: requests().next().map_or(0, |r| r.prompt_tokens),
         gen_tokens: raw.plan.gen_tokens,
         reps: raw.trials.len() as u32,
+        repetitions: crate::adaptive::repetitions_report(raw),
         summary,
         power: raw.power.clone().into(),
         trials: raw

@@ -41,6 +41,10 @@ pub struct RunSpec {
     pub batch_sizes: Option<Vec<u32>>,
     /// `-r N`: measured repetitions per cell.
     pub reps: Option<u32>,
+    /// `-r auto`: repeat each cell until its decode tok/s is precise enough (the quick suite's
+    /// default when neither is given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adaptive: Option<crate::adaptive::AdaptiveReps>,
     /// `--warmup N`: discarded runs before the measured ones.
     pub warmup: Option<u32>,
 }
@@ -65,6 +69,7 @@ impl RunSpec {
             gen_tokens: None,
             batch_sizes: None,
             reps: None,
+            adaptive: None,
             warmup: None,
         }
     }
@@ -80,6 +85,14 @@ impl RunSpec {
                     "batch size {b} is out of range (1..={MAX_BATCH_SIZE})"
                 )));
             }
+        }
+        if self.reps.is_some() && self.adaptive.is_some() {
+            return Err(Error::InvalidSpec(
+                "give either a number of repetitions or adaptive ones (-r auto), not both".into(),
+            ));
+        }
+        if let Some(a) = &self.adaptive {
+            a.validate()?;
         }
         if self.reps == Some(0) {
             return Err(Error::InvalidSpec("reps must be at least 1".into()));
@@ -141,13 +154,25 @@ impl RunSpec {
             Some(tokens) => format!("{}.p{tokens}", test.name),
             None => test.name.clone(),
         };
+        // `-r auto`, or the quick suite when no count was given: adaptive repetitions.
+        let adaptive = match (self.reps, self.adaptive, self.suite) {
+            (Some(_), _, _) => None,
+            (None, Some(a), _) => Some(a),
+            (None, None, SuiteName::Quick) => Some(crate::adaptive::QUICK_DEFAULT),
+            (None, None, _) => None,
+        };
         CellPlan {
             test: name,
             category,
             prompt,
             batch_size,
             gen_tokens: self.gen_tokens.unwrap_or(test.gen_tokens),
-            reps: self.reps.unwrap_or(test.reps),
+            reps: match (self.reps, adaptive) {
+                (Some(r), _) => r,
+                (None, Some(a)) => a.max_reps,
+                (None, None) => test.reps,
+            },
+            adaptive,
             warmup: self.warmup.unwrap_or(suite.warmup),
         }
     }
@@ -166,8 +191,11 @@ pub struct CellPlan {
     pub batch_size: u32,
     /// Tokens to generate per request (EOS suppressed: fixed length).
     pub gen_tokens: u32,
-    /// Measured repetitions.
+    /// Measured repetitions (with `adaptive`: the most).
     pub reps: u32,
+    /// Adaptive repetitions: the cell stops as this rule says (at the latest after `reps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adaptive: Option<crate::adaptive::AdaptiveReps>,
     /// Discarded warmup repetitions.
     pub warmup: u32,
 }
@@ -188,14 +216,26 @@ mod tests {
     }
 
     #[test]
-    fn quick_is_one_short_prompt_batch_one_five_reps() {
-        let plan = RunSpec::new("m", "e", SuiteName::Quick)
-            .plan(&Suite::seed())
-            .unwrap();
+    fn quick_is_one_short_prompt_batch_one_adaptive_from_five_reps() {
+        let mut spec = RunSpec::new("m", "e", SuiteName::Quick);
+        let plan = spec.plan(&Suite::seed()).unwrap();
         assert_eq!(plan.len(), 1);
         assert_eq!(plan[0].category, Category::Short);
         assert_eq!(plan[0].batch_size, 1);
-        assert_eq!(plan[0].reps, 5);
+        // Adaptive by default: at least 5 repetitions, until decode tok/s is within 2%.
+        let a = plan[0].adaptive.expect("adaptive");
+        assert_eq!((a.min_reps, a.precision_pct), (5, 2.0));
+        assert_eq!(plan[0].reps, a.max_reps);
+        // A count given is a fixed count; both at once are refused.
+        spec.reps = Some(5);
+        let plan = spec.plan(&Suite::seed()).unwrap();
+        assert_eq!((plan[0].reps, plan[0].adaptive), (5, None));
+        spec.adaptive = Some(crate::adaptive::QUICK_DEFAULT);
+        assert!(spec.validate().is_err());
+        // The standard suite keeps its fixed counts unless -r auto is given.
+        let standard = RunSpec::new("m", "e", SuiteName::Standard);
+        let plan = standard.plan(&Suite::seed()).unwrap();
+        assert!(plan.iter().all(|c| c.adaptive.is_none()));
     }
 
     #[test]

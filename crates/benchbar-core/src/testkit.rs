@@ -70,6 +70,7 @@ pub fn synthetic_cell(tps: &[f64], ttft_ms: &[f64], mem_bytes: u64) -> CellRaw {
             batch_size: 1,
             gen_tokens: 64,
             reps: tps.len() as u32,
+            adaptive: None,
             warmup: 1,
         },
         trials: tps

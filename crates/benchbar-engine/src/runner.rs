@@ -4,6 +4,7 @@
 
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use benchbar_core::metrics::{trial_metrics, TrialMetrics};
 use benchbar_core::report::{CellRaw, RunStatus};
@@ -89,10 +90,25 @@ pub fn run_cells(
         });
         let mut trials = Vec::with_capacity(cell.reps as usize);
         let mut cell_start = None;
+        // Adaptive cells: decode tok/s of the successful trials so far, and when measuring began.
+        let mut decode_tps: Vec<f64> = Vec::new();
+        let mut measured_since: Option<Instant> = None;
         let schedule = (0..cell.warmup)
             .map(|i| (i, true))
             .chain((0..cell.reps).map(|i| (i, false)));
         for (ti, warmup) in schedule {
+            if let (false, Some(rule), Some(since)) = (warmup, &cell.adaptive, measured_since) {
+                let elapsed_ms = since.elapsed().as_millis() as u64;
+                if rule
+                    .stop(&decode_tps, trials.len() as u32, elapsed_ms)
+                    .is_some()
+                {
+                    break;
+                }
+            }
+            if !warmup && measured_since.is_none() {
+                measured_since = Some(Instant::now());
+            }
             let request = TrialRequest {
                 prompt: cell.prompt.clone(),
                 batch_size: cell.batch_size,
@@ -154,10 +170,14 @@ pub fn run_cells(
                     }
                 }
             };
+            let metrics = trial_metrics(&sample);
+            if !warmup && sample.ok() {
+                decode_tps.extend(metrics.decode_tps);
+            }
             observer(RunnerEvent::TrialDone {
                 cell: ci,
                 warmup,
-                metrics: Box::new(trial_metrics(&sample)),
+                metrics: Box::new(metrics),
             });
             if !warmup {
                 if sample.ok() {

@@ -162,6 +162,7 @@ fn a_run_against_a_hung_server_is_cancelled_within_a_second() {
         batch_size: 1,
         gen_tokens: 8,
         reps: 3,
+        adaptive: None,
         warmup: 1,
     }];
     let cancel = Arc::new(AtomicBool::new(false));

@@ -33,8 +33,10 @@ const HEADS: usize = 4;
 const KV_HEADS: usize = 2;
 const HEAD_DIM: usize = 16;
 const MLP: usize = 128;
-/// The generator's seed: the same weights on every machine.
-const SEED: u64 = 0;
+/// The generator's seed: the same weights on every machine. A tiny random model's greedy
+/// output mostly repeats one token; of seeds 0 to 23 this one changed token most often over
+/// four test prompts (tests of EOS handling need a row that moves on).
+const SEED: u64 = 3;
 const GROUP_SIZE: i32 = 64;
 
 /// A built-in model: float32, or MLX affine 4-bit or 8-bit.
@@ -102,6 +104,11 @@ impl Builtin {
 
     /// Writes the model's files into `dir` (which must exist).
     pub fn write(self, dir: &Path) -> Result<()> {
+        self.write_seeded(dir, SEED)
+    }
+
+    /// [`Builtin::write`] with another seed (how [`SEED`] was chosen; not a builtin).
+    pub fn write_seeded(self, dir: &Path, seed: u64) -> Result<()> {
         for (name, gz) in [
             ("tokenizer.json", TOKENIZER_GZ),
             ("tokenizer_config.json", TOKENIZER_CONFIG_GZ),
@@ -116,7 +123,7 @@ impl Builtin {
                 "do_sample": false,
             })),
         )?;
-        self.write_weights(&dir.join("model.safetensors"))?;
+        self.write_weights(&dir.join("model.safetensors"), seed)?;
         // Last: a folder with config.json is taken for a model.
         write_file(&dir.join("config.json"), &pretty(&self.config()))
     }
@@ -153,8 +160,8 @@ impl Builtin {
 
     /// Every tensor, drawn in a fixed order from one seeded generator: (name, shape, values,
     /// quantizable).
-    fn float_tensors() -> Vec<(String, Vec<usize>, Vec<f32>, bool)> {
-        let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    fn float_tensors(seed: u64) -> Vec<(String, Vec<usize>, Vec<f32>, bool)> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut out = Vec::new();
         let linear = |rng: &mut ChaCha8Rng, out_f: usize, in_f: usize| {
             let k = 1.0 / (in_f as f32).sqrt();
@@ -209,10 +216,10 @@ impl Builtin {
         out
     }
 
-    fn write_weights(self, path: &Path) -> Result<()> {
+    fn write_weights(self, path: &Path, seed: u64) -> Result<()> {
         // (name, dtype, shape, little-endian bytes)
         let mut tensors: Vec<(String, StDtype, Vec<usize>, Vec<u8>)> = Vec::new();
-        for (name, shape, values, quantizable) in Builtin::float_tensors() {
+        for (name, shape, values, quantizable) in Builtin::float_tensors(seed) {
             match self.bits() {
                 Some(bits) if quantizable => {
                     let dims: Vec<i32> = shape.iter().map(|&d| d as i32).collect();
@@ -253,7 +260,16 @@ impl Builtin {
                 .collect(),
         );
         safetensors::serialize_to_file(views, &metadata, path)
-            .map_err(|e| Error::file(path, format!("cannot write: {e:?}")))
+            .map_err(|e| Error::file(path, format!("cannot write: {e:?}")))?;
+        // The index mlx_lm's save_model writes beside even a single file.
+        let total_size: usize = tensors.iter().map(|t| t.3.len()).sum();
+        let weight_map: serde_json::Map<String, serde_json::Value> = tensors
+            .iter()
+            .map(|t| (t.0.clone(), json!("model.safetensors")))
+            .collect();
+        let index = json!({"metadata": {"total_size": total_size}, "weight_map": weight_map});
+        let index_path = path.with_file_name("model.safetensors.index.json");
+        write_file(&index_path, &pretty(&index))
     }
 }
 

@@ -2,6 +2,7 @@
 import type { Category } from "./Category";
 import type { CellPower } from "./CellPower";
 import type { CellSummary } from "./CellSummary";
+import type { RepetitionsReport } from "./RepetitionsReport";
 import type { TrialReport } from "./TrialReport";
 
 /**
@@ -32,6 +33,11 @@ gen_tokens: number,
  * Measured trials recorded.
  */
 reps: number, 
+/**
+ * Adaptive repetitions (`-r auto`): the rule, the precision reached and why the cell
+ * stopped; absent for a fixed count.
+ */
+repetitions?: RepetitionsReport, 
 /**
  * Statistics.
  */

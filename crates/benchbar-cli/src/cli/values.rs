@@ -17,6 +17,48 @@ where
     T::try_from(n).map_err(|_| "is too large".to_string())
 }
 
+/// `-r`: a number of measured repetitions, or `auto` (adaptive: until precise enough).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reps {
+    /// `-r N`.
+    Count(u32),
+    /// `-r auto`.
+    Auto,
+}
+
+pub(super) fn reps(s: &str) -> Result<Reps, String> {
+    if s.trim().eq_ignore_ascii_case("auto") {
+        return Ok(Reps::Auto);
+    }
+    count::<u32, 1>(s)
+        .map(Reps::Count)
+        .map_err(|_| "must be a whole number (1 to 1000) or auto".into())
+}
+
+/// A percentage, `2%` or `2` (checked with the run specification: more than 0).
+pub(super) fn percent(s: &str) -> Result<f64, String> {
+    finite(s.trim().trim_end_matches('%')).map_err(|_| "must be a percentage, e.g. 2%".into())
+}
+
+/// A duration, `120s`, `2m`, `500ms` or a number of seconds; more than 0. Milliseconds.
+pub(super) fn duration_ms(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let bad = || format!("must be a duration above 0, e.g. 120s or 2m (got '{t}')");
+    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1e3)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60e3)
+    } else {
+        (t, 1e3)
+    };
+    match num.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x * scale >= 1.0 => Ok((x * scale).round() as u64),
+        _ => Err(bad()),
+    }
+}
+
 /// A batch size: refused here when negative or not a number; the range (1 to
 /// [`benchbar_core::spec::MAX_BATCH_SIZE`]) is checked with the run specification.
 pub(super) fn batch_size(s: &str) -> Result<u32, String> {

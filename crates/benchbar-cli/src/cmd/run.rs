@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use anyhow::Result;
+use benchbar_core::adaptive::AdaptiveReps;
 use benchbar_core::report::{RunOrigin, RunStatus};
 use benchbar_core::spec::{RunSpec, SuiteName};
 use benchbar_core::targets::TargetMatrix;
@@ -14,12 +15,29 @@ use benchbar_service::open::{open_cancellable, split_engines};
 use benchbar_service::run::{execute, MeasureEvent, RunContext, RunRequest};
 
 use super::{emit, open_store};
-use crate::cli::RunArgs;
+use crate::cli::{Reps, RunArgs};
 use crate::export::{render, Doc};
 use crate::progress::RunProgress;
 
 fn request(args: &RunArgs) -> Result<RunRequest> {
     let suite: SuiteName = args.suite.parse()?;
+    let tuned = args.precision.is_some() || args.max_time.is_some();
+    let (reps, adaptive) = match args.reps {
+        Some(Reps::Count(_)) if tuned => {
+            anyhow::bail!("--precision and --max-time go with -r auto, not a number of repetitions")
+        }
+        Some(Reps::Count(n)) => (Some(n), None),
+        Some(Reps::Auto) => (
+            None,
+            Some(AdaptiveReps::new(args.precision, args.max_time)?),
+        ),
+        // The quick suite is adaptive by default; tuning it needs no -r auto.
+        None if tuned => (
+            None,
+            Some(AdaptiveReps::new(args.precision, args.max_time)?),
+        ),
+        None => (None, None),
+    };
     let spec = RunSpec {
         model: args.model.clone(),
         engine: args.engine.clone(),
@@ -27,7 +45,8 @@ fn request(args: &RunArgs) -> Result<RunRequest> {
         prompt_tokens: args.prompt_tokens,
         gen_tokens: args.gen_tokens,
         batch_sizes: args.batch.clone(),
-        reps: args.reps,
+        reps,
+        adaptive,
         warmup: args.warmup,
     };
     let req = RunRequest {

@@ -224,7 +224,27 @@ fn run(r: &RunReport) -> Document {
                 .collect(),
         ));
     }
-    doc(run_preamble(r), sections, r.warnings.clone())
+    let mut notes = r.warnings.clone();
+    notes.extend(r.cells.iter().filter_map(adaptive_note));
+    doc(run_preamble(r), sections, notes)
+}
+
+/// What an adaptive cell reached and why it stopped (`-r auto`).
+fn adaptive_note(c: &CellReport) -> Option<String> {
+    let rep = c.repetitions.as_ref()?;
+    let reached = rep.achieved_pct.map_or_else(
+        || "no CI (fewer than 2 successful trials)".into(),
+        |p| format!("decode tok/s ±{p:.2}% (95% CI)"),
+    );
+    let why = rep.stopped.map_or("", |s| s.describe());
+    Some(format!(
+        "{}@{}: {} adaptive repetitions, {reached}; target {}% within {} s: {why}",
+        c.test,
+        c.batch_size,
+        c.reps,
+        rep.rule.precision_pct,
+        rep.rule.max_time_ms as f64 / 1e3
+    ))
 }
 
 fn history(lines: &[HistoryLine]) -> Document {
