@@ -49,6 +49,7 @@ pub fn register<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::settings::monitor_status,
             commands::settings::exporter_url,
             commands::models::model_catalogue,
+            commands::models::first_run,
             commands::models::pull_model,
             commands::models::cancel_pull,
             commands::models::watch_pulls,

@@ -176,8 +176,19 @@ pub fn refresh_models<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     for item in h.models.items()? {
         h.models.remove(&item)?;
     }
+    let on_disk = benchbar_mlx::list_models();
+    if on_disk.is_empty() {
+        // First run: say so; the built-in model is made by the first run, no download.
+        h.models.append(&MenuItem::with_id(
+            app,
+            "first-run",
+            "No model on disk yet: builtin:tiny is made on the first run",
+            false,
+            None::<&str>,
+        )?)?;
+    }
     let mut ids_seen = vec!["builtin:tiny".to_string()];
-    ids_seen.extend(benchbar_mlx::list_models().into_iter().map(|m| m.id));
+    ids_seen.extend(on_disk.into_iter().map(|m| m.id));
     if !ids_seen.contains(&selected) {
         ids_seen.push(selected.clone());
     }
@@ -194,11 +205,9 @@ pub fn refresh_models<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     }
     let state = app.state::<AppState>();
     let downloading = state.pulls.current();
-    let missing: Vec<_> = crate::commands::models::catalogue(&state)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|e| !e.present)
-        .collect();
+    let catalogue = crate::commands::models::catalogue(&state).unwrap_or_default();
+    let suggested = benchbar_hub::first_download(&catalogue).map(|e| e.repo_id.clone());
+    let missing: Vec<_> = catalogue.into_iter().filter(|e| !e.present).collect();
     if downloading.is_some() || !missing.is_empty() {
         h.models.append(&PredefinedMenuItem::separator(app)?)?;
     }
@@ -213,7 +222,10 @@ pub fn refresh_models<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         )?)?;
     }
     for e in missing {
-        let (text, enabled) = download_label(&e, downloading.is_some());
+        let (mut text, enabled) = download_label(&e, downloading.is_some());
+        if suggested.as_deref() == Some(e.repo_id.as_str()) {
+            text.push_str(" (smallest that fits this Mac)");
+        }
         let id = format!("{}{}", ids::PULL, e.repo_id);
         h.models
             .append(&MenuItem::with_id(app, id, text, enabled, None::<&str>)?)?;

@@ -67,6 +67,7 @@ fn generate(out_dir: &Path) -> Files {
         benchbar_app::commands::scenarios::UseCase,
         benchbar_mlx::ModelInfo,
         benchbar_hub::CatalogueEntry,
+        benchbar_app::commands::models::FirstRun,
         benchbar_core::report::RunReport,
         benchbar_service::query::Compared,
         benchbar_service::export::HistoryLine,

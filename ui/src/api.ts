@@ -21,6 +21,7 @@
  * | monitor_status() -> MonitorStatus                         | monitorStatus()       |
  * | exporter_url() -> Option<String>                          | exporterUrl()         |
  * | model_catalogue() -> Vec<CatalogueEntry>                  | modelCatalogue()      |
+ * | first_run() -> FirstRun                                   | firstRun()            |
  * | pull_model(repo_id, on_event: Channel<PullEvent>) -> ()   | pullModel(repo, cb)   |
  * | cancel_pull() -> ()                                       | cancelPull()          |
  * | watch_pulls(on_event: Channel<PullEvent>) -> ()           | watchPulls(cb)        |
@@ -51,6 +52,7 @@ export type { ExporterSettings } from "./bindings/ExporterSettings";
 export type { MonitorStatus } from "./bindings/MonitorStatus";
 export type { ModelInfo } from "./bindings/ModelInfo";
 export type { CatalogueEntry } from "./bindings/CatalogueEntry";
+export type { FirstRun } from "./bindings/FirstRun";
 export type { PullEvent } from "./bindings/PullEvent";
 export type { RunEvent } from "./bindings/RunEvent";
 export type { RunReport } from "./bindings/RunReport";
@@ -75,6 +77,7 @@ import type { Settings } from "./bindings/Settings";
 import type { MonitorStatus } from "./bindings/MonitorStatus";
 import type { ModelInfo } from "./bindings/ModelInfo";
 import type { CatalogueEntry } from "./bindings/CatalogueEntry";
+import type { FirstRun } from "./bindings/FirstRun";
 import type { PullEvent } from "./bindings/PullEvent";
 import type { RunEvent } from "./bindings/RunEvent";
 import type { RunReport } from "./bindings/RunReport";
@@ -136,6 +139,9 @@ export const historyCharts = (f: HistoryFilter): Promise<ChartSpec[]> =>
   invoke<ChartSpec[]>("history_charts", { model: f.model || null, engine: f.engine || null, suite: f.suite || null, limit: f.limit });
 
 export const modelCatalogue = (): Promise<CatalogueEntry[]> => invoke<CatalogueEntry[]>("model_catalogue");
+
+/** `first_run()`: whether no model is on disk yet, and what to offer then. */
+export const firstRun = (): Promise<FirstRun> => invoke<FirstRun>("first_run");
 
 /** A channel delivering the command's events to `onEvent`. */
 function channel<T>(onEvent: (e: T) => void): Channel<T> {

@@ -6,6 +6,7 @@ import { LineChart } from "./chart";
 import { byId, clear, h } from "./dom";
 import { GRADE_LABEL, METRICS, gb, gradeSymbol, num, range, when } from "./format";
 import { mountShell, toast } from "./shell";
+import { progressText } from "./models";
 import { loadUseCases, section as useCaseSection } from "./usecases";
 
 mountShell("dashboard.html");
@@ -52,10 +53,14 @@ const matrixHost = h("div", { id: "matrix", class: "scroll" });
 const matrixNote = h("div", { id: "matrix-note" });
 const achHost = h("div", { id: "achievements", class: "ach" });
 
+/** Shown while no model is on disk: the built-in model, or the smallest download that fits. */
+const firstRunBox = h("div", { id: "first-run", class: "notice hidden" });
+
 app.append(
   h(
     "section",
     { class: "card", id: "run-card" },
+    firstRunBox,
     h("div", { class: "row" },
       h("div", null, h("h2", null, "Run"), h("p", { class: "sub" }, "Measure the selected model and grade it against the seed's targets.")),
       h("span", { class: "spacer" }),
@@ -317,7 +322,60 @@ async function loadRunControls(): Promise<void> {
   }
 }
 
+/** First run: no model on disk. Offers the built-in model (made here, no download) and the
+ *  smallest catalogue model that fits this machine (downloaded with progress). */
+async function loadFirstRun(): Promise<void> {
+  let offer: api.FirstRun;
+  try {
+    offer = await api.firstRun();
+  } catch {
+    return;
+  }
+  if (!offer.no_model) return;
+  const status = h("span", { id: "first-run-status", class: "sub" });
+  const useBuiltin = h("button", {
+    id: "first-run-builtin",
+    onclick: () => {
+      modelSel.value = offer.builtin;
+      firstRunBox.classList.add("hidden");
+      runBtn.focus();
+    },
+  }, "Use the built-in model");
+  const parts: (HTMLElement | string)[] = [
+    h("strong", null, "No model on this machine yet. "),
+    useBuiltin,
+    ` (${offer.builtin}: a tiny Qwen3 made here, no download)`,
+  ];
+  const s = offer.suggested;
+  if (s) {
+    const pull = h("button", { id: "first-run-download" }, `Download ${s.repo_id} (~${gb(s.estimated_download_bytes)})`);
+    pull.onclick = () => {
+      pull.disabled = true;
+      api.pullModel(s.repo_id, (e) => {
+        if (e.kind === "progress") status.textContent = progressText(e);
+        else if (e.status === "done") {
+          status.textContent = `${s.repo_id} is ready.`;
+          void loadRunControls().then(() => {
+            modelSel.value = s.repo_id;
+            firstRunBox.classList.add("hidden");
+          });
+        } else {
+          status.textContent = `Download ${e.status}${e.error ? `: ${e.error}` : ""}`;
+          pull.disabled = false;
+        }
+      }).catch((err) => {
+        status.textContent = api.errorMessage(err);
+        pull.disabled = false;
+      });
+    };
+    parts.push(" or ", pull, " (the smallest model of the catalogue that fits this machine). ");
+  }
+  clear(firstRunBox, ...parts, status);
+  firstRunBox.classList.remove("hidden");
+}
+
 void loadRunControls();
+void loadFirstRun();
 void loadMatrix();
 void loadUseCases();
 api.watchRuns(onWatchedEvent).catch((e) => toast(`Live updates unavailable: ${api.errorMessage(e)}`, "error"));

@@ -261,3 +261,37 @@ test("every window renders when the webview reports the POSIX locale \"C\" (WebK
     await page.close();
   }
 });
+
+test("first run: no model on disk offers the built-in model and the smallest download that fits", async () => {
+  const repo = "mlx-community/Qwen3-0.6B-4bit";
+  const suggested = { repo_id: repo, model: "Qwen3-0.6B", quantization: "4bit", param_count: 6e8, present: false, path: null, size_on_disk_bytes: 0, estimated_download_bytes: 3.4e8, estimated_memory_bytes: 4.1e8, fits_memory: true };
+  const first_run = { no_model: true, builtin: "builtin:tiny", suggested };
+  const pullEvents = [
+    { kind: "progress", repo_id: repo, phase: "downloading", file: "model.safetensors", done_bytes: 1.7e8, total_bytes: 3.4e8, rate_bps: 20e6, eta_s: 9 },
+    { kind: "finished", repo_id: repo, status: "done", path: "/hf/snap", error: null },
+  ];
+  // With none of this, the card stays hidden (the default fixtures have models).
+  const plain = await openPage(env, "dashboard.html", { fixtures: fx });
+  await plain.page.waitForSelector("#matrix-table tbody tr");
+  assert.equal(await plain.page.isVisible("#first-run"), false);
+  await plain.page.close();
+
+  const { page, problems, calls } = await openPage(env, "dashboard.html", { fixtures: { ...fx, list_models: [], first_run }, pullEvents, eventDelayMs: 150 });
+  await page.waitForSelector("#first-run:not(.hidden)");
+  const text = await page.textContent("#first-run");
+  assert.match(text, /No model on this machine yet/);
+  assert.equal(await page.textContent("#first-run-download"), `Download ${repo} (~0.34 GB)`);
+  await page.click("#first-run-download");
+  await page.waitForFunction(() => /20 MB\/s/.test(document.querySelector("#first-run-status").textContent));
+  assert.deepEqual((await calls()).find((c) => c.cmd === "pull_model").args.repoId, repo);
+  await page.waitForSelector("#first-run.hidden", { state: "attached" });
+  assert.deepEqual(problems, []);
+  await page.close();
+
+  const other = await openPage(env, "dashboard.html", { fixtures: { ...fx, list_models: [], first_run } });
+  await other.page.waitForSelector("#first-run:not(.hidden)");
+  await other.page.click("#first-run-builtin");
+  assert.equal(await other.page.inputValue("#run-model"), "builtin:tiny");
+  assert.equal(await other.page.isVisible("#first-run"), false);
+  await other.page.close();
+});

@@ -91,6 +91,8 @@ mockIPC((cmd: string, args: Json) => {
       return f.history_charts ?? [];
     case "monitor_status":
       return f.monitor_status ?? { enabled: false, next_due: null, last: null, last_at: null };
+    case "first_run":
+      return f.first_run ?? { no_model: false, builtin: "builtin:tiny", suggested: null };
     case "exporter_url":
       return f.exporter_url ?? null;
     case "save_settings":

@@ -115,6 +115,15 @@ pub fn catalogue(config: &HubConfig, total_memory_bytes: u64) -> Vec<CatalogueEn
         .collect()
 }
 
+/// The download to offer a machine with no model yet: the smallest catalogue model not on disk
+/// that fits its memory (None when none does).
+pub fn first_download(entries: &[CatalogueEntry]) -> Option<&CatalogueEntry> {
+    entries
+        .iter()
+        .filter(|e| !e.present && e.fits_memory)
+        .min_by_key(|e| e.estimated_download_bytes)
+}
+
 fn entry(
     v: &Variant,
     path: Option<PathBuf>,
@@ -173,6 +182,29 @@ mod tests {
         // 2.4 GB needs 3.2 GB of memory at 75 %.
         assert!(entry(&v16, None, 0, 3_200_000_000).fits_memory);
         assert!(!entry(&v16, None, 0, 3_199_999_999).fits_memory);
+    }
+
+    #[test]
+    fn the_first_download_is_the_smallest_that_fits_and_is_not_there() {
+        let gib = 1u64 << 30;
+        let small = entry(&v("o/s-4bit", "s", 1_000_000_000, 4), None, 0, 4 * gib);
+        let big = entry(&v("o/b-4bit", "b", 8_000_000_000, 4), None, 0, 4 * gib);
+        let huge = entry(&v("o/h-bf16", "h", 30_000_000_000, 16), None, 0, 4 * gib);
+        assert!(!huge.fits_memory);
+        let all = vec![big.clone(), huge.clone(), small.clone()];
+        assert_eq!(
+            first_download(&all).map(|e| e.repo_id.as_str()),
+            Some("o/s-4bit")
+        );
+        // Already there: the next smallest; nothing fits: no offer.
+        let mut present = small.clone();
+        present.present = true;
+        let all = vec![big.clone(), present];
+        assert_eq!(
+            first_download(&all).map(|e| e.repo_id.as_str()),
+            Some("o/b-4bit")
+        );
+        assert!(first_download(&[huge]).is_none());
     }
 
     #[test]

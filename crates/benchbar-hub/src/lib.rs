@@ -26,7 +26,7 @@ mod remote;
 pub mod test_hub;
 
 pub use cache::remove;
-pub use catalogue::{catalogue, CatalogueEntry, Variant, VARIANTS};
+pub use catalogue::{catalogue, first_download, CatalogueEntry, Variant, VARIANTS};
 pub use config::HubConfig;
 pub use download::{BlobWriter, FsBlobWriter};
 pub use error::{Error, Result};

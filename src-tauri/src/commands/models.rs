@@ -58,3 +58,33 @@ pub fn cancel_pull(state: State<'_, AppState>) {
 pub fn watch_pulls(watchers: State<'_, PullWatchers>, on_event: Channel<PullEvent>) {
     watchers.add(on_event);
 }
+
+/// What the dashboard and the tray offer a machine that has no model on disk yet.
+#[derive(Clone, Debug, serde::Serialize, ts_rs::TS)]
+pub struct FirstRun {
+    /// No checkpoint on disk: neither in the Hugging Face cache nor in BenchBar's models folder
+    /// (the built-in model is made by the first run).
+    pub no_model: bool,
+    /// The built-in model (made on this machine, no download).
+    pub builtin: String,
+    /// The smallest catalogue model that fits this machine's memory, to download.
+    pub suggested: Option<CatalogueEntry>,
+}
+
+/// Whether this is a first run, and what to offer then.
+pub fn first_run_offer(state: &AppState) -> CmdResult<FirstRun> {
+    let no_model = benchbar_mlx::list_models().is_empty();
+    let catalogue = catalogue(state)?;
+    Ok(FirstRun {
+        no_model,
+        builtin: "builtin:tiny".into(),
+        suggested: benchbar_hub::first_download(&catalogue).cloned(),
+    })
+}
+
+/// `first_run()`: with no model on disk, the dashboard offers the built-in model and the
+/// smallest catalogue model that fits this machine's memory.
+#[tauri::command]
+pub async fn first_run(state: State<'_, AppState>) -> CmdResult<FirstRun> {
+    first_run_offer(&state)
+}
