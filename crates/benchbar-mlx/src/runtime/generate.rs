@@ -12,7 +12,8 @@ use crate::sampler::Sampler;
 use crate::tokenizer::ENDOFTEXT;
 use crate::{Error, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 impl Qwen3Runtime {
     /// Generate for a batch of prompts (left-padded to a common length; one eval per step for the
@@ -29,8 +30,8 @@ impl Qwen3Runtime {
     }
 
     /// [`Qwen3Runtime::generate`] that gives up once `cancel` is set: the flag is read before
-    /// each prefill chunk (`prefill_chunk` tokens, one evaluation) and each decode step, so a
-    /// long prompt is abandoned within one chunk's time. Returns [`Error::Cancelled`] then.
+    /// each prefill chunk and each decode step, and while a chunk computes (every 20 ms), so a
+    /// long prompt is abandoned within a fraction of a second. Returns [`Error::Cancelled`].
     pub fn generate_cancellable(
         &mut self,
         prompts: &[Vec<u32>],
@@ -104,7 +105,8 @@ impl Qwen3Runtime {
             let h = self.model.forward_hidden(&ids, &mut cache, &inp)?;
             let mut st: Vec<&Array> = cache.iter().flat_map(|c| c.state()).collect();
             st.push(&h);
-            ops::eval(&st)?;
+            ops::async_eval(&st)?;
+            wait_cancellable(&h, cancel)?;
             pos = end;
         }
         // 2. first token from the last prompt position (allocates the caches if the prompt was
@@ -236,5 +238,35 @@ impl Qwen3Runtime {
         let v = logits.dim(2);
         let logits = ops::reshape(&logits, &[b, v])?;
         sampler.sample(&logits)
+    }
+}
+
+/// How often a prefill chunk's wait looks at the cancel flag.
+const CANCEL_POLL: Duration = Duration::from_millis(20);
+
+/// Waits until `a` (a scheduled prefill chunk) is computed, on a helper thread, so that a set
+/// `cancel` ends the wait within [`CANCEL_POLL`] even while the device still computes the chunk
+/// (a chunk of a long prompt takes seconds); the helper then finishes on its own. The wake-up
+/// is a channel message, not a poll, so a completed chunk is seen at once.
+fn wait_cancellable(a: &Array, cancel: &AtomicBool) -> Result<()> {
+    let (tx, rx) = mpsc::channel();
+    let pending = a.clone();
+    std::thread::Builder::new()
+        .name("benchbar-prefill-wait".into())
+        .spawn(move || {
+            let _ = tx.send(pending.wait());
+        })
+        .map_err(|e| Error::Mlx(format!("cannot start the prefill wait thread: {e}")))?;
+    loop {
+        match rx.recv_timeout(CANCEL_POLL) {
+            Ok(done) => return done,
+            Err(mpsc::RecvTimeoutError::Timeout) if cancel.load(Ordering::Relaxed) => {
+                return Err(Error::Cancelled)
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(Error::Mlx("the prefill wait thread stopped".into()))
+            }
+        }
     }
 }
