@@ -125,6 +125,7 @@ pub fn run_ticketed<R: Runtime>(
             RunEvent::ScenarioProgress {
                 stage, done, total, ..
             } => tray::set_running(app, Some(&format!("BenchBar: {stage} {done}/{total}"))),
+            RunEvent::Token { live_tps, .. } => tray::set_live_speed(app, *live_tps),
             _ => {}
         }
         send(e);

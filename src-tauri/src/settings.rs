@@ -48,6 +48,9 @@ pub struct Settings {
     pub exporter: ExporterSettings,
     /// Start BenchBar when the user logs in (so scheduled monitoring survives a reboot).
     pub launch_at_login: bool,
+    /// Show the default model's last decode tok/s (and the live tok/s during a run) as the
+    /// menu-bar title.
+    pub tray_shows_speed: bool,
 }
 
 /// The app's Prometheus exporter: off by default, loopback by default.
@@ -146,6 +149,7 @@ impl Default for Settings {
             monitor: MonitorSettings::default(),
             exporter: ExporterSettings::default(),
             launch_at_login: false,
+            tray_shows_speed: true,
         }
     }
 }
@@ -249,6 +253,7 @@ mod tests {
                 listen: "0.0.0.0:9100".into(),
             },
             launch_at_login: true,
+            tray_shows_speed: false,
         };
         save(&path, &s).unwrap();
         assert_eq!(load(&path).unwrap(), s);

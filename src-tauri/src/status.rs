@@ -38,7 +38,27 @@ pub fn status_line(r: &RunReport, now: DateTime<Utc>) -> String {
     format!("{} · {value} · {}", r.model.id, ago(r.started_at, now))
 }
 
-/// The tray's title/tooltip while a run is going: `BenchBar: 3/8 tg128`.
+/// The menu-bar title when idle: the default model's last decode tok/s (`118 tok/s`), None
+/// when that run has no decode figure.
+pub fn idle_title(r: &RunReport) -> Option<String> {
+    let tps = r.cells.first()?.summary.decode_tps.as_ref()?.mean;
+    Some(speed(tps))
+}
+
+/// The menu-bar title during a run: the live tok/s (`▸ 42 tok/s`).
+pub fn live_title(tps: f64) -> String {
+    format!("▸ {}", speed(tps))
+}
+
+fn speed(tps: f64) -> String {
+    if tps >= 100.0 {
+        format!("{tps:.0} tok/s")
+    } else {
+        format!("{tps:.1} tok/s")
+    }
+}
+
+/// The tray's tooltip while a run is going: `BenchBar: 3/8 tg128`.
 pub fn progress_title(cell: usize, total: usize, test: &str) -> String {
     format!("BenchBar: {}/{total} {test}", cell + 1)
 }
@@ -49,6 +69,17 @@ mod tests {
     use benchbar_core::report::build_report;
     use benchbar_core::targets::TargetMatrix;
     use benchbar_core::testkit::{synthetic_cell, synthetic_meta};
+
+    #[test]
+    fn titles_show_the_speed() {
+        let meta = synthetic_meta(Some(3), "Qwen3-1.7B-4bit", "v1");
+        let cells = vec![synthetic_cell(&[118.0, 118.5], &[20.0, 21.0], 1 << 30)];
+        let r = build_report(&meta, &cells, &TargetMatrix::seed());
+        assert_eq!(idle_title(&r).as_deref(), Some("118 tok/s"));
+        assert_eq!(live_title(42.25), "▸ 42.3 tok/s");
+        let empty = build_report(&meta, &[], &TargetMatrix::seed());
+        assert_eq!(idle_title(&empty), None);
+    }
 
     #[test]
     fn relative_times() {

@@ -257,6 +257,29 @@ fn set_status_text<R: Runtime>(app: &AppHandle<R>, text: &str) {
 pub fn refresh_status<R: Runtime>(app: &AppHandle<R>) {
     let line = crate::commands::history::latest_status_line(app);
     set_status_text(app, &line.unwrap_or_else(|| "No runs yet".into()));
+    if let Some(h) = app.try_state::<TrayHandles<R>>() {
+        let _ = h.tray.set_title(idle_title(app).as_deref());
+    }
+}
+
+/// The idle menu-bar title: the default model's last decode tok/s, unless the setting hides it.
+fn idle_title<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
+    let s = app.state::<AppState>().settings();
+    if !s.tray_shows_speed {
+        return None;
+    }
+    let r = crate::commands::history::latest_report(app, Some(&s.default_model))?;
+    crate::status::idle_title(&r)
+}
+
+/// The live tok/s of a run as the menu-bar title (when the setting shows speed).
+pub fn set_live_speed<R: Runtime>(app: &AppHandle<R>, tps: f64) {
+    if !app.state::<AppState>().settings().tray_shows_speed {
+        return;
+    }
+    if let Some(h) = app.try_state::<TrayHandles<R>>() {
+        let _ = h.tray.set_title(Some(crate::status::live_title(tps)));
+    }
 }
 
 /// Switches the menu between running (progress in the title, Cancel on) and idle.
@@ -268,7 +291,11 @@ pub fn set_running<R: Runtime>(app: &AppHandle<R>, progress: Option<&str>) {
     let _ = h.cancel.set_enabled(running);
     let _ = h.run_quick.set_enabled(!running);
     let _ = h.run_full.set_enabled(!running);
-    let _ = h.tray.set_title(progress);
+    // The progress is the tooltip; the title shows the live tok/s (set_live_speed) or, when
+    // speed is hidden, the progress.
+    if !app.state::<AppState>().settings().tray_shows_speed {
+        let _ = h.tray.set_title(progress);
+    }
     let _ = h.tray.set_tooltip(Some(progress.unwrap_or("BenchBar")));
 }
 

@@ -24,6 +24,7 @@ const suite = h("select", { id: "s-suite" }, ...(["quick", "standard", "full"] a
 const reps = h("input", { type: "number", id: "s-reps", min: 1, max: 100, placeholder: "suite default" });
 const power = h("input", { type: "checkbox", id: "s-power" });
 const login = h("input", { type: "checkbox", id: "s-login" });
+const traySpeed = h("input", { type: "checkbox", id: "s-tray-speed" });
 const mOn = h("input", { type: "checkbox", id: "m-enabled" });
 const mInterval = h("input", { type: "number", id: "m-interval", min: 1, step: 1 });
 const mRetention = h("input", { type: "number", id: "m-retention", min: 1, step: 1 });
@@ -59,6 +60,7 @@ const form = h("form", { class: "settings", id: "settings-form", novalidate: tru
   h("label", { class: "field" }, "Repetitions per test (blank = suite default)", reps),
   h("label", { class: "radio" }, power, " Sample power during runs"),
   h("label", { class: "radio" }, login, " Launch BenchBar at login (keeps scheduled monitoring going after a restart)"),
+  h("label", { class: "radio" }, traySpeed, " Show the default model's tok/s in the menu bar (live during a run)"),
   monitorBox,
   exporterBox,
   err,
@@ -97,7 +99,7 @@ function read(): Settings | string {
   const listen = xListen.value.trim() || api.DEFAULT_EXPORTER.listen;
   if (!/^(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d{1,5}$/.test(listen)) return "The exporter address must be IP:PORT, e.g. 127.0.0.1:9464.";
   const exporter = { enabled: xOn.checked, listen };
-  return { default_model: m, engine, quick_suite: suite.value as SuiteName, reps: n, sample_power: power.checked, monitor, exporter, launch_at_login: login.checked };
+  return { default_model: m, engine, quick_suite: suite.value as SuiteName, reps: n, sample_power: power.checked, monitor, exporter, launch_at_login: login.checked, tray_shows_speed: traySpeed.checked };
 }
 
 function showStatus(st: MonitorStatus): void {
@@ -153,6 +155,7 @@ void (async () => {
     reps.value = s.reps === null ? "" : String(s.reps);
     power.checked = s.sample_power;
     login.checked = s.launch_at_login ?? false;
+    traySpeed.checked = s.tray_shows_speed ?? true;
     const mon = s.monitor ?? api.DEFAULT_MONITOR;
     mOn.checked = mon.enabled;
     mInterval.value = String(mon.interval_min);

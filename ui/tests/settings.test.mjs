@@ -27,6 +27,8 @@ test("settings load, validate and save the Settings object", async () => {
   await page.uncheck("#s-power");
   assert.equal(await page.isChecked("#s-login"), false);
   await page.check("#s-login");
+  assert.equal(await page.isChecked("#s-tray-speed"), true, "on by default");
+  await page.uncheck("#s-tray-speed");
   // Monitoring: off by default (a settings file from before it existed), then turned on.
   assert.equal(await page.isChecked("#m-enabled"), false);
   assert.equal(await page.inputValue("#m-interval"), "30");
@@ -65,6 +67,7 @@ test("settings load, validate and save the Settings object", async () => {
       monitor: { enabled: true, interval_min: 15, retention_h: 48, skip_on_battery: false },
       exporter: { enabled: true, listen: "127.0.0.1:9464" },
       launch_at_login: true,
+      tray_shows_speed: false,
     },
   });
   assert.deepEqual(problems, []);

@@ -121,9 +121,13 @@ pub async fn targets(
 
 /// The tray's status line for the latest run in the history, if any.
 pub fn latest_status_line<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
+    latest_report(app, None).map(|r| crate::status::status_line(&r, chrono::Utc::now()))
+}
+
+/// The latest stored run (of `model` when given) as a report.
+pub fn latest_report<R: Runtime>(app: &AppHandle<R>, model: Option<&str>) -> Option<RunReport> {
     let state = app.state::<AppState>();
     let store = store(&state).ok()?;
-    let row = store.list_runs(None, 1).ok()?.into_iter().next()?;
-    let report = query::report(&store, row.run_id).ok()?;
-    Some(crate::status::status_line(&report, chrono::Utc::now()))
+    let row = store.list_runs(model, 1).ok()?.into_iter().next()?;
+    query::report(&store, row.run_id).ok()
 }

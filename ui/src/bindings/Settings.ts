@@ -38,4 +38,9 @@ exporter: ExporterSettings,
 /**
  * Start BenchBar when the user logs in (so scheduled monitoring survives a reboot).
  */
-launch_at_login: boolean, };
+launch_at_login: boolean, 
+/**
+ * Show the default model's last decode tok/s (and the live tok/s during a run) as the
+ * menu-bar title.
+ */
+tray_shows_speed: boolean, };
