@@ -71,3 +71,32 @@ fn the_self_test_makes_the_builtin_and_generates() {
     );
     assert!(models.path().join("tiny-f32/config.json").exists());
 }
+
+/// Every command the app registers is allowed to its windows: listed in build.rs (which makes
+/// its `allow-<name>` permission) and in the capability. A command missing there works under
+/// the mock runtime but is refused by the real app's ACL.
+#[test]
+fn every_registered_command_is_permitted() {
+    let lib = repo_file("src-tauri/src/lib.rs");
+    let build = repo_file("src-tauri/build.rs");
+    let cap: Value = serde_json::from_str(&repo_file("src-tauri/capabilities/default.json")).unwrap();
+    let perms: Vec<&str> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str())
+        .collect();
+    let start = lib.find("generate_handler![").expect("the handler list");
+    let end = start + lib[start..].find("])").unwrap();
+    let commands: Vec<&str> = lib[start..end]
+        .split(',')
+        .filter_map(|c| c.trim().rsplit("::").next())
+        .filter(|c| !c.is_empty() && !c.contains('['))
+        .collect();
+    assert!(commands.len() > 20, "{commands:?}");
+    for c in commands {
+        assert!(build.contains(&format!("\"{c}\"")), "{c} is not in build.rs COMMANDS");
+        let perm = format!("allow-{}", c.replace('_', "-"));
+        assert!(perms.contains(&perm.as_str()), "{perm} is not in the capability");
+    }
+}
