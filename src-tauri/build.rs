@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "list_models",
     "monitor_status",
     "exporter_url",
+    "open_window",
     "model_catalogue",
     "first_run",
     "pull_model",

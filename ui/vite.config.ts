@@ -17,6 +17,7 @@ export default defineConfig({
         dashboard: resolve(__dirname, "dashboard.html"),
         history: resolve(__dirname, "history.html"),
         settings: resolve(__dirname, "settings.html"),
+        panel: resolve(__dirname, "panel.html"),
       },
     },
   },

@@ -48,6 +48,7 @@ pub fn register<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::settings::list_models,
             commands::settings::monitor_status,
             commands::settings::exporter_url,
+            commands::settings::open_window,
             commands::models::model_catalogue,
             commands::models::first_run,
             commands::models::pull_model,
@@ -97,6 +98,18 @@ impl<R: Runtime> AppHooks for Hooks<R> {
     fn settings_changed(&self) {
         let _ = tray::refresh_models(&self.0);
         tray::refresh_login_item(&self.0);
+    }
+
+    fn open_window(&self, window: windows::Window) -> CmdResult<()> {
+        if window == windows::Window::Panel {
+            return Err(crate::error::CmdError::new(
+                "the panel opens from the menu bar",
+            ));
+        }
+        if let Some(panel) = self.0.get_webview_window(windows::Window::Panel.label()) {
+            let _ = panel.hide();
+        }
+        Ok(windows::show(&self.0, window, None)?)
     }
 
     fn set_launch_at_login(&self, on: bool) -> CmdResult<()> {

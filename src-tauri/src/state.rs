@@ -73,6 +73,8 @@ pub trait AppHooks: Send + Sync {
     fn settings_changed(&self);
     /// Registers (or removes) the app as a login item (tauri-plugin-autostart).
     fn set_launch_at_login(&self, on: bool) -> CmdResult<()>;
+    /// Shows the dashboard, history or settings window (the panel's links).
+    fn open_window(&self, window: crate::windows::Window) -> CmdResult<()>;
 }
 
 /// Everything the app shares.

@@ -19,6 +19,7 @@ mod ids {
     pub const DASHBOARD: &str = "dashboard";
     pub const HISTORY: &str = "history";
     pub const SETTINGS: &str = "settings";
+    pub const PANEL: &str = "panel";
     pub const LOGIN: &str = "launch-at-login";
     pub const REGRESSION: &str = "regression";
     pub const QUIT: &str = "quit";
@@ -49,6 +50,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let run_full = MenuItem::with_id(app, ids::RUN_FULL, "Run full suite", true, none)?;
     let cancel = MenuItem::with_id(app, ids::CANCEL, "Cancel run", false, none)?;
     let models = Submenu::with_id(app, "models", "Model", true)?;
+    let panel = MenuItem::with_id(app, ids::PANEL, "Open panel", true, none)?;
     let dashboard = MenuItem::with_id(app, ids::DASHBOARD, "Open dashboard", true, none)?;
     let history = MenuItem::with_id(app, ids::HISTORY, "History", true, none)?;
     let settings = MenuItem::with_id(app, ids::SETTINGS, "Settings…", true, none)?;
@@ -67,6 +69,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             &cancel,
             &models,
             &PredefinedMenuItem::separator(app)?,
+            &panel,
             &dashboard,
             &history,
             &regression,
@@ -81,7 +84,20 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .icon_as_template(true)
         .tooltip("BenchBar")
         .menu(&menu)
-        .show_menu_on_left_click(true)
+        // A click opens the panel under the icon (where the platform reports clicks: macOS);
+        // the menu is on a right click, and its items stay for keyboard users.
+        .show_menu_on_left_click(false)
+        .on_tray_icon_event(|tray, event| {
+            if let tauri::tray::TrayIconEvent::Click {
+                button: tauri::tray::MouseButton::Left,
+                button_state: tauri::tray::MouseButtonState::Up,
+                rect,
+                ..
+            } = event
+            {
+                let _ = windows::toggle_panel(tray.app_handle(), Some(rect));
+            }
+        })
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .build(app)?;
     app.manage(TrayHandles {
@@ -118,6 +134,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         ids::DASHBOARD => windows::show(app, Window::Dashboard, None).map_err(Into::into),
         ids::HISTORY => windows::show(app, Window::History, None).map_err(Into::into),
         ids::SETTINGS => windows::show(app, Window::Settings, None).map_err(Into::into),
+        ids::PANEL => windows::toggle_panel(app, None).map_err(Into::into),
         ids::LOGIN => {
             let mut s = state.settings();
             s.launch_at_login = !s.launch_at_login;

@@ -79,7 +79,8 @@ fn the_self_test_makes_the_builtin_and_generates() {
 fn every_registered_command_is_permitted() {
     let lib = repo_file("src-tauri/src/lib.rs");
     let build = repo_file("src-tauri/build.rs");
-    let cap: Value = serde_json::from_str(&repo_file("src-tauri/capabilities/default.json")).unwrap();
+    let cap: Value =
+        serde_json::from_str(&repo_file("src-tauri/capabilities/default.json")).unwrap();
     let perms: Vec<&str> = cap["permissions"]
         .as_array()
         .unwrap()
@@ -95,8 +96,14 @@ fn every_registered_command_is_permitted() {
         .collect();
     assert!(commands.len() > 20, "{commands:?}");
     for c in commands {
-        assert!(build.contains(&format!("\"{c}\"")), "{c} is not in build.rs COMMANDS");
+        assert!(
+            build.contains(&format!("\"{c}\"")),
+            "{c} is not in build.rs COMMANDS"
+        );
         let perm = format!("allow-{}", c.replace('_', "-"));
-        assert!(perms.contains(&perm.as_str()), "{perm} is not in the capability");
+        assert!(
+            perms.contains(&perm.as_str()),
+            "{perm} is not in the capability"
+        );
     }
 }

@@ -20,6 +20,7 @@
  * | list_models() -> Vec<ModelInfo>                           | listModels()          |
  * | monitor_status() -> MonitorStatus                         | monitorStatus()       |
  * | exporter_url() -> Option<String>                          | exporterUrl()         |
+ * | open_window(name: String) -> ()                           | openWindow(name)      |
  * | model_catalogue() -> Vec<CatalogueEntry>                  | modelCatalogue()      |
  * | first_run() -> FirstRun                                   | firstRun()            |
  * | pull_model(repo_id, on_event: Channel<PullEvent>) -> ()   | pullModel(repo, cb)   |
@@ -159,6 +160,9 @@ export const watchPulls = (onEvent: (e: PullEvent) => void): Promise<void> =>
   invoke<void>("watch_pulls", { onEvent: channel(onEvent) });
 
 export const monitorStatus = (): Promise<MonitorStatus> => invoke<MonitorStatus>("monitor_status");
+
+/** Shows the `dashboard`, `history` or `settings` window (the panel's links). */
+export const openWindow = (name: string): Promise<void> => invoke<void>("open_window", { name });
 
 /** Where the app's Prometheus exporter serves (`http://ADDR/metrics`), null when off. */
 export const exporterUrl = (): Promise<string | null> => invoke<string | null>("exporter_url");

@@ -7,7 +7,7 @@ import { DIST } from "./harness.mjs";
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src ipc: http://ipc.localhost";
 
 test("every page has the CSP, no inline script or style, no remote origin", async () => {
-  for (const page of ["dashboard.html", "history.html", "settings.html"]) {
+  for (const page of ["dashboard.html", "history.html", "settings.html", "panel.html"]) {
     const html = await readFile(join(DIST, page), "utf8");
     assert.ok(html.includes(`content="${CSP}"`), page);
     assert.doesNotMatch(html, /<script(?![^>]*\ssrc=)[^>]*>/, `${page}: inline script`);

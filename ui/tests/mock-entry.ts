@@ -96,6 +96,7 @@ mockIPC((cmd: string, args: Json) => {
     case "exporter_url":
       return f.exporter_url ?? null;
     case "save_settings":
+    case "open_window":
     case "set_baseline":
     case "cancel_run":
       return null;

@@ -36,6 +36,14 @@ pub fn apply(state: &AppState, s: Settings) -> CmdResult<()> {
     Ok(())
 }
 
+/// Shows the `dashboard`, `history` or `settings` window (the panel's links).
+#[tauri::command]
+pub fn open_window(state: State<'_, AppState>, name: String) -> CmdResult<()> {
+    let window = crate::windows::Window::from_label(&name)
+        .ok_or_else(|| crate::error::CmdError::new(format!("no window '{name}'")))?;
+    state.hooks()?.open_window(window)
+}
+
 /// Where the app's Prometheus exporter serves (`http://ADDR/metrics`), null when it is off.
 #[tauri::command]
 pub fn exporter_url(state: State<'_, AppState>) -> Option<String> {
