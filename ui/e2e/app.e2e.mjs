@@ -121,7 +121,16 @@ test("dashboard run on builtin:tiny shows in the matrix, the history window and 
     await waitFor("the model catalogue", async () => (await run("return document.querySelectorAll('#catalogue-table tbody tr').length")) >= 5, 30_000);
     assert.match(await text("#catalogue"), /mlx-community\/Qwen3-1\.7B-4bit/);
     await waitFor("the monitoring status", async () => /Monitoring is off/.test(await text("#m-status")), 15_000);
+    // The exporter's status comes from a command the real app's ACL must allow.
+    await waitFor("the exporter status", async () => /exporter is off/.test(await text("#x-status")), 15_000);
     await shot("e2e-settings.png");
+
+    // The menu-bar panel's page: the run just made and the sparkline (no screenshot: under
+    // Xvfb, WebKitWebDriver 2.50's screenshot of this page never returned).
+    await wd("POST", s("/url"), { url: url.replace(/dashboard\.html.*$/, "panel.html") });
+    await waitFor("the panel's last result", async () => /^[\d.,]+$/.test(await text("#panel-tps").catch(() => "")), 30_000);
+    assert.equal(await text("#panel-model"), "builtin:tiny");
+    assert.ok(await run("return document.querySelector('#panel-spark svg') !== null"));
 
     // The CLI sees the app's run (same database).
     const out = execFileSync(CLI, ["history", "--format", "json"], { encoding: "utf8" });
