@@ -76,7 +76,7 @@ mod tests {
         let cells = vec![synthetic_cell(&[118.0, 118.5], &[20.0, 21.0], 1 << 30)];
         let r = build_report(&meta, &cells, &TargetMatrix::seed());
         assert_eq!(idle_title(&r).as_deref(), Some("118 tok/s"));
-        assert_eq!(live_title(42.25), "▸ 42.3 tok/s");
+        assert_eq!(live_title(42.26), "▸ 42.3 tok/s");
         let empty = build_report(&meta, &[], &TargetMatrix::seed());
         assert_eq!(idle_title(&empty), None);
     }

@@ -187,9 +187,10 @@ mod tests {
     #[test]
     fn the_first_download_is_the_smallest_that_fits_and_is_not_there() {
         let gib = 1u64 << 30;
-        let small = entry(&v("o/s-4bit", "s", 1_000_000_000, 4), None, 0, 4 * gib);
-        let big = entry(&v("o/b-4bit", "b", 8_000_000_000, 4), None, 0, 4 * gib);
-        let huge = entry(&v("o/h-bf16", "h", 30_000_000_000, 16), None, 0, 4 * gib);
+        let small = entry(&v("o/s-4bit", "s", 1_000_000_000, 4), None, 0, 16 * gib);
+        let big = entry(&v("o/b-4bit", "b", 8_000_000_000, 4), None, 0, 16 * gib);
+        let huge = entry(&v("o/h-bf16", "h", 30_000_000_000, 16), None, 0, 16 * gib);
+        assert!(small.fits_memory && big.fits_memory);
         assert!(!huge.fits_memory);
         let all = vec![big.clone(), huge.clone(), small.clone()];
         assert_eq!(
