@@ -8,7 +8,6 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -30,18 +29,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-fn models_dir() -> PathBuf {
-    std::env::var_os("BENCHBAR_MODELS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.fixtures"))
-}
-
-fn benchbar(db: &Path) -> Command {
-    let mut c = common::benchbar(db);
-    c.env("BENCHBAR_MODELS_DIR", models_dir());
-    c
 }
 
 /// GET `path` from 127.0.0.1:`port`; the body of a 200 answer, None otherwise (or not yet up).
@@ -118,7 +105,7 @@ fn scraped_and_pushed_values_equal_the_history() {
             .expect("prometheus-pushgateway (Debian package, scripts/setup-system.sh)"),
     );
     servers.0.push(
-        benchbar(&db)
+        common::benchbar_mlx(&db)
             .args(["serve", "--listen", &format!("127.0.0.1:{serve_port}")])
             .stdout(quiet())
             .stderr(quiet())
@@ -154,7 +141,7 @@ fn scraped_and_pushed_values_equal_the_history() {
     wait_for("Prometheus", limit, || get(prom_port, "/-/ready"));
 
     // A quick run on builtin:tiny (real MLX), stored and pushed.
-    let out = benchbar(&db)
+    let out = common::benchbar_mlx(&db)
         .args([
             "run",
             "-n",
@@ -174,7 +161,7 @@ fn scraped_and_pushed_values_equal_the_history() {
     assert!(out.status.success(), "{err}");
     assert!(err.contains("pushed the run's metrics"), "{err}");
 
-    let h = benchbar(&db)
+    let h = common::benchbar_mlx(&db)
         .args(["history", "--format", "json"])
         .output()
         .unwrap();

@@ -63,6 +63,21 @@ impl Env {
     }
 }
 
+/// The generated model fixtures (`BENCHBAR_MODELS_DIR`, else `<repo>/.fixtures`), where
+/// builtin:tiny resolves.
+pub fn models_dir() -> PathBuf {
+    std::env::var_os("BENCHBAR_MODELS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.fixtures"))
+}
+
+/// [`benchbar`] with the model fixtures: the real in-process MLX engine on builtin:tiny.
+pub fn benchbar_mlx(db: &Path) -> std::process::Command {
+    let mut c = benchbar(db);
+    c.env("BENCHBAR_MODELS_DIR", models_dir());
+    c
+}
+
 /// `benchbar` (a plain process, for signals) on the history database `db`, without `RUST_LOG`.
 pub fn benchbar(db: &Path) -> std::process::Command {
     let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("benchbar"));
