@@ -272,21 +272,24 @@ fn set_status_text<R: Runtime>(app: &AppHandle<R>, text: &str) {
 
 /// Shows the latest run in the status line (or "No runs yet").
 pub fn refresh_status<R: Runtime>(app: &AppHandle<R>) {
-    let line = crate::commands::history::latest_status_line(app);
+    use crate::commands::history::latest_report;
+    let latest = latest_report(app, None);
+    let line = latest
+        .as_ref()
+        .map(|r| crate::status::status_line(r, chrono::Utc::now()));
     set_status_text(app, &line.unwrap_or_else(|| "No runs yet".into()));
-    if let Some(h) = app.try_state::<TrayHandles<R>>() {
-        let _ = h.tray.set_title(idle_title(app).as_deref());
-    }
-}
-
-/// The idle menu-bar title: the default model's last decode tok/s, unless the setting hides it.
-fn idle_title<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
+    let Some(h) = app.try_state::<TrayHandles<R>>() else {
+        return;
+    };
+    // The idle title: the default model's last decode tok/s, unless the setting hides it.
+    // The latest run is usually the default model's: read the history once then.
     let s = app.state::<AppState>().settings();
-    if !s.tray_shows_speed {
-        return None;
-    }
-    let r = crate::commands::history::latest_report(app, Some(&s.default_model))?;
-    crate::status::idle_title(&r)
+    let title = s.tray_shows_speed.then(|| match latest {
+        Some(r) if r.model.id == s.default_model => Some(r),
+        _ => latest_report(app, Some(&s.default_model)),
+    });
+    let title = title.flatten().and_then(|r| crate::status::idle_title(&r));
+    let _ = h.tray.set_title(title.as_deref());
 }
 
 /// The live tok/s of a run as the menu-bar title (when the setting shows speed).

@@ -119,11 +119,6 @@ pub async fn targets(
     Ok(data::targets_doc(&TargetMatrix::seed(), graded.as_ref()))
 }
 
-/// The tray's status line for the latest run in the history, if any.
-pub fn latest_status_line<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
-    latest_report(app, None).map(|r| crate::status::status_line(&r, chrono::Utc::now()))
-}
-
 /// The latest stored run (of `model` when given) as a report.
 pub fn latest_report<R: Runtime>(app: &AppHandle<R>, model: Option<&str>) -> Option<RunReport> {
     let state = app.state::<AppState>();
