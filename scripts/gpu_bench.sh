@@ -11,8 +11,8 @@
 #   scripts/gpu_bench.sh stash              on the GPU machine, carrying .gpu1: keep part 1
 #   scripts/gpu_bench.sh run [MODELS...]    on the GPU machine right after, carrying .gpu2:
 #                                           install, generate, benchmark, table
-#   scripts/gpu_bench.sh ablation [MODELS]  same machine, later: BenchBar with compile, fusion and
-#                                           the loop order switched (BENCHBAR_MLX_COMPILE/_FUSE/_PIPELINE)
+#   scripts/gpu_bench.sh ablation [MODELS]  same machine, later: BenchBar with fusion and the loop
+#                                           order switched (BENCHBAR_MLX_FUSE/_PIPELINE)
 #   scripts/gpu_bench.sh profile [MODEL]    on the GPU machine after stash, carrying .gpu2: per-kernel
 #                                           GPU time (Nsight Compute) of a short batch-1 run per variant
 #   scripts/gpu_bench.sh ab [MODELS...]     on the GPU machine after stash, carrying .gpu2 with a second
@@ -43,7 +43,6 @@
 #   ops        the default with MLX's CUDA graphs cut every 200 ops only (MLX_MAX_OPS_PER_BUFFER=200,
 #              MLX_MAX_MB_PER_BUFFER=100000; MLX's H100 default: 100 ops or ~1000 M elements)
 #   nographs   the default with kernels launched one by one, not in CUDA graphs (MLX_USE_CUDA_GRAPHS=0)
-#   compile    the default with the whole decode step compiled (BENCHBAR_MLX_COMPILE=1)
 # Each row says whether its timestamps are exact (last gap / median gap ~ 1; docs/perf-notes.md).
 # Energy: NVML's whole-GPU energy counter integrated over each timed generate call (BenchBar:
 # bounds from BENCHBAR_MLX_TRACE) or trial (mlx_lm), over the tokens generated in them.
@@ -169,7 +168,6 @@ variant_env() { # variant name -> the engine's env settings
     nogemv) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4,add_rms_norm,qk_norm_rope" ;;
     qk) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_KERNELS=gemv_q4,qk_norm_rope" ;;
     ops) echo "BENCHBAR_MLX_PIPELINE=thread MLX_MAX_OPS_PER_BUFFER=200 MLX_MAX_MB_PER_BUFFER=100000" ;;
-    compile) echo "BENCHBAR_MLX_PIPELINE=thread BENCHBAR_MLX_COMPILE=1" ;;
     nographs) echo "BENCHBAR_MLX_PIPELINE=thread MLX_USE_CUDA_GRAPHS=0" ;;
     *) log "unknown variant $1"; return 2 ;;
   esac
@@ -270,11 +268,12 @@ ablation() {
   mkdir -p "$RES/ablation" "$OUT"
   local models="${*:-qwen3-1.7b-bf16 qwen3-8b-bf16}"
   for m in $models; do
-    # c<compile>-f<fuse>-<pipeline>: BENCHBAR_MLX_COMPILE, BENCHBAR_MLX_FUSE, BENCHBAR_MLX_PIPELINE
-    for v in c0-f1-0 c0-f0-0 c0-f1-thread c0-f0-thread c1-f1-thread; do
-      IFS=- read -r c f p <<<"$v"
+    # c0-f<fuse>-<pipeline>: BENCHBAR_MLX_FUSE, BENCHBAR_MLX_PIPELINE (c0: the whole-step compile
+    # of runs 1-12 is gone; the names keep their old form for scripts/gpu_bench.py ablation)
+    for v in c0-f1-0 c0-f0-0 c0-f1-thread c0-f0-thread; do
+      IFS=- read -r _ f p <<<"$v"
       bench_one "$RES/ablation/bb-$v-$m-b1.json" "$m" 1 \
-        BENCHBAR_MLX_COMPILE="${c#c}" BENCHBAR_MLX_FUSE="${f#f}" BENCHBAR_MLX_PIPELINE="$p"
+        BENCHBAR_MLX_FUSE="${f#f}" BENCHBAR_MLX_PIPELINE="$p"
     done
     tar -C "$RES" -czf "$OUT/results-ablation.tar.gz" .
   done

@@ -27,8 +27,7 @@ pub fn http_options(a: &RunArgs) -> HttpOptions {
 
 /// The in-process engine's options from `BENCHBAR_MLX_KERNELS` (the CUDA kernels: `all`, `0` or
 /// a comma list of names; an unknown name is reported and no kernel runs), `BENCHBAR_MLX_FUSE`
-/// (`0` keeps MLX's eager ops and separate projections), `BENCHBAR_MLX_COMPILE` (`1` compiles
-/// the decode step), `BENCHBAR_MLX_PIPELINE` (decode order: `0`/`strict`, `1`/`read`, `defer`,
+/// (`0` keeps MLX's eager ops and separate projections), `BENCHBAR_MLX_PIPELINE` (decode order: `0`/`strict`, `1`/`read`, `defer`,
 /// default `thread`) and `BENCHBAR_MLX_TRACE` (a file that gets one line per generate call).
 /// scripts/gpu_bench.sh sets them; unset, they are the defaults.
 pub fn mlx_options() -> MlxOptions {
@@ -40,7 +39,6 @@ pub fn mlx_options() -> MlxOptions {
     MlxOptions {
         kernels,
         fuse: parse_switch(var("BENCHBAR_MLX_FUSE").as_deref(), true),
-        compile: parse_switch(var("BENCHBAR_MLX_COMPILE").as_deref(), false),
         decode_order: DecodeOrder::parse(var("BENCHBAR_MLX_PIPELINE").as_deref()),
         trace: std::env::var_os("BENCHBAR_MLX_TRACE").map(std::path::PathBuf::from),
     }

@@ -5,7 +5,7 @@
 //!
 //! `cargo run -p benchbar-mlx --release --example build_cost -- MODEL_DIR [STEPS]`
 
-use benchbar_mlx::model::AttnInputs;
+use benchbar_mlx::nn::AttnInputs;
 use benchbar_mlx::ops::{self, Array};
 use benchbar_mlx::Qwen3Runtime;
 use std::time::Instant;
@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let t = Instant::now();
     for _ in 0..200 {
-        x = benchbar_mlx::fused::swiglu(&x, &a)?;
+        x = benchbar_mlx::nn::swiglu(&x, &a)?;
     }
     println!(
         "compiled swiglu call (built): {:.2} µs",

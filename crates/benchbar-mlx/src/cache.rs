@@ -110,7 +110,7 @@ impl KvCache {
 
     /// The whole key and value buffers `[B, Nkv, capacity, D]` when position
     /// [`KvCache::offset`] fits in them, for a kernel that writes it in place
-    /// ([`crate::kernels::qk_norm_rope_kv`]); `None` before the first write or when full.
+    /// ([`crate::fast::FastKernels::qk_norm_rope_kv`]); `None` before the first write or when full.
     pub fn room_for_one(&self) -> Option<(&Array, &Array)> {
         match (&self.keys, &self.values) {
             (Some(k), Some(v)) if self.offset < self.capacity() => Some((k, v)),

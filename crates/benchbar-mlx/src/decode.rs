@@ -1,10 +1,7 @@
-//! The decode loop's parts that are not the model: the state of the compiled fixed-capacity
-//! step ([`FixedState`]), the stamping thread of [`crate::DecodeOrder::Thread`] ([`Stamper`])
-//! and the per-call trace ([`crate::EngineOptions::trace`]).
+//! The decode loop's parts that are not the model: the stamping thread of
+//! [`crate::DecodeOrder::Thread`] ([`Stamper`]) and the per-call trace
+//! ([`crate::EngineOptions::trace`]).
 
-use crate::cache::KvCache;
-use crate::compiled::CompiledFn;
-use crate::model::Qwen3;
 use crate::ops::{self, Array, UnaryOp};
 use crate::{Error, Result};
 use std::sync::mpsc;
@@ -141,65 +138,5 @@ impl Drop for Stamper {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-    }
-}
-
-/// Decode state of the compiled step: the whole fixed-capacity caches, the position and the
-/// padding, all device arrays (nothing is copied from the host per step).
-pub(crate) struct FixedState {
-    /// int32 `[1]`: positions cached (an output of the previous step).
-    pub(crate) offset: Array,
-    /// int32 `[B]`: left padding per row.
-    pads: Array,
-    /// keys, values per layer `[B, Nkv, C, D]`.
-    kv: Vec<Array>,
-}
-
-impl FixedState {
-    /// Move the caches' buffers out (`None` when a cache is empty).
-    pub(crate) fn take(cache: &mut [KvCache], pads: &[usize]) -> Result<Option<FixedState>> {
-        let offset = cache.first().map(|c| c.offset()).unwrap_or(0);
-        if cache
-            .iter()
-            .any(|c| c.offset() != offset || c.capacity() == 0)
-        {
-            return Ok(None);
-        }
-        let mut kv = Vec::with_capacity(2 * cache.len());
-        for c in cache.iter_mut() {
-            let Some((k, v)) = c.take_buffers() else {
-                return Ok(None);
-            };
-            kv.push(k);
-            kv.push(v);
-        }
-        let p: Vec<i32> = pads.iter().map(|&p| p as i32).collect();
-        Ok(Some(FixedState {
-            offset: Array::from_i32(&[offset as i32], &[1])?,
-            pads: Array::from_i32(&p, &[p.len() as i32])?,
-            kv,
-        }))
-    }
-
-    /// One compiled step on the previous tokens `y [B]`: returns the logits `[B, V]` and keeps
-    /// the new caches and position (lazy).
-    pub(crate) fn step(&mut self, model: &Qwen3, c: &mut CompiledFn, y: &Array) -> Result<Array> {
-        let cap = self.kv.first().map(|k| k.dim(2)).unwrap_or(0);
-        let f = |a: &[Array]| model.decode_fixed(a);
-        let mut out = {
-            let mut inputs: Vec<&Array> = vec![y, &self.offset, &self.pads];
-            inputs.extend(self.kv.iter());
-            c.call(&f, &inputs)?
-        };
-        if out.len() != 2 + self.kv.len() || out[2].dim(2) != cap {
-            return Err(Error::Mlx(
-                "compiled decode step: unexpected outputs".into(),
-            ));
-        }
-        // Replacing (dropping) the old buffers leaves the step's graph their only owner, so MLX
-        // writes the new position in place.
-        self.kv = out.split_off(2);
-        self.offset = out.pop().expect("two outputs");
-        Ok(out.pop().expect("one output"))
     }
 }

@@ -3,7 +3,7 @@
 //! Texts are embedded in batches of [`EMBED_BATCH`], left-padded; padded positions are masked
 //! out of attention and out of the pool. Every vector is L2-normalised (cosine = dot product).
 
-use crate::model::AttnInputs;
+use crate::nn::AttnInputs;
 use crate::ops::{self, Array, Dtype, ReduceOp};
 use crate::tokenizer::ENDOFTEXT;
 use crate::{Qwen3Runtime, Result};

@@ -1,8 +1,12 @@
 //! benchbar-mlx: BenchBar's MLX facade and in-process Qwen3 engine.
 //!
-//! - [`ops`]: our own small MLX API ([`ops::Array`] + ~30 operations), forwarding to a
-//!   per-platform backend (Linux: cxx bridge over the MLX C++ library; macOS: mlx-rs).
-//! - [`model`]: Qwen3 written once on `ops` (HF config names, `new(cfg, weights)` + `forward`).
+//! - [`ops`]: our own small MLX API ([`ops::Array`] + ~40 operations), each one call of the
+//!   platform backend (Linux: cxx bridge over the MLX C++ library; macOS: mlx-rs); [`device`]:
+//!   loading, memory counters, device.
+//! - [`models`]: the architectures (Qwen3), written once on `ops` and the building blocks of
+//!   [`nn`] (HF config names, `new(cfg, weights)` + `forward`).
+//! - [`fast`]: the handle through which the blocks use BenchBar's fused kernels; `cuda` (Linux)
+//!   is its one implementation, the CUDA kernels plug-in, chosen once at load.
 //! - [`EngineOptions`]: the caller's choice of CUDA kernels, fusion, compiled decode step,
 //!   decode order and trace, passed to [`Qwen3Runtime::load_with`] (the library reads no
 //!   environment variable for them; the CLI maps `BENCHBAR_MLX_*` onto it).
@@ -32,38 +36,37 @@
 //! ```
 
 mod backend;
-mod error;
-pub mod ops;
-
-pub use error::{Error, Result};
-pub use ops::{
-    device_description, device_name, memory, mlx_build, mlx_version, reset_peak_memory, MemoryStats,
-};
-mod attention;
 pub mod builtin;
 pub mod cache;
 pub mod compiled;
 pub mod config;
+#[cfg(target_os = "linux")]
+pub mod cuda;
 mod decode;
+pub mod device;
 mod discovery;
 pub mod embed;
-pub mod fused;
+mod error;
+pub mod fast;
 mod info;
-pub mod kernels;
-mod linear;
-pub mod model;
+pub mod models;
+pub mod nn;
+pub mod ops;
 pub mod options;
 mod runtime;
 pub mod sampler;
-mod stacked;
-mod stream;
 pub mod tokenizer;
+mod types;
 pub mod weights;
 
 pub use config::{QuantizationConfig, Qwen3Config};
+pub use device::{
+    device_description, device_name, memory, mlx_build, mlx_version, reset_peak_memory, MemoryStats,
+};
 pub use discovery::{hf_cache_dir, list_models, models_dir, resolve_model};
+pub use error::{Error, Result};
 pub use info::ModelInfo;
-pub use options::{DecodeOrder, EngineOptions, KernelSet, ModelOptions};
+pub use options::{DecodeOrder, EngineOptions, Kernel, KernelSet, ModelOptions};
 pub use runtime::{GenerateOptions, Qwen3Runtime, TokenEvent};
 pub use sampler::Sampling;
 pub use tokenizer::{apply_chat_template, ChatMessage};

@@ -1,127 +1,12 @@
-//! BenchBar's own small MLX API: an [`Array`] handle and the operations a Qwen3 forward pass,
-//! the KV cache and the sampler need. Everything forwards to the platform backend
+//! BenchBar's own small MLX API: an [`Array`] handle and the operations a model, the KV cache
+//! and the sampler need. Each is one call of the platform backend's function of the same name
 //! (`crate::backend`), so this file and the model code above it are platform independent.
 //!
 //! Arrays are lazy: operations build a graph; [`eval`] / [`Array::to_f32_vec`] materialise it.
 
-use crate::backend::{Active as B, Backend, Raw};
-use crate::Result;
-
-/// Element types BenchBar uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Dtype {
-    /// bool
-    Bool,
-    /// uint8
-    U8,
-    /// uint32 (packed quantized weights, argmax/argsort results)
-    U32,
-    /// int32 (token ids, positions)
-    I32,
-    /// int64
-    I64,
-    /// float16
-    F16,
-    /// bfloat16
-    BF16,
-    /// float32
-    F32,
-}
-
-impl Dtype {
-    /// Size of one element in bytes.
-    pub fn size(self) -> usize {
-        match self {
-            Dtype::Bool | Dtype::U8 => 1,
-            Dtype::F16 | Dtype::BF16 => 2,
-            Dtype::U32 | Dtype::I32 | Dtype::F32 => 4,
-            Dtype::I64 => 8,
-        }
-    }
-    /// Whether this is a floating-point type.
-    pub fn is_float(self) -> bool {
-        matches!(self, Dtype::F16 | Dtype::BF16 | Dtype::F32)
-    }
-}
-
-/// Broadcasting binary operations (codes shared with the C++ shim).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub enum BinaryOp {
-    /// a + b
-    Add = 0,
-    /// a - b
-    Sub = 1,
-    /// a * b
-    Mul = 2,
-    /// a / b
-    Div = 3,
-    /// max(a, b)
-    Maximum = 4,
-    /// min(a, b)
-    Minimum = 5,
-    /// a < b
-    Less = 6,
-    /// a <= b
-    LessEqual = 7,
-    /// a > b
-    Greater = 8,
-    /// a >= b
-    GreaterEqual = 9,
-    /// a == b
-    Equal = 10,
-    /// a && b
-    LogicalAnd = 11,
-}
-
-/// Unary operations (codes shared with the C++ shim).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub enum UnaryOp {
-    /// 1 / (1 + e^-x)
-    Sigmoid = 0,
-    /// e^x
-    Exp = 1,
-    /// ln x
-    Log = 2,
-    /// -x
-    Neg = 3,
-    /// !x
-    LogicalNot = 4,
-    /// x * sigmoid(x), as `mlx.nn.silu`
-    Silu = 5,
-    /// Identity as a new graph node that shares its input's buffer (`stop_gradient`: no kernel).
-    /// The decode loop hands such a node to its timestamp thread, which waits on it without
-    /// touching the arrays the decode thread uses.
-    StopGradient = 6,
-}
-
-/// Single-axis reductions (codes shared with the C++ shim).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub enum ReduceOp {
-    /// sum
-    Sum = 0,
-    /// max
-    Max = 1,
-    /// min
-    Min = 2,
-    /// log(sum(exp))
-    LogSumExp = 3,
-    /// index of the max (uint32)
-    ArgMax = 4,
-}
-
-/// Attention mask passed to [`scaled_dot_product_attention`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MaskKind {
-    /// No mask (every query sees every key).
-    None,
-    /// Causal, aligned to the end: query i of L sees keys `..= kL - L + i`.
-    Causal,
-    /// Explicit mask array broadcastable to `[B, H, L, kL]` (bool: true = attend).
-    Array,
-}
+use crate::backend::{self as b, Raw};
+pub use crate::types::{BinaryOp, Dtype, MaskKind, QuantParams, ReduceOp, UnaryOp};
+use crate::{Error, Result};
 
 /// A lazily evaluated MLX array. Cloning is cheap (shares the buffer).
 #[derive(Clone)]
@@ -133,14 +18,44 @@ impl std::fmt::Debug for Array {
     }
 }
 
+fn arr(r: Result<Raw>) -> Result<Array> {
+    r.map(Array)
+}
+
+fn raws<'a>(arrays: &[&'a Array]) -> Vec<&'a Raw> {
+    arrays.iter().map(|a| &a.0).collect()
+}
+
+fn fixed<const N: usize>(v: Vec<Raw>, what: &str) -> Result<[Array; N]> {
+    let got = v.len();
+    v.into_iter()
+        .map(Array)
+        .collect::<Vec<_>>()
+        .try_into()
+        .map_err(|_| Error::Mlx(format!("{what}: {got} arrays, {N} expected")))
+}
+
+/// Checks that `n` host values fill `shape`.
+fn check_len(n: usize, shape: &[i32]) -> Result<()> {
+    let want: i64 = shape.iter().map(|&d| d as i64).product();
+    if shape.iter().any(|&d| d < 0) || want != n as i64 {
+        return Err(Error::Mlx(format!(
+            "{n} values do not fill shape {shape:?}"
+        )));
+    }
+    Ok(())
+}
+
 impl Array {
     /// f32 array from host data.
     pub fn from_f32(data: &[f32], shape: &[i32]) -> Result<Array> {
-        Ok(Array(B::from_f32(data, shape)?))
+        check_len(data.len(), shape)?;
+        arr(b::arr(b::from_f32(data, shape)))
     }
     /// i32 array from host data.
     pub fn from_i32(data: &[i32], shape: &[i32]) -> Result<Array> {
-        Ok(Array(B::from_i32(data, shape)?))
+        check_len(data.len(), shape)?;
+        arr(b::arr(b::from_i32(data, shape)))
     }
     /// Scalar of `dtype`.
     pub fn scalar(value: f32, dtype: Dtype) -> Result<Array> {
@@ -148,7 +63,7 @@ impl Array {
     }
     /// Shape.
     pub fn shape(&self) -> Vec<i32> {
-        B::shape(&self.0)
+        b::shape(&self.0)
     }
     /// Number of dimensions.
     pub fn ndim(&self) -> usize {
@@ -169,47 +84,45 @@ impl Array {
     }
     /// Element type (`None` for types BenchBar does not use).
     pub fn dtype(&self) -> Option<Dtype> {
-        B::dtype(&self.0)
+        <Dtype as crate::types::Code>::from_code(b::dtype(&self.0))
     }
     /// Bytes of data.
     pub fn nbytes(&self) -> usize {
-        B::nbytes(&self.0)
+        b::nbytes(&self.0)
     }
     /// Evaluate and copy to the host as f32.
     pub fn to_f32_vec(&self) -> Result<Vec<f32>> {
-        B::to_f32_vec(&self.0)
+        b::ok(b::to_f32_vec(&self.0))
     }
     /// Evaluate and copy to the host as i32.
     pub fn to_i32_vec(&self) -> Result<Vec<i32>> {
-        B::to_i32_vec(&self.0)
+        b::ok(b::to_i32_vec(&self.0))
     }
     /// Wait until this array is computed, without reading its data (a scheduled array waits on
     /// its own event).
     pub fn wait(&self) -> Result<()> {
-        B::wait(&self.0)
+        b::ok(b::wait_ready(&self.0))
     }
     /// Wait for this (u32/i32) array and copy it out without scheduling any operation, so that
     /// work scheduled after it (the next decode step) is not waited for.
     pub fn read_u32(&self) -> Result<Vec<u32>> {
-        B::read_u32(&self.0)
+        b::ok(b::read_u32(&self.0))
     }
 }
 
 /// Evaluate arrays (blocking).
 pub fn eval(arrays: &[&Array]) -> Result<()> {
-    let raw: Vec<&Raw> = arrays.iter().map(|a| &a.0).collect();
-    B::eval(&raw)
+    b::ok(b::eval(&b::list(&raws(arrays))))
 }
 
 /// Schedule evaluation (non-blocking); a later [`eval`] or host copy waits for it.
 pub fn async_eval(arrays: &[&Array]) -> Result<()> {
-    let raw: Vec<&Raw> = arrays.iter().map(|a| &a.0).collect();
-    B::async_eval(&raw)
+    b::ok(b::async_eval(&b::list(&raws(arrays))))
 }
 
 /// Array of `shape` filled with `value`.
 pub fn full(shape: &[i32], value: f32, dtype: Dtype) -> Result<Array> {
-    Ok(Array(B::full(shape, value, dtype)?))
+    arr(b::arr(b::full(shape, value, dtype as u8)))
 }
 
 /// Zeros.
@@ -219,33 +132,33 @@ pub fn zeros(shape: &[i32], dtype: Dtype) -> Result<Array> {
 
 /// `[start, stop)` int32.
 pub fn arange(start: i32, stop: i32) -> Result<Array> {
-    Ok(Array(B::arange(start, stop)?))
+    arr(b::arr(b::arange(start, stop)))
 }
 
 /// Broadcasting binary op.
-pub fn binary(op: BinaryOp, a: &Array, b: &Array) -> Result<Array> {
-    Ok(Array(B::binary(op, &a.0, &b.0)?))
+pub fn binary(op: BinaryOp, a: &Array, x: &Array) -> Result<Array> {
+    arr(b::arr(b::binary(op as u8, &a.0, &x.0)))
 }
 /// a + b
-pub fn add(a: &Array, b: &Array) -> Result<Array> {
-    binary(BinaryOp::Add, a, b)
+pub fn add(a: &Array, x: &Array) -> Result<Array> {
+    binary(BinaryOp::Add, a, x)
 }
 /// a - b
-pub fn sub(a: &Array, b: &Array) -> Result<Array> {
-    binary(BinaryOp::Sub, a, b)
+pub fn sub(a: &Array, x: &Array) -> Result<Array> {
+    binary(BinaryOp::Sub, a, x)
 }
 /// a * b
-pub fn mul(a: &Array, b: &Array) -> Result<Array> {
-    binary(BinaryOp::Mul, a, b)
+pub fn mul(a: &Array, x: &Array) -> Result<Array> {
+    binary(BinaryOp::Mul, a, x)
 }
 /// a / b
-pub fn div(a: &Array, b: &Array) -> Result<Array> {
-    binary(BinaryOp::Div, a, b)
+pub fn div(a: &Array, x: &Array) -> Result<Array> {
+    binary(BinaryOp::Div, a, x)
 }
 
 /// Unary op.
 pub fn unary(op: UnaryOp, a: &Array) -> Result<Array> {
-    Ok(Array(B::unary(op, &a.0)?))
+    arr(b::arr(b::unary(op as u8, &a.0)))
 }
 /// x * sigmoid(x)
 pub fn silu(a: &Array) -> Result<Array> {
@@ -254,66 +167,52 @@ pub fn silu(a: &Array) -> Result<Array> {
 
 /// `cond ? x : y`
 pub fn where_(cond: &Array, x: &Array, y: &Array) -> Result<Array> {
-    Ok(Array(B::where_(&cond.0, &x.0, &y.0)?))
+    arr(b::arr(b::where_(&cond.0, &x.0, &y.0)))
 }
 
 /// Cast.
 pub fn astype(a: &Array, dtype: Dtype) -> Result<Array> {
-    Ok(Array(B::astype(&a.0, dtype)?))
+    arr(b::arr(b::astype(&a.0, dtype as u8)))
 }
 
 /// Reshape (one dimension may be -1).
 pub fn reshape(a: &Array, shape: &[i32]) -> Result<Array> {
-    Ok(Array(B::reshape(&a.0, shape)?))
+    arr(b::arr(b::reshape(&a.0, shape)))
 }
 
 /// Permute axes.
 pub fn transpose(a: &Array, axes: &[i32]) -> Result<Array> {
-    Ok(Array(B::transpose(&a.0, axes)?))
+    arr(b::arr(b::transpose(&a.0, axes)))
 }
 
 /// Join along `axis`.
 pub fn concatenate(arrays: &[&Array], axis: i32) -> Result<Array> {
-    let raw: Vec<&Raw> = arrays.iter().map(|a| &a.0).collect();
-    Ok(Array(B::concatenate(&raw, axis)?))
+    arr(b::arr(b::concatenate(&b::list(&raws(arrays)), axis)))
 }
 
 /// `a[start..stop]` on every axis.
 pub fn slice(a: &Array, start: &[i32], stop: &[i32]) -> Result<Array> {
-    Ok(Array(B::slice(&a.0, start, stop)?))
+    arr(b::arr(b::slice(&a.0, start, stop)))
 }
 
 /// Copy of `src` with `src[start..stop] = update` (MLX makes it in place when `src` is unshared).
 pub fn slice_update(src: &Array, update: &Array, start: &[i32], stop: &[i32]) -> Result<Array> {
-    Ok(Array(B::slice_update(&src.0, &update.0, start, stop)?))
-}
-
-/// Copy of `src` with `update` written starting at the positions in `start` (int32 array, one
-/// per axis of `axes`); the start may be computed on the device (compiled steps).
-pub fn slice_update_dynamic(
-    src: &Array,
-    update: &Array,
-    start: &Array,
-    axes: &[i32],
-) -> Result<Array> {
-    Ok(Array(B::slice_update_dynamic(
-        &src.0, &update.0, &start.0, axes,
-    )?))
+    arr(b::arr(b::slice_update(&src.0, &update.0, start, stop)))
 }
 
 /// Gather along `axis` (embedding lookup: `take(table, ids, 0)`).
 pub fn take(a: &Array, indices: &Array, axis: i32) -> Result<Array> {
-    Ok(Array(B::take(&a.0, &indices.0, axis)?))
+    arr(b::arr(b::take(&a.0, &indices.0, axis)))
 }
 
 /// Gather along `axis` with per-position indices.
 pub fn take_along_axis(a: &Array, indices: &Array, axis: i32) -> Result<Array> {
-    Ok(Array(B::take_along_axis(&a.0, &indices.0, axis)?))
+    arr(b::arr(b::take_along_axis(&a.0, &indices.0, axis)))
 }
 
 /// Single-axis reduction.
 pub fn reduce(op: ReduceOp, a: &Array, axis: i32, keepdims: bool) -> Result<Array> {
-    Ok(Array(B::reduce(op, &a.0, axis, keepdims)?))
+    arr(b::arr(b::reduce(op as u8, &a.0, axis, keepdims)))
 }
 
 /// Index of the max along `axis` (uint32).
@@ -321,46 +220,37 @@ pub fn argmax(a: &Array, axis: i32) -> Result<Array> {
     reduce(ReduceOp::ArgMax, a, axis, false)
 }
 
-/// Softmax along `axis`.
+/// Softmax along `axis` (`precise`: accumulate in f32).
 pub fn softmax(a: &Array, axis: i32, precise: bool) -> Result<Array> {
-    Ok(Array(B::softmax(&a.0, axis, precise)?))
+    arr(b::arr(b::softmax(&a.0, axis, precise)))
 }
 
 /// Ascending sort along `axis`.
 pub fn sort(a: &Array, axis: i32) -> Result<Array> {
-    Ok(Array(B::sort(&a.0, axis)?))
+    arr(b::arr(b::sort(&a.0, axis)))
 }
 
-/// Indices of an ascending sort along `axis`.
+/// Indices of an ascending sort along `axis` (uint32).
 pub fn argsort(a: &Array, axis: i32) -> Result<Array> {
-    Ok(Array(B::argsort(&a.0, axis)?))
+    arr(b::arr(b::argsort(&a.0, axis)))
 }
 
-/// Indices such that the `kth` element is in sorted position.
+/// Indices such that the `kth` element is in sorted position (uint32).
 pub fn argpartition(a: &Array, kth: i32, axis: i32) -> Result<Array> {
-    Ok(Array(B::argpartition(&a.0, kth, axis)?))
+    arr(b::arr(b::argpartition(&a.0, kth, axis)))
 }
 
 /// Cumulative sum along `axis`.
 pub fn cumsum(a: &Array, axis: i32, reverse: bool, inclusive: bool) -> Result<Array> {
-    Ok(Array(B::cumsum(&a.0, axis, reverse, inclusive)?))
+    arr(b::arr(b::cumsum(&a.0, axis, reverse, inclusive)))
 }
 
-/// Matrix product.
-pub fn matmul(a: &Array, b: &Array) -> Result<Array> {
-    Ok(Array(B::matmul(&a.0, &b.0)?))
+/// Matrix product (batched, broadcasting).
+pub fn matmul(a: &Array, x: &Array) -> Result<Array> {
+    arr(b::arr(b::matmul(&a.0, &x.0)))
 }
 
-/// MLX affine quantization parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QuantParams {
-    /// Elements sharing one scale/bias (32, 64 or 128).
-    pub group_size: i32,
-    /// Bits per element (2, 3, 4, 5, 6 or 8 in MLX; BenchBar's model accepts 4 and 8).
-    pub bits: i32,
-}
-
-/// `x @ dequantize(w).T` (`transpose`) or `x @ dequantize(w)`.
+/// `x @ dequantize(w).T` (`transpose`) or `x @ dequantize(w)`, MLX affine quantization.
 pub fn quantized_matmul(
     x: &Array,
     w: &Array,
@@ -369,21 +259,25 @@ pub fn quantized_matmul(
     transpose: bool,
     q: QuantParams,
 ) -> Result<Array> {
-    Ok(Array(B::quantized_matmul(
+    arr(b::arr(b::quantized_matmul(
         &x.0,
         &w.0,
         &scales.0,
-        biases.map(|b| &b.0),
+        &biases.unwrap_or(scales).0,
+        biases.is_some(),
         transpose,
         q.group_size,
         q.bits,
-    )?))
+    )))
 }
 
 /// Affine-quantize the last axis: (packed weight, scales, biases).
 pub fn quantize(w: &Array, q: QuantParams) -> Result<(Array, Array, Array)> {
-    let (a, b, c) = B::quantize(&w.0, q.group_size, q.bits)?;
-    Ok((Array(a), Array(b), Array(c)))
+    let [w, s, z] = fixed(
+        b::arrs(b::quantize(&w.0, q.group_size, q.bits))?,
+        "quantize",
+    )?;
+    Ok((w, s, z))
 }
 
 /// Inverse of [`quantize`].
@@ -393,18 +287,24 @@ pub fn dequantize(
     biases: Option<&Array>,
     q: QuantParams,
 ) -> Result<Array> {
-    Ok(Array(B::dequantize(
+    arr(b::arr(b::dequantize(
         &w.0,
         &scales.0,
-        biases.map(|b| &b.0),
+        &biases.unwrap_or(scales).0,
+        biases.is_some(),
         q.group_size,
         q.bits,
-    )?))
+    )))
 }
 
 /// Fused RMS norm over the last axis.
 pub fn rms_norm(x: &Array, weight: Option<&Array>, eps: f32) -> Result<Array> {
-    Ok(Array(B::rms_norm(&x.0, weight.map(|w| &w.0), eps)?))
+    arr(b::arr(b::rms_norm(
+        &x.0,
+        &weight.unwrap_or(x).0,
+        weight.is_some(),
+        eps,
+    )))
 }
 
 /// Position offset(s) for [`rope`].
@@ -425,9 +325,9 @@ pub fn rope(
     scale: f32,
     offset: RopeOffset<'_>,
 ) -> Result<Array> {
-    Ok(Array(match offset {
-        RopeOffset::Scalar(o) => B::rope(&x.0, dims, traditional, base, scale, o)?,
-        RopeOffset::PerRow(a) => B::rope_offsets(&x.0, dims, traditional, base, scale, &a.0)?,
+    arr(b::arr(match offset {
+        RopeOffset::Scalar(o) => b::rope(&x.0, dims, traditional, base, scale, o),
+        RopeOffset::PerRow(a) => b::rope_offsets(&x.0, dims, traditional, base, scale, &a.0),
     }))
 }
 
@@ -441,90 +341,31 @@ pub fn scaled_dot_product_attention(
     mask_kind: MaskKind,
     mask: Option<&Array>,
 ) -> Result<Array> {
-    Ok(Array(B::sdpa(
+    if mask_kind == MaskKind::Array && mask.is_none() {
+        return Err(Error::Mlx("sdpa: MaskKind::Array needs a mask".into()));
+    }
+    arr(b::arr(b::sdpa(
         &q.0,
         &k.0,
         &v.0,
         scale,
-        mask_kind,
-        mask.map(|m| &m.0),
-    )?))
+        mask_kind as u8,
+        &mask.unwrap_or(q).0,
+    )))
 }
 
 /// PRNG key.
 pub fn random_key(seed: u64) -> Result<Array> {
-    Ok(Array(B::random_key(seed)?))
+    arr(b::arr(b::random_key(seed)))
 }
 
 /// Split a PRNG key into two.
 pub fn random_split(key: &Array) -> Result<(Array, Array)> {
-    let (a, b) = B::random_split(&key.0)?;
-    Ok((Array(a), Array(b)))
+    let [x, y] = fixed(b::arrs(b::random_split(&key.0))?, "random_split")?;
+    Ok((x, y))
 }
 
 /// Sample indices along `axis` from unnormalised log-probabilities.
 pub fn categorical(logits: &Array, axis: i32, key: &Array) -> Result<Array> {
-    Ok(Array(B::categorical(&logits.0, axis, &key.0)?))
-}
-
-/// Load every tensor of a safetensors file (MLX reads lazily).
-pub fn load_safetensors(path: &std::path::Path) -> Result<Vec<(String, Array)>> {
-    Ok(B::load_safetensors(path)?
-        .into_iter()
-        .map(|(n, a)| (n, Array(a)))
-        .collect())
-}
-
-/// MLX allocator statistics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct MemoryStats {
-    /// Bytes held by live arrays.
-    pub active_bytes: u64,
-    /// Peak of `active_bytes` since start or the last [`reset_peak_memory`].
-    pub peak_bytes: u64,
-    /// Bytes in MLX's buffer cache (freed arrays kept for reuse).
-    pub cache_bytes: u64,
-}
-
-/// Current MLX memory statistics.
-pub fn memory() -> MemoryStats {
-    MemoryStats {
-        active_bytes: B::active_memory() as u64,
-        peak_bytes: B::peak_memory() as u64,
-        cache_bytes: B::cache_memory() as u64,
-    }
-}
-
-/// Reset MLX's peak-memory counter.
-pub fn reset_peak_memory() {
-    B::reset_peak_memory()
-}
-
-/// Release MLX's buffer cache.
-pub fn clear_cache() {
-    B::clear_cache()
-}
-
-/// MLX version, e.g. "0.32.4".
-pub fn mlx_version() -> String {
-    B::version()
-}
-
-/// "gpu" when MLX's default device is a GPU, else "cpu".
-pub fn device_name() -> &'static str {
-    if B::default_device_is_gpu() {
-        "gpu"
-    } else {
-        "cpu"
-    }
-}
-
-/// The default device and its name when MLX knows it, e.g. `gpu (NVIDIA H100 80GB HBM3)`.
-pub fn device_description() -> String {
-    B::device_description()
-}
-
-/// The MLX backend in use: `cuda`, `metal` or `cpu` (which `libmlx` was loaded).
-pub fn mlx_build() -> String {
-    B::build()
+    arr(b::arr(b::categorical(&logits.0, axis, &key.0)))
 }

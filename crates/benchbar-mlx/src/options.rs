@@ -1,8 +1,9 @@
 //! [`EngineOptions`]: how the in-process engine builds and runs a model, chosen by the caller
 //! and passed to [`crate::Qwen3Runtime::load_with`]. The library reads no environment variable
 //! for them; a binary maps its flags or environment onto this value (the CLI reads
-//! `BENCHBAR_MLX_KERNELS`, `_FUSE`, `_COMPILE`, `_PIPELINE` and `_TRACE` with the parsers here).
+//! `BENCHBAR_MLX_KERNELS`, `_FUSE`, `_PIPELINE` and `_TRACE` with the parsers here).
 
+use crate::fast::Kernels;
 use std::path::PathBuf;
 
 /// BenchBar's kernels, each selectable by name ([`selection`]).
@@ -21,7 +22,7 @@ pub enum Kernel {
     Attention = 4,
     /// `fold`: the residual stream's ops folded into the matrix-vector kernels around them
     /// (the RMSNorm into the float projection after it, the residual add into the one before
-    /// it: [`crate::kernels::Fold`]), so a bf16 layer's two add + RMSNorm kernels go. Needs
+    /// it: [`crate::fast::Fold`]), so a bf16 layer's two add + RMSNorm kernels go. Needs
     /// `gemv` / `gemv_q4`.
     Fold = 5,
 }
@@ -151,7 +152,7 @@ impl DecodeOrder {
 }
 
 /// A switch given as text: `0|false|off` -> false, `1|true|on` -> true, none or other ->
-/// `default` (the reading of `BENCHBAR_MLX_FUSE` and `BENCHBAR_MLX_COMPILE`).
+/// `default` (the reading of `BENCHBAR_MLX_FUSE`).
 pub fn parse_switch(value: Option<&str>, default: bool) -> bool {
     match value {
         Some("0") | Some("false") | Some("off") => false,
@@ -170,8 +171,6 @@ pub struct EngineOptions {
     /// Projections of one input stacked into one matmul and SwiGLU compiled into one kernel
     /// (`BENCHBAR_MLX_FUSE`; on unless `false`).
     pub fuse: bool,
-    /// The whole decode step compiled once and replayed (`BENCHBAR_MLX_COMPILE=1`).
-    pub compile: bool,
     /// Scheduling order of the decode loop (`BENCHBAR_MLX_PIPELINE`).
     pub decode_order: DecodeOrder,
     /// Append one line per generate call to this file (`BENCHBAR_MLX_TRACE`): start and end as
@@ -185,7 +184,6 @@ impl Default for EngineOptions {
         EngineOptions {
             kernels: KernelSet::ALL,
             fuse: true,
-            compile: false,
             decode_order: DecodeOrder::Thread,
             trace: None,
         }
@@ -193,23 +191,28 @@ impl Default for EngineOptions {
 }
 
 impl EngineOptions {
-    /// The part that decides how the model is built, with `kernels` (those that run).
-    pub(crate) fn model(&self, kernels: KernelSet) -> ModelOptions {
+    /// The part that decides how the model is built, with `kernels` (those that run) and their
+    /// handle.
+    pub(crate) fn model(&self, kernels: KernelSet, fast: Option<Kernels>) -> ModelOptions {
         ModelOptions {
             kernels,
+            fast,
             fuse: self.fuse,
         }
     }
 }
 
-/// What a model is built with ([`crate::model::Qwen3::new`]): the kernels its layers use, as
-/// given (a kernel given where it cannot run fails at its first call; [`crate::Qwen3Runtime`]
-/// gives only those that run), and whether projections are stacked and SwiGLU compiled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a model is built with ([`crate::models::Qwen3::new`]): the kernels its layers use and
+/// their handle ([`crate::Qwen3Runtime`] gives only those that run here), and whether
+/// projections are stacked and SwiGLU compiled.
+#[derive(Debug, Clone, Copy)]
 pub struct ModelOptions {
-    /// Kernels the layers use (the stream's folding is [`Kernel::Fold`]: where no kernel runs
-    /// it changes no value, MLX's ops apply each norm and add where the kernel would).
+    /// Kernels the layers use, where [`ModelOptions::fast`] is given (the stream's folding,
+    /// [`Kernel::Fold`], also without it: where no kernel runs it changes no value, MLX's ops
+    /// apply each norm and add where the kernel would).
     pub kernels: KernelSet,
+    /// BenchBar's kernels (`None`: MLX's ops everywhere).
+    pub fast: Option<Kernels>,
     /// Stacked projections and compiled SwiGLU.
     pub fuse: bool,
 }
@@ -219,7 +222,15 @@ impl Default for ModelOptions {
     fn default() -> ModelOptions {
         ModelOptions {
             kernels: KernelSet::NONE,
+            fast: None,
             fuse: true,
         }
+    }
+}
+
+impl ModelOptions {
+    /// The handle, where `kernel` is one of [`ModelOptions::kernels`] and a handle is given.
+    pub fn kernel(&self, kernel: Kernel) -> Option<Kernels> {
+        self.fast.filter(|_| self.kernels.contains(kernel))
     }
 }

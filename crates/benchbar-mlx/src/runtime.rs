@@ -1,9 +1,9 @@
 //! [`Qwen3Runtime`]: load a checkpoint directory, tokenize, and generate with per-token events.
 
-use crate::compiled::CompiledFn;
 use crate::config::{ids_of, Qwen3Config};
 use crate::info::ModelInfo;
-use crate::model::{AttnInputs, Qwen3};
+use crate::models::Qwen3;
+use crate::nn::AttnInputs;
 use crate::ops::{self, Array};
 use crate::options::EngineOptions;
 use crate::sampler::Sampling;
@@ -76,8 +76,6 @@ fn eos_ids(dir: &Path, cfg: &Qwen3Config, tokenizer: &Tokenizer) -> Result<Vec<u
 /// A loaded Qwen3 model + tokenizer, ready to generate.
 pub struct Qwen3Runtime {
     model: Qwen3,
-    /// The compiled decode step ([`Qwen3::decode_fixed`]), made on first use.
-    compiled: Option<CompiledFn>,
     tokenizer: Tokenizer,
     info: ModelInfo,
     eos: Vec<u32>,
@@ -101,8 +99,9 @@ impl Qwen3Runtime {
         Qwen3Runtime::load_with(dir, &EngineOptions::default())
     }
 
-    /// [`Qwen3Runtime::load`] with `options`: the kernels (narrowed to those that run here,
-    /// [`crate::kernels::usable`]) and fusion build the model; the decode order, compilation and
+    /// [`Qwen3Runtime::load`] with `options`: the kernels (narrowed to those that run here:
+    /// the CUDA plug-in's self-checked kernels on MLX CUDA, none elsewhere) and fusion build the
+    /// model; the decode order, compilation and
     /// trace apply to every [`Qwen3Runtime::generate`].
     pub fn load_with(dir: &Path, options: &EngineOptions) -> Result<Qwen3Runtime> {
         Qwen3Runtime::load_cancellable(dir, options, &AtomicBool::new(false))
@@ -125,13 +124,15 @@ impl Qwen3Runtime {
         let info = ModelInfo::from_dir(dir)?;
         let w = Weights::load(dir)?;
         w.materialize(cancel)?;
-        let kernels = crate::kernels::usable(options.kernels);
-        let model = Qwen3::new(&cfg, &w, &options.model(kernels))?;
+        #[cfg(target_os = "linux")]
+        let (kernels, fast) = crate::cuda::open(options.kernels);
+        #[cfg(not(target_os = "linux"))]
+        let (kernels, fast) = (crate::KernelSet::NONE, None);
+        let model = Qwen3::new(&cfg, &w, &options.model(kernels, fast))?;
         drop(w);
         let eos = eos_ids(dir, &cfg, &tokenizer)?;
         let rt = Qwen3Runtime {
             model,
-            compiled: None,
             tokenizer,
             info,
             eos,

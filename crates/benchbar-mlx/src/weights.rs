@@ -183,7 +183,8 @@ impl Weights {
                     ));
                 }
             }
-            let loaded = ops::load_safetensors(f).map_err(|e| Error::file(f, e.to_string()))?;
+            let loaded =
+                crate::device::load_safetensors(f).map_err(|e| Error::file(f, e.to_string()))?;
             for (name, arr) in loaded {
                 tensors.insert(canonical_name(&name).to_string(), (arr, f.clone()));
             }

@@ -1,6 +1,5 @@
-//! The decode-loop variants (`EngineOptions::compile`, `EngineOptions::decode_order`) produce the
-//! same greedy tokens and the same events as the eager, strict loop — including left-padded
-//! batches through the compiled fixed-capacity step.
+//! The decode orders (`EngineOptions::decode_order`) produce the same greedy tokens and the same
+//! events as the strict loop, left-padded batches included.
 
 mod common;
 
@@ -15,9 +14,8 @@ fn run(rt: &mut Qwen3Runtime, ps: &[Vec<u32>], opts: &GenerateOptions) -> (Vec<V
     (out, events.len())
 }
 
-fn load(variant: &str, compile: bool, decode_order: DecodeOrder) -> Qwen3Runtime {
+fn load(variant: &str, decode_order: DecodeOrder) -> Qwen3Runtime {
     let options = EngineOptions {
-        compile,
         decode_order,
         ..EngineOptions::default()
     };
@@ -25,9 +23,9 @@ fn load(variant: &str, compile: bool, decode_order: DecodeOrder) -> Qwen3Runtime
 }
 
 #[test]
-fn compiled_and_pipelined_match_the_default_loop() {
+fn every_decode_order_matches_the_strict_loop() {
     for variant in ["f32", "4bit"] {
-        let mut strict = load(variant, false, DecodeOrder::Strict);
+        let mut strict = load(variant, DecodeOrder::Strict);
         let ps: Vec<Vec<u32>> = ["Hi", "The quick brown fox jumps over the lazy dog."]
             .iter()
             .map(|t| strict.encode(t, true).unwrap())
@@ -40,15 +38,10 @@ fn compiled_and_pipelined_match_the_default_loop() {
         };
         let want = run(&mut strict, &ps, &opts);
         assert_eq!(want.1, 2 * 20);
-        for (compile, order) in [
-            (false, DecodeOrder::default()),
-            (true, DecodeOrder::Strict),
-            (false, DecodeOrder::Thread),
-            (true, DecodeOrder::Thread),
-        ] {
-            let mut rt = load(variant, compile, order);
+        for order in [DecodeOrder::default(), DecodeOrder::Thread] {
+            let mut rt = load(variant, order);
             let got = run(&mut rt, &ps, &opts);
-            assert_eq!(got, want, "{variant} compile={compile} order={order:?}");
+            assert_eq!(got, want, "{variant} order={order:?}");
         }
         // Without EOS suppression the ids are needed at every step (a row may stop there).
         let free = GenerateOptions {
@@ -56,7 +49,7 @@ fn compiled_and_pipelined_match_the_default_loop() {
             ..opts.clone()
         };
         let want = run(&mut strict, &ps, &free);
-        let mut default = load(variant, false, DecodeOrder::default());
+        let mut default = load(variant, DecodeOrder::default());
         assert_eq!(
             run(&mut default, &ps, &free),
             want,
@@ -96,11 +89,10 @@ fn the_cli_spellings_of_the_options_read_as_documented() {
     }
     let d = EngineOptions::default();
     assert_eq!(
-        (d.kernels, d.fuse, d.compile, d.decode_order, d.trace),
+        (d.kernels, d.fuse, d.decode_order, d.trace),
         (
             benchbar_mlx::KernelSet::ALL,
             true,
-            false,
             DecodeOrder::Thread,
             None
         )

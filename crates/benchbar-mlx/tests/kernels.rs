@@ -1,17 +1,21 @@
-//! BenchBar's CUDA kernels (`shim/kernels.cc`) exist for MLX CUDA only: the caller selects them
+//! BenchBar's CUDA kernels (the `cuda` plug-in, Linux) exist for MLX CUDA only: the caller selects them
 //! (`EngineOptions::kernels`; the CLI from `BENCHBAR_MLX_KERNELS`); where no kernel exists (this
 //! CPU build) the engine runs MLX's ops (the fallbacks below are those ops, so the oracle tests
 //! cover them) and a direct call is an error, not a crash. The kernels' numbers are checked against MLX's ops on the GPU
 //! (`examples/kernel_check.rs`, run by `scripts/gpu_bench.sh run`).
 
+#![cfg(target_os = "linux")]
+
 mod common;
 
-use benchbar_mlx::kernels::{self, swiglu_fold, Fold, Kernel};
-use benchbar_mlx::model::AttnInputs;
-use benchbar_mlx::model::Qwen3;
+use benchbar_mlx::cuda::{self as kernels, Fold, CUDA};
+use benchbar_mlx::fast::FastKernels;
+use benchbar_mlx::models::Qwen3;
+use benchbar_mlx::nn::{self, AttnInputs};
 use benchbar_mlx::ops::{self, Array, Dtype, QuantParams, RopeOffset};
+use benchbar_mlx::options::selection;
 use benchbar_mlx::weights::Weights;
-use benchbar_mlx::{KernelSet, ModelOptions, Qwen3Config};
+use benchbar_mlx::{Kernel, KernelSet, ModelOptions, Qwen3Config};
 
 fn bf16(data: &[f32], shape: &[i32]) -> Array {
     ops::astype(&Array::from_f32(data, shape).unwrap(), Dtype::BF16).unwrap()
@@ -24,21 +28,18 @@ fn ramp(n: usize, step: f32) -> Vec<f32> {
 #[test]
 fn the_selection_is_every_kernel_unless_narrowed_or_turned_off() {
     for default in [None, Some(""), Some("1"), Some(" on "), Some("Auto")] {
-        assert_eq!(kernels::selection(default), Ok(0b111111), "{default:?}");
+        assert_eq!(selection(default), Ok(0b111111), "{default:?}");
     }
-    assert_eq!(kernels::selection(Some("ALL")), Ok(0b111111));
+    assert_eq!(selection(Some("ALL")), Ok(0b111111));
     for off in ["0", "off", "OFF", " false ", "none"] {
-        assert_eq!(kernels::selection(Some(off)), Ok(0), "{off:?}");
+        assert_eq!(selection(Some(off)), Ok(0), "{off:?}");
     }
-    assert_eq!(kernels::selection(Some("gemv_q4")), Ok(0b001));
-    assert_eq!(
-        kernels::selection(Some("qk_norm_rope, add_rms_norm")),
-        Ok(0b110)
-    );
-    assert_eq!(kernels::selection(Some("gemv")), Ok(0b1000));
-    assert_eq!(kernels::selection(Some("attention,gemv")), Ok(0b11000));
-    assert_eq!(kernels::selection(Some("gemv,fold")), Ok(0b101000));
-    let err = kernels::selection(Some("gemv_q4,gemv_bf16")).unwrap_err();
+    assert_eq!(selection(Some("gemv_q4")), Ok(0b001));
+    assert_eq!(selection(Some("qk_norm_rope, add_rms_norm")), Ok(0b110));
+    assert_eq!(selection(Some("gemv")), Ok(0b1000));
+    assert_eq!(selection(Some("attention,gemv")), Ok(0b11000));
+    assert_eq!(selection(Some("gemv,fold")), Ok(0b101000));
+    let err = selection(Some("gemv_q4,gemv_bf16")).unwrap_err();
     assert!(
         err.contains("\"gemv_bf16\"") && err.contains("qk_norm_rope"),
         "{err}"
@@ -58,11 +59,12 @@ fn relative_difference_is_over_the_largest_reference_value() {
 #[test]
 fn without_cuda_the_kernels_are_off_and_direct_calls_fail_cleanly() {
     assert_eq!(
-        ops::mlx_build(),
+        benchbar_mlx::mlx_build(),
         "cpu",
         "this test expects the CPU build of MLX"
     );
     assert!(kernels::usable(KernelSet::ALL).is_empty());
+    assert!(kernels::open(KernelSet::ALL).1.is_none());
     let x = bf16(&ramp(64, 0.1), &[1, 1, 64]);
     let w = bf16(&ramp(32 * 64, 0.05), &[32, 64]);
     let q = QuantParams {
@@ -74,9 +76,10 @@ fn without_cuda_the_kernels_are_off_and_direct_calls_fail_cleanly() {
     let qkv = bf16(&ramp(3 * 64, 0.1), &[1, 1, 3 * 64]);
     let cache = bf16(&ramp(4 * 64, 0.1), &[1, 1, 4, 64]);
     let errors = [
-        kernels::gemv_q4(&x, &wq, &s, &b, swiglu_fold(false)).unwrap_err(),
-        kernels::gemv(&x, &w, swiglu_fold(true)).unwrap_err(),
-        kernels::gemv(
+        CUDA.gemv_q4(&x, &wq, &s, &b, Fold::swiglu(false))
+            .unwrap_err(),
+        CUDA.gemv(&x, &w, Fold::swiglu(true)).unwrap_err(),
+        CUDA.gemv(
             &x,
             &w,
             Fold {
@@ -85,7 +88,7 @@ fn without_cuda_the_kernels_are_off_and_direct_calls_fail_cleanly() {
             },
         )
         .unwrap_err(),
-        kernels::attention_decode(
+        CUDA.attention_decode(
             &bf16(&ramp(2 * 64, 0.1), &[1, 2, 1, 64]),
             (&cache, &cache),
             (
@@ -96,8 +99,8 @@ fn without_cuda_the_kernels_are_off_and_direct_calls_fail_cleanly() {
             0.125,
         )
         .unwrap_err(),
-        kernels::add_rms_norm_kernel(&x, &x, &norm_w, 1e-6).unwrap_err(),
-        kernels::qk_norm_rope_kv(
+        CUDA.add_rms_norm(&x, &x, &norm_w, 1e-6).unwrap_err(),
+        CUDA.qk_norm_rope_kv(
             &qkv,
             (&norm_w, &norm_w),
             (&cache, &cache),
@@ -118,7 +121,7 @@ fn the_fallbacks_are_mlx_ops() {
     let x = bf16(&ramp(64, 0.1), &[1, 1, 64]);
     let r = bf16(&ramp(64, 0.07), &[1, 1, 64]);
     let w = bf16(&ramp(64, 0.2), &[64]);
-    let (h, y) = kernels::add_rms_norm(&x, &r, &w, 1e-6, false).unwrap();
+    let (h, y) = nn::add_rms_norm(&x, &r, &w, 1e-6, None).unwrap();
     let h_ref = ops::add(&x, &r).unwrap();
     assert_eq!(h.to_f32_vec().unwrap(), h_ref.to_f32_vec().unwrap());
     let y_ref = ops::rms_norm(&h_ref, Some(&w), 1e-6).unwrap();
@@ -128,8 +131,7 @@ fn the_fallbacks_are_mlx_ops() {
     let q = bf16(&ramp(2 * 64, 0.1), &[1, 1, 2, 64]);
     let k = bf16(&ramp(64, 0.3), &[1, 1, 1, 64]);
     let (qo, ko) =
-        kernels::qk_norm_rope_reference(&q, &k, (&w, &w), 1e-6, 1e6, RopeOffset::Scalar(0))
-            .unwrap();
+        nn::qk_norm_rope(&q, &k, (&w, &w), 1e-6, 1e6, RopeOffset::Scalar(0), true).unwrap();
     assert_eq!(qo.shape(), vec![1, 2, 1, 64]);
     assert_eq!(ko.shape(), vec![1, 1, 1, 64]);
     let qn = ops::transpose(&ops::rms_norm(&q, Some(&w), 1e-6).unwrap(), &[0, 2, 1, 3]).unwrap();
@@ -157,6 +159,7 @@ fn folding_the_norms_into_the_projections_changes_no_value_where_mlx_ops_run() {
                 &w,
                 &ModelOptions {
                     kernels,
+                    fast: None,
                     fuse: true,
                 },
             )

@@ -3,9 +3,8 @@
 
 use super::{GenerateOptions, Qwen3Runtime, TokenEvent};
 use crate::cache::KvCache;
-use crate::compiled::CompiledFn;
-use crate::decode::{trace_call, FixedState, HostTimes, Stamper};
-use crate::model::AttnInputs;
+use crate::decode::{trace_call, HostTimes, Stamper};
+use crate::nn::AttnInputs;
 use crate::ops::{self, Array};
 use crate::options::DecodeOrder;
 use crate::sampler::Sampler;
@@ -90,9 +89,8 @@ impl Qwen3Runtime {
         let suppress: &[u32] = if opts.suppress_eos { &self.eos } else { &[] };
         let mut sampler = Sampler::new(opts.sampling, vocab, suppress)?;
         // Room for the whole generation from the first write: the cache never grows (no
-        // reallocation or copy mid-run) and the compiled step sees one shape throughout.
+        // reallocation or copy mid-run).
         let mut cache: Vec<KvCache> = self.model.new_cache_reserved(max_len + opts.max_tokens);
-        let use_compiled = self.options.compile;
         let mode = self.options.decode_order;
 
         // 1. prefill all but the last prompt position, in chunks (as mlx_lm's generate_step)
@@ -110,7 +108,7 @@ impl Qwen3Runtime {
             pos = end;
         }
         // 2. first token from the last prompt position (allocates the caches if the prompt was
-        //    one token), then the decode state for the compiled step
+        //    one token)
         check()?;
         let last = self.ids_array(&padded, max_len - 1, max_len)?;
         let mut y = self.step(&last, &mut cache, &pads, &mut sampler)?;
@@ -128,15 +126,6 @@ impl Qwen3Runtime {
                 None
             }
         };
-        let mut fixed = if use_compiled {
-            if self.compiled.is_none() {
-                self.compiled = Some(CompiledFn::new(false)?);
-            }
-            FixedState::take(&mut cache, &pads)?
-        } else {
-            None
-        };
-
         let eos = self.eos.clone();
         let mut done = vec![false; b];
         let mut emit = |step: usize, toks: &[u32], at: Instant, done: &mut [bool]| {
@@ -164,16 +153,8 @@ impl Qwen3Runtime {
             //    (see [`DecodeOrder`]).
             let built_at = Instant::now();
             let next = if step + 1 < opts.max_tokens {
-                Some(match (&mut fixed, &mut self.compiled) {
-                    (Some(st), Some(c)) => {
-                        let logits = st.step(&self.model, c, &y)?;
-                        sampler.sample(&logits)?
-                    }
-                    _ => {
-                        let inp = ops::reshape(&y, &[b as i32, 1])?;
-                        self.step(&inp, &mut cache, &pads, &mut sampler)?
-                    }
-                })
+                let inp = ops::reshape(&y, &[b as i32, 1])?;
+                Some(self.step(&inp, &mut cache, &pads, &mut sampler)?)
             } else {
                 None
             };
@@ -189,7 +170,6 @@ impl Qwen3Runtime {
                 let Some(n) = &next else { return Ok(()) };
                 let mut list = vec![n];
                 list.extend(&marker);
-                list.extend(fixed.as_ref().map(|f| &f.offset));
                 let t = Instant::now();
                 ops::async_eval(&list)?;
                 host.encode_us.push(t.elapsed().as_secs_f64() * 1e6);

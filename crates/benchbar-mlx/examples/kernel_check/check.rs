@@ -1,16 +1,8 @@
-//! GPU check of BenchBar's CUDA kernels (`shim/kernels.cc`, MLX CUDA only) at Qwen3-1.7B/8B
-//! decode shapes: each kernel's result against the MLX ops it replaces, and the time per call of
-//! both. The matrix-vector timings cycle through enough weight copies (≥ 256 MB) that no
-//! call finds its weights in the GPU's 50 MB L2, as in a real decode step. The products with the
-//! RMSNorm folded in are checked against MLX's ops in f32 (they multiply f32 values where MLX's
-//! ops round the normalised input to bf16) and timed against MLX's bf16 ops. Exits 1 when a
-//! result differs by more than 1% of the reference's largest value; prints one line and exits 0 where
-//! the kernels do not run (CPU, Metal, `BENCHBAR_MLX_KERNELS=0`).
-//!
-//! `cargo run -p benchbar-mlx --release --example kernel_check [-- CALLS]` (run by
-//! `scripts/gpu_bench.sh run` on the GPU machine).
+//! The check itself (Linux: the CUDA plug-in exists there only); see main.rs.
 
-use benchbar_mlx::kernels::{self, swiglu_fold, Fold};
+use benchbar_mlx::cuda::{self as kernels, Fold, CUDA};
+use benchbar_mlx::fast::FastKernels;
+use benchbar_mlx::nn;
 use benchbar_mlx::ops::{self, Array, Dtype, QuantParams, RopeOffset};
 use benchbar_mlx::{KernelSet, Result};
 use std::time::Instant;
@@ -129,7 +121,7 @@ fn swiglu_of(y: &Array) -> Result<Array> {
     let i = y.dim(2) / 2;
     let g = ops::slice(y, &[0, 0, 0], &[1, 1, i])?;
     let u = ops::slice(y, &[0, 0, i], &[1, 1, 2 * i])?;
-    benchbar_mlx::fused::swiglu(&g, &u)
+    nn::swiglu(&g, &u)
 }
 
 /// The norm weight `[k]` and the residual `[1, 1, n]` of shape `i`'s folded row.
@@ -206,7 +198,7 @@ fn row_against(
     Ok(ok)
 }
 
-fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+pub fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     // The same selection as the CLI's (an unknown name: none, as there).
     let wanted = std::env::var("BENCHBAR_MLX_KERNELS").ok();
     let wanted = KernelSet::parse(wanted.as_deref()).unwrap_or_else(|e| {
@@ -216,8 +208,8 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     if kernels::usable(wanted).is_empty() {
         println!(
             "kernel_check: BenchBar's kernels are not in use here ({} build, {}); nothing to check",
-            ops::mlx_build(),
-            ops::device_description()
+            benchbar_mlx::mlx_build(),
+            benchbar_mlx::device_description()
         );
         return Ok(());
     }
@@ -228,9 +220,9 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(64);
     println!(
         "kernel_check: MLX {} ({}) on {}, {calls} calls per timing",
-        ops::mlx_version(),
-        ops::mlx_build(),
-        ops::device_description()
+        benchbar_mlx::mlx_version(),
+        benchbar_mlx::mlx_build(),
+        benchbar_mlx::device_description()
     );
     println!("| kernel, shape | rel. error | BenchBar µs | MLX µs | BenchBar GB/s | MLX GB/s | speed-up |");
     println!("|---|---|---|---|---|---|---|");
@@ -248,7 +240,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         // BenchBar's kernel with `fold`, and MLX's product of x, on copy c
         let ours = move |c: usize, fold| {
             let (w, s, b) = &layers[c];
-            kernels::gemv_q4(x, w, s, b, fold)
+            CUDA.gemv_q4(x, w, s, b, fold)
         };
         let mlx = move |c: usize, x: &Array| {
             let (w, s, b) = &layers[c];
@@ -259,7 +251,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             calls,
             copies,
             bytes,
-            Box::new(move |c| ours(c, swiglu_fold(false))),
+            Box::new(move |c| ours(c, Fold::swiglu(false))),
             Box::new(move |c| mlx(c, x)),
         )?;
         if label.ends_with("gate|up") {
@@ -268,7 +260,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
                 calls,
                 copies,
                 bytes,
-                Box::new(move |c| ours(c, swiglu_fold(true))),
+                Box::new(move |c| ours(c, Fold::swiglu(true))),
                 Box::new(move |c| swiglu_of(&mlx(c, x)?)),
             )?;
         }
@@ -306,7 +298,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             calls,
             copies,
             bytes,
-            Box::new(move |c| kernels::gemv(x, &layers[c], swiglu_fold(false))),
+            Box::new(move |c| CUDA.gemv(x, &layers[c], Fold::swiglu(false))),
             Box::new(mlx),
         )?;
         if label.ends_with("gate|up") {
@@ -315,7 +307,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
                 calls,
                 copies,
                 bytes,
-                Box::new(move |c| kernels::gemv(x, &layers[c], swiglu_fold(true))),
+                Box::new(move |c| CUDA.gemv(x, &layers[c], Fold::swiglu(true))),
                 Box::new(move |c| swiglu_of(&mlx(c)?)),
             )?;
         }
@@ -337,7 +329,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         all_ok &= row_against(
             &format!("gemv bf16 + {what} {label} {n} x {k}"),
             (calls, copies, bytes),
-            Box::new(move |c| kernels::gemv(x, &layers[c], fold)),
+            Box::new(move |c| CUDA.gemv(x, &layers[c], fold)),
             Box::new(move |c| mlx(c, false)),
             fold.norm.map(|_| Box::new(move |c| mlx(c, true)) as Call),
         )?;
@@ -352,7 +344,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             calls,
             1,
             0,
-            Box::new(move |_| Ok(kernels::add_rms_norm_kernel(x, r, w, 1e-6)?.1)),
+            Box::new(move |_| Ok(CUDA.add_rms_norm(x, r, w, 1e-6)?.1)),
             Box::new(move |_| ops::rms_norm(&ops::add(x, r)?, Some(w), 1e-6)),
         )?;
         let d = 128;
@@ -380,21 +372,18 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         let (qkv, qw, kw, qi, ki, kc, vc) = (&qkv, &qw, &kw, &qi, &ki, &kc, &vc);
         let pos = 611;
         let rope = (base.log2(), 1e-6);
-        let reference = move || {
-            kernels::qk_norm_rope_reference(qi, ki, (qw, kw), 1e-6, base, RopeOffset::Scalar(pos))
-        };
+        let reference =
+            move || nn::qk_norm_rope(qi, ki, (qw, kw), 1e-6, base, RopeOffset::Scalar(pos), true);
         all_ok &= row(
             &format!("qk_norm_rope_kv (q) {label} {nq}+{nkv} heads"),
             calls,
             1,
             0,
-            Box::new(move |_| {
-                kernels::qk_norm_rope_kv(qkv, (qw, kw), (kc, vc), pos, rope, (nq, d))
-            }),
+            Box::new(move |_| CUDA.qk_norm_rope_kv(qkv, (qw, kw), (kc, vc), pos, rope, (nq, d))),
             Box::new(move |_| Ok(reference()?.0)),
         )?;
         // attention over the first pos + 1 positions of the caches
-        let scratch = kernels::attention_scratch((nq, nkv, d))?;
+        let scratch = CUDA.attention_scratch((nq, nkv, d))?;
         let scale = (d as f32).powf(-0.5);
         let valid = move |c: &Array| ops::slice(c, &[0, 0, 0, 0], &[1, nkv, pos + 1, d]);
         let q = bf16(&values((nq * d) as usize, 87, 1.0), &[1, nq, 1, d])?;
@@ -405,7 +394,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             1,
             0,
             Box::new(move |_| {
-                kernels::attention_decode(q, (kc, vc), (&scratch.0, &scratch.1), pos + 1, scale)
+                CUDA.attention_decode(q, (kc, vc), (&scratch.0, &scratch.1), pos + 1, scale)
             }),
             Box::new(move |_| {
                 let o = ops::scaled_dot_product_attention(

@@ -2,13 +2,13 @@
 //!
 //! A pre-norm layer is `h += attn(norm1(h)); h += mlp(norm2(h))`. With MLX's ops that is an add
 //! and an RMSNorm before each block (one kernel of BenchBar's, `add_rms_norm`, where it runs).
-//! With [`crate::kernels::Kernel::Fold`] they go into the matrix-vector kernels around them at
+//! With [`crate::options::Kernel::Fold`] they go into the matrix-vector kernels around them at
 //! one row: the RMSNorm into the block's first projection (which takes the stream itself,
 //! [`Input::Normed`]) and the add into its last one (which returns the new stream,
 //! [`BlockOut::Summed`]). Wherever a kernel does not apply, the same values come from MLX's ops
 //! ([`Input::value`], [`Residual::input`]).
 
-use crate::kernels::Fold;
+use crate::fast::{Fold, Kernels};
 use crate::ops::{self, Array};
 use crate::weights::Weights;
 use crate::Result;
@@ -102,7 +102,7 @@ pub(crate) struct Residual {
     h: Array,
     pending: Option<Array>,
     /// The pending add and the next norm in BenchBar's one kernel (`add_rms_norm`).
-    add_norm_kernel: bool,
+    add_norm_kernel: Option<Kernels>,
     /// The next norm left to the block's first projection ([`Input::Normed`]) and the add after
     /// the block to its last one ([`BlockIn::fold_into`]).
     fold: bool,
@@ -110,7 +110,7 @@ pub(crate) struct Residual {
 
 impl Residual {
     /// A stream starting at `h` (the embeddings).
-    pub(crate) fn new(h: Array, add_norm_kernel: bool, fold: bool) -> Residual {
+    pub(crate) fn new(h: Array, add_norm_kernel: Option<Kernels>, fold: bool) -> Residual {
         Residual {
             h,
             pending: None,
@@ -125,13 +125,7 @@ impl Residual {
             None if self.fold => Input::Normed(self.h.clone(), norm),
             None => Input::Plain(norm.forward(&self.h)?),
             Some(r) => {
-                let (h, y) = crate::kernels::add_rms_norm(
-                    &self.h,
-                    &r,
-                    &norm.w,
-                    norm.eps,
-                    self.add_norm_kernel,
-                )?;
+                let (h, y) = add_rms_norm(&self.h, &r, &norm.w, norm.eps, self.add_norm_kernel)?;
                 self.h = h;
                 Input::Plain(y)
             }
@@ -156,4 +150,21 @@ pub(crate) fn one_row(x: &Array) -> bool {
     x.shape()
         .split_last()
         .is_some_and(|(_, lead)| lead.iter().product::<i32>() == 1)
+}
+
+/// `(x + r, rms_norm(x + r) · w)`: BenchBar's one kernel where `kernel` is given, else MLX's add
+/// and rms_norm.
+pub fn add_rms_norm(
+    x: &Array,
+    r: &Array,
+    w: &Array,
+    eps: f32,
+    kernel: Option<Kernels>,
+) -> Result<(Array, Array)> {
+    if let Some(k) = kernel {
+        return k.add_rms_norm(x, r, w, eps);
+    }
+    let h = ops::add(x, r)?;
+    let y = ops::rms_norm(&h, Some(w), eps)?;
+    Ok((h, y))
 }

@@ -3,49 +3,14 @@
 //! Shapes: B batch, L new tokens, T cached+new tokens, H hidden, Nq/Nkv heads, D head_dim,
 //! I intermediate, V vocab.
 
-use crate::attention::FixedInputs;
-pub use crate::attention::{Attention, AttnInputs};
 use crate::cache::KvCache;
 use crate::config::Qwen3Config;
-use crate::kernels::Kernel;
-pub use crate::linear::{Embedding, Linear};
-use crate::ops::{self, Array, Dtype, QuantParams};
-use crate::options::ModelOptions;
-pub use crate::stacked::Stacked;
-pub use crate::stream::RmsNorm;
-use crate::stream::{BlockIn, BlockOut, Input, Residual};
+use crate::fast::Kernels;
+use crate::nn::{Attention, AttnInputs, Embedding, Input, Linear, Mlp, Residual, RmsNorm, Stacked};
+use crate::ops::{Array, QuantParams};
+use crate::options::{Kernel, ModelOptions};
 use crate::weights::Weights;
 use crate::{Error, Result};
-
-/// SwiGLU MLP.
-#[derive(Debug, Clone)]
-pub struct Mlp {
-    /// gate | up projections (one stacked matmul when they can be stacked).
-    gate_up_proj: Stacked,
-    down_proj: Linear,
-    /// SwiGLU compiled into one kernel ([`ModelOptions::fuse`]).
-    fuse: bool,
-}
-
-impl Mlp {
-    /// `[B, L, H] -> [B, L, H]` on `x.x`, or the stream `x.fold_into` plus that where the down
-    /// projection folds the add in ([`Linear::forward_residual`]).
-    pub(crate) fn forward(&self, x: &BlockIn) -> Result<BlockOut> {
-        // one row: the norm, the projection and SwiGLU in one kernel
-        let act = match self.gate_up_proj.forward_swiglu(&x.x)? {
-            Some(a) => a,
-            None => {
-                let [g, u]: [Array; 2] = self
-                    .gate_up_proj
-                    .forward(&x.x.value()?)? // [B, L, I] each
-                    .try_into()
-                    .map_err(|_| Error::Mlx("gate/up projection: two outputs expected".into()))?;
-                crate::fused::swiglu_with(&g, &u, self.fuse)?
-            }
-        };
-        self.down_proj.forward_residual(&act, x.fold_into.as_ref())
-    }
-}
 
 /// One pre-norm decoder layer.
 #[derive(Debug, Clone)]
@@ -70,24 +35,6 @@ impl DecoderLayer {
         stream.take(self.mlp.forward(&x)?);
         Ok(())
     }
-
-    /// [`DecoderLayer::forward`] for one position against fixed-capacity caches; returns the
-    /// updated caches.
-    fn forward_fixed(
-        &self,
-        stream: &mut Residual,
-        kc: &Array,
-        vc: &Array,
-        offset: &Array,
-        inp: &FixedInputs,
-    ) -> Result<(Array, Array)> {
-        let x = stream.input(&self.input_layernorm)?.x.value()?;
-        let (r, kc, vc) = self.self_attn.forward_fixed(&x, kc, vc, offset, inp)?;
-        stream.take(BlockOut::Pending(r));
-        let x = stream.input(&self.post_attention_layernorm)?;
-        stream.take(self.mlp.forward(&x)?);
-        Ok((kc, vc))
-    }
 }
 
 /// The Qwen3 causal LM.
@@ -99,9 +46,9 @@ pub struct Qwen3 {
     lm_head: Option<Linear>,
     cfg: Qwen3Config,
     /// Residual add + RMSNorm in BenchBar's one kernel ([`Kernel::AddRmsNorm`]).
-    fused: bool,
+    add_norm_kernel: Option<Kernels>,
     /// The residual adds and RMSNorms folded into the projections around them
-    /// ([`Kernel::Fold`]; [`crate::stream`]).
+    /// ([`Kernel::Fold`]; the residual stream of [`crate::nn`]).
     fold: bool,
 }
 
@@ -119,10 +66,7 @@ impl Qwen3 {
             _ => None,
         };
         let (h, i, v) = (cfg.hidden_size, cfg.intermediate_size, cfg.vocab_size);
-        let ks = opts.kernels;
-        let fused = ks.contains(Kernel::AddRmsNorm);
-        let fold = ks.contains(Kernel::Fold);
-        let embed_tokens = Embedding(Linear::load(w, "embed_tokens", v, h, q, ks)?);
+        let embed_tokens = Embedding(Linear::load(w, "embed_tokens", v, h, q, opts)?);
         let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
         for n in 0..cfg.num_hidden_layers {
             let p = format!("layers.{n}");
@@ -143,12 +87,12 @@ impl Qwen3 {
                 mlp: Mlp {
                     gate_up_proj: Stacked::new(
                         vec![
-                            Linear::load(w, &format!("{p}.mlp.gate_proj"), i, h, q, ks)?,
-                            Linear::load(w, &format!("{p}.mlp.up_proj"), i, h, q, ks)?,
+                            Linear::load(w, &format!("{p}.mlp.gate_proj"), i, h, q, opts)?,
+                            Linear::load(w, &format!("{p}.mlp.up_proj"), i, h, q, opts)?,
                         ],
                         opts,
                     )?,
-                    down_proj: Linear::load(w, &format!("{p}.mlp.down_proj"), h, i, q, ks)?,
+                    down_proj: Linear::load(w, &format!("{p}.mlp.down_proj"), h, i, q, opts)?,
                     fuse: opts.fuse,
                 },
             });
@@ -157,7 +101,7 @@ impl Qwen3 {
         let lm_head = if cfg.tie_word_embeddings {
             None
         } else {
-            Some(Linear::load(w, "lm_head", v, h, q, ks)?)
+            Some(Linear::load(w, "lm_head", v, h, q, opts)?)
         };
         Ok(Qwen3 {
             embed_tokens,
@@ -165,8 +109,8 @@ impl Qwen3 {
             norm,
             lm_head,
             cfg: cfg.clone(),
-            fused,
-            fold,
+            add_norm_kernel: opts.kernel(Kernel::AddRmsNorm),
+            fold: opts.kernels.contains(Kernel::Fold),
         })
     }
 
@@ -196,67 +140,11 @@ impl Qwen3 {
             .collect()
     }
 
-    /// One decode step as a pure function of arrays, for [`crate::compiled::CompiledFn`]:
-    /// every shape is fixed for a whole generation, so it is traced once and replayed.
-    ///
-    /// inputs: `ids [B]` (u32 or i32), `offset [1]` int32 (positions already cached),
-    /// `pads [B]` int32 (left padding per row), then per layer `keys, values [B, Nkv, C, D]`
-    /// (fixed capacity C > offset). outputs: `logits [B, V]`, `offset + 1 [1]`, then the updated
-    /// keys and values per layer. Attention reads all C positions under the mask
-    /// `pad[b] <= j <= offset`.
-    pub fn decode_fixed(&self, inputs: &[Array]) -> Result<Vec<Array>> {
-        let n = self.layers.len();
-        if inputs.len() != 3 + 2 * n {
-            return Err(Error::Invalid(format!(
-                "decode_fixed: {} inputs for {n} layers",
-                inputs.len()
-            )));
-        }
-        let (ids, offset, pads) = (&inputs[0], &inputs[1], &inputs[2]);
-        let b = ids.dim(0);
-        let cap = inputs[3].dim(2);
-        let ids = ops::reshape(&ops::astype(ids, Dtype::I32)?, &[b, 1])?;
-        let j = ops::reshape(&ops::arange(0, cap)?, &[1, 1, 1, cap])?;
-        let upto = ops::binary(
-            ops::BinaryOp::LessEqual,
-            &j,
-            &ops::reshape(offset, &[1, 1, 1, 1])?,
-        )?;
-        let from = ops::binary(
-            ops::BinaryOp::GreaterEqual,
-            &j,
-            &ops::reshape(pads, &[b, 1, 1, 1])?,
-        )?;
-        let inp = FixedInputs {
-            mask: ops::binary(ops::BinaryOp::LogicalAnd, &upto, &from)?,
-            rope_offsets: ops::sub(offset, pads)?,
-        };
-        let mut stream = self.stream(&ids)?; // [B, 1, H]
-        let mut caches = Vec::with_capacity(2 * n);
-        for (i, layer) in self.layers.iter().enumerate() {
-            let (kc, vc) = layer.forward_fixed(
-                &mut stream,
-                &inputs[3 + 2 * i],
-                &inputs[4 + 2 * i],
-                offset,
-                &inp,
-            )?;
-            caches.push(kc);
-            caches.push(vc);
-        }
-        let logits = self.head(&stream.input(&self.norm)?.x)?; // [B, 1, V]
-        let v = logits.dim(2);
-        let next = ops::add(offset, &Array::scalar(1.0, Dtype::I32)?)?;
-        let mut out = vec![ops::reshape(&logits, &[b, v])?, next];
-        out.extend(caches);
-        Ok(out)
-    }
-
     /// The residual stream at the embeddings of `ids`.
     fn stream(&self, ids: &Array) -> Result<Residual> {
         Ok(Residual::new(
             self.embed_tokens.forward(ids)?,
-            self.fused,
+            self.add_norm_kernel,
             self.fold,
         ))
     }

@@ -1,10 +1,6 @@
-// CUDA C++ source of BenchBar's kernels (shim/kernels.cc), compiled at run time by NVRTC once
-// per instantiation (shim/launch.cc). No includes: NVRTC's built-ins cover everything used.
-#pragma once
-
-namespace benchbar {
-
-constexpr const char* kKernelSource = R"(
+// CUDA C++ source of BenchBar's kernels, compiled at run time by NVRTC once per instantiation
+// (launch.cc); build.rs embeds this file in the library as `kKernelSource`. No includes: NVRTC's
+// built-ins cover everything used. What each kernel does: kernels.cc.
 // bf16 and f16 as their bits (no CUDA headers needed), converted with the PTX instructions that
 // cuda_bf16.h / cuda_fp16.h use (round to nearest even).
 struct bb_bf16 {
@@ -559,6 +555,3 @@ __global__ void bb_qk_norm_rope_kv(const T* qkv, const T* qw, const T* kw, const
     dst[i + D / 2] = bb_out<T>(x1 * s + x2 * c);
   }
 }
-)";
-
-}  // namespace benchbar

@@ -1,10 +1,10 @@
 //! Projections of one input stacked into one matmul ([`Stacked`]: q|k|v and gate|up, as
 //! inference engines do to launch fewer, larger kernels).
 
-use crate::linear::Linear;
+use super::linear::Linear;
+use super::residual::Input;
 use crate::ops::{self, Array, QuantParams};
 use crate::options::ModelOptions;
-use crate::stream::Input;
 use crate::{Error, Result};
 
 /// Linear layers of the same input stacked along the output axis: one matmul (one kernel, one
@@ -21,7 +21,7 @@ pub enum Stacked {
 }
 
 impl Stacked {
-    /// Stack `parts` (unless `opts.fuse` is off); the stacked layer uses `opts.kernels`. The
+    /// Stack `parts` (unless `opts.fuse` is off); the stacked layer uses `opts`' kernels. The
     /// stacked weights are evaluated here, one layer at a time, so the parts' memory is released
     /// as loading goes on.
     pub fn new(parts: Vec<Linear>, opts: &ModelOptions) -> Result<Stacked> {
@@ -53,14 +53,14 @@ impl Stacked {
             (Some(ws), _) if ws.iter().all(|w| w.dtype() == ws[0].dtype()) => {
                 let w = ops::concatenate(&ws, 0)?;
                 ops::eval(&[&w])?;
-                Linear::dense(w, opts.kernels)?
+                Linear::dense(w, opts)?
             }
             (_, Some(qs)) if qs.iter().all(|p| p.3 == qs[0].3) => {
                 let w = ops::concatenate(&qs.iter().map(|p| p.0).collect::<Vec<_>>(), 0)?;
                 let scales = ops::concatenate(&qs.iter().map(|p| p.1).collect::<Vec<_>>(), 0)?;
                 let biases = ops::concatenate(&qs.iter().map(|p| p.2).collect::<Vec<_>>(), 0)?;
                 ops::eval(&[&w, &scales, &biases])?;
-                Linear::quantized(w, scales, biases, qs[0].3, opts.kernels)
+                Linear::quantized(w, scales, biases, qs[0].3, opts)
             }
             _ => return Ok(Stacked::Separate(parts)),
         };

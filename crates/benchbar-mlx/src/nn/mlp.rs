@@ -1,4 +1,4 @@
-//! Element-wise chains that MLX compiles into one kernel, as mlx_lm does for the same layers.
+//! The SwiGLU MLP ([`Mlp`]) and its activation, compiled by MLX into one kernel as mlx_lm does.
 //!
 //! `swiglu(gate, up) = silu(gate) * up` is three kernels eager (sigmoid, multiply, multiply) and
 //! one compiled: per decode step that is two kernel launches and two graph nodes fewer per layer
@@ -7,6 +7,9 @@
 //! With fusion off ([`crate::EngineOptions::fuse`]) a model keeps the eager ops and the
 //! separate projections (for comparisons).
 
+use super::linear::Linear;
+use super::residual::{BlockIn, BlockOut};
+use super::stacked::Stacked;
 use crate::compiled::CompiledFn;
 use crate::ops::{self, Array};
 use crate::{Error, Result};
@@ -46,4 +49,34 @@ pub(crate) fn swiglu_with(gate: &Array, up: &Array, fuse: bool) -> Result<Array>
     };
     out.pop()
         .ok_or_else(|| Error::Mlx("swiglu: no output".into()))
+}
+
+/// SwiGLU MLP: `down(silu(gate(x)) · up(x))`.
+#[derive(Debug, Clone)]
+pub struct Mlp {
+    /// gate | up projections (one stacked matmul when they can be stacked).
+    pub(crate) gate_up_proj: Stacked,
+    pub(crate) down_proj: Linear,
+    /// SwiGLU compiled into one kernel ([`crate::ModelOptions::fuse`]).
+    pub(crate) fuse: bool,
+}
+
+impl Mlp {
+    /// `[B, L, H] -> [B, L, H]` on `x.x`, or the stream `x.fold_into` plus that where the down
+    /// projection folds the add in ([`Linear::forward_residual`]).
+    pub(crate) fn forward(&self, x: &BlockIn) -> Result<BlockOut> {
+        // one row: the norm, the projection and SwiGLU in one kernel
+        let act = match self.gate_up_proj.forward_swiglu(&x.x)? {
+            Some(a) => a,
+            None => {
+                let [g, u]: [Array; 2] = self
+                    .gate_up_proj
+                    .forward(&x.x.value()?)? // [B, L, I] each
+                    .try_into()
+                    .map_err(|_| Error::Mlx("gate/up projection: two outputs expected".into()))?;
+                swiglu_with(&g, &u, self.fuse)?
+            }
+        };
+        self.down_proj.forward_residual(&act, x.fold_into.as_ref())
+    }
 }

@@ -1,15 +1,16 @@
 //! Qwen3 self-attention: q/k/v projections, q/k RMSNorm, RoPE, GQA attention over the KV
-//! cache, output projection. At batch-1 decode on MLX CUDA the q/k norms and RoPE run as one of
-//! BenchBar's kernels ([`crate::kernels`]) instead of four MLX ops.
+//! cache, output projection. At batch-1 decode, where the model has BenchBar's kernels
+//! ([`crate::fast`]), the q/k norms and RoPE with the cache write, and the attention over the
+//! cache, run as two of them instead of MLX's ops.
 
+use super::linear::Linear;
+use super::residual::{BlockIn, BlockOut, Input, RmsNorm};
+use super::stacked::Stacked;
 use crate::cache::KvCache;
 use crate::config::Qwen3Config;
-use crate::kernels;
-use crate::linear::Linear;
+use crate::fast::Kernels;
 use crate::ops::{self, Array, MaskKind, QuantParams, RopeOffset};
-use crate::options::ModelOptions;
-use crate::stacked::Stacked;
-use crate::stream::{BlockIn, BlockOut, Input, RmsNorm};
+use crate::options::{Kernel, ModelOptions};
 use crate::weights::Weights;
 use crate::{Error, Result};
 
@@ -71,11 +72,11 @@ pub struct Attention {
     head_dim: i32,
     rope_theta: f32,
     scale: f32,
-    /// Whether BenchBar's q/k norm + RoPE + cache-write kernel runs for this model
-    /// ([`kernels::Kernel::QkNormRope`]).
-    fused_qk: bool,
+    /// BenchBar's q/k norm + RoPE + cache-write kernel, where it runs for this model
+    /// ([`Kernel::QkNormRope`]).
+    qk_kernel: Option<Kernels>,
     /// Scratch of BenchBar's attention kernel, where it runs after that one
-    /// ([`kernels::attention_decode`]).
+    /// ([`Kernel::Attention`]).
     attn_scratch: Option<(Array, Array)>,
 }
 
@@ -89,36 +90,31 @@ impl Attention {
     ) -> Result<Attention> {
         let (h, d) = (cfg.hidden_size, cfg.head_dim);
         let (nq, nkv) = (cfg.num_attention_heads, cfg.num_key_value_heads);
-        let ks = opts.kernels;
-        let fused_qk = ks.contains(kernels::Kernel::QkNormRope);
+        let qk_kernel = opts.kernel(Kernel::QkNormRope);
+        // The attention kernel handles 1, 2, 4 or 8 q heads per kv head.
+        let attn_kernel = opts
+            .kernel(Kernel::Attention)
+            .filter(|_| qk_kernel.is_some() && nq % nkv == 0 && matches!(nq / nkv, 1 | 2 | 4 | 8));
         Ok(Attention {
             qkv_proj: Stacked::new(
                 vec![
-                    Linear::load(w, &format!("{p}.q_proj"), nq * d, h, q, ks)?,
-                    Linear::load(w, &format!("{p}.k_proj"), nkv * d, h, q, ks)?,
-                    Linear::load(w, &format!("{p}.v_proj"), nkv * d, h, q, ks)?,
+                    Linear::load(w, &format!("{p}.q_proj"), nq * d, h, q, opts)?,
+                    Linear::load(w, &format!("{p}.k_proj"), nkv * d, h, q, opts)?,
+                    Linear::load(w, &format!("{p}.v_proj"), nkv * d, h, q, opts)?,
                 ],
                 opts,
             )?,
-            o_proj: Linear::load(w, &format!("{p}.o_proj"), h, nq * d, q, ks)?,
+            o_proj: Linear::load(w, &format!("{p}.o_proj"), h, nq * d, q, opts)?,
             q_norm: RmsNorm::load(w, &format!("{p}.q_norm"), d, cfg.rms_norm_eps)?,
             k_norm: RmsNorm::load(w, &format!("{p}.k_norm"), d, cfg.rms_norm_eps)?,
             n_heads: nq as i32,
             head_dim: d as i32,
             rope_theta: cfg.rope_theta as f32,
             scale: (d as f32).powf(-0.5),
-            fused_qk,
-            // The attention kernel handles 1, 2, 4 or 8 q heads per kv head.
-            attn_scratch: if fused_qk
-                && ks.contains(kernels::Kernel::Attention)
-                && nq % nkv == 0
-                && matches!(nq / nkv, 1 | 2 | 4 | 8)
-            {
-                Some(kernels::attention_scratch((
-                    nq as i32, nkv as i32, d as i32,
-                ))?)
-            } else {
-                None
+            qk_kernel,
+            attn_scratch: match attn_kernel {
+                Some(k) => Some(k.attention_scratch((nq as i32, nkv as i32, d as i32))?),
+                None => None,
             },
         })
     }
@@ -138,18 +134,17 @@ impl Attention {
         let norms = (&self.q_norm.w, &self.k_norm.w);
         let eps = self.q_norm.eps;
         if one_position {
-            let (q, k) =
-                kernels::qk_norm_rope_heads_first(&q, &k, norms, eps, self.rope_theta, off)?;
+            let (q, k) = qk_norm_rope(&q, &k, norms, eps, self.rope_theta, off, false)?;
             return Ok((q, k, v));
         }
-        let (q, k) = kernels::qk_norm_rope_reference(&q, &k, norms, eps, self.rope_theta, off)?;
+        let (q, k) = qk_norm_rope(&q, &k, norms, eps, self.rope_theta, off, true)?;
         Ok((q, k, ops::transpose(&v, &[0, 2, 1, 3])?))
     }
 
     /// One decode position through BenchBar's kernels: the stacked projection, then q/k norms
     /// and RoPE in one kernel that also writes k and v into the cache in place
-    /// ([`kernels::qk_norm_rope_kv`]), then the attention over the cache in one kernel
-    /// ([`kernels::attention_decode`]) where it runs, else MLX's. Returns the attention output
+    /// ([`crate::fast::FastKernels::qk_norm_rope_kv`]), then the attention over the cache in one
+    /// kernel ([`crate::fast::FastKernels::attention_decode`]) where it runs, else MLX's. Returns the attention output
     /// `[1, 1, Nq · D]` (before the output projection); `None` where the kernels do not apply
     /// (not enabled, more than one row or position, per-row offsets, a head size they lack,
     /// separate projections, a cache without room): the caller runs MLX's ops.
@@ -162,7 +157,10 @@ impl Attention {
         let RopeOffset::Scalar(pos) = off else {
             return Ok(None);
         };
-        if !self.fused_qk || !x.one_row() || !matches!(self.head_dim, 64 | 128 | 256) {
+        let Some(kernels) = self.qk_kernel else {
+            return Ok(None);
+        };
+        if !x.one_row() || !matches!(self.head_dim, 64 | 128 | 256) {
             return Ok(None);
         }
         let Some((kc, vc)) = cache.room_for_one() else {
@@ -171,7 +169,7 @@ impl Attention {
         let Some(y) = self.qkv_proj.forward_stacked(x)? else {
             return Ok(None);
         };
-        let q = kernels::qk_norm_rope_kv(
+        let q = kernels.qk_norm_rope_kv(
             &y,
             (&self.q_norm.w, &self.k_norm.w),
             (kc, vc),
@@ -179,9 +177,9 @@ impl Attention {
             (self.rope_theta.log2(), self.q_norm.eps),
             (self.n_heads, self.head_dim),
         )?;
-        let covered = pos < kernels::ATTENTION_SPLITS * kernels::ATTENTION_CHUNK;
+        let covered = pos < kernels.attention_positions();
         if let (Some((part, tickets)), true) = (&self.attn_scratch, covered) {
-            let o = kernels::attention_decode(&q, (kc, vc), (part, tickets), pos + 1, self.scale)?;
+            let o = kernels.attention_decode(&q, (kc, vc), (part, tickets), pos + 1, self.scale)?;
             cache.advance()?;
             return Ok(Some(o));
         }
@@ -202,31 +200,6 @@ impl Attention {
         } else {
             ops::reshape(&ops::transpose(o, &[0, 2, 1, 3])?, &merged)
         }
-    }
-
-    /// One decode position against a fixed-capacity cache (see [`Qwen3::decode_fixed`]):
-    /// `x [B, 1, H]`, caches `[B, Nkv, C, D]` -> (`[B, 1, H]`, updated caches).
-    pub(crate) fn forward_fixed(
-        &self,
-        x: &Array,
-        kc: &Array,
-        vc: &Array,
-        offset: &Array,
-        inp: &FixedInputs,
-    ) -> Result<(Array, Array, Array)> {
-        let (b, l) = (x.dim(0), x.dim(1));
-        let (q, k, v) = self.qkv(x, RopeOffset::PerRow(&inp.rope_offsets))?;
-        let kc = ops::slice_update_dynamic(kc, &k, offset, &[2])?;
-        let vc = ops::slice_update_dynamic(vc, &v, offset, &[2])?;
-        let o = ops::scaled_dot_product_attention(
-            &q,
-            &kc,
-            &vc,
-            self.scale,
-            MaskKind::Array,
-            Some(&inp.mask),
-        )?;
-        Ok((self.o_proj.forward(&self.merge_heads(&o, b, l)?)?, kc, vc))
     }
 
     /// The block on `x.x` (`[B, L, H]`): its output `[B, L, H]`, or the stream `x.fold_into`
@@ -265,10 +238,40 @@ impl Attention {
     }
 }
 
-/// Positions and mask of a fixed-capacity decode step (built on the device from its inputs).
-pub(crate) struct FixedInputs {
-    /// Bool `[B, 1, 1, C]`: `pad[b] <= j <= offset`.
-    pub(crate) mask: Array,
-    /// int32 `[B]`: `offset - pad[b]`.
-    pub(crate) rope_offsets: Array,
+/// Qwen3's q/k RMSNorm and RoPE with MLX's ops (what BenchBar's `qk_norm_rope_kv` kernel
+/// computes before its cache write), on q `[B, L, Hq, D]` and k `[B, L, Hkv, D]` normed on D,
+/// moved to `[B, H, L, D]` where `to_heads` (else already in that layout: two graph nodes
+/// fewer), rotated at `off`.
+pub fn qk_norm_rope(
+    q: &Array,
+    k: &Array,
+    norms: (&Array, &Array),
+    eps: f32,
+    base: f32,
+    off: RopeOffset<'_>,
+    to_heads: bool,
+) -> Result<(Array, Array)> {
+    let permute = to_heads.then_some(&[0, 2, 1, 3][..]);
+    Ok((
+        norm_rope(q, norms.0, eps, base, off, permute)?,
+        norm_rope(k, norms.1, eps, base, off, permute)?,
+    ))
+}
+
+/// RMSNorm of `x` on its last axis with weight `w`, then (when given) the axes permuted to the
+/// attention layout, then RoPE over the whole head at `off`.
+fn norm_rope(
+    x: &Array,
+    w: &Array,
+    eps: f32,
+    base: f32,
+    off: RopeOffset<'_>,
+    permute: Option<&[i32]>,
+) -> Result<Array> {
+    let d = x.dim(-1);
+    let mut y = ops::rms_norm(x, Some(w), eps)?;
+    if let Some(axes) = permute {
+        y = ops::transpose(&y, axes)?;
+    }
+    ops::rope(&y, d, false, base, 1.0, off)
 }

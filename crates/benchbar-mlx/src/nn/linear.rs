@@ -1,10 +1,10 @@
 //! Linear layers: dense or MLX affine-quantized ([`Linear`]) and the embedding table that
 //! doubles as the tied head ([`Embedding`]).
 
-use crate::kernels::{self, Fold, Kernel};
+use super::residual::{one_row, BlockOut, Input};
+use crate::fast::{Fold, Kernels};
 use crate::ops::{self, Array, Dtype, QuantParams};
-use crate::options::KernelSet;
-use crate::stream::{one_row, BlockOut, Input};
+use crate::options::{Kernel, ModelOptions};
 use crate::weights::Weights;
 use crate::{Error, Result};
 
@@ -18,9 +18,9 @@ pub enum Linear {
         /// `w.T` as a view made once at load: a decode step then adds one node per matmul, not
         /// two (the transpose node was rebuilt every step; ~200 nodes per 1.7B step).
         wt: Array,
-        /// BenchBar's matrix-vector kernel runs for one row (a float weight, [`Kernel::Gemv`]
+        /// BenchBar's matrix-vector kernel, run for one row (a float weight, [`Kernel::Gemv`]
         /// given).
-        gemv: bool,
+        gemv: Option<Kernels>,
     },
     /// `y = quantized_matmul(x, w, scales, biases, transpose=true)`
     Quantized {
@@ -32,30 +32,32 @@ pub enum Linear {
         biases: Array,
         /// group size and bits
         q: QuantParams,
-        /// BenchBar's 4-bit matrix-vector kernel runs for one row (4 bits in groups of a
+        /// BenchBar's 4-bit matrix-vector kernel, run for one row (4 bits in groups of a
         /// multiple of 32, [`Kernel::GemvQ4`] given).
-        gemv: bool,
+        gemv: Option<Kernels>,
     },
 }
 
 impl Linear {
     /// A dense layer of `w [out, in]` (its transpose made once, here), using BenchBar's
-    /// matrix-vector kernel where `kernels` has it.
-    pub fn dense(w: Array, kernels: KernelSet) -> Result<Linear> {
+    /// matrix-vector kernel where `opts` gives it.
+    pub fn dense(w: Array, opts: &ModelOptions) -> Result<Linear> {
         let wt = ops::transpose(&w, &[1, 0])?;
-        let gemv = kernels.contains(Kernel::Gemv) && w.dtype().is_some_and(|d| d.is_float());
+        let float = w.dtype().is_some_and(|d| d.is_float());
+        let gemv = opts.kernel(Kernel::Gemv).filter(|_| float);
         Ok(Linear::Dense { w, wt, gemv })
     }
 
-    /// A 4-bit or 8-bit layer, using BenchBar's 4-bit kernel where `kernels` has it.
+    /// A 4-bit or 8-bit layer, using BenchBar's 4-bit kernel where `opts` gives it.
     pub(crate) fn quantized(
         w: Array,
         scales: Array,
         biases: Array,
         q: QuantParams,
-        kernels: KernelSet,
+        opts: &ModelOptions,
     ) -> Linear {
-        let gemv = q.bits == 4 && q.group_size % 32 == 0 && kernels.contains(Kernel::GemvQ4);
+        let fits = q.bits == 4 && q.group_size % 32 == 0;
+        let gemv = opts.kernel(Kernel::GemvQ4).filter(|_| fits);
         Linear::Quantized {
             w,
             scales,
@@ -66,19 +68,19 @@ impl Linear {
     }
 
     /// Load `{prefix}.weight` (+ `.scales`/`.biases` when quantized), checking shapes; the
-    /// layer uses BenchBar's matrix-vector kernels where `kernels` has them.
+    /// layer uses BenchBar's matrix-vector kernels where `opts` gives them.
     pub fn load(
         w: &Weights,
         prefix: &str,
         out: usize,
         inp: usize,
         cfg_q: Option<QuantParams>,
-        kernels: KernelSet,
+        opts: &ModelOptions,
     ) -> Result<Linear> {
         let wname = format!("{prefix}.weight");
         let sname = format!("{prefix}.scales");
         if !w.contains(&sname) {
-            return Linear::dense(w.get(&wname, Some(&[out as i32, inp as i32]))?, kernels);
+            return Linear::dense(w.get(&wname, Some(&[out as i32, inp as i32]))?, opts);
         }
         let weight = w.get(&wname, None)?;
         let scales = w.get(&sname, None)?;
@@ -134,7 +136,7 @@ impl Linear {
             }
         }
         let biases = w.get(&format!("{prefix}.biases"), Some(&ss))?;
-        Ok(Linear::quantized(weight, scales, biases, q, kernels))
+        Ok(Linear::quantized(weight, scales, biases, q, opts))
     }
 
     /// `[.., in] -> [.., out]`. One row (batch-1 decode) runs BenchBar's matrix-vector kernels
@@ -157,7 +159,7 @@ impl Linear {
         }
     }
 
-    /// The block's last projection: the stream `h` ([`crate::stream::BlockIn::fold_into`]) plus
+    /// The block's last projection: the stream `h` ((`BlockIn::fold_into`)) plus
     /// the product in one kernel where one runs at one row ([`BlockOut::Summed`]), else the
     /// product alone.
     pub(crate) fn forward_residual(&self, x: &Array, h: Option<&Array>) -> Result<BlockOut> {
@@ -228,14 +230,12 @@ impl Linear {
                 w,
                 scales,
                 biases,
-                gemv: true,
+                gemv: Some(k),
                 ..
-            } if x.dtype() == scales.dtype() => {
-                kernels::gemv_q4(x, w, scales, biases, fold).map(Some)
-            }
-            Linear::Dense { w, gemv: true, .. } if x.dtype() == w.dtype() => {
-                kernels::gemv(x, w, fold).map(Some)
-            }
+            } if x.dtype() == scales.dtype() => k.gemv_q4(x, w, scales, biases, fold).map(Some),
+            Linear::Dense {
+                w, gemv: Some(k), ..
+            } if x.dtype() == w.dtype() => k.gemv(x, w, fold).map(Some),
             _ => Ok(None),
         }
     }

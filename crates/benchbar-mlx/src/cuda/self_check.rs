@@ -2,7 +2,11 @@
 //! on a small bf16 input and matched against the MLX ops it replaces (the folded-norm products
 //! against those ops in f32), within 1% of the reference's largest value.
 
-use super::*;
+use super::{relative_difference, Fold, CUDA};
+use crate::fast::FastKernels;
+use crate::nn::qk_norm_rope;
+use crate::ops::{self, Array, Dtype, QuantParams, RopeOffset};
+use crate::{Error, Result};
 
 /// Deterministic values in [-1, 1] for the self-check.
 fn pattern(n: usize, seed: usize) -> Vec<f32> {
@@ -40,24 +44,24 @@ pub(super) fn run() -> Result<()> {
     let q4_ref = ops::quantized_matmul(&x, &wq, &s, Some(&b), true, q)?;
     check(
         "gemv_q4",
-        &gemv_q4(&x, &wq, &s, &b, swiglu_fold(false))?,
+        &CUDA.gemv_q4(&x, &wq, &s, &b, Fold::swiglu(false))?,
         &q4_ref,
     )?;
     let half = |y: &Array, from| ops::slice(y, &[0, 0, from], &[1, 1, from + 16]);
-    let swiglu_ref = crate::fused::swiglu(&half(&q4_ref, 0)?, &half(&q4_ref, 16)?)?;
+    let swiglu_ref = crate::nn::swiglu(&half(&q4_ref, 0)?, &half(&q4_ref, 16)?)?;
     check(
         "gemv_q4 (SwiGLU)",
-        &gemv_q4(&x, &wq, &s, &b, swiglu_fold(true))?,
+        &CUDA.gemv_q4(&x, &wq, &s, &b, Fold::swiglu(true))?,
         &swiglu_ref,
     )?;
     // float matrix-vector product, the same [32, 128] weight
     let wt = ops::transpose(&w, &[1, 0])?;
     let dense_ref = ops::matmul(&x, &wt)?;
-    check("gemv", &gemv(&x, &w, swiglu_fold(false))?, &dense_ref)?;
-    let swiglu_ref = crate::fused::swiglu(&half(&dense_ref, 0)?, &half(&dense_ref, 16)?)?;
+    check("gemv", &CUDA.gemv(&x, &w, Fold::swiglu(false))?, &dense_ref)?;
+    let swiglu_ref = crate::nn::swiglu(&half(&dense_ref, 0)?, &half(&dense_ref, 16)?)?;
     check(
         "gemv (SwiGLU)",
-        &gemv(&x, &w, swiglu_fold(true))?,
+        &CUDA.gemv(&x, &w, Fold::swiglu(true))?,
         &swiglu_ref,
     )?;
     // residual add + RMSNorm
@@ -89,21 +93,25 @@ pub(super) fn run() -> Result<()> {
     );
     check(
         "gemv_q4 (residual)",
-        &gemv_q4(&x, &ws, &ss, &bs, with_res)?,
+        &CUDA.gemv_q4(&x, &ws, &ss, &bs, with_res)?,
         &q4_res,
     )?;
     let dense_normed = ops::matmul(&normed, &f32(&wt)?)?;
-    check("gemv (norm)", &gemv(&x, &w, norm)?, &dense_normed)?;
-    let swiglu_ref = crate::fused::swiglu(&half(&dense_normed, 0)?, &half(&dense_normed, 16)?)?;
+    check("gemv (norm)", &CUDA.gemv(&x, &w, norm)?, &dense_normed)?;
+    let swiglu_ref = crate::nn::swiglu(&half(&dense_normed, 0)?, &half(&dense_normed, 16)?)?;
     check(
         "gemv (norm, SwiGLU)",
-        &gemv(&x, &w, norm_swiglu)?,
+        &CUDA.gemv(&x, &w, norm_swiglu)?,
         &swiglu_ref,
     )?;
     let w16 = ops::slice(&w, &[0, 0], &[16, 128])?;
     let dense_res = ops::add(&res, &half(&dense_ref, 0)?)?;
-    check("gemv (residual)", &gemv(&x, &w16, with_res)?, &dense_res)?;
-    let (h, y) = add_rms_norm_kernel(&x, &r, &nw, 1e-6)?;
+    check(
+        "gemv (residual)",
+        &CUDA.gemv(&x, &w16, with_res)?,
+        &dense_res,
+    )?;
+    let (h, y) = CUDA.add_rms_norm(&x, &r, &nw, 1e-6)?;
     let h_ref = ops::add(&x, &r)?;
     check("add_rms_norm (sum)", &h, &h_ref)?;
     check("add_rms_norm", &y, &ops::rms_norm(&h_ref, Some(&nw), 1e-6)?)?;
@@ -120,7 +128,7 @@ pub(super) fn run() -> Result<()> {
     let cache_values = |seed| bf16(&pattern((nkv * cap * d) as usize, seed), &[1, nkv, cap, d]);
     let (kc, vc) = (cache_values(29)?, cache_values(31)?);
     let base = 1e6f32;
-    let q = qk_norm_rope_kv(
+    let q = CUDA.qk_norm_rope_kv(
         &qkv,
         (&qw, &kw),
         (&kc, &vc),
@@ -135,8 +143,15 @@ pub(super) fn run() -> Result<()> {
         part(nq, nq + nkv)?,
         part(nq + nkv, nq + 2 * nkv)?,
     );
-    let (qr, kr) =
-        qk_norm_rope_reference(&qi, &ki, (&qw, &kw), 1e-6, base, RopeOffset::Scalar(pos))?;
+    let (qr, kr) = qk_norm_rope(
+        &qi,
+        &ki,
+        (&qw, &kw),
+        1e-6,
+        base,
+        RopeOffset::Scalar(pos),
+        true,
+    )?;
     check("qk_norm_rope (q)", &q, &qr)?;
     let at = |c: &Array, x: &Array| ops::slice_update(c, x, &[0, 0, pos, 0], &[1, nkv, pos + 1, d]);
     check("qk_norm_rope (keys)", &kc, &at(&cache_values(29)?, &kr)?)?;
@@ -148,7 +163,7 @@ pub(super) fn run() -> Result<()> {
     let q = bf16(&pattern((hq * d) as usize, 37), &[1, hq, 1, d])?;
     let kv = |seed| bf16(&pattern((hkv * cap * d) as usize, seed), &[1, hkv, cap, d]);
     let (kc, vc) = (kv(41)?, kv(43)?);
-    let scratch = attention_scratch((hq, hkv, d))?;
+    let scratch = CUDA.attention_scratch((hq, hkv, d))?;
     let scale = 0.125;
     let valid = |c: &Array| ops::slice(c, &[0, 0, 0, 0], &[1, hkv, n, d]);
     let mlx = ops::scaled_dot_product_attention(
@@ -161,7 +176,7 @@ pub(super) fn run() -> Result<()> {
     )?;
     let mlx = ops::reshape(&mlx, &[1, 1, hq * d])?;
     for call in ["attention", "attention (again)"] {
-        let ours = attention_decode(&q, (&kc, &vc), (&scratch.0, &scratch.1), n, scale)?;
+        let ours = CUDA.attention_decode(&q, (&kc, &vc), (&scratch.0, &scratch.1), n, scale)?;
         check(call, &ours, &mlx)?;
     }
     Ok(())

@@ -1,4 +1,4 @@
-// BenchBar's own CUDA kernels for the batch-1 decode step on MLX CUDA (source: kernels_cuda.h),
+// BenchBar's own CUDA kernels for the batch-1 decode step on MLX CUDA (source: kernels.cu),
 // each launched as one node of MLX's graph through shim/launch.cc.
 //
 // - gemv_q4: `y[1, N] = x[1, K] · dequantize(W)[N, K]ᵀ` for MLX's 4-bit affine layout as stored
@@ -32,17 +32,16 @@
 //   combines (scratch and per-kv-head tickets owned by the layer): one node instead of MLX's
 //   attention and the two views of the cache it needs.
 //
-// Only used when libmlx is the CUDA build (`kernels_available`); which kernels run is decided in
-// src/kernels.rs (all of them, `Kernel::ALL`, unless BENCHBAR_MLX_KERNELS says
-// otherwise), where each is checked against MLX's ops once before use; the Rust side runs
-// MLX's ops everywhere else.
+// Only used when libmlx is the CUDA build (`kernels_available`); which kernels run is the
+// caller's choice (EngineOptions::kernels), each checked against MLX's ops once before use
+// (src/cuda/self_check.rs); the Rust side runs MLX's ops everywhere else.
 #include <algorithm>
 #include <stdexcept>
 #include <string>
 
-#include "benchbar-mlx/shim/kernels_cuda.h"
-#include "benchbar-mlx/shim/launch.h"
-#include "benchbar-mlx/shim/shim.h"
+#include "benchbar-mlx/src/cuda/kernels.h"
+#include "benchbar-mlx/src/cuda/launch.h"
+#include "benchbar_kernels_source.h"  // kKernelSource: kernels.cu, embedded by build.rs
 
 namespace mx = mlx::core;
 
@@ -74,11 +73,6 @@ unsigned int blocks(long long threads, int per_block) {
   return static_cast<unsigned int>((threads + per_block - 1) / per_block);
 }
 
-std::unique_ptr<ArrList> list(std::vector<mx::array> v) {
-  auto out = std::make_unique<ArrList>();
-  out->v = std::move(v);
-  return out;
-}
 
 }  // namespace
 
@@ -86,7 +80,7 @@ bool kernels_available() { return launch::available(); }
 
 namespace {
 
-// The fold bits of gemv_q4 / gemv (shim.h) as template arguments: SwiGLU, norm, residual.
+// The fold bits of gemv_q4 / gemv (kernels.h) as template arguments: SwiGLU, norm, residual.
 struct Fold {
   bool swiglu, norm, residual;
   explicit Fold(uint32_t bits)

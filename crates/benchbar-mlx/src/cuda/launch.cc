@@ -3,7 +3,7 @@
 // found at run time in the running process with dlsym: MLX CUDA's command encoder (exported by the
 // CUDA libmlx, declared in mlx/backend/cuda/device.h of MLX 0.32), NVRTC and the CUDA driver
 // (both loaded by that libmlx). Where any is missing, `available()` is false and nothing here runs.
-#include "benchbar-mlx/shim/launch.h"
+#include "benchbar-mlx/src/cuda/launch.h"
 
 #include <dlfcn.h>
 
