@@ -1,14 +1,14 @@
 //! [`CompiledFn`]: a Rust function of arrays compiled by MLX (`mx::compile` on Linux, mlx-rs
-//! `compile` on macOS), so a whole decode step is traced once and then replayed with fused
-//! element-wise kernels and no per-op graph building on the host.
+//! `compile` on macOS): traced once, then replayed with its element-wise ops merged into one
+//! kernel and no per-op graph building on the host (the MLP's SwiGLU, [`crate::nn::swiglu`]).
 //!
 //! The backends' compiled bodies are one `'static` trampoline; the Rust function to trace is
 //! registered for the duration of [`CompiledFn::call`] (`backend/trace.rs`), so the traced
 //! function may borrow the model instead of owning it.
 //!
 //! Rules (MLX's): the function must be pure in its inputs. Arrays it captures (the weights) are
-//! constants of the trace; anything that changes between calls (tokens, KV cache, positions)
-//! must be an input, and new state must be an output. A call with new input shapes or dtypes
+//! constants of the trace; anything that changes between calls must be an input, and new state
+//! must be an output. A call with new input shapes or dtypes
 //! traces again.
 
 use crate::backend::{self as b, CompiledRaw, Raw};

@@ -148,7 +148,7 @@ impl Attention {
     /// `[1, 1, Nq · D]` (before the output projection); `None` where the kernels do not apply
     /// (not enabled, more than one row or position, per-row offsets, a head size they lack,
     /// separate projections, a cache without room): the caller runs MLX's ops.
-    fn fused_step(
+    fn kernel_step(
         &self,
         x: &Input,
         cache: &mut KvCache,
@@ -214,7 +214,7 @@ impl Attention {
             Some(a) => RopeOffset::PerRow(a),
             None => RopeOffset::Scalar(cache.offset() as i32),
         };
-        if let Some(o) = self.fused_step(&x.x, cache, off)? {
+        if let Some(o) = self.kernel_step(&x.x, cache, off)? {
             return self.o_proj.forward_residual(&o, x.fold_into.as_ref());
         }
         let h = x.fold_into.as_ref();
