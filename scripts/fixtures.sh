@@ -4,7 +4,8 @@
 #      in benchbar-mlx (assets/) must equal it (a Rust test checks)
 #   2. tiny random-weight Qwen3 in $BENCHBAR_FIXTURES: f32 / 4-bit / 8-bit made by benchbar-mlx
 #      itself (the files `builtin:tiny` is on a user's machine), bf16 (sharded, untied) by
-#      make_fixtures.py
+#      make_fixtures.py, and copies in every other MLX quantization (affine 5/6-bit, mxfp4,
+#      nvfp4, mxfp8, mixed recipes) by quantize_fixtures.py (mlx_lm's converter)
 #   3. mlx_lm oracle outputs for each (same MLX and BLAS as the Rust binary)
 # Needs scripts/setup-python.sh first. Env: BENCHBAR_FIXTURES (default <repo>/.fixtures).
 set -euo pipefail
@@ -18,13 +19,17 @@ PY="$ROOT/.venv/bin/python"
 # The builtins as the binary makes them (a fresh copy: the generator may have changed).
 rm -rf "$FIX/tiny-f32" "$FIX/tiny-4bit" "$FIX/tiny-8bit"
 cargo run -q -p benchbar-mlx --example make_builtin -- "$FIX" >/dev/null
+# Every other MLX quantization, made from those by mlx_lm's own converter.
+QUANTIZED="6bit 5bit-g32 mxfp4 nvfp4 mxfp8 mixed-3-6 mixed-2-6"
+for v in $QUANTIZED; do rm -rf "$FIX/tiny-$v"; done
+"$PY" scripts/quantize_fixtures.py --fixtures "$FIX" >/dev/null
 
 PRELOAD=""
 for ob in /usr/lib/x86_64-linux-gnu/libopenblas.so.0 /usr/lib/aarch64-linux-gnu/libopenblas.so.0; do
   [ -e "$ob" ] && PRELOAD="$ob"
 done
 pids=()
-for v in f32 4bit 8bit bf16; do
+for v in f32 4bit 8bit bf16 $QUANTIZED; do
   LD_PRELOAD="$PRELOAD" "$PY" scripts/mlx_oracle.py --model "$FIX/tiny-$v" --out "$FIX/oracle/tiny-$v.json" --chat &
   pids+=($!)
 done

@@ -4,7 +4,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::models_dir;
+use common::{models_dir, Env};
 
 #[test]
 fn default_run_benchmarks_builtin_tiny_on_mlx_and_stores_it() {
@@ -286,4 +286,65 @@ fn adaptive_repetitions_stop_on_precision_or_on_time() {
     assert!(reps >= 2, "{reps}");
     assert!(strict["repetitions"]["achieved_pct"].as_f64().unwrap() > 0.0001);
     assert_eq!(strict["trials"].as_array().unwrap().len() as u64, reps);
+}
+
+/// `benchbar generate` and `benchbar run` on the fixtures of every other MLX quantization
+/// (affine 5/6-bit, mxfp4, nvfp4, mxfp8, mixed recipes; made by mlx_lm's converter in
+/// scripts/fixtures.sh): the greedy tokens are mlx_lm's (its oracle file), and a run stores the
+/// quantization's name.
+#[test]
+fn every_mlx_quantization_generates_mlx_lm_tokens_and_runs() {
+    let env = Env::new();
+    for (variant, label) in [
+        ("6bit", "6bit"),
+        ("5bit-g32", "5bit"),
+        ("mxfp4", "mxfp4"),
+        ("nvfp4", "nvfp4"),
+        ("mxfp8", "mxfp8"),
+        ("mixed-3-6", "4bit-mixed"),
+        ("mixed-2-6", "4bit-mixed"),
+    ] {
+        let model = models_dir().join(format!("tiny-{variant}"));
+        let oracle = models_dir().join(format!("oracle/tiny-{variant}.json"));
+        let oracle: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&oracle)
+                .unwrap_or_else(|e| panic!("{}: {e} (run scripts/fixtures.sh)", oracle.display())),
+        )
+        .unwrap();
+        let first = &oracle["prompts"][0];
+        assert_eq!(first["text"], "Hello");
+        let want: Vec<u64> = first["greedy"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_u64().unwrap())
+            .take_while(|t| ![151643, 151645].contains(t))
+            .take(12)
+            .collect();
+        let out = env
+            .cmd()
+            .args(["generate", "--prompt", "Hello", "--max-tokens", "12"])
+            .args(["--chat", "--format", "json", "--model"])
+            .arg(&model)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{variant}: {}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let got: Vec<u64> = v["generated_token_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_u64().unwrap())
+            .collect();
+        assert_eq!(got, want, "{variant}: greedy tokens against mlx_lm's");
+        let out = env
+            .cmd()
+            .args(["run", "-p", "16", "-n", "4", "-r", "1", "--format", "json", "--model"])
+            .arg(&model)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{variant}: {}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["model"]["quantization"], label, "{variant}");
+    }
 }

@@ -161,11 +161,22 @@ inline std::unique_ptr<Arr> cumsum(const Arr& a, int32_t axis, bool reverse, boo
 }
 
 inline std::unique_ptr<Arr> matmul(const Arr& a, const Arr& b) { return wrap(mx::matmul(a.a, b.a)); }
+// QuantMode codes of src/types.rs.
+inline std::string to_mode(uint8_t code) {
+  switch (code) {
+    case 0: return "affine";
+    case 1: return "mxfp4";
+    case 2: return "nvfp4";
+    case 3: return "mxfp8";
+    default: throw std::invalid_argument("benchbar: unknown quantization mode code");
+  }
+}
 inline std::unique_ptr<Arr> quantized_matmul(const Arr& x, const Arr& w, const Arr& scales, const Arr& biases,
-                                      bool has_biases, bool transpose, int32_t group_size, int32_t bits) {
+                                             bool has_biases, bool transpose, int32_t group_size, int32_t bits,
+                                             uint8_t mode) {
   std::optional<mx::array> b;
   if (has_biases) b = biases.a;
-  return wrap(mx::quantized_matmul(x.a, w.a, scales.a, b, transpose, group_size, bits, "affine"));
+  return wrap(mx::quantized_matmul(x.a, w.a, scales.a, b, transpose, group_size, bits, to_mode(mode)));
 }
 inline std::unique_ptr<ArrList> quantize(const Arr& w, int32_t group_size, int32_t bits) {
   auto out = std::make_unique<ArrList>();
@@ -173,10 +184,10 @@ inline std::unique_ptr<ArrList> quantize(const Arr& w, int32_t group_size, int32
   return out;
 }
 inline std::unique_ptr<Arr> dequantize(const Arr& w, const Arr& scales, const Arr& biases, bool has_biases,
-                                int32_t group_size, int32_t bits) {
+                                       int32_t group_size, int32_t bits, uint8_t mode) {
   std::optional<mx::array> b;
   if (has_biases) b = biases.a;
-  return wrap(mx::dequantize(w.a, scales.a, b, group_size, bits, "affine"));
+  return wrap(mx::dequantize(w.a, scales.a, b, group_size, bits, to_mode(mode)));
 }
 
 inline std::unique_ptr<Arr> rms_norm(const Arr& x, const Arr& w, bool has_weight, float eps) {

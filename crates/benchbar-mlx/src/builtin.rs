@@ -224,10 +224,7 @@ impl Builtin {
                 Some(bits) if quantizable => {
                     let dims: Vec<i32> = shape.iter().map(|&d| d as i32).collect();
                     let w = Array::from_f32(&values, &dims)?;
-                    let params = QuantParams {
-                        group_size: GROUP_SIZE,
-                        bits,
-                    };
+                    let params = QuantParams::affine(GROUP_SIZE, bits);
                     let (q, scales, biases) = ops::quantize(&w, params)?;
                     ops::eval(&[&q, &scales, &biases])?;
                     let stem = name.trim_end_matches(".weight");

@@ -1,16 +1,135 @@
 //! `config.json` of a Qwen3 checkpoint (HF key names).
 
+use crate::types::{QuantMode, QuantParams};
 use crate::{Error, Result};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::Path;
 
-/// MLX quantization block of an mlx-community `config.json`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+/// The MLX `quantization` block of an mlx-community `config.json` (or the `quantization_config`
+/// of an HF mxfp4/mxfp8 checkpoint, read as mlx_lm reads it).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuantizationConfig {
-    /// Elements per scale/bias group.
-    pub group_size: i32,
-    /// Bits per weight.
-    pub bits: i32,
+    /// The default of every quantized layer.
+    pub default: QuantParams,
+    /// Per-module entries (mixed recipes, DWQ, an 8-bit MoE router), keyed by the module's path
+    /// as mlx_lm names it (`model.layers.0.mlp.down_proj`, `lm_head`): its parameters, or `None`
+    /// for a module left unquantized.
+    pub modules: BTreeMap<String, Option<QuantParams>>,
+}
+
+/// What a checkpoint's config says of one module's weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerQuant {
+    /// Quantized with these parameters.
+    Quantized(QuantParams),
+    /// Not quantized.
+    Float,
+    /// Whatever the tensors say (mlx_lm infers each layer it has no entry for).
+    Infer,
+}
+
+impl QuantizationConfig {
+    /// What the config says of the module at `path` (mlx_lm's name): its own entry where it has
+    /// one; else, in a config without per-module entries, the default; else inferred from the
+    /// tensors (as mlx_lm's `infer_quant_config`).
+    pub fn layer(&self, path: &str) -> LayerQuant {
+        match self.modules.get(path) {
+            Some(Some(q)) => LayerQuant::Quantized(*q),
+            Some(None) => LayerQuant::Float,
+            None if self.modules.is_empty() => LayerQuant::Quantized(self.default),
+            None => LayerQuant::Infer,
+        }
+    }
+
+    /// The block of `raw` (`quantization`, else an HF `quantization_config` of an MX mode);
+    /// errors name the key.
+    fn parse(raw: &serde_json::Value, path: &Path) -> Result<Option<QuantizationConfig>> {
+        let block = match (raw.get("quantization"), raw.get("quantization_config")) {
+            (Some(q), _) if !q.is_null() => q,
+            (_, Some(qc)) if !qc.is_null() => {
+                let method = qc
+                    .get("quant_method")
+                    .and_then(|m| m.as_str())
+                    .unwrap_or("?");
+                let default = match method {
+                    "mxfp4" => QuantParams {
+                        group_size: 32,
+                        bits: 4,
+                        mode: QuantMode::Mxfp4,
+                    },
+                    "mxfp8" => QuantParams {
+                        group_size: 32,
+                        bits: 8,
+                        mode: QuantMode::Mxfp8,
+                    },
+                    other => {
+                        return Err(Error::unsupported(
+                            path,
+                            format!(
+                                "quantization_config.quant_method \"{other}\" (MLX quantization: \
+                                 a \"quantization\" block, or mxfp4/mxfp8)"
+                            ),
+                        ))
+                    }
+                };
+                return Ok(Some(QuantizationConfig {
+                    default,
+                    modules: BTreeMap::new(),
+                }));
+            }
+            _ => return Ok(None),
+        };
+        let Some(obj) = block.as_object() else {
+            return Err(Error::file(path, "\"quantization\" must be an object"));
+        };
+        let default = params(block, "quantization", path)?;
+        let mut modules = BTreeMap::new();
+        for (key, v) in obj {
+            match v {
+                serde_json::Value::Object(_) => {
+                    let q = params(v, &format!("quantization.{key}"), path)?;
+                    modules.insert(key.clone(), Some(q));
+                }
+                serde_json::Value::Bool(false) => {
+                    modules.insert(key.clone(), None);
+                }
+                serde_json::Value::Bool(true) => {
+                    modules.insert(key.clone(), Some(default));
+                }
+                _ => {}
+            }
+        }
+        Ok(Some(QuantizationConfig { default, modules }))
+    }
+}
+
+/// `group_size`, `bits` and `mode` of one quantization entry (`key` names it in errors).
+fn params(v: &serde_json::Value, key: &str, path: &Path) -> Result<QuantParams> {
+    let int = |name: &str| -> Result<i32> {
+        v.get(name)
+            .and_then(|x| x.as_i64())
+            .and_then(|x| i32::try_from(x).ok())
+            .ok_or_else(|| Error::file(path, format!("\"{key}.{name}\" missing or not an integer")))
+    };
+    let mode = match v.get("mode") {
+        None | Some(serde_json::Value::Null) => QuantMode::Affine,
+        Some(m) => m.as_str().and_then(QuantMode::parse).ok_or_else(|| {
+            Error::unsupported(
+                path,
+                format!("\"{key}.mode\" {m} (MLX has affine, mxfp4, nvfp4, mxfp8)"),
+            )
+        })?,
+    };
+    let q = QuantParams {
+        group_size: int("group_size")?,
+        bits: int("bits")?,
+        mode,
+    };
+    match q.unsupported() {
+        Some(why) => Err(Error::unsupported(path, format!("\"{key}\": {why}"))),
+        None => Ok(q),
+    }
 }
 
 /// Qwen3 hyper-parameters, as in HF's `config.json`.
@@ -47,7 +166,7 @@ pub struct Qwen3Config {
     #[serde(default)]
     pub rope_scaling: Option<serde_json::Value>,
     /// MLX quantization (mlx-community checkpoints).
-    #[serde(default)]
+    #[serde(skip)]
     pub quantization: Option<QuantizationConfig>,
     /// EOS id(s).
     #[serde(default)]
@@ -55,10 +174,6 @@ pub struct Qwen3Config {
     /// Weight dtype as declared by HF ("bfloat16", ...).
     #[serde(default)]
     pub torch_dtype: Option<String>,
-    /// Whether `quantization` has per-layer entries (mixed-precision mlx-community recipes);
-    /// then each layer's bits/group size are taken from its tensor shapes.
-    #[serde(skip)]
-    pub quantization_per_layer: bool,
 }
 
 fn default_rope_theta() -> f64 {
@@ -88,17 +203,7 @@ impl Qwen3Config {
             }
             None => return Err(Error::file(&path, "no \"model_type\" key")),
         }
-        // Reject quantization schemes other than MLX affine before typed parsing.
-        if let Some(q) = raw.get("quantization") {
-            if let Some(mode) = q.get("mode").and_then(|m| m.as_str()) {
-                if mode != "affine" {
-                    return Err(Error::unsupported(
-                        &path,
-                        format!("quantization mode \"{mode}\" (only MLX affine)"),
-                    ));
-                }
-            }
-        }
+        let quantization = QuantizationConfig::parse(&raw, &path)?;
         // Name the offending key (serde's message does not).
         for key in [
             "hidden_size",
@@ -126,13 +231,9 @@ impl Qwen3Config {
                 "\"rms_norm_eps\" missing or not a number",
             ));
         }
-        let per_layer = raw
-            .get("quantization")
-            .and_then(|q| q.as_object())
-            .is_some_and(|q| q.values().any(|v| v.is_object() || v.is_boolean()));
         let mut cfg: Qwen3Config = serde_json::from_value(raw)
             .map_err(|e| Error::file(&path, format!("invalid Qwen3 config: {e}")))?;
-        cfg.quantization_per_layer = per_layer;
+        cfg.quantization = quantization;
         cfg.validate(&path)?;
         Ok(cfg)
     }
@@ -165,21 +266,21 @@ impl Qwen3Config {
                 return Err(Error::unsupported(path, format!("rope_scaling {rs}")));
             }
         }
-        if let Some(q) = self.quantization {
-            if q.bits != 4 && q.bits != 8 {
-                return Err(Error::unsupported(
-                    path,
-                    format!("{}-bit quantization (4 and 8 are supported)", q.bits),
-                ));
-            }
-            if ![32, 64, 128].contains(&q.group_size) {
-                return Err(Error::unsupported(
-                    path,
-                    format!("quantization group_size {}", q.group_size),
-                ));
-            }
-        }
         Ok(())
+    }
+
+    /// What config.json says of the quantization of the projection whose weights are named
+    /// `{name}.weight` (without the `model.` prefix): mlx_lm's module path is `model.{name}`,
+    /// or `lm_head`. No quantization block: whatever the tensors say.
+    pub fn layer_quant(&self, name: &str) -> LayerQuant {
+        let Some(q) = &self.quantization else {
+            return LayerQuant::Infer;
+        };
+        if name == "lm_head" {
+            q.layer(name)
+        } else {
+            q.layer(&format!("model.{name}"))
+        }
     }
 
     /// EOS ids declared in config.json (may be empty).

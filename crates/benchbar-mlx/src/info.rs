@@ -1,6 +1,6 @@
 //! [`ModelInfo`]: what a model directory holds, from its JSON and safetensors headers only.
 
-use crate::config::Qwen3Config;
+use crate::config::{LayerQuant, Qwen3Config};
 use crate::weights;
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -28,7 +28,7 @@ impl ModelInfo {
         let mut params = 0u64;
         let mut size = 0u64;
         let mut float_dtype: Option<String> = None;
-        let mut quant_bits: Option<i32> = cfg.quantization.map(|q| q.bits);
+        let mut quant_bits: Option<i32> = cfg.quantization.as_ref().map(|q| q.default.bits);
         for f in &files {
             size += std::fs::metadata(f).map_err(|e| Error::io(f, e))?.len();
             let header = weights::read_header(f)?;
@@ -38,8 +38,13 @@ impl ModelInfo {
                     continue;
                 }
                 if t.dtype == "U32" {
-                    // packed MLX weight: 32 / bits values per uint32 (bits from config, else 4)
-                    let bits = *quant_bits.get_or_insert(4) as u64;
+                    // packed MLX weight: 32 / bits values per uint32 (bits from the config's
+                    // entry for the module or its default, else 4)
+                    let module = name.trim_end_matches(".weight");
+                    let bits = match cfg.quantization.as_ref().map(|q| q.layer(module)) {
+                        Some(LayerQuant::Quantized(p)) => p.bits,
+                        _ => *quant_bits.get_or_insert(4),
+                    } as u64;
                     params += n * 32 / bits;
                 } else {
                     params += n;
@@ -57,9 +62,10 @@ impl ModelInfo {
                 }
             }
         }
-        let quantization = match quant_bits {
-            Some(b) => Some(format!("{b}bit")),
-            None => float_dtype,
+        let quantization = match (&cfg.quantization, quant_bits) {
+            (Some(q), _) => Some(quant_label(q)),
+            (None, Some(b)) => Some(format!("{b}bit")),
+            (None, None) => float_dtype,
         };
         Ok(ModelInfo {
             id: model_id(dir),
@@ -85,6 +91,21 @@ pub(crate) fn model_id(dir: &Path) -> String {
     dir.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| dir.display().to_string())
+}
+
+/// The quantization as checkpoints name it: `4bit` (affine), `mxfp4`, and `-mixed` where
+/// modules differ from the default (mixed recipes, DWQ).
+fn quant_label(q: &crate::config::QuantizationConfig) -> String {
+    use crate::types::QuantMode;
+    let base = match q.default.mode {
+        QuantMode::Affine => format!("{}bit", q.default.bits),
+        other => other.name().to_string(),
+    };
+    if q.modules.values().any(|m| *m != Some(q.default)) {
+        format!("{base}-mixed")
+    } else {
+        base
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! Arrays are lazy: operations build a graph; [`eval`] / [`Array::to_f32_vec`] materialise it.
 
 use crate::backend::{self as b, Raw};
-pub use crate::types::{BinaryOp, Dtype, MaskKind, QuantParams, ReduceOp, UnaryOp};
+pub use crate::types::{BinaryOp, Dtype, MaskKind, QuantMode, QuantParams, ReduceOp, UnaryOp};
 use crate::{Error, Result};
 
 /// A lazily evaluated MLX array. Cloning is cheap (shares the buffer).
@@ -250,7 +250,8 @@ pub fn matmul(a: &Array, x: &Array) -> Result<Array> {
     arr(b::arr(b::matmul(&a.0, &x.0)))
 }
 
-/// `x @ dequantize(w).T` (`transpose`) or `x @ dequantize(w)`, MLX affine quantization.
+/// `x @ dequantize(w).T` (`transpose`) or `x @ dequantize(w)`, in any of MLX's quantization
+/// modes (`biases` for affine only).
 pub fn quantized_matmul(
     x: &Array,
     w: &Array,
@@ -268,11 +269,18 @@ pub fn quantized_matmul(
         transpose,
         q.group_size,
         q.bits,
+        q.mode as u8,
     )))
 }
 
-/// Affine-quantize the last axis: (packed weight, scales, biases).
+/// Affine-quantize the last axis (`q.mode` must be affine): (packed weight, scales, biases).
 pub fn quantize(w: &Array, q: QuantParams) -> Result<(Array, Array, Array)> {
+    if q.mode != QuantMode::Affine {
+        return Err(Error::Mlx(format!(
+            "quantize: {} (BenchBar makes affine weights only)",
+            q.mode.name()
+        )));
+    }
     let [w, s, z] = fixed(
         b::arrs(b::quantize(&w.0, q.group_size, q.bits))?,
         "quantize",
@@ -294,6 +302,7 @@ pub fn dequantize(
         biases.is_some(),
         q.group_size,
         q.bits,
+        q.mode as u8,
     )))
 }
 

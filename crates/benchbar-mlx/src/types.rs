@@ -149,13 +149,88 @@ pub enum MaskKind {
 }
 }
 
-/// MLX affine quantization parameters.
+coded! {
+/// MLX quantization modes (`mode` of a checkpoint's `quantization` block; codes shared with the
+/// C++ shim).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QuantMode {
+    /// Per-group scale and bias in the weight's type; 2, 3, 4, 5, 6 or 8 bits, groups of 32,
+    /// 64 or 128.
+    Affine = 0,
+    /// OCP MX fp4: 4 bits, groups of 32, an 8-bit power-of-two scale, no bias.
+    Mxfp4 = 1,
+    /// NVIDIA fp4: 4 bits, groups of 16, an fp8 scale, no bias.
+    Nvfp4 = 2,
+    /// OCP MX fp8: 8 bits, groups of 32, an 8-bit power-of-two scale, no bias.
+    Mxfp8 = 3,
+}
+}
+
+impl QuantMode {
+    /// The name MLX and the checkpoints use.
+    pub fn name(self) -> &'static str {
+        match self {
+            QuantMode::Affine => "affine",
+            QuantMode::Mxfp4 => "mxfp4",
+            QuantMode::Nvfp4 => "nvfp4",
+            QuantMode::Mxfp8 => "mxfp8",
+        }
+    }
+
+    /// The mode called `name`, if MLX has it.
+    pub fn parse(name: &str) -> Option<QuantMode> {
+        QuantMode::ALL.iter().copied().find(|m| m.name() == name)
+    }
+
+    /// Whether the mode stores a bias per group (affine only).
+    pub fn has_biases(self) -> bool {
+        self == QuantMode::Affine
+    }
+}
+
+/// MLX quantization parameters of one layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuantParams {
-    /// Elements sharing one scale/bias (32, 64 or 128).
+    /// Elements sharing one scale (and bias).
     pub group_size: i32,
-    /// Bits per element (2, 3, 4, 5, 6 or 8 in MLX; BenchBar's model accepts 4 and 8).
+    /// Bits per element.
     pub bits: i32,
+    /// How the groups are encoded.
+    pub mode: QuantMode,
+}
+
+impl QuantParams {
+    /// Affine quantization with `group_size` and `bits`.
+    pub const fn affine(group_size: i32, bits: i32) -> QuantParams {
+        QuantParams {
+            group_size,
+            bits,
+            mode: QuantMode::Affine,
+        }
+    }
+
+    /// Why MLX has no such quantization (`None`: it has): affine takes 2, 3, 4, 5, 6 or 8 bits
+    /// in groups of 32, 64 or 128; mxfp4 is 4 bits in groups of 32, nvfp4 4 bits in groups of
+    /// 16, mxfp8 8 bits in groups of 32.
+    pub fn unsupported(&self) -> Option<String> {
+        let ok = match self.mode {
+            QuantMode::Affine => {
+                [2, 3, 4, 5, 6, 8].contains(&self.bits) && [32, 64, 128].contains(&self.group_size)
+            }
+            QuantMode::Mxfp4 => (self.bits, self.group_size) == (4, 32),
+            QuantMode::Nvfp4 => (self.bits, self.group_size) == (4, 16),
+            QuantMode::Mxfp8 => (self.bits, self.group_size) == (8, 32),
+        };
+        (!ok).then(|| {
+            format!(
+                "{} quantization with {} bits in groups of {} (MLX has affine with 2, 3, 4, 5, 6 \
+                 or 8 bits in groups of 32, 64 or 128; mxfp4 4/32; nvfp4 4/16; mxfp8 8/32)",
+                self.mode.name(),
+                self.bits,
+                self.group_size
+            )
+        })
+    }
 }
 
 #[cfg(test)]
@@ -177,5 +252,59 @@ mod tests {
         codes_follow_discriminants(|o: UnaryOp| o as u8);
         codes_follow_discriminants(|o: ReduceOp| o as u8);
         codes_follow_discriminants(|m: MaskKind| m as u8);
+        codes_follow_discriminants(|m: QuantMode| m as u8);
+    }
+}
+
+#[cfg(test)]
+mod quant_tests {
+    use super::*;
+
+    #[test]
+    fn mlx_quantizations_are_accepted_and_others_named() {
+        for q in [
+            QuantParams::affine(64, 4),
+            QuantParams::affine(32, 2),
+            QuantParams::affine(128, 6),
+            QuantParams::affine(64, 5),
+            QuantParams::affine(64, 3),
+            QuantParams::affine(64, 8),
+            QuantParams {
+                group_size: 32,
+                bits: 4,
+                mode: QuantMode::Mxfp4,
+            },
+            QuantParams {
+                group_size: 16,
+                bits: 4,
+                mode: QuantMode::Nvfp4,
+            },
+            QuantParams {
+                group_size: 32,
+                bits: 8,
+                mode: QuantMode::Mxfp8,
+            },
+        ] {
+            assert_eq!(q.unsupported(), None, "{q:?}");
+        }
+        for q in [
+            QuantParams::affine(64, 7),
+            QuantParams::affine(16, 4),
+            QuantParams {
+                group_size: 64,
+                bits: 4,
+                mode: QuantMode::Mxfp4,
+            },
+            QuantParams {
+                group_size: 32,
+                bits: 4,
+                mode: QuantMode::Nvfp4,
+            },
+        ] {
+            let why = q.unsupported().expect("refused");
+            assert!(why.starts_with(q.mode.name()), "{why}");
+        }
+        assert_eq!(QuantMode::parse("mxfp8"), Some(QuantMode::Mxfp8));
+        assert_eq!(QuantMode::parse("int4"), None);
     }
 }

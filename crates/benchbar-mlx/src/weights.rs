@@ -176,7 +176,8 @@ impl Weights {
         for f in &files {
             let header = read_header(f)?;
             for (name, info) in &header {
-                if !matches!(info.dtype.as_str(), "F32" | "BF16" | "F16" | "U32") {
+                // U8: the scales of the MX / NVIDIA float quantization modes
+                if !matches!(info.dtype.as_str(), "F32" | "BF16" | "F16" | "U32" | "U8") {
                     return Err(Error::unsupported(
                         f,
                         format!("tensor {name}: dtype {}", info.dtype),

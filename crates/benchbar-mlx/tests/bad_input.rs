@@ -148,22 +148,50 @@ fn tokenizer_vocab_mismatch() {
 
 #[test]
 fn unsupported_quantization() {
+    // bits and group sizes MLX lacks, and modes it lacks, are refused naming the key
     let (_t, d) = broken("4bit", |d| {
-        edit_config(d, |v| v["quantization"]["bits"] = 3.into())
+        edit_config(d, |v| v["quantization"]["bits"] = 7.into())
     });
     let e = load_err(&d);
-    assert!(e.contains("config.json") && e.contains("3-bit"), "{e}");
+    assert!(e.contains("config.json") && e.contains("7 bits"), "{e}");
     let (_t, d) = broken("4bit", |d| {
         edit_config(d, |v| v["quantization"]["mode"] = "mxfp4".into())
     });
     let e = load_err(&d);
-    assert!(e.contains("mxfp4") && e.contains("unsupported"), "{e}");
+    assert!(e.contains("mxfp4") && e.contains("groups of 64"), "{e}");
+    let (_t, d) = broken("4bit", |d| {
+        edit_config(d, |v| v["quantization"]["mode"] = "int3".into())
+    });
+    let e = load_err(&d);
+    assert!(e.contains("quantization.mode") && e.contains("int3"), "{e}");
+    let (_t, d) = broken("f32", |d| {
+        edit_config(d, |v| {
+            v["quantization_config"] = serde_json::json!({"quant_method": "gptq", "bits": 4})
+        })
+    });
+    let e = load_err(&d);
+    assert!(e.contains("gptq"), "{e}");
     // config says 8-bit but the tensors are 4-bit
     let (_t, d) = broken("4bit", |d| {
         edit_config(d, |v| v["quantization"]["bits"] = 8.into())
     });
     let e = load_err(&d);
-    assert!(e.contains("model.safetensors") && e.contains("bits"), "{e}");
+    assert!(
+        e.contains("model.safetensors") && e.contains("config.json says 8-bit affine"),
+        "{e}"
+    );
+    // a module's own entry is checked against its tensors too
+    let (_t, d) = broken("4bit", |d| {
+        edit_config(d, |v| {
+            v["quantization"]["model.layers.1.mlp.down_proj"] =
+                serde_json::json!({"group_size": 32, "bits": 4})
+        })
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("layers.1.mlp.down_proj") && e.contains("group 32"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -174,6 +174,31 @@ fn info_memory_and_decode() {
 }
 
 #[test]
+fn every_quantization_is_named_and_counted() {
+    // the parameters of the fixture each was made from, whatever the bits per weight (mixed:
+    // per module)
+    let params = |v: &str| {
+        benchbar_mlx::ModelInfo::from_dir(&common::model_dir(v))
+            .unwrap()
+            .param_count
+    };
+    for (variant, label) in [
+        ("6bit", "6bit"),
+        ("5bit-g32", "5bit"),
+        ("mxfp4", "mxfp4"),
+        ("nvfp4", "nvfp4"),
+        ("mxfp8", "mxfp8"),
+        ("mixed-2-6", "4bit-mixed"),
+        ("mixed-3-6", "4bit-mixed"),
+    ] {
+        let info = benchbar_mlx::ModelInfo::from_dir(&common::model_dir(variant)).unwrap();
+        assert_eq!(info.quantization.as_deref(), Some(label), "{variant}");
+        let base = common::QUANTIZED.iter().find(|(v, _)| *v == variant).unwrap().1;
+        assert_eq!(info.param_count, params(base), "{variant}");
+    }
+}
+
+#[test]
 fn runtime_and_arrays_are_send() {
     fn is_send<T: Send>() {}
     is_send::<Qwen3Runtime>();

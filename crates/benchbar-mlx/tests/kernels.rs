@@ -67,10 +67,7 @@ fn without_cuda_the_kernels_are_off_and_direct_calls_fail_cleanly() {
     assert!(kernels::open(KernelSet::ALL).1.is_none());
     let x = bf16(&ramp(64, 0.1), &[1, 1, 64]);
     let w = bf16(&ramp(32 * 64, 0.05), &[32, 64]);
-    let q = QuantParams {
-        group_size: 32,
-        bits: 4,
-    };
+    let q = QuantParams::affine(32, 4);
     let (wq, s, b) = ops::quantize(&w, q).unwrap();
     let norm_w = bf16(&ramp(64, 0.2), &[64]);
     let qkv = bf16(&ramp(3 * 64, 0.1), &[1, 1, 3 * 64]);

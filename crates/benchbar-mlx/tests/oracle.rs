@@ -78,6 +78,34 @@ fn tiny_bf16_sharded_untied_matches_mlx_lm() {
     check_against_oracle("bf16", 1e-2);
 }
 
+/// Affine 6-bit (group 64), from the f32 fixture with mlx_lm's converter.
+#[test]
+fn tiny_6bit_matches_mlx_lm() {
+    check_against_oracle("6bit", 1e-3);
+}
+
+/// Affine 5-bit in groups of 32, untied head, from the bf16 fixture.
+#[test]
+fn tiny_5bit_group_32_matches_mlx_lm() {
+    check_against_oracle("5bit-g32", 1e-2);
+}
+
+/// The MX and NVIDIA float modes (uint8 scales, no biases).
+#[test]
+fn tiny_mxfp4_nvfp4_mxfp8_match_mlx_lm() {
+    for variant in ["mxfp4", "nvfp4", "mxfp8"] {
+        check_against_oracle(variant, 1e-3);
+    }
+}
+
+/// Mixed recipes: per-module entries in config.json (3/6-bit with the untied head at 6 bits;
+/// 2/6-bit tied).
+#[test]
+fn tiny_mixed_recipes_match_mlx_lm() {
+    check_against_oracle("mixed-3-6", 1e-2);
+    check_against_oracle("mixed-2-6", 1e-3);
+}
+
 /// The tokenizer embedded for `builtin:tiny` is the one scripts/make_fixtures.py builds and
 /// verifies against tiktoken (its copy in the Python-made bf16 fixture).
 #[test]

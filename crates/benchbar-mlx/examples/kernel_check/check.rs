@@ -23,10 +23,7 @@ const GEMV_SHAPES: &[(&str, i32, i32)] = &[
 /// (label, hidden, q heads, kv heads) for the norm kernels (head dim 128).
 const NORM_SHAPES: &[(&str, i32, i32, i32)] = &[("8B", 4096, 32, 8), ("1.7B", 2048, 16, 8)];
 
-const Q4: QuantParams = QuantParams {
-    group_size: 64,
-    bits: 4,
-};
+const Q4: QuantParams = QuantParams::affine(64, 4);
 
 /// One way of computing a result (BenchBar's kernel or MLX's ops), given a copy index.
 type Call<'a> = Box<dyn Fn(usize) -> Result<Array> + 'a>;

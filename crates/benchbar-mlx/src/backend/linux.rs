@@ -74,6 +74,7 @@ pub(crate) mod ffi {
             transpose: bool,
             group_size: i32,
             bits: i32,
+            mode: u8,
         ) -> Result<UniquePtr<Arr>>;
         fn quantize(w: &Arr, group_size: i32, bits: i32) -> Result<UniquePtr<ArrList>>;
         fn dequantize(
@@ -83,6 +84,7 @@ pub(crate) mod ffi {
             has_biases: bool,
             group_size: i32,
             bits: i32,
+            mode: u8,
         ) -> Result<UniquePtr<Arr>>;
 
         fn rms_norm(x: &Arr, w: &Arr, has_weight: bool, eps: f32) -> Result<UniquePtr<Arr>>;

@@ -36,10 +36,7 @@ pub(super) fn run() -> Result<()> {
     // 4-bit matrix-vector product, [32, 128] weights in groups of 64.
     let x = bf16(&pattern(128, 5), &[1, 1, 128])?;
     let w = bf16(&pattern(32 * 128, 7), &[32, 128])?;
-    let q = QuantParams {
-        group_size: 64,
-        bits: 4,
-    };
+    let q = QuantParams::affine(64, 4);
     let (wq, s, b) = ops::quantize(&w, q)?;
     let q4_ref = ops::quantized_matmul(&x, &wq, &s, Some(&b), true, q)?;
     check(

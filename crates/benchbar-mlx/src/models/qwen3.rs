@@ -7,7 +7,7 @@ use crate::cache::KvCache;
 use crate::config::Qwen3Config;
 use crate::fast::Kernels;
 use crate::nn::{Attention, AttnInputs, Embedding, Input, Linear, Mlp, Residual, RmsNorm, Stacked};
-use crate::ops::{Array, QuantParams};
+use crate::ops::Array;
 use crate::options::{Kernel, ModelOptions};
 use crate::weights::Weights;
 use crate::{Error, Result};
@@ -57,16 +57,12 @@ impl Qwen3 {
     /// kernels and fusion of `opts` (used as given: [`crate::Qwen3Runtime`] gives only kernels
     /// that run here).
     pub fn new(cfg: &Qwen3Config, w: &Weights, opts: &ModelOptions) -> Result<Qwen3> {
-        // Expected quantization of every layer (None: infer each layer from its tensor shapes).
-        let q = match cfg.quantization {
-            Some(q) if !cfg.quantization_per_layer => Some(QuantParams {
-                group_size: q.group_size,
-                bits: q.bits,
-            }),
-            _ => None,
-        };
         let (h, i, v) = (cfg.hidden_size, cfg.intermediate_size, cfg.vocab_size);
-        let embed_tokens = Embedding(Linear::load(w, "embed_tokens", v, h, q, opts)?);
+        // Each projection with what config.json says of its quantization.
+        let linear = |name: &str, out: usize, inp: usize| {
+            Linear::load(w, name, out, inp, cfg.layer_quant(name), opts)
+        };
+        let embed_tokens = Embedding(linear("embed_tokens", v, h)?);
         let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
         for n in 0..cfg.num_hidden_layers {
             let p = format!("layers.{n}");
@@ -77,7 +73,7 @@ impl Qwen3 {
                     h,
                     cfg.rms_norm_eps,
                 )?,
-                self_attn: Attention::new(cfg, w, &format!("{p}.self_attn"), q, opts)?,
+                self_attn: Attention::new(cfg, w, &format!("{p}.self_attn"), opts)?,
                 post_attention_layernorm: RmsNorm::load(
                     w,
                     &format!("{p}.post_attention_layernorm"),
@@ -87,12 +83,12 @@ impl Qwen3 {
                 mlp: Mlp {
                     gate_up_proj: Stacked::new(
                         vec![
-                            Linear::load(w, &format!("{p}.mlp.gate_proj"), i, h, q, opts)?,
-                            Linear::load(w, &format!("{p}.mlp.up_proj"), i, h, q, opts)?,
+                            linear(&format!("{p}.mlp.gate_proj"), i, h)?,
+                            linear(&format!("{p}.mlp.up_proj"), i, h)?,
                         ],
                         opts,
                     )?,
-                    down_proj: Linear::load(w, &format!("{p}.mlp.down_proj"), h, i, q, opts)?,
+                    down_proj: linear(&format!("{p}.mlp.down_proj"), h, i)?,
                     fuse: opts.fuse,
                 },
             });
@@ -101,7 +97,7 @@ impl Qwen3 {
         let lm_head = if cfg.tie_word_embeddings {
             None
         } else {
-            Some(Linear::load(w, "lm_head", v, h, q, opts)?)
+            Some(linear("lm_head", v, h)?)
         };
         Ok(Qwen3 {
             embed_tokens,

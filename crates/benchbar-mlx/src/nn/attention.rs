@@ -9,7 +9,7 @@ use super::stacked::Stacked;
 use crate::cache::KvCache;
 use crate::config::Qwen3Config;
 use crate::fast::Kernels;
-use crate::ops::{self, Array, MaskKind, QuantParams, RopeOffset};
+use crate::ops::{self, Array, MaskKind, RopeOffset};
 use crate::options::{Kernel, ModelOptions};
 use crate::weights::Weights;
 use crate::{Error, Result};
@@ -85,7 +85,6 @@ impl Attention {
         cfg: &Qwen3Config,
         w: &Weights,
         p: &str,
-        q: Option<QuantParams>,
         opts: &ModelOptions,
     ) -> Result<Attention> {
         let (h, d) = (cfg.hidden_size, cfg.head_dim);
@@ -95,16 +94,20 @@ impl Attention {
         let attn_kernel = opts
             .kernel(Kernel::Attention)
             .filter(|_| qk_kernel.is_some() && nq % nkv == 0 && matches!(nq / nkv, 1 | 2 | 4 | 8));
+        let linear = |name: &str, out: usize, inp: usize| {
+            let name = format!("{p}.{name}");
+            Linear::load(w, &name, out, inp, cfg.layer_quant(&name), opts)
+        };
         Ok(Attention {
             qkv_proj: Stacked::new(
                 vec![
-                    Linear::load(w, &format!("{p}.q_proj"), nq * d, h, q, opts)?,
-                    Linear::load(w, &format!("{p}.k_proj"), nkv * d, h, q, opts)?,
-                    Linear::load(w, &format!("{p}.v_proj"), nkv * d, h, q, opts)?,
+                    linear("q_proj", nq * d, h)?,
+                    linear("k_proj", nkv * d, h)?,
+                    linear("v_proj", nkv * d, h)?,
                 ],
                 opts,
             )?,
-            o_proj: Linear::load(w, &format!("{p}.o_proj"), h, nq * d, q, opts)?,
+            o_proj: linear("o_proj", h, nq * d)?,
             q_norm: RmsNorm::load(w, &format!("{p}.q_norm"), d, cfg.rms_norm_eps)?,
             k_norm: RmsNorm::load(w, &format!("{p}.k_norm"), d, cfg.rms_norm_eps)?,
             n_heads: nq as i32,

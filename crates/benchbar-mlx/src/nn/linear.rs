@@ -1,14 +1,15 @@
-//! Linear layers: dense or MLX affine-quantized ([`Linear`]) and the embedding table that
+//! Linear layers: dense or MLX-quantized ([`Linear`]) and the embedding table that
 //! doubles as the tied head ([`Embedding`]).
 
 use super::residual::{one_row, BlockOut, Input};
+use crate::config::LayerQuant;
 use crate::fast::{Fold, Kernels};
-use crate::ops::{self, Array, Dtype, QuantParams};
+use crate::ops::{self, Array, Dtype, QuantMode, QuantParams};
 use crate::options::{Kernel, ModelOptions};
 use crate::weights::Weights;
 use crate::{Error, Result};
 
-/// A linear layer without bias: dense `[out, in]` or MLX affine-quantized.
+/// A linear layer without bias: dense `[out, in]` or MLX-quantized.
 #[derive(Debug, Clone)]
 pub enum Linear {
     /// `y = x @ w.T`
@@ -22,14 +23,14 @@ pub enum Linear {
         /// given).
         gemv: Option<Kernels>,
     },
-    /// `y = quantized_matmul(x, w, scales, biases, transpose=true)`
+    /// `y = quantized_matmul(x, w, scales, biases, transpose=true)` in any MLX mode
     Quantized {
         /// packed `[out, in * bits / 32]` uint32
         w: Array,
         /// `[out, in / group_size]`
         scales: Array,
-        /// `[out, in / group_size]`
-        biases: Array,
+        /// `[out, in / group_size]` (affine only)
+        biases: Option<Array>,
         /// group size and bits
         q: QuantParams,
         /// BenchBar's 4-bit matrix-vector kernel, run for one row (4 bits in groups of a
@@ -52,11 +53,14 @@ impl Linear {
     pub(crate) fn quantized(
         w: Array,
         scales: Array,
-        biases: Array,
+        biases: Option<Array>,
         q: QuantParams,
         opts: &ModelOptions,
     ) -> Linear {
-        let fits = q.bits == 4 && q.group_size % 32 == 0;
+        let fits = q.mode == QuantMode::Affine
+            && q.bits == 4
+            && q.group_size % 32 == 0
+            && biases.is_some();
         let gemv = opts.kernel(Kernel::GemvQ4).filter(|_| fits);
         Linear::Quantized {
             w,
@@ -67,14 +71,15 @@ impl Linear {
         }
     }
 
-    /// Load `{prefix}.weight` (+ `.scales`/`.biases` when quantized), checking shapes; the
-    /// layer uses BenchBar's matrix-vector kernels where `opts` gives them.
+    /// Load `{prefix}.weight` (+ `.scales`, and `.biases` for affine, when quantized),
+    /// checking shapes and the config's word on the layer (`expect`); the layer uses
+    /// BenchBar's matrix-vector kernels where `opts` gives them.
     pub fn load(
         w: &Weights,
         prefix: &str,
         out: usize,
         inp: usize,
-        cfg_q: Option<QuantParams>,
+        expect: LayerQuant,
         opts: &ModelOptions,
     ) -> Result<Linear> {
         let wname = format!("{prefix}.weight");
@@ -85,57 +90,32 @@ impl Linear {
         let weight = w.get(&wname, None)?;
         let scales = w.get(&sname, None)?;
         let file = w.file_of(&wname);
-        let (ws, ss) = (weight.shape(), scales.shape());
-        if ws.len() != 2
-            || ss.len() != 2
-            || ws[0] as usize != out
-            || ss[0] as usize != out
-            || ws[1] == 0
-            || ss[1] == 0
-        {
-            return Err(Error::file(
-                &file,
-                format!("{prefix}: quantized shapes {ws:?}/{ss:?} do not match [{out}, ...]"),
-            ));
-        }
-        if weight.dtype() != Some(Dtype::U32) {
-            return Err(Error::unsupported(
-                &file,
-                format!(
-                    "{prefix}: quantized weight dtype {:?} (MLX packs uint32)",
-                    weight.dtype()
-                ),
-            ));
-        }
-        let bits_num = ws[1] as usize * 32;
-        if !bits_num.is_multiple_of(inp) || !inp.is_multiple_of(ss[1] as usize) {
-            return Err(Error::file(
-                &file,
-                format!("{prefix}: quantized shapes {ws:?}/{ss:?} do not fit in_features {inp}"),
-            ));
-        }
-        let q = QuantParams {
-            bits: (bits_num / inp) as i32,
-            group_size: (inp / ss[1] as usize) as i32,
-        };
-        if q.bits != 4 && q.bits != 8 {
-            return Err(Error::unsupported(
-                &file,
-                format!(
-                    "{prefix}: {}-bit quantization (4 and 8 are supported)",
-                    q.bits
-                ),
-            ));
-        }
-        if let Some(c) = cfg_q {
-            if c != q {
+        let q = quant_of(prefix, &weight, &scales, out, inp)
+            .map_err(|why| Error::unsupported(&file, why))?;
+        match expect {
+            LayerQuant::Quantized(c) if c != q => {
                 return Err(Error::file(
                     &file,
-                    format!("{prefix}: tensors are {q:?} but config.json says {c:?}"),
-                ));
+                    format!(
+                        "{prefix}: tensors are {} but config.json says {}",
+                        show(q),
+                        show(c)
+                    ),
+                ))
             }
+            LayerQuant::Float => {
+                return Err(Error::file(
+                    &file,
+                    format!("{prefix}: config.json says unquantized, the file has {sname}"),
+                ))
+            }
+            _ => {}
         }
-        let biases = w.get(&format!("{prefix}.biases"), Some(&ss))?;
+        let biases = if q.mode.has_biases() {
+            Some(w.get(&format!("{prefix}.biases"), Some(&scales.shape()))?)
+        } else {
+            None
+        };
         Ok(Linear::quantized(weight, scales, biases, q, opts))
     }
 
@@ -185,7 +165,7 @@ impl Linear {
                 biases,
                 q,
                 ..
-            } => ops::quantized_matmul(x, w, scales, Some(biases), true, *q),
+            } => ops::quantized_matmul(x, w, scales, biases.as_ref(), true, *q),
         }
     }
 
@@ -229,7 +209,7 @@ impl Linear {
             Linear::Quantized {
                 w,
                 scales,
-                biases,
+                biases: Some(biases),
                 gemv: Some(k),
                 ..
             } if x.dtype() == scales.dtype() => k.gemv_q4(x, w, scales, biases, fold).map(Some),
@@ -268,16 +248,82 @@ impl Embedding {
                 biases,
                 q,
                 ..
-            } => ops::dequantize(
-                &ops::take(w, ids, 0)?,
-                &ops::take(scales, ids, 0)?,
-                Some(&ops::take(biases, ids, 0)?),
-                *q,
-            ),
+            } => {
+                let biases = match biases {
+                    Some(b) => Some(ops::take(b, ids, 0)?),
+                    None => None,
+                };
+                ops::dequantize(
+                    &ops::take(w, ids, 0)?,
+                    &ops::take(scales, ids, 0)?,
+                    biases.as_ref(),
+                    *q,
+                )
+            }
         }
     }
     /// `[.., H] -> [.., V]` (tied head).
     pub fn as_linear(&self, x: &Array) -> Result<Array> {
         self.0.forward(x)
     }
+}
+
+/// The quantization of a packed `weight [out, in · bits / 32]` with `scales [out, in / group]`,
+/// recovered as mlx_lm does (`infer_quant_config`): only affine keeps its scales in a float
+/// type; each of the other modes has one (bits, group size). `Err`: why it is not one of MLX's.
+fn quant_of(
+    prefix: &str,
+    weight: &Array,
+    scales: &Array,
+    out: usize,
+    inp: usize,
+) -> std::result::Result<QuantParams, String> {
+    let (ws, ss) = (weight.shape(), scales.shape());
+    if ws.len() != 2 || ss.len() != 2 || ws[0] as usize != out || ss[0] as usize != out {
+        return Err(format!(
+            "{prefix}: quantized shapes {ws:?}/{ss:?} do not match [{out}, ...]"
+        ));
+    }
+    if weight.dtype() != Some(Dtype::U32) {
+        return Err(format!(
+            "{prefix}: quantized weight dtype {:?} (MLX packs uint32)",
+            weight.dtype()
+        ));
+    }
+    let bits_num = ws[1] as usize * 32;
+    if ws[1] == 0
+        || ss[1] == 0
+        || !bits_num.is_multiple_of(inp)
+        || !inp.is_multiple_of(ss[1] as usize)
+    {
+        return Err(format!(
+            "{prefix}: quantized shapes {ws:?}/{ss:?} do not fit in_features {inp}"
+        ));
+    }
+    let (bits, group_size) = ((bits_num / inp) as i32, (inp / ss[1] as usize) as i32);
+    let mode = match (scales.dtype(), bits, group_size) {
+        (Some(Dtype::U8), 4, 16) => QuantMode::Nvfp4,
+        (Some(Dtype::U8), 4, 32) => QuantMode::Mxfp4,
+        (Some(Dtype::U8), 8, 32) => QuantMode::Mxfp8,
+        (Some(Dtype::U8), _, _) => {
+            return Err(format!(
+                "{prefix}: uint8 scales with {bits} bits in groups of {group_size} (no MLX mode)"
+            ))
+        }
+        _ => QuantMode::Affine,
+    };
+    let q = QuantParams {
+        group_size,
+        bits,
+        mode,
+    };
+    match q.unsupported() {
+        Some(why) => Err(format!("{prefix}: {why}")),
+        None => Ok(q),
+    }
+}
+
+/// `4-bit affine, group 64` and the like.
+fn show(q: QuantParams) -> String {
+    format!("{}-bit {}, group {}", q.bits, q.mode.name(), q.group_size)
 }

@@ -7,6 +7,9 @@ use crate::ops::{self, Array, QuantParams};
 use crate::options::ModelOptions;
 use crate::{Error, Result};
 
+/// A quantized part's weight, scales, biases (affine) and parameters.
+type QuantizedPart<'a> = (&'a Array, &'a Array, Option<&'a Array>, QuantParams);
+
 /// Linear layers of the same input stacked along the output axis: one matmul (one kernel, one
 /// larger GEMV at decode) instead of one per layer, split again by views. Each output row is
 /// the same dot product as before. Parts stay separate when they cannot be stacked (dense and
@@ -36,7 +39,7 @@ impl Stacked {
                 Linear::Quantized { .. } => None,
             })
             .collect();
-        let quantized: Option<Vec<(&Array, &Array, &Array, QuantParams)>> = parts
+        let quantized: Option<Vec<QuantizedPart<'_>>> = parts
             .iter()
             .map(|p| match p {
                 Linear::Quantized {
@@ -45,7 +48,7 @@ impl Stacked {
                     biases,
                     q,
                     ..
-                } => Some((w, scales, biases, *q)),
+                } => Some((w, scales, biases.as_ref(), *q)),
                 Linear::Dense { .. } => None,
             })
             .collect();
@@ -55,11 +58,22 @@ impl Stacked {
                 ops::eval(&[&w])?;
                 Linear::dense(w, opts)?
             }
-            (_, Some(qs)) if qs.iter().all(|p| p.3 == qs[0].3) => {
+            (_, Some(qs))
+                if qs
+                    .iter()
+                    .all(|p| p.3 == qs[0].3 && p.2.is_some() == qs[0].2.is_some()) =>
+            {
                 let w = ops::concatenate(&qs.iter().map(|p| p.0).collect::<Vec<_>>(), 0)?;
                 let scales = ops::concatenate(&qs.iter().map(|p| p.1).collect::<Vec<_>>(), 0)?;
-                let biases = ops::concatenate(&qs.iter().map(|p| p.2).collect::<Vec<_>>(), 0)?;
-                ops::eval(&[&w, &scales, &biases])?;
+                let biases: Option<Vec<&Array>> = qs.iter().map(|p| p.2).collect();
+                let biases = match biases {
+                    Some(b) => Some(ops::concatenate(&b, 0)?),
+                    None => None,
+                };
+                ops::eval(&[&w, &scales])?;
+                if let Some(b) = &biases {
+                    ops::eval(&[b])?;
+                }
                 Linear::quantized(w, scales, biases, qs[0].3, opts)
             }
             _ => return Ok(Stacked::Separate(parts)),

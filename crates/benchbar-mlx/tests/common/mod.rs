@@ -51,9 +51,38 @@ fn run_py(args: &[&str]) {
     );
 }
 
+/// The quantized fixtures scripts/quantize_fixtures.py makes with mlx_lm's converter, and the
+/// fixture each is made from.
+pub const QUANTIZED: &[(&str, &str)] = &[
+    ("6bit", "f32"),
+    ("5bit-g32", "bf16"),
+    ("mxfp4", "f32"),
+    ("nvfp4", "f32"),
+    ("mxfp8", "f32"),
+    ("mixed-3-6", "bf16"),
+    ("mixed-2-6", "f32"),
+];
+
 /// `<fixtures>/tiny-<variant>`, generated if missing: f32, 4bit and 8bit by benchbar-mlx
-/// itself (the builtins), bf16 by make_fixtures.py.
+/// itself (the builtins), bf16 by make_fixtures.py, the [`QUANTIZED`] ones by
+/// quantize_fixtures.py.
 pub fn model_dir(variant: &str) -> PathBuf {
+    if let Some((_, base)) = QUANTIZED.iter().find(|(v, _)| *v == variant) {
+        model_dir(base);
+        let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let dir = fixtures().join(format!("tiny-{variant}"));
+        if !dir.join("config.json").exists() {
+            let out = fixtures();
+            run_py(&[
+                "scripts/quantize_fixtures.py",
+                "--fixtures",
+                out.to_str().unwrap(),
+                "--only",
+                variant,
+            ]);
+        }
+        return dir;
+    }
     let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let dir = fixtures().join(format!("tiny-{variant}"));
     let builtin = benchbar_mlx::builtin::Builtin::from_name(&format!("tiny-{variant}"));

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Quantized copies of the tiny Qwen3 fixtures, made by mlx_lm's own converter (the way
+mlx-community checkpoints are made), for the oracle tests of every MLX quantization.
+
+    quantize_fixtures.py --fixtures DIR [--only NAME]...
+
+Reads DIR/tiny-f32 and DIR/tiny-bf16 (scripts/fixtures.sh makes them) and writes DIR/tiny-NAME
+for each recipe below (all of them without --only). A copy already there is kept.
+"""
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+# name: (base fixture, mlx_lm.convert keyword arguments)
+RECIPES = {
+    "6bit": ("f32", dict(q_bits=6, q_group_size=64)),
+    "5bit-g32": ("bf16", dict(q_bits=5, q_group_size=32)),
+    "mxfp4": ("f32", dict(q_mode="mxfp4")),
+    "nvfp4": ("f32", dict(q_mode="nvfp4")),
+    "mxfp8": ("f32", dict(q_mode="mxfp8")),
+    # per-module overrides in config.json: 3-bit layers, 6-bit v/down of the last layer and
+    # the untied head (bf16 base), 2-bit with 6-bit overrides (f32 base, tied)
+    "mixed-3-6": ("bf16", dict(quant_predicate="mixed_3_6", q_group_size=64)),
+    "mixed-2-6": ("f32", dict(quant_predicate="mixed_2_6", q_group_size=64)),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--fixtures", required=True, type=Path)
+    ap.add_argument("--only", action="append", choices=sorted(RECIPES))
+    args = ap.parse_args()
+    from mlx_lm.convert import convert
+
+    for name in args.only or sorted(RECIPES):
+        base, kwargs = RECIPES[name]
+        src = args.fixtures / f"tiny-{base}"
+        dst = args.fixtures / f"tiny-{name}"
+        if (dst / "config.json").exists():
+            continue
+        if not (src / "config.json").exists():
+            sys.exit(f"quantize_fixtures: {src} is missing (run scripts/fixtures.sh)")
+        # convert refuses an existing folder: build beside it, then rename into place
+        tmp = Path(tempfile.mkdtemp(dir=args.fixtures, prefix=f".tiny-{name}."))
+        shutil.rmtree(tmp)
+        convert(hf_path=str(src), mlx_path=str(tmp), quantize=True, **kwargs)
+        tmp.rename(dst)
+        print(f"quantize_fixtures: wrote {dst}")
+
+
+if __name__ == "__main__":
+    main()
