@@ -5,7 +5,8 @@
 #   2. tiny random-weight Qwen3 in $BENCHBAR_FIXTURES: f32 / 4-bit / 8-bit made by benchbar-mlx
 #      itself (the files `builtin:tiny` is on a user's machine), bf16 (sharded, untied) by
 #      make_fixtures.py, and copies in every other MLX quantization (affine 5/6-bit, mxfp4,
-#      nvfp4, mxfp8, mixed recipes) by quantize_fixtures.py (mlx_lm's converter)
+#      nvfp4, mxfp8, mixed recipes) by quantize_fixtures.py (mlx_lm's converter); a tiny
+#      Qwen3-MoE (mlx_lm's class; stacked and HF per-expert layouts, and 4-bit)
 #   3. mlx_lm oracle outputs for each (same MLX and BLAS as the Rust binary)
 # Needs scripts/setup-python.sh first. Env: BENCHBAR_FIXTURES (default <repo>/.fixtures).
 set -euo pipefail
@@ -15,12 +16,12 @@ FIX="${BENCHBAR_FIXTURES:-$ROOT/.fixtures}"
 PY="$ROOT/.venv/bin/python"
 
 "$PY" scripts/make_fixtures.py --verify --texts 3000
-"$PY" scripts/make_fixtures.py --out "$FIX" --only bf16
+"$PY" scripts/make_fixtures.py --out "$FIX" --only bf16 --only moe --only moe-hf
 # The builtins as the binary makes them (a fresh copy: the generator may have changed).
 rm -rf "$FIX/tiny-f32" "$FIX/tiny-4bit" "$FIX/tiny-8bit"
 cargo run -q -p benchbar-mlx --example make_builtin -- "$FIX" >/dev/null
 # Every other MLX quantization, made from those by mlx_lm's own converter.
-QUANTIZED="6bit 5bit-g32 mxfp4 nvfp4 mxfp8 mixed-3-6 mixed-2-6"
+QUANTIZED="6bit 5bit-g32 mxfp4 nvfp4 mxfp8 mixed-3-6 mixed-2-6 moe-4bit"
 for v in $QUANTIZED; do rm -rf "$FIX/tiny-$v"; done
 "$PY" scripts/quantize_fixtures.py --fixtures "$FIX" >/dev/null
 
@@ -29,7 +30,7 @@ for ob in /usr/lib/x86_64-linux-gnu/libopenblas.so.0 /usr/lib/aarch64-linux-gnu/
   [ -e "$ob" ] && PRELOAD="$ob"
 done
 pids=()
-for v in f32 4bit 8bit bf16 $QUANTIZED; do
+for v in f32 4bit 8bit bf16 moe moe-hf $QUANTIZED; do
   LD_PRELOAD="$PRELOAD" "$PY" scripts/mlx_oracle.py --model "$FIX/tiny-$v" --out "$FIX/oracle/tiny-$v.json" --chat &
   pids+=($!)
 done

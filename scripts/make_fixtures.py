@@ -343,6 +343,54 @@ def make_model(out: Path, shape: str, seed: int, quantize_bits=None, group_size=
     write_tokenizer(out)
 
 
+# A Qwen3-MoE (qwen3_moe) on the tiny shape: layer 0 dense (mlp_only_layers), layer 1 with 8
+# experts, 2 per token, renormalised scores (as Qwen3-30B-A3B).
+TINY_MOE = dict(
+    model_type="qwen3_moe",
+    architectures=["Qwen3MoeForCausalLM"],
+    num_experts=8,
+    num_experts_per_tok=2,
+    moe_intermediate_size=128,
+    decoder_sparse_step=1,
+    mlp_only_layers=[0],
+    norm_topk_prob=True,
+)
+
+
+def make_moe(out: Path, seed: int, hf_layout: bool):
+    """The tiny Qwen3-MoE from mlx_lm's own model class, f32. `hf_layout`: every expert's
+    projections as separate tensors (`mlp.experts.{e}.gate_proj.weight`, as HF ships them)
+    instead of mlx-community's stacked `mlp.switch_mlp.*`."""
+    import mlx.core as mx
+    from mlx.utils import tree_flatten
+    from mlx_lm.models import qwen3_moe
+    from mlx_lm.utils import save_config, save_model
+
+    cfg = model_config("tiny")
+    cfg.update(TINY_MOE)
+    mx.random.seed(seed)
+    model = qwen3_moe.Model(qwen3_moe.ModelArgs.from_dict(cfg))
+    mx.eval(model.parameters())
+    out.mkdir(parents=True, exist_ok=True)
+    if hf_layout:
+        weights = {}
+        for k, v in tree_flatten(model.parameters()):
+            if ".mlp.switch_mlp." in k:
+                stem, proj = k.split(".mlp.switch_mlp.")
+                for e in range(v.shape[0]):
+                    weights[f"{stem}.mlp.experts.{e}.{proj}"] = v[e]
+            else:
+                weights[k] = v
+        mx.save_safetensors(str(out / "model.safetensors"), weights, metadata={"format": "pt"})
+    else:
+        save_model(out, model)
+    save_config(cfg, out / "config.json")
+    (out / "generation_config.json").write_text(
+        json.dumps({"bos_token_id": 151643, "eos_token_id": [151645, 151643], "do_sample": False}, indent=2)
+    )
+    write_tokenizer(out)
+
+
 def atomic_dir(final: Path, build):
     """Build into a temp sibling, then rename: a crash never leaves a half-written fixture."""
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -432,8 +480,9 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--verify", action="store_true", help="check the tokenizer against tiktoken")
     ap.add_argument("--texts", type=int, default=3000)
-    ap.add_argument("--only", choices=["f32", "4bit", "8bit", "bf16"], action="append",
-                    help="tiny variants to build (default: f32 and 4bit; bf16 = bf16, untied head, 2 shards)")
+    ap.add_argument("--only", choices=["f32", "4bit", "8bit", "bf16", "moe", "moe-hf"], action="append",
+                    help="tiny variants to build (default: f32 and 4bit; bf16 = bf16, untied head, 2 shards; "
+                    "moe = Qwen3-MoE, moe-hf = the same with HF's per-expert tensors)")
     args = ap.parse_args()
     if args.verify:
         sys.exit(verify(args.texts))
@@ -442,6 +491,10 @@ def main():
     if args.shape == "tiny":
         variants = args.only or ["f32", "4bit"]
         for v in variants:
+            if v in ("moe", "moe-hf"):
+                atomic_dir(args.out / f"tiny-{v}", lambda d, v=v: make_moe(d, args.seed, v == "moe-hf"))
+                print(f"make_fixtures: wrote {args.out / f'tiny-{v}'}")
+                continue
             bits = {"f32": None, "4bit": 4, "8bit": 8, "bf16": None}[v]
             atomic_dir(
                 args.out / f"tiny-{v}",

@@ -25,6 +25,9 @@ RECIPES = {
     # the untied head (bf16 base), 2-bit with 6-bit overrides (f32 base, tied)
     "mixed-3-6": ("bf16", dict(quant_predicate="mixed_3_6", q_group_size=64)),
     "mixed-2-6": ("f32", dict(quant_predicate="mixed_2_6", q_group_size=64)),
+    # Qwen3-MoE, 4-bit as mlx-community ships it (the model's own predicate keeps the routers
+    # at 8 bits)
+    "moe-4bit": ("moe", dict(q_bits=4, q_group_size=64)),
 }
 
 

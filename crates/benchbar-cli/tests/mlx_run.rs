@@ -290,10 +290,10 @@ fn adaptive_repetitions_stop_on_precision_or_on_time() {
 
 /// `benchbar generate` and `benchbar run` on the fixtures of every other MLX quantization
 /// (affine 5/6-bit, mxfp4, nvfp4, mxfp8, mixed recipes; made by mlx_lm's converter in
-/// scripts/fixtures.sh): the greedy tokens are mlx_lm's (its oracle file), and a run stores the
-/// quantization's name.
+/// scripts/fixtures.sh) and on the Qwen3-MoE ones: the greedy tokens are mlx_lm's (its oracle
+/// file), and a run stores the quantization's name.
 #[test]
-fn every_mlx_quantization_generates_mlx_lm_tokens_and_runs() {
+fn every_quantization_and_qwen3_moe_generate_mlx_lm_tokens_and_run() {
     let env = Env::new();
     for (variant, label) in [
         ("6bit", "6bit"),
@@ -303,6 +303,9 @@ fn every_mlx_quantization_generates_mlx_lm_tokens_and_runs() {
         ("mxfp8", "mxfp8"),
         ("mixed-3-6", "4bit-mixed"),
         ("mixed-2-6", "4bit-mixed"),
+        ("moe", "f32"),
+        ("moe-hf", "f32"),
+        ("moe-4bit", "4bit"),
     ] {
         let model = models_dir().join(format!("tiny-{variant}"));
         let oracle = models_dir().join(format!("oracle/tiny-{variant}.json"));
@@ -328,7 +331,11 @@ fn every_mlx_quantization_generates_mlx_lm_tokens_and_runs() {
             .arg(&model)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{variant}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{variant}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let got: Vec<u64> = v["generated_token_ids"]
             .as_array()
@@ -339,11 +346,17 @@ fn every_mlx_quantization_generates_mlx_lm_tokens_and_runs() {
         assert_eq!(got, want, "{variant}: greedy tokens against mlx_lm's");
         let out = env
             .cmd()
-            .args(["run", "-p", "16", "-n", "4", "-r", "1", "--format", "json", "--model"])
+            .args([
+                "run", "-p", "16", "-n", "4", "-r", "1", "--format", "json", "--model",
+            ])
             .arg(&model)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{variant}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{variant}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["model"]["quantization"], label, "{variant}");
     }

@@ -101,6 +101,7 @@ inline std::unique_ptr<Arr> binary(uint8_t op, const Arr& a, const Arr& b) {
     case 9: return wrap(mx::greater_equal(a.a, b.a));
     case 10: return wrap(mx::equal(a.a, b.a));
     case 11: return wrap(mx::logical_and(a.a, b.a));
+    case 12: return wrap(mx::floor_divide(a.a, b.a));
     default: throw std::invalid_argument("benchbar: unknown binary op");
   }
 }
@@ -177,6 +178,19 @@ inline std::unique_ptr<Arr> quantized_matmul(const Arr& x, const Arr& w, const A
   std::optional<mx::array> b;
   if (has_biases) b = biases.a;
   return wrap(mx::quantized_matmul(x.a, w.a, scales.a, b, transpose, group_size, bits, to_mode(mode)));
+}
+// Batched products with the right-hand matrix picked per batch element by `rhs` (the experts of
+// a mixture-of-experts layer).
+inline std::unique_ptr<Arr> gather_mm(const Arr& a, const Arr& b, const Arr& rhs, bool sorted) {
+  return wrap(mx::gather_mm(a.a, b.a, std::nullopt, rhs.a, sorted));
+}
+inline std::unique_ptr<Arr> gather_qmm(const Arr& x, const Arr& w, const Arr& scales, const Arr& biases,
+                                       bool has_biases, const Arr& rhs, bool transpose, int32_t group_size,
+                                       int32_t bits, uint8_t mode, bool sorted) {
+  std::optional<mx::array> b;
+  if (has_biases) b = biases.a;
+  return wrap(mx::gather_qmm(x.a, w.a, scales.a, b, std::nullopt, rhs.a, transpose, group_size, bits,
+                             to_mode(mode), std::nullopt, sorted));
 }
 inline std::unique_ptr<ArrList> quantize(const Arr& w, int32_t group_size, int32_t bits) {
   auto out = std::make_unique<ArrList>();

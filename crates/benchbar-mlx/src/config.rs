@@ -132,7 +132,11 @@ fn params(v: &serde_json::Value, key: &str, path: &Path) -> Result<QuantParams> 
     }
 }
 
-/// Qwen3 hyper-parameters, as in HF's `config.json`.
+/// The `model_type`s this crate runs.
+pub const MODEL_TYPES: &[&str] = &["qwen3", "qwen3_moe"];
+
+/// Qwen3 hyper-parameters, as in HF's `config.json` (dense `qwen3` and mixture-of-experts
+/// `qwen3_moe`).
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct Qwen3Config {
     /// Must be "qwen3".
@@ -168,6 +172,24 @@ pub struct Qwen3Config {
     /// MLX quantization (mlx-community checkpoints).
     #[serde(skip)]
     pub quantization: Option<QuantizationConfig>,
+    /// Experts per mixture-of-experts layer (`qwen3_moe`; 0: every layer dense).
+    #[serde(default)]
+    pub num_experts: usize,
+    /// Experts each token is routed to.
+    #[serde(default)]
+    pub num_experts_per_tok: usize,
+    /// Hidden width of one expert's MLP.
+    #[serde(default)]
+    pub moe_intermediate_size: usize,
+    /// Every this many layers is a mixture-of-experts layer (counted from 1).
+    #[serde(default = "default_sparse_step")]
+    pub decoder_sparse_step: usize,
+    /// Layers that keep a dense MLP.
+    #[serde(default)]
+    pub mlp_only_layers: Vec<usize>,
+    /// Renormalise the chosen experts' router probabilities to sum to 1.
+    #[serde(default)]
+    pub norm_topk_prob: bool,
     /// EOS id(s).
     #[serde(default)]
     pub eos_token_id: Option<serde_json::Value>,
@@ -176,6 +198,9 @@ pub struct Qwen3Config {
     pub torch_dtype: Option<String>,
 }
 
+fn default_sparse_step() -> usize {
+    1
+}
 fn default_rope_theta() -> f64 {
     1_000_000.0
 }
@@ -194,11 +219,14 @@ impl Qwen3Config {
         let raw: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Error::file(&path, format!("malformed JSON: {e}")))?;
         match raw.get("model_type").and_then(|v| v.as_str()) {
-            Some("qwen3") => {}
+            Some(t) if MODEL_TYPES.contains(&t) => {}
             Some(other) => {
                 return Err(Error::unsupported(
                     &path,
-                    format!("model_type \"{other}\" (only \"qwen3\" is supported)"),
+                    format!(
+                        "model_type \"{other}\" (supported: {})",
+                        MODEL_TYPES.join(", ")
+                    ),
                 ))
             }
             None => return Err(Error::file(&path, "no \"model_type\" key")),
@@ -257,6 +285,23 @@ impl Qwen3Config {
                 self.num_attention_heads, self.num_key_value_heads
             ));
         }
+        if self.model_type == "qwen3_moe" {
+            if self.num_experts == 0 || self.moe_intermediate_size == 0 {
+                return bad(
+                    "qwen3_moe: \"num_experts\" and \"moe_intermediate_size\" must be positive"
+                        .into(),
+                );
+            }
+            if !(1..=self.num_experts).contains(&self.num_experts_per_tok) {
+                return bad(format!(
+                    "\"num_experts_per_tok\" {} must be 1 to num_experts {}",
+                    self.num_experts_per_tok, self.num_experts
+                ));
+            }
+            if self.decoder_sparse_step == 0 {
+                return bad("\"decoder_sparse_step\" must be positive".into());
+            }
+        }
         if let Some(rs) = &self.rope_scaling {
             let ty = rs
                 .get("rope_type")
@@ -281,6 +326,13 @@ impl Qwen3Config {
         } else {
             q.layer(&format!("model.{name}"))
         }
+    }
+
+    /// Whether layer `layer` (from 0) is a mixture-of-experts layer (as mlx_lm's Qwen3-MoE decides).
+    pub fn is_moe_layer(&self, layer: usize) -> bool {
+        self.num_experts > 0
+            && !self.mlp_only_layers.contains(&layer)
+            && (layer + 1).is_multiple_of(self.decoder_sparse_step)
     }
 
     /// EOS ids declared in config.json (may be empty).

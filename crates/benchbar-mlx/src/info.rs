@@ -94,14 +94,19 @@ pub(crate) fn model_id(dir: &Path) -> String {
 }
 
 /// The quantization as checkpoints name it: `4bit` (affine), `mxfp4`, and `-mixed` where
-/// modules differ from the default (mixed recipes, DWQ).
+/// modules differ from the default (mixed recipes, DWQ); the 8-bit routers of mixture-of-experts
+/// checkpoints (`….mlp.gate`) do not count, as mlx-community's names do not count them.
 fn quant_label(q: &crate::config::QuantizationConfig) -> String {
     use crate::types::QuantMode;
     let base = match q.default.mode {
         QuantMode::Affine => format!("{}bit", q.default.bits),
         other => other.name().to_string(),
     };
-    if q.modules.values().any(|m| *m != Some(q.default)) {
+    let differs = q
+        .modules
+        .iter()
+        .any(|(path, m)| !path.ends_with(".mlp.gate") && *m != Some(q.default));
+    if differs {
         format!("{base}-mixed")
     } else {
         base

@@ -35,6 +35,7 @@
 //! # Ok::<(), benchbar_mlx::Error>(())
 //! ```
 
+mod array;
 mod backend;
 pub mod builtin;
 pub mod cache;

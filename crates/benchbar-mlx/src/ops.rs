@@ -4,23 +4,11 @@
 //!
 //! Arrays are lazy: operations build a graph; [`eval`] / [`Array::to_f32_vec`] materialise it.
 
+use crate::array::arr;
+pub use crate::array::Array;
 use crate::backend::{self as b, Raw};
 pub use crate::types::{BinaryOp, Dtype, MaskKind, QuantMode, QuantParams, ReduceOp, UnaryOp};
 use crate::{Error, Result};
-
-/// A lazily evaluated MLX array. Cloning is cheap (shares the buffer).
-#[derive(Clone)]
-pub struct Array(pub(crate) Raw);
-
-impl std::fmt::Debug for Array {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Array({:?}, {:?})", self.shape(), self.dtype())
-    }
-}
-
-fn arr(r: Result<Raw>) -> Result<Array> {
-    r.map(Array)
-}
 
 fn raws<'a>(arrays: &[&'a Array]) -> Vec<&'a Raw> {
     arrays.iter().map(|a| &a.0).collect()
@@ -33,81 +21,6 @@ fn fixed<const N: usize>(v: Vec<Raw>, what: &str) -> Result<[Array; N]> {
         .collect::<Vec<_>>()
         .try_into()
         .map_err(|_| Error::Mlx(format!("{what}: {got} arrays, {N} expected")))
-}
-
-/// Checks that `n` host values fill `shape`.
-fn check_len(n: usize, shape: &[i32]) -> Result<()> {
-    let want: i64 = shape.iter().map(|&d| d as i64).product();
-    if shape.iter().any(|&d| d < 0) || want != n as i64 {
-        return Err(Error::Mlx(format!(
-            "{n} values do not fill shape {shape:?}"
-        )));
-    }
-    Ok(())
-}
-
-impl Array {
-    /// f32 array from host data.
-    pub fn from_f32(data: &[f32], shape: &[i32]) -> Result<Array> {
-        check_len(data.len(), shape)?;
-        arr(b::arr(b::from_f32(data, shape)))
-    }
-    /// i32 array from host data.
-    pub fn from_i32(data: &[i32], shape: &[i32]) -> Result<Array> {
-        check_len(data.len(), shape)?;
-        arr(b::arr(b::from_i32(data, shape)))
-    }
-    /// Scalar of `dtype`.
-    pub fn scalar(value: f32, dtype: Dtype) -> Result<Array> {
-        full(&[], value, dtype)
-    }
-    /// Shape.
-    pub fn shape(&self) -> Vec<i32> {
-        b::shape(&self.0)
-    }
-    /// Number of dimensions.
-    pub fn ndim(&self) -> usize {
-        self.shape().len()
-    }
-    /// Size of dimension `axis` (negative counts from the end); 0 when out of range.
-    pub fn dim(&self, axis: i32) -> i32 {
-        let s = self.shape();
-        let i = if axis < 0 {
-            s.len() as i32 + axis
-        } else {
-            axis
-        };
-        if i < 0 {
-            return 0;
-        }
-        s.get(i as usize).copied().unwrap_or(0)
-    }
-    /// Element type (`None` for types BenchBar does not use).
-    pub fn dtype(&self) -> Option<Dtype> {
-        <Dtype as crate::types::Code>::from_code(b::dtype(&self.0))
-    }
-    /// Bytes of data.
-    pub fn nbytes(&self) -> usize {
-        b::nbytes(&self.0)
-    }
-    /// Evaluate and copy to the host as f32.
-    pub fn to_f32_vec(&self) -> Result<Vec<f32>> {
-        b::ok(b::to_f32_vec(&self.0))
-    }
-    /// Evaluate and copy to the host as i32.
-    pub fn to_i32_vec(&self) -> Result<Vec<i32>> {
-        b::ok(b::to_i32_vec(&self.0))
-    }
-    /// Wait until this array is computed, without reading its data (a scheduled array waits on
-    /// its own event).
-    pub fn wait(&self) -> Result<()> {
-        b::ok(b::wait_ready(&self.0))
-    }
-    /// Wait for this (u32/i32) array and copy it out without scheduling any operation, so that
-    /// work scheduled after it (the next decode step) is not waited for.
-    pub fn read_u32(&self) -> Result<Vec<u32>> {
-        b::ok(b::read_u32(&self.0))
-    }
 }
 
 /// Evaluate arrays (blocking).
@@ -270,6 +183,40 @@ pub fn quantized_matmul(
         q.group_size,
         q.bits,
         q.mode as u8,
+    )))
+}
+
+/// `a @ b[rhs]`: a matrix product per batch element with the right-hand matrix taken from the
+/// stack `b [E, K, N]` at `rhs` (broadcast against `a`'s batch axes); `sorted`: `rhs` is in
+/// ascending order (MLX then groups the rows per matrix).
+pub fn gather_mm(a: &Array, b: &Array, rhs: &Array, sorted: bool) -> Result<Array> {
+    arr(b::arr(b::gather_mm(&a.0, &b.0, &rhs.0, sorted)))
+}
+
+/// [`gather_mm`] on a quantized stack `w [E, N, K · bits / 32]` (`transpose`: `x @ w[rhs]ᵀ`).
+#[allow(clippy::too_many_arguments)]
+pub fn gather_qmm(
+    x: &Array,
+    w: &Array,
+    scales: &Array,
+    biases: Option<&Array>,
+    rhs: &Array,
+    transpose: bool,
+    q: QuantParams,
+    sorted: bool,
+) -> Result<Array> {
+    arr(b::arr(b::gather_qmm(
+        &x.0,
+        &w.0,
+        &scales.0,
+        &biases.unwrap_or(scales).0,
+        biases.is_some(),
+        &rhs.0,
+        transpose,
+        q.group_size,
+        q.bits,
+        q.mode as u8,
+        sorted,
     )))
 }
 

@@ -93,6 +93,8 @@ pub enum BinaryOp {
     Equal = 10,
     /// a && b
     LogicalAnd = 11,
+    /// floor(a / b)
+    FloorDivide = 12,
 }
 }
 

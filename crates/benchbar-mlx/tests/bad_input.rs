@@ -79,6 +79,49 @@ fn wrong_model_type() {
         e.contains("config.json") && e.contains("llama") && e.contains("unsupported"),
         "{e}"
     );
+    // the supported ones are named
+    assert!(e.contains("qwen3, qwen3_moe"), "{e}");
+}
+
+#[test]
+fn mixture_of_experts_mistakes_name_the_key() {
+    // an expert count that disagrees with the tensors: the router's shape is named
+    let (_t, d) = broken("moe", |d| edit_config(d, |v| v["num_experts"] = 4.into()));
+    let e = load_err(&d);
+    assert!(
+        e.contains("model.safetensors") && e.contains("layers.1.mlp.gate.weight"),
+        "{e}"
+    );
+    // the same for the stacked experts, with the router left alone
+    let (_t, d) = broken("moe", |d| {
+        edit_config(d, |v| v["moe_intermediate_size"] = 64.into())
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("switch_mlp.gate_proj.weight") && e.contains("[8, 64, 64]"),
+        "{e}"
+    );
+    // more experts per token than experts; no experts at all
+    let (_t, d) = broken("moe", |d| {
+        edit_config(d, |v| v["num_experts_per_tok"] = 9.into())
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("config.json") && e.contains("num_experts_per_tok"),
+        "{e}"
+    );
+    let (_t, d) = broken("moe", |d| edit_config(d, |v| v["num_experts"] = 0.into()));
+    let e = load_err(&d);
+    assert!(e.contains("num_experts"), "{e}");
+    // per-expert (HF) tensors of the wrong width name the expert's tensor
+    let (_t, d) = broken("moe-hf", |d| {
+        edit_config(d, |v| v["moe_intermediate_size"] = 64.into())
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("experts.0.gate_proj.weight") && e.contains("[64, 64]"),
+        "{e}"
+    );
 }
 
 #[test]

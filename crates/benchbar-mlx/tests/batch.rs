@@ -19,7 +19,8 @@ fn prompts(rt: &Qwen3Runtime) -> Vec<Vec<u32>> {
 
 #[test]
 fn batch4_left_padded_matches_batch1() {
-    for variant in ["f32", "4bit"] {
+    // the mixture-of-experts model too: its router and expert gathers see every row's tokens
+    for variant in ["f32", "4bit", "moe", "moe-4bit"] {
         let mut rt = Qwen3Runtime::load(&common::model_dir(variant)).unwrap();
         let ps = prompts(&rt);
         let opts = GenerateOptions {
@@ -193,7 +194,11 @@ fn every_quantization_is_named_and_counted() {
     ] {
         let info = benchbar_mlx::ModelInfo::from_dir(&common::model_dir(variant)).unwrap();
         assert_eq!(info.quantization.as_deref(), Some(label), "{variant}");
-        let base = common::QUANTIZED.iter().find(|(v, _)| *v == variant).unwrap().1;
+        let base = common::QUANTIZED
+            .iter()
+            .find(|(v, _)| *v == variant)
+            .unwrap()
+            .1;
         assert_eq!(info.param_count, params(base), "{variant}");
     }
 }

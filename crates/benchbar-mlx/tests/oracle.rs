@@ -106,6 +106,16 @@ fn tiny_mixed_recipes_match_mlx_lm() {
     check_against_oracle("mixed-2-6", 1e-3);
 }
 
+/// Qwen3-MoE (`qwen3_moe`): a dense layer and a layer of 8 experts, 2 per token, as
+/// mlx-community stacks them, as HF ships them (one tensor per expert), and 4-bit with the
+/// 8-bit router mlx_lm's converter keeps.
+#[test]
+fn tiny_qwen3_moe_matches_mlx_lm() {
+    check_against_oracle("moe", 1e-4);
+    check_against_oracle("moe-hf", 1e-4);
+    check_against_oracle("moe-4bit", 1e-3);
+}
+
 /// The tokenizer embedded for `builtin:tiny` is the one scripts/make_fixtures.py builds and
 /// verifies against tiktoken (its copy in the Python-made bf16 fixture).
 #[test]

@@ -76,6 +76,21 @@ pub(crate) mod ffi {
             bits: i32,
             mode: u8,
         ) -> Result<UniquePtr<Arr>>;
+        fn gather_mm(a: &Arr, b: &Arr, rhs: &Arr, sorted: bool) -> Result<UniquePtr<Arr>>;
+        #[allow(clippy::too_many_arguments)]
+        fn gather_qmm(
+            x: &Arr,
+            w: &Arr,
+            scales: &Arr,
+            biases: &Arr,
+            has_biases: bool,
+            rhs: &Arr,
+            transpose: bool,
+            group_size: i32,
+            bits: i32,
+            mode: u8,
+            sorted: bool,
+        ) -> Result<UniquePtr<Arr>>;
         fn quantize(w: &Arr, group_size: i32, bits: i32) -> Result<UniquePtr<ArrList>>;
         fn dequantize(
             w: &Arr,

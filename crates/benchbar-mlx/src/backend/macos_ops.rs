@@ -2,11 +2,10 @@
 //! bridge's names and arguments (see `macos.rs` for the adapters and the differences).
 
 use super::macos::{code, default_device_is_gpu, mlx, ranges, slice_err, to_mlx, update_err};
-use crate::types::{BinaryOp, Dtype, MaskKind, QuantMode, ReduceOp, UnaryOp};
-use crate::{Error, Result};
+use crate::types::{BinaryOp, Dtype, MaskKind, ReduceOp, UnaryOp};
+use crate::Result;
 use mlx_rs::ops::indexing::{TryIndexOp, TryIndexUpdateOp, UpdateMode};
 use mlx_rs::{fast, nn, ops, random, transforms, Array};
-use std::ffi::CStr;
 
 pub(crate) fn wait_ready(a: &Array) -> Result<()> {
     a.eval().map_err(mlx)
@@ -130,6 +129,7 @@ pub(crate) fn binary(op: u8, a: &Array, b: &Array) -> Result<Array> {
         BinaryOp::GreaterEqual => ops::ge(a, b),
         BinaryOp::Equal => ops::eq(a, b),
         BinaryOp::LogicalAnd => ops::logical_and(a, b),
+        BinaryOp::FloorDivide => ops::floor_divide(a, b),
     }
     .map_err(mlx)
 }
@@ -226,118 +226,9 @@ pub(crate) fn matmul(a: &Array, b: &Array) -> Result<Array> {
     ops::matmul(a, b).map_err(mlx)
 }
 
-/// The mode's name for mlx-c (mlx-rs 0.33 hard-codes "affine", so the quantized products are
-/// called through mlx-sys with the mode given).
-fn mode_name(mode: u8) -> Result<&'static CStr> {
-    Ok(match code(mode, "quantization mode")? {
-        QuantMode::Affine => c"affine",
-        QuantMode::Mxfp4 => c"mxfp4",
-        QuantMode::Nvfp4 => c"nvfp4",
-        QuantMode::Mxfp8 => c"mxfp8",
-    })
-}
-
-fn some_int(value: i32) -> mlx_sys::mlx_optional_int {
-    mlx_sys::mlx_optional_int {
-        value,
-        has_value: true,
-    }
-}
-
-/// An mlx-c operation that writes one array into `res`, as an owned [`Array`].
-fn c_op(what: &str, op: impl FnOnce(&mut mlx_sys::mlx_array) -> i32) -> Result<Array> {
-    // SAFETY: mlx_array_new returns an empty, owned array handle for the op to fill.
-    let mut res = unsafe { mlx_sys::mlx_array_new() };
-    if op(&mut res) != 0 {
-        // SAFETY: `res` is the handle created above, not used after this.
-        unsafe { mlx_sys::mlx_array_free(res) };
-        return Err(Error::Mlx(format!("{what} failed")));
-    }
-    // SAFETY: on success `res` is an owned array handle; Array takes ownership (frees it).
-    Ok(unsafe { Array::from_ptr(res) })
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn quantized_matmul(
-    x: &Array,
-    w: &Array,
-    scales: &Array,
-    biases: &Array,
-    has_biases: bool,
-    transpose: bool,
-    group_size: i32,
-    bits: i32,
-    mode: u8,
-) -> Result<Array> {
-    let mode = mode_name(mode)?;
-    let stream = mlx_rs::Stream::thread_local_or_default();
-    c_op("quantized_matmul", |res| {
-        // SAFETY: every handle is valid for the call (borrowed arrays, the stream above; an
-        // absent bias is mlx-c's empty handle, as mlx-rs passes it); `mode` is a NUL-terminated
-        // static string; `res` is the output handle.
-        unsafe {
-            mlx_sys::mlx_quantized_matmul(
-                res,
-                x.as_ptr(),
-                w.as_ptr(),
-                scales.as_ptr(),
-                if has_biases {
-                    biases.as_ptr()
-                } else {
-                    mlx_sys::mlx_array_new()
-                },
-                transpose,
-                some_int(group_size),
-                some_int(bits),
-                mode.as_ptr(),
-                stream.as_ptr(),
-            )
-        }
-    })
-}
-
 pub(crate) fn quantize(w: &Array, group_size: i32, bits: i32) -> Result<Vec<Array>> {
     let (w, s, b) = ops::quantize(w, group_size, bits).map_err(mlx)?;
     Ok(vec![w, s, b])
-}
-
-pub(crate) fn dequantize(
-    w: &Array,
-    scales: &Array,
-    biases: &Array,
-    has_biases: bool,
-    group_size: i32,
-    bits: i32,
-    mode: u8,
-) -> Result<Array> {
-    let mode = mode_name(mode)?;
-    let stream = mlx_rs::Stream::thread_local_or_default();
-    let no_dtype = mlx_sys::mlx_optional_dtype {
-        value: mlx_sys::mlx_dtype__MLX_FLOAT32, // ignored: has_value is false
-        has_value: false,
-    };
-    c_op("dequantize", |res| {
-        // SAFETY: as in `quantized_matmul`; no global scale (mlx-c's empty handle) and no
-        // output dtype (MLX's default for the mode).
-        unsafe {
-            mlx_sys::mlx_dequantize(
-                res,
-                w.as_ptr(),
-                scales.as_ptr(),
-                if has_biases {
-                    biases.as_ptr()
-                } else {
-                    mlx_sys::mlx_array_new()
-                },
-                some_int(group_size),
-                some_int(bits),
-                mode.as_ptr(),
-                mlx_sys::mlx_array_new(),
-                no_dtype,
-                stream.as_ptr(),
-            )
-        }
-    })
 }
 
 pub(crate) fn rms_norm(x: &Array, w: &Array, has_weight: bool, eps: f32) -> Result<Array> {

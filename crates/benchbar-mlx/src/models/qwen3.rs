@@ -1,4 +1,6 @@
-//! Qwen3, written once on [`crate::ops`] (candle-style: `new(cfg, weights)` + `forward`).
+//! Qwen3 and Qwen3-MoE (`qwen3_moe`: the same model with a mixture-of-experts MLP in the layers
+//! the config names), written once on [`crate::ops`] and [`crate::nn`] (candle-style:
+//! `new(cfg, weights)` + `forward`).
 //!
 //! Shapes: B batch, L new tokens, T cached+new tokens, H hidden, Nq/Nkv heads, D head_dim,
 //! I intermediate, V vocab.
@@ -6,11 +8,32 @@
 use crate::cache::KvCache;
 use crate::config::Qwen3Config;
 use crate::fast::Kernels;
-use crate::nn::{Attention, AttnInputs, Embedding, Input, Linear, Mlp, Residual, RmsNorm, Stacked};
+use crate::nn::{
+    Attention, AttnInputs, BlockIn, BlockOut, Embedding, Input, Linear, Mlp, Residual, RmsNorm,
+    SparseMoe, Stacked,
+};
 use crate::ops::Array;
 use crate::options::{Kernel, ModelOptions};
 use crate::weights::Weights;
 use crate::{Error, Result};
+
+/// A layer's MLP: dense, or a mixture of experts (`qwen3_moe`).
+#[derive(Debug, Clone)]
+pub enum FeedForward {
+    /// SwiGLU MLP.
+    Dense(Mlp),
+    /// Routed experts.
+    Experts(SparseMoe),
+}
+
+impl FeedForward {
+    fn forward(&self, x: &BlockIn) -> Result<BlockOut> {
+        match self {
+            FeedForward::Dense(mlp) => mlp.forward(x),
+            FeedForward::Experts(moe) => Ok(BlockOut::Pending(moe.forward(&x.x.value()?)?)),
+        }
+    }
+}
 
 /// One pre-norm decoder layer.
 #[derive(Debug, Clone)]
@@ -18,7 +41,7 @@ pub struct DecoderLayer {
     input_layernorm: RmsNorm,
     self_attn: Attention,
     post_attention_layernorm: RmsNorm,
-    mlp: Mlp,
+    mlp: FeedForward,
 }
 
 impl DecoderLayer {
@@ -80,16 +103,20 @@ impl Qwen3 {
                     h,
                     cfg.rms_norm_eps,
                 )?,
-                mlp: Mlp {
-                    gate_up_proj: Stacked::new(
-                        vec![
-                            linear(&format!("{p}.mlp.gate_proj"), i, h)?,
-                            linear(&format!("{p}.mlp.up_proj"), i, h)?,
-                        ],
-                        opts,
-                    )?,
-                    down_proj: linear(&format!("{p}.mlp.down_proj"), h, i)?,
-                    fuse: opts.fuse,
+                mlp: if cfg.is_moe_layer(n) {
+                    FeedForward::Experts(SparseMoe::new(cfg, w, &format!("{p}.mlp"), opts)?)
+                } else {
+                    FeedForward::Dense(Mlp {
+                        gate_up_proj: Stacked::new(
+                            vec![
+                                linear(&format!("{p}.mlp.gate_proj"), i, h)?,
+                                linear(&format!("{p}.mlp.up_proj"), i, h)?,
+                            ],
+                            opts,
+                        )?,
+                        down_proj: linear(&format!("{p}.mlp.down_proj"), h, i)?,
+                        fuse: opts.fuse,
+                    })
                 },
             });
         }
@@ -115,13 +142,13 @@ impl Qwen3 {
         &self.cfg
     }
 
-    /// Whether any layer is quantized.
+    /// Whether any layer is quantized (the embeddings or the first layer's output projection).
     pub fn is_quantized(&self) -> bool {
         self.embed_tokens.0.is_quantized()
             || self
                 .layers
                 .first()
-                .is_some_and(|l| l.mlp.down_proj.is_quantized())
+                .is_some_and(|l| l.self_attn.o_proj().is_quantized())
     }
 
     /// Fresh per-layer caches.

@@ -122,6 +122,11 @@ impl Attention {
         })
     }
 
+    /// The output projection.
+    pub fn o_proj(&self) -> &Linear {
+        &self.o_proj
+    }
+
     /// Projections, q/k norms and RoPE: `x [B, L, H]` -> q `[B, Nq, L, D]`, k/v `[B, Nkv, L, D]`.
     fn qkv(&self, x: &Array, off: RopeOffset<'_>) -> Result<(Array, Array, Array)> {
         let d = self.head_dim;

@@ -90,27 +90,9 @@ impl Linear {
         let weight = w.get(&wname, None)?;
         let scales = w.get(&sname, None)?;
         let file = w.file_of(&wname);
-        let q = quant_of(prefix, &weight, &scales, out, inp)
+        let q = quant_of(prefix, &weight, &scales, &[], out, inp)
             .map_err(|why| Error::unsupported(&file, why))?;
-        match expect {
-            LayerQuant::Quantized(c) if c != q => {
-                return Err(Error::file(
-                    &file,
-                    format!(
-                        "{prefix}: tensors are {} but config.json says {}",
-                        show(q),
-                        show(c)
-                    ),
-                ))
-            }
-            LayerQuant::Float => {
-                return Err(Error::file(
-                    &file,
-                    format!("{prefix}: config.json says unquantized, the file has {sname}"),
-                ))
-            }
-            _ => {}
-        }
+        check_expected(prefix, q, expect, &file)?;
         let biases = if q.mode.has_biases() {
             Some(w.get(&format!("{prefix}.biases"), Some(&scales.shape()))?)
         } else {
@@ -268,20 +250,25 @@ impl Embedding {
     }
 }
 
-/// The quantization of a packed `weight [out, in · bits / 32]` with `scales [out, in / group]`,
-/// recovered as mlx_lm does (`infer_quant_config`): only affine keeps its scales in a float
-/// type; each of the other modes has one (bits, group size). `Err`: why it is not one of MLX's.
-fn quant_of(
+/// The quantization of a packed `weight [..lead, out, in · bits / 32]` with `scales [..lead,
+/// out, in / group]`, recovered as mlx_lm does (`infer_quant_config`): only affine keeps its
+/// scales in a float type; each of the other modes has one (bits, group size). `Err`: why it is
+/// not one of MLX's.
+pub(crate) fn quant_of(
     prefix: &str,
     weight: &Array,
     scales: &Array,
+    lead: &[i32],
     out: usize,
     inp: usize,
 ) -> std::result::Result<QuantParams, String> {
     let (ws, ss) = (weight.shape(), scales.shape());
-    if ws.len() != 2 || ss.len() != 2 || ws[0] as usize != out || ss[0] as usize != out {
+    let n = lead.len();
+    let fits = |s: &[i32]| s.len() == n + 2 && s[..n] == *lead && s[n] as usize == out;
+    if !fits(&ws) || !fits(&ss) {
         return Err(format!(
-            "{prefix}: quantized shapes {ws:?}/{ss:?} do not match [{out}, ...]"
+            "{prefix}: quantized shapes {ws:?}/{ss:?} do not match {:?}",
+            [lead, &[out as i32]].concat()
         ));
     }
     if weight.dtype() != Some(Dtype::U32) {
@@ -290,17 +277,14 @@ fn quant_of(
             weight.dtype()
         ));
     }
-    let bits_num = ws[1] as usize * 32;
-    if ws[1] == 0
-        || ss[1] == 0
-        || !bits_num.is_multiple_of(inp)
-        || !inp.is_multiple_of(ss[1] as usize)
-    {
+    let (packed, groups) = (ws[n + 1] as usize, ss[n + 1] as usize);
+    let bits_num = packed * 32;
+    if packed == 0 || groups == 0 || !bits_num.is_multiple_of(inp) || !inp.is_multiple_of(groups) {
         return Err(format!(
             "{prefix}: quantized shapes {ws:?}/{ss:?} do not fit in_features {inp}"
         ));
     }
-    let (bits, group_size) = ((bits_num / inp) as i32, (inp / ss[1] as usize) as i32);
+    let (bits, group_size) = ((bits_num / inp) as i32, (inp / groups) as i32);
     let mode = match (scales.dtype(), bits, group_size) {
         (Some(Dtype::U8), 4, 16) => QuantMode::Nvfp4,
         (Some(Dtype::U8), 4, 32) => QuantMode::Mxfp4,
@@ -320,6 +304,30 @@ fn quant_of(
     match q.unsupported() {
         Some(why) => Err(format!("{prefix}: {why}")),
         None => Ok(q),
+    }
+}
+
+/// `q` against what config.json says of the layer at `prefix` (errors name `file`).
+pub(crate) fn check_expected(
+    prefix: &str,
+    q: QuantParams,
+    expect: LayerQuant,
+    file: &std::path::Path,
+) -> Result<()> {
+    match expect {
+        LayerQuant::Quantized(c) if c != q => Err(Error::file(
+            file,
+            format!(
+                "{prefix}: tensors are {} but config.json says {}",
+                show(q),
+                show(c)
+            ),
+        )),
+        LayerQuant::Float => Err(Error::file(
+            file,
+            format!("{prefix}: config.json says unquantized, the file has {prefix}.scales"),
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -1,18 +1,20 @@
 //! Building blocks shared by the model architectures in [`crate::models`]: linear layers
 //! (dense or quantized, [`Linear`]; stacked, [`Stacked`]), RMSNorm and the residual stream
-//! between blocks ([`RmsNorm`], `residual`), self-attention ([`Attention`]) and the SwiGLU MLP
-//! ([`Mlp`]). Each is `new`/`load` from the config and the weights plus a forward; each asks
+//! between blocks ([`RmsNorm`], `residual`), self-attention ([`Attention`]), the SwiGLU MLP
+//! ([`Mlp`]) and the mixture-of-experts MLP ([`SparseMoe`]). Each is `new`/`load` from the config and the weights plus a forward; each asks
 //! the model's kernels handle ([`crate::fast`]) whether one of BenchBar's kernels applies.
 
 mod attention;
 mod linear;
 mod mlp;
+mod moe;
 mod residual;
 mod stacked;
 
 pub use attention::{qk_norm_rope, Attention, AttnInputs};
 pub use linear::{Embedding, Linear};
 pub use mlp::{swiglu, Mlp};
+pub use moe::{SparseMoe, SwitchGlu, SwitchLinear};
 pub use residual::{add_rms_norm, RmsNorm};
-pub(crate) use residual::{Input, Residual};
+pub(crate) use residual::{BlockIn, BlockOut, Input, Residual};
 pub use stacked::Stacked;

@@ -61,10 +61,12 @@ pub const QUANTIZED: &[(&str, &str)] = &[
     ("mxfp8", "f32"),
     ("mixed-3-6", "bf16"),
     ("mixed-2-6", "f32"),
+    ("moe-4bit", "moe"),
 ];
 
 /// `<fixtures>/tiny-<variant>`, generated if missing: f32, 4bit and 8bit by benchbar-mlx
-/// itself (the builtins), bf16 by make_fixtures.py, the [`QUANTIZED`] ones by
+/// itself (the builtins), bf16, moe and moe-hf (Qwen3-MoE) by make_fixtures.py, the
+/// [`QUANTIZED`] ones by
 /// quantize_fixtures.py.
 pub fn model_dir(variant: &str) -> PathBuf {
     if let Some((_, base)) = QUANTIZED.iter().find(|(v, _)| *v == variant) {
