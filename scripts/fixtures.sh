@@ -6,7 +6,8 @@
 #      itself (the files `builtin:tiny` is on a user's machine), bf16 (sharded, untied) by
 #      make_fixtures.py, and copies in every other MLX quantization (affine 5/6-bit, mxfp4,
 #      nvfp4, mxfp8, mixed recipes) by quantize_fixtures.py (mlx_lm's converter); a tiny
-#      Qwen3-MoE (mlx_lm's class; stacked and HF per-expert layouts, and 4-bit)
+#      Qwen3-MoE (mlx_lm's class; stacked and HF per-expert layouts, and 4-bit); f32 copies with
+#      YaRN and linear RoPE scaling
 #   3. mlx_lm oracle outputs for each (same MLX and BLAS as the Rust binary)
 # Needs scripts/setup-python.sh first. Env: BENCHBAR_FIXTURES (default <repo>/.fixtures).
 set -euo pipefail
@@ -20,8 +21,8 @@ PY="$ROOT/.venv/bin/python"
 # The builtins as the binary makes them (a fresh copy: the generator may have changed).
 rm -rf "$FIX/tiny-f32" "$FIX/tiny-4bit" "$FIX/tiny-8bit"
 cargo run -q -p benchbar-mlx --example make_builtin -- "$FIX" >/dev/null
-# Every other MLX quantization, made from those by mlx_lm's own converter.
-QUANTIZED="6bit 5bit-g32 mxfp4 nvfp4 mxfp8 mixed-3-6 mixed-2-6 moe-4bit"
+# Every other MLX quantization, made from those by mlx_lm's own converter; RoPE scaling.
+QUANTIZED="6bit 5bit-g32 mxfp4 nvfp4 mxfp8 mixed-3-6 mixed-2-6 moe-4bit yarn rope-linear"
 for v in $QUANTIZED; do rm -rf "$FIX/tiny-$v"; done
 "$PY" scripts/quantize_fixtures.py --fixtures "$FIX" >/dev/null
 

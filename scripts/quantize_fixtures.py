@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Quantized copies of the tiny Qwen3 fixtures, made by mlx_lm's own converter (the way
-mlx-community checkpoints are made), for the oracle tests of every MLX quantization.
+mlx-community checkpoints are made), for the oracle tests of every MLX quantization; and copies
+whose config.json asks for scaled RoPE (`config`: the same weights, keys replaced).
 
     quantize_fixtures.py --fixtures DIR [--only NAME]...
 
@@ -9,6 +10,7 @@ for each recipe below (all of them without --only). A copy already there is kept
 """
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
@@ -28,6 +30,10 @@ RECIPES = {
     # Qwen3-MoE, 4-bit as mlx-community ships it (the model's own predicate keeps the routers
     # at 8 bits)
     "moe-4bit": ("moe", dict(q_bits=4, q_group_size=64)),
+    # Qwen3's documented long-context setting, and linear position scaling
+    "yarn": ("f32", dict(config={"rope_scaling": {
+        "rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}})),
+    "rope-linear": ("f32", dict(config={"rope_scaling": {"type": "linear", "factor": 2.0}})),
 }
 
 
@@ -49,7 +55,13 @@ def main():
         # convert refuses an existing folder: build beside it, then rename into place
         tmp = Path(tempfile.mkdtemp(dir=args.fixtures, prefix=f".tiny-{name}."))
         shutil.rmtree(tmp)
-        convert(hf_path=str(src), mlx_path=str(tmp), quantize=True, **kwargs)
+        if "config" in kwargs:
+            shutil.copytree(src, tmp)
+            cfg = json.loads((tmp / "config.json").read_text())
+            cfg.update(kwargs["config"])
+            (tmp / "config.json").write_text(json.dumps(cfg, indent=2))
+        else:
+            convert(hf_path=str(src), mlx_path=str(tmp), quantize=True, **kwargs)
         tmp.rename(dst)
         print(f"quantize_fixtures: wrote {dst}")
 

@@ -149,7 +149,7 @@ impl Engine for MlxEngine {
         };
         let per_layer = (cfg.num_key_value_heads * cfg.head_dim) as u64;
         Some(ModelLimits {
-            context_tokens: u32::try_from(cfg.max_position_embeddings).unwrap_or(u32::MAX),
+            context_tokens: u32::try_from(cfg.context_tokens()).unwrap_or(u32::MAX),
             kv_bytes_per_token: 2 * cfg.num_hidden_layers as u64 * per_layer * elem_bytes,
             weights_bytes: self.runtime.info().size_bytes,
         })

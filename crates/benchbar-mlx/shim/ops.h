@@ -102,6 +102,7 @@ inline std::unique_ptr<Arr> binary(uint8_t op, const Arr& a, const Arr& b) {
     case 10: return wrap(mx::equal(a.a, b.a));
     case 11: return wrap(mx::logical_and(a.a, b.a));
     case 12: return wrap(mx::floor_divide(a.a, b.a));
+    case 13: return wrap(mx::power(a.a, b.a));
     default: throw std::invalid_argument("benchbar: unknown binary op");
   }
 }
@@ -209,11 +210,17 @@ inline std::unique_ptr<Arr> rms_norm(const Arr& x, const Arr& w, bool has_weight
   if (has_weight) weight = w.a;
   return wrap(mx::fast::rms_norm(x.a, weight, eps));
 }
-inline std::unique_ptr<Arr> rope(const Arr& x, int32_t dims, bool traditional, float base, float scale, int32_t offset) {
+// RoPE with `base`, or with the frequencies `freqs` where `has_freqs` (scaled variants: YaRN).
+inline std::unique_ptr<Arr> rope(const Arr& x, int32_t dims, bool traditional, float base, float scale,
+                                 int32_t offset, const Arr& freqs, bool has_freqs) {
+  if (has_freqs) return wrap(mx::fast::rope(x.a, dims, traditional, std::nullopt, scale, offset, freqs.a));
   return wrap(mx::fast::rope(x.a, dims, traditional, base, scale, offset));
 }
 inline std::unique_ptr<Arr> rope_offsets(const Arr& x, int32_t dims, bool traditional, float base, float scale,
-                                  const Arr& offsets) {
+                                         const Arr& offsets, const Arr& freqs, bool has_freqs) {
+  if (has_freqs) {
+    return wrap(mx::fast::rope(x.a, dims, traditional, std::nullopt, scale, offsets.a, freqs.a));
+  }
   return wrap(mx::fast::rope(x.a, dims, traditional, base, scale, offsets.a));
 }
 // mask_kind: 0 none, 1 causal, 2 explicit array (bool: true = attend, or additive float).

@@ -54,6 +54,7 @@ pub mod models;
 pub mod nn;
 pub mod ops;
 pub mod options;
+mod quantization;
 mod runtime;
 pub mod sampler;
 pub mod tokenizer;

@@ -272,6 +272,15 @@ pub enum RopeOffset<'a> {
     PerRow(&'a Array),
 }
 
+/// The frequencies of a rotary embedding: MLX's from a base, or given (scaled variants).
+#[derive(Debug, Clone, Copy)]
+pub enum RopeFreqs<'a> {
+    /// `base^(-2i / dims)`.
+    Base(f32),
+    /// One frequency per rotated pair, `[dims / 2]` f32.
+    Given(&'a Array),
+}
+
 /// Fused rotary embedding on the last axis of `[B, H, L, D]`.
 pub fn rope(
     x: &Array,
@@ -281,9 +290,28 @@ pub fn rope(
     scale: f32,
     offset: RopeOffset<'_>,
 ) -> Result<Array> {
+    rope_with(x, dims, traditional, RopeFreqs::Base(base), scale, offset)
+}
+
+/// [`rope`] with the frequencies `freqs`.
+pub fn rope_with(
+    x: &Array,
+    dims: i32,
+    traditional: bool,
+    freqs: RopeFreqs<'_>,
+    scale: f32,
+    offset: RopeOffset<'_>,
+) -> Result<Array> {
+    let (base, f) = match freqs {
+        RopeFreqs::Base(b) => (b, None),
+        RopeFreqs::Given(f) => (0.0, Some(f)),
+    };
+    let fr = &f.unwrap_or(x).0;
     arr(b::arr(match offset {
-        RopeOffset::Scalar(o) => b::rope(&x.0, dims, traditional, base, scale, o),
-        RopeOffset::PerRow(a) => b::rope_offsets(&x.0, dims, traditional, base, scale, &a.0),
+        RopeOffset::Scalar(o) => b::rope(&x.0, dims, traditional, base, scale, o, fr, f.is_some()),
+        RopeOffset::PerRow(a) => {
+            b::rope_offsets(&x.0, dims, traditional, base, scale, &a.0, fr, f.is_some())
+        }
     }))
 }
 

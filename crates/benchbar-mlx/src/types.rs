@@ -95,6 +95,8 @@ pub enum BinaryOp {
     LogicalAnd = 11,
     /// floor(a / b)
     FloorDivide = 12,
+    /// a ^ b
+    Power = 13,
 }
 }
 

@@ -260,3 +260,47 @@ fn per_layer_quantization_entries_are_accepted() {
     let rt = Qwen3Runtime::load(&d).unwrap();
     assert!(rt.model().is_quantized());
 }
+
+#[test]
+fn a_prompt_beyond_the_context_is_one_error_and_yarn_stretches_it() {
+    let (_t, d) = broken("f32", |d| {
+        edit_config(d, |v| v["max_position_embeddings"] = 24.into())
+    });
+    let mut rt = Qwen3Runtime::load(&d).unwrap();
+    let prompt: Vec<u32> = (0..20).collect();
+    let opts = benchbar_mlx::GenerateOptions {
+        max_tokens: 8,
+        ..Default::default()
+    };
+    let e = rt
+        .generate(std::slice::from_ref(&prompt), &opts, &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("20 tokens") && e.contains("context of 24"),
+        "{e}"
+    );
+    let opts = benchbar_mlx::GenerateOptions {
+        max_tokens: 4,
+        suppress_eos: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        rt.generate(&[prompt], &opts, &mut |_| {}).unwrap()[0].len(),
+        4
+    );
+    // YaRN: factor 4 over 32,768 positions
+    let rt = Qwen3Runtime::load(&common::model_dir("yarn")).unwrap();
+    assert_eq!(rt.config().context_tokens(), 131_072);
+    // scaling types mlx_lm has but BenchBar does not are named
+    let (_t, d) = broken("f32", |d| {
+        edit_config(d, |v| {
+            v["rope_scaling"] = serde_json::json!({"rope_type": "longrope", "factor": 2.0})
+        })
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("longrope") && e.contains("default, linear, yarn"),
+        "{e}"
+    );
+}

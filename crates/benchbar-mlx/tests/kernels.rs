@@ -127,8 +127,16 @@ fn the_fallbacks_are_mlx_ops() {
     // moved to [B, H, L, D].
     let q = bf16(&ramp(2 * 64, 0.1), &[1, 1, 2, 64]);
     let k = bf16(&ramp(64, 0.3), &[1, 1, 1, 64]);
-    let (qo, ko) =
-        nn::qk_norm_rope(&q, &k, (&w, &w), 1e-6, 1e6, RopeOffset::Scalar(0), true).unwrap();
+    let (qo, ko) = nn::qk_norm_rope(
+        &q,
+        &k,
+        (&w, &w),
+        1e-6,
+        &nn::Rope::plain(64, 1e6),
+        RopeOffset::Scalar(0),
+        true,
+    )
+    .unwrap();
     assert_eq!(qo.shape(), vec![1, 2, 1, 64]);
     assert_eq!(ko.shape(), vec![1, 1, 1, 64]);
     let qn = ops::transpose(&ops::rms_norm(&q, Some(&w), 1e-6).unwrap(), &[0, 2, 1, 3]).unwrap();

@@ -116,6 +116,14 @@ fn tiny_qwen3_moe_matches_mlx_lm() {
     check_against_oracle("moe-4bit", 1e-3);
 }
 
+/// RoPE scaling: YaRN (factor 4 over 32,768, Qwen3's long-context setting: blended
+/// frequencies and q/k scaled by mscale) and linear.
+#[test]
+fn tiny_rope_scaling_matches_mlx_lm() {
+    check_against_oracle("yarn", 1e-4);
+    check_against_oracle("rope-linear", 1e-4);
+}
+
 /// The tokenizer embedded for `builtin:tiny` is the one scripts/make_fixtures.py builds and
 /// verifies against tiktoken (its copy in the Python-made bf16 fixture).
 #[test]

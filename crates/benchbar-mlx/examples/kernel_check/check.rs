@@ -369,8 +369,17 @@ pub fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         let (qkv, qw, kw, qi, ki, kc, vc) = (&qkv, &qw, &kw, &qi, &ki, &kc, &vc);
         let pos = 611;
         let rope = (base.log2(), 1e-6);
-        let reference =
-            move || nn::qk_norm_rope(qi, ki, (qw, kw), 1e-6, base, RopeOffset::Scalar(pos), true);
+        let reference = move || {
+            nn::qk_norm_rope(
+                qi,
+                ki,
+                (qw, kw),
+                1e-6,
+                &nn::Rope::plain(d, base),
+                RopeOffset::Scalar(pos),
+                true,
+            )
+        };
         all_ok &= row(
             &format!("qk_norm_rope_kv (q) {label} {nq}+{nkv} heads"),
             calls,

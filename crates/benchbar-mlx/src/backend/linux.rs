@@ -103,6 +103,7 @@ pub(crate) mod ffi {
         ) -> Result<UniquePtr<Arr>>;
 
         fn rms_norm(x: &Arr, w: &Arr, has_weight: bool, eps: f32) -> Result<UniquePtr<Arr>>;
+        #[allow(clippy::too_many_arguments)]
         fn rope(
             x: &Arr,
             dims: i32,
@@ -110,7 +111,10 @@ pub(crate) mod ffi {
             base: f32,
             scale: f32,
             offset: i32,
+            freqs: &Arr,
+            has_freqs: bool,
         ) -> Result<UniquePtr<Arr>>;
+        #[allow(clippy::too_many_arguments)]
         fn rope_offsets(
             x: &Arr,
             dims: i32,
@@ -118,6 +122,8 @@ pub(crate) mod ffi {
             base: f32,
             scale: f32,
             offsets: &Arr,
+            freqs: &Arr,
+            has_freqs: bool,
         ) -> Result<UniquePtr<Arr>>;
         fn sdpa(
             q: &Arr,

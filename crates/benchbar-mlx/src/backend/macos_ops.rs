@@ -130,6 +130,7 @@ pub(crate) fn binary(op: u8, a: &Array, b: &Array) -> Result<Array> {
         BinaryOp::Equal => ops::eq(a, b),
         BinaryOp::LogicalAnd => ops::logical_and(a, b),
         BinaryOp::FloorDivide => ops::floor_divide(a, b),
+        BinaryOp::Power => ops::power(a, b),
     }
     .map_err(mlx)
 }
@@ -235,6 +236,7 @@ pub(crate) fn rms_norm(x: &Array, w: &Array, has_weight: bool, eps: f32) -> Resu
     fast::rms_norm(x, has_weight.then_some(w), eps).map_err(mlx)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn rope(
     x: &Array,
     dims: i32,
@@ -242,10 +244,18 @@ pub(crate) fn rope(
     base: f32,
     scale: f32,
     offset: i32,
+    freqs: &Array,
+    has_freqs: bool,
 ) -> Result<Array> {
-    fast::rope(x, dims, traditional, base, scale, offset, None).map_err(mlx)
+    let (base, freqs) = if has_freqs {
+        (None, Some(freqs))
+    } else {
+        (Some(base), None)
+    };
+    fast::rope(x, dims, traditional, base, scale, offset, freqs).map_err(mlx)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn rope_offsets(
     x: &Array,
     dims: i32,
@@ -253,8 +263,15 @@ pub(crate) fn rope_offsets(
     base: f32,
     scale: f32,
     offsets: &Array,
+    freqs: &Array,
+    has_freqs: bool,
 ) -> Result<Array> {
-    fast::rope_dynamic(x, dims, traditional, base, scale, offsets, None).map_err(mlx)
+    let (base, freqs) = if has_freqs {
+        (None, Some(freqs))
+    } else {
+        (Some(base), None)
+    };
+    fast::rope_dynamic(x, dims, traditional, base, scale, offsets, freqs).map_err(mlx)
 }
 
 pub(crate) fn sdpa(

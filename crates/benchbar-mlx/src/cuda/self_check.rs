@@ -4,7 +4,7 @@
 
 use super::{relative_difference, Fold, CUDA};
 use crate::fast::FastKernels;
-use crate::nn::qk_norm_rope;
+use crate::nn::{qk_norm_rope, Rope};
 use crate::ops::{self, Array, Dtype, QuantParams, RopeOffset};
 use crate::{Error, Result};
 
@@ -145,7 +145,7 @@ pub(super) fn run() -> Result<()> {
         &ki,
         (&qw, &kw),
         1e-6,
-        base,
+        &Rope::plain(d, base),
         RopeOffset::Scalar(pos),
         true,
     )?;

@@ -5,6 +5,7 @@
 
 use super::linear::Linear;
 use super::residual::{BlockIn, BlockOut, Input, RmsNorm};
+use super::rope::Rope;
 use super::stacked::Stacked;
 use crate::cache::KvCache;
 use crate::config::Qwen3Config;
@@ -70,7 +71,7 @@ pub struct Attention {
     k_norm: RmsNorm,
     n_heads: i32,
     head_dim: i32,
-    rope_theta: f32,
+    rope: Rope,
     scale: f32,
     /// BenchBar's q/k norm + RoPE + cache-write kernel, where it runs for this model
     /// ([`Kernel::QkNormRope`]).
@@ -89,7 +90,10 @@ impl Attention {
     ) -> Result<Attention> {
         let (h, d) = (cfg.hidden_size, cfg.head_dim);
         let (nq, nkv) = (cfg.num_attention_heads, cfg.num_key_value_heads);
-        let qk_kernel = opts.kernel(Kernel::QkNormRope);
+        // The kernel computes plain RoPE (no scaled variants).
+        let qk_kernel = opts
+            .kernel(Kernel::QkNormRope)
+            .filter(|_| cfg.rope_scaling_block().is_none());
         // The attention kernel handles 1, 2, 4 or 8 q heads per kv head.
         let attn_kernel = opts
             .kernel(Kernel::Attention)
@@ -112,7 +116,7 @@ impl Attention {
             k_norm: RmsNorm::load(w, &format!("{p}.k_norm"), d, cfg.rms_norm_eps)?,
             n_heads: nq as i32,
             head_dim: d as i32,
-            rope_theta: cfg.rope_theta as f32,
+            rope: Rope::new(cfg)?,
             scale: (d as f32).powf(-0.5),
             qk_kernel,
             attn_scratch: match attn_kernel {
@@ -142,10 +146,10 @@ impl Attention {
         let norms = (&self.q_norm.w, &self.k_norm.w);
         let eps = self.q_norm.eps;
         if one_position {
-            let (q, k) = qk_norm_rope(&q, &k, norms, eps, self.rope_theta, off, false)?;
+            let (q, k) = qk_norm_rope(&q, &k, norms, eps, &self.rope, off, false)?;
             return Ok((q, k, v));
         }
-        let (q, k) = qk_norm_rope(&q, &k, norms, eps, self.rope_theta, off, true)?;
+        let (q, k) = qk_norm_rope(&q, &k, norms, eps, &self.rope, off, true)?;
         Ok((q, k, ops::transpose(&v, &[0, 2, 1, 3])?))
     }
 
@@ -182,7 +186,7 @@ impl Attention {
             (&self.q_norm.w, &self.k_norm.w),
             (kc, vc),
             pos,
-            (self.rope_theta.log2(), self.q_norm.eps),
+            (self.rope.base().log2(), self.q_norm.eps),
             (self.n_heads, self.head_dim),
         )?;
         let covered = pos < kernels.attention_positions();
@@ -249,20 +253,20 @@ impl Attention {
 /// Qwen3's q/k RMSNorm and RoPE with MLX's ops (what BenchBar's `qk_norm_rope_kv` kernel
 /// computes before its cache write), on q `[B, L, Hq, D]` and k `[B, L, Hkv, D]` normed on D,
 /// moved to `[B, H, L, D]` where `to_heads` (else already in that layout: two graph nodes
-/// fewer), rotated at `off`.
+/// fewer), rotated by `rope` at `off`.
 pub fn qk_norm_rope(
     q: &Array,
     k: &Array,
     norms: (&Array, &Array),
     eps: f32,
-    base: f32,
+    rope: &Rope,
     off: RopeOffset<'_>,
     to_heads: bool,
 ) -> Result<(Array, Array)> {
     let permute = to_heads.then_some(&[0, 2, 1, 3][..]);
     Ok((
-        norm_rope(q, norms.0, eps, base, off, permute)?,
-        norm_rope(k, norms.1, eps, base, off, permute)?,
+        norm_rope(q, norms.0, eps, rope, off, permute)?,
+        norm_rope(k, norms.1, eps, rope, off, permute)?,
     ))
 }
 
@@ -272,14 +276,13 @@ fn norm_rope(
     x: &Array,
     w: &Array,
     eps: f32,
-    base: f32,
+    rope: &Rope,
     off: RopeOffset<'_>,
     permute: Option<&[i32]>,
 ) -> Result<Array> {
-    let d = x.dim(-1);
     let mut y = ops::rms_norm(x, Some(w), eps)?;
     if let Some(axes) = permute {
         y = ops::transpose(&y, axes)?;
     }
-    ops::rope(&y, d, false, base, 1.0, off)
+    rope.apply(&y, off)
 }

@@ -9,6 +9,7 @@ mod linear;
 mod mlp;
 mod moe;
 mod residual;
+mod rope;
 mod stacked;
 
 pub use attention::{qk_norm_rope, Attention, AttnInputs};
@@ -17,4 +18,5 @@ pub use mlp::{swiglu, Mlp};
 pub use moe::{SparseMoe, SwitchGlu, SwitchLinear};
 pub use residual::{add_rms_norm, RmsNorm};
 pub(crate) use residual::{BlockIn, BlockOut, Input, Residual};
+pub use rope::Rope;
 pub use stacked::Stacked;

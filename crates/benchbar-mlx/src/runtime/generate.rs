@@ -44,6 +44,16 @@ impl Qwen3Runtime {
         if prompts.iter().any(|p| p.is_empty()) {
             return Err(Error::Invalid("empty prompt".into()));
         }
+        let longest = prompts.iter().map(Vec::len).max().unwrap_or(0);
+        let context = self.model.config().context_tokens();
+        if longest + opts.max_tokens > context {
+            return Err(Error::Invalid(format!(
+                "a prompt of {longest} tokens and {} to generate exceed the model's context of \
+                 {context} tokens (config.json: max_position_embeddings, or rope_scaling's yarn \
+                 factor times original_max_position_embeddings)",
+                opts.max_tokens
+            )));
+        }
         if opts.max_tokens == 0 {
             return Ok(vec![Vec::new(); prompts.len()]);
         }

@@ -51,8 +51,8 @@ fn run_py(args: &[&str]) {
     );
 }
 
-/// The quantized fixtures scripts/quantize_fixtures.py makes with mlx_lm's converter, and the
-/// fixture each is made from.
+/// The fixtures scripts/quantize_fixtures.py makes (quantized by mlx_lm's converter, or with
+/// RoPE scaling in config.json), and the fixture each is made from.
 pub const QUANTIZED: &[(&str, &str)] = &[
     ("6bit", "f32"),
     ("5bit-g32", "bf16"),
@@ -62,6 +62,8 @@ pub const QUANTIZED: &[(&str, &str)] = &[
     ("mixed-3-6", "bf16"),
     ("mixed-2-6", "f32"),
     ("moe-4bit", "moe"),
+    ("yarn", "f32"),
+    ("rope-linear", "f32"),
 ];
 
 /// `<fixtures>/tiny-<variant>`, generated if missing: f32, 4bit and 8bit by benchbar-mlx
