@@ -345,6 +345,8 @@ mod tests {
             model: "Qwen3-8B".into(),
             quantization: "4bit".into(),
             param_count: 8_000_000_000,
+            active_param_count: 8_000_000_000,
+            seed: true,
             present: false,
             path: None,
             size_on_disk_bytes: 0,

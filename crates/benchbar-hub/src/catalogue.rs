@@ -1,5 +1,6 @@
-//! The seed's Qwen3 variants, marked present or absent in the cache, with size on disk and
-//! whether they fit this machine's memory.
+//! The Qwen3 variants users pull (the seed's rows first, then the rest of the family BenchBar
+//! runs in-process), marked present or absent in the cache, with size on disk and whether they
+//! fit this machine's memory.
 
 use std::path::PathBuf;
 
@@ -17,21 +18,46 @@ pub struct Variant {
     pub model: &'static str,
     /// Parameter count from the model card.
     pub param_count: u64,
-    /// Bits per weight: 4 or 8 (MLX affine quantization, group size 64) or 16 (bf16).
+    /// Parameters one token runs through (a mixture of experts: its active experts; else all).
+    pub active_param_count: u64,
+    /// Bits per weight: 4, 6 or 8 (MLX affine quantization, group size 64) or 16 (bf16).
     pub bits: u32,
+    /// One of the seed specification's rows (graded against its target matrix).
+    pub seed: bool,
 }
 
+/// A seed row (dense).
 const fn v(repo_id: &'static str, model: &'static str, param_count: u64, bits: u32) -> Variant {
     Variant {
         repo_id,
         model,
         param_count,
+        active_param_count: param_count,
         bits,
+        seed: true,
     }
 }
 
-/// The seed's variants (its "7B" rows are Qwen3-8B, the size Qwen3 ships).
-pub const VARIANTS: [Variant; 8] = [
+/// A family row outside the seed (dense).
+const fn f(repo_id: &'static str, model: &'static str, param_count: u64, bits: u32) -> Variant {
+    Variant {
+        seed: false,
+        ..v(repo_id, model, param_count, bits)
+    }
+}
+
+/// A mixture-of-experts row outside the seed: `active` parameters per token.
+const fn moe(repo_id: &'static str, model: &'static str, params: (u64, u64), bits: u32) -> Variant {
+    Variant {
+        active_param_count: params.1,
+        ..f(repo_id, model, params.0, bits)
+    }
+}
+
+/// The seed's variants (its "7B" rows are Qwen3-8B, the size Qwen3 ships), then the rest of the
+/// Qwen3 family as mlx-community publishes it: 0.6B, 4B-2507 (4/6/8-bit), 14B 4-bit, 32B, and
+/// the 30B-A3B mixtures of experts (30.5B parameters, 3.3B active).
+pub const VARIANTS: [Variant; 21] = [
     v(
         "mlx-community/Qwen3-1.7B-4bit",
         "Qwen3-1.7B",
@@ -65,6 +91,84 @@ pub const VARIANTS: [Variant; 8] = [
         14_800_000_000,
         16,
     ),
+    f(
+        "mlx-community/Qwen3-0.6B-4bit",
+        "Qwen3-0.6B",
+        600_000_000,
+        4,
+    ),
+    f(
+        "mlx-community/Qwen3-0.6B-8bit",
+        "Qwen3-0.6B",
+        600_000_000,
+        8,
+    ),
+    f(
+        "mlx-community/Qwen3-0.6B-bf16",
+        "Qwen3-0.6B",
+        600_000_000,
+        16,
+    ),
+    f(
+        "mlx-community/Qwen3-4B-Instruct-2507-4bit",
+        "Qwen3-4B-Instruct-2507",
+        4_000_000_000,
+        4,
+    ),
+    f(
+        "mlx-community/Qwen3-4B-Instruct-2507-6bit",
+        "Qwen3-4B-Instruct-2507",
+        4_000_000_000,
+        6,
+    ),
+    f(
+        "mlx-community/Qwen3-4B-Instruct-2507-8bit",
+        "Qwen3-4B-Instruct-2507",
+        4_000_000_000,
+        8,
+    ),
+    f(
+        "mlx-community/Qwen3-14B-4bit",
+        "Qwen3-14B",
+        14_800_000_000,
+        4,
+    ),
+    f(
+        "mlx-community/Qwen3-32B-4bit",
+        "Qwen3-32B",
+        32_800_000_000,
+        4,
+    ),
+    f(
+        "mlx-community/Qwen3-32B-8bit",
+        "Qwen3-32B",
+        32_800_000_000,
+        8,
+    ),
+    moe(
+        "mlx-community/Qwen3-30B-A3B-4bit",
+        "Qwen3-30B-A3B",
+        (30_500_000_000, 3_300_000_000),
+        4,
+    ),
+    moe(
+        "mlx-community/Qwen3-30B-A3B-8bit",
+        "Qwen3-30B-A3B",
+        (30_500_000_000, 3_300_000_000),
+        8,
+    ),
+    moe(
+        "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit",
+        "Qwen3-Coder-30B-A3B-Instruct",
+        (30_500_000_000, 3_300_000_000),
+        4,
+    ),
+    moe(
+        "mlx-community/Qwen3-Coder-30B-A3B-Instruct-8bit",
+        "Qwen3-Coder-30B-A3B-Instruct",
+        (30_500_000_000, 3_300_000_000),
+        8,
+    ),
 ];
 
 /// Share of unified memory MLX may use by default (Metal's recommended working set).
@@ -83,6 +187,12 @@ pub struct CatalogueEntry {
     pub quantization: String,
     /// Parameter count from the model card.
     pub param_count: u64,
+    /// Parameters one token runs through (a mixture of experts: its active experts; else all):
+    /// what a decode step reads, where memory must hold all of [`CatalogueEntry::param_count`].
+    pub active_param_count: u64,
+    /// One of the seed specification's rows (graded against its target matrix; the others are
+    /// graded against no row).
+    pub seed: bool,
     /// A complete, loadable snapshot is in the cache.
     pub present: bool,
     /// Its snapshot folder, when present.
@@ -115,12 +225,12 @@ pub fn catalogue(config: &HubConfig, total_memory_bytes: u64) -> Vec<CatalogueEn
         .collect()
 }
 
-/// The download to offer a machine with no model yet: the smallest catalogue model not on disk
-/// that fits its memory (None when none does).
+/// The download to offer a machine with no model yet: the smallest of the seed's models not on
+/// disk that fits its memory (None when none does).
 pub fn first_download(entries: &[CatalogueEntry]) -> Option<&CatalogueEntry> {
     entries
         .iter()
-        .filter(|e| !e.present && e.fits_memory)
+        .filter(|e| e.seed && !e.present && e.fits_memory)
         .min_by_key(|e| e.estimated_download_bytes)
 }
 
@@ -150,6 +260,8 @@ fn entry(
             "bf16".into()
         },
         param_count: v.param_count,
+        active_param_count: v.active_param_count,
+        seed: v.seed,
         present: path.is_some(),
         path,
         size_on_disk_bytes,
@@ -206,6 +318,43 @@ mod tests {
             Some("o/b-4bit")
         );
         assert!(first_download(&[huge]).is_none());
+        // Only the seed's rows are offered first, however small the others.
+        let tiny = entry(&f("o/t-4bit", "t", 100_000_000, 4), None, 0, 16 * gib);
+        let all = vec![tiny.clone(), big.clone()];
+        assert_eq!(
+            first_download(&all).map(|e| e.repo_id.as_str()),
+            Some("o/b-4bit")
+        );
+    }
+
+    #[test]
+    fn the_family_rows_name_their_quantization_and_active_parameters() {
+        let names: Vec<&str> = VARIANTS.iter().map(|v| v.repo_id).collect();
+        for repo in [
+            "mlx-community/Qwen3-0.6B-4bit",
+            "mlx-community/Qwen3-4B-Instruct-2507-6bit",
+            "mlx-community/Qwen3-32B-4bit",
+            "mlx-community/Qwen3-30B-A3B-4bit",
+            "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit",
+        ] {
+            assert!(names.contains(&repo), "{repo}");
+        }
+        let gib = 1u64 << 30;
+        let six = VARIANTS.iter().find(|v| v.bits == 6).unwrap();
+        assert_eq!(entry(six, None, 0, 64 * gib).quantization, "6bit");
+        let a3b = VARIANTS
+            .iter()
+            .find(|v| v.repo_id == "mlx-community/Qwen3-30B-A3B-4bit")
+            .unwrap();
+        let e = entry(a3b, None, 0, 64 * gib);
+        assert_eq!(
+            (e.param_count, e.active_param_count),
+            (30_500_000_000, 3_300_000_000)
+        );
+        assert!(!e.seed);
+        // Memory holds every expert: 30.5B at 4.5 bits, 1.2 x.
+        assert_eq!(e.estimated_memory_bytes, 20_587_500_000);
+        assert!(VARIANTS.iter().take(8).all(|v| v.seed));
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub struct ModelInfo {
     pub param_count: u64,
     /// Bytes of weight files on disk.
     pub size_bytes: u64,
+    /// Bytes one decode step reads, for the roofline: the weight files, less (for a mixture of
+    /// experts) the share of the expert tensors a token does not route to (`1 − k / E`).
+    pub decode_read_bytes: u64,
 }
 
 impl ModelInfo {
@@ -27,6 +30,7 @@ impl ModelInfo {
         let files = weights::weight_files(dir)?;
         let mut params = 0u64;
         let mut size = 0u64;
+        let mut expert_bytes = 0u64;
         let mut float_dtype: Option<String> = None;
         let mut quant_bits: Option<i32> = cfg.quantization.as_ref().map(|q| q.default.bits);
         for f in &files {
@@ -34,6 +38,9 @@ impl ModelInfo {
             let header = weights::read_header(f)?;
             for (name, t) in &header {
                 let n: u64 = t.shape.iter().product::<usize>() as u64;
+                if name.contains(".mlp.switch_mlp.") || name.contains(".mlp.experts.") {
+                    expert_bytes += n * elem_bytes(&t.dtype);
+                }
                 if name.ends_with(".scales") || name.ends_with(".biases") {
                     continue;
                 }
@@ -67,13 +74,28 @@ impl ModelInfo {
             (None, Some(b)) => Some(format!("{b}bit")),
             (None, None) => float_dtype,
         };
+        let idle_share = match cfg.num_experts {
+            0 => 0.0,
+            e => 1.0 - cfg.num_experts_per_tok as f64 / e as f64,
+        };
         Ok(ModelInfo {
             id: model_id(dir),
             path: dir.to_path_buf(),
             quantization,
             param_count: params,
             size_bytes: size,
+            decode_read_bytes: size - (expert_bytes as f64 * idle_share) as u64,
         })
+    }
+}
+
+/// Bytes per element of a safetensors dtype.
+fn elem_bytes(dtype: &str) -> u64 {
+    match dtype {
+        "F64" | "I64" | "U64" => 8,
+        "F32" | "I32" | "U32" => 4,
+        "BF16" | "F16" => 2,
+        _ => 1,
     }
 }
 

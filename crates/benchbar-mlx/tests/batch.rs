@@ -200,7 +200,12 @@ fn every_quantization_is_named_and_counted() {
             .unwrap()
             .1;
         assert_eq!(info.param_count, params(base), "{variant}");
+        assert_eq!(info.decode_read_bytes, info.size_bytes, "{variant}: dense");
     }
+    // A mixture of experts reads its routed experts only: 2 of 8 in the tiny Qwen3-MoE, whose
+    // one MoE layer holds 3 x 8 experts of 64 x 128 f32 weights (786,432 bytes).
+    let moe = benchbar_mlx::ModelInfo::from_dir(&common::model_dir("moe")).unwrap();
+    assert_eq!(moe.size_bytes - moe.decode_read_bytes, 786_432 * 6 / 8);
 }
 
 #[test]

@@ -84,7 +84,8 @@ pub fn e2e_samples_ms(c: &CellReport) -> Vec<f64> {
         .collect()
 }
 
-/// Analyses a run. `weight_bytes` is what one decode step reads (the model's weights);
+/// Analyses a run. `weight_bytes` is what one decode step reads (the model's weights; of a
+/// mixture of experts, the routed experts' share);
 /// `bandwidth` the machine's; the roofline needs both.
 pub fn analyse(
     r: &RunReport,

@@ -200,7 +200,8 @@ fn model_sections(
         .unwrap_or("not sampled");
     let roofline = match (a.roofline_pct, weights, bw) {
         (Some(pct), Some(w), Some(b)) => format!(
-            "Roofline: {pct:.1}% of memory bandwidth ({} tok/s × {} per token ÷ {} GB/s)",
+            "Roofline: {pct:.1}% of memory bandwidth ({} tok/s × {} read per token ÷ {} GB/s; \
+             the weights a decode step reads: of a mixture of experts, its routed experts only)",
             opt(s.decode_tps, num),
             bytes(w as f64),
             num(b.gbps)

@@ -83,7 +83,7 @@ pub fn first_run_offer(state: &AppState) -> CmdResult<FirstRun> {
 }
 
 /// `first_run()`: with no model on disk, the dashboard offers the built-in model and the
-/// smallest catalogue model that fits this machine's memory.
+/// smallest of the seed's catalogue models that fits this machine's memory.
 #[tauri::command]
 pub async fn first_run(state: State<'_, AppState>) -> CmdResult<FirstRun> {
     first_run_offer(&state)

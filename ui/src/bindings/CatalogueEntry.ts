@@ -21,6 +21,16 @@ quantization: string,
  */
 param_count: number, 
 /**
+ * Parameters one token runs through (a mixture of experts: its active experts; else all):
+ * what a decode step reads, where memory must hold all of [`CatalogueEntry::param_count`].
+ */
+active_param_count: number, 
+/**
+ * One of the seed specification's rows (graded against its target matrix; the others are
+ * graded against no row).
+ */
+seed: boolean, 
+/**
  * A complete, loadable snapshot is in the cache.
  */
 present: boolean, 

@@ -23,4 +23,9 @@ param_count: number,
 /**
  * Bytes of weight files on disk.
  */
-size_bytes: number, };
+size_bytes: number, 
+/**
+ * Bytes one decode step reads, for the roofline: the weight files, less (for a mixture of
+ * experts) the share of the expert tensors a token does not route to (`1 − k / E`).
+ */
+decode_read_bytes: number, };

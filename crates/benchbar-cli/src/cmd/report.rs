@@ -71,8 +71,14 @@ pub fn report(db: Option<&Path>, args: ReportArgs) -> Result<ExitCode> {
     let weights: BTreeMap<String, u64> = runs
         .iter()
         .filter_map(|r| {
-            let path = r.model.path.as_deref()?;
-            Some((r.model.id.clone(), weight_bytes(Path::new(path))?))
+            let path = Path::new(r.model.path.as_deref()?);
+            // What a decode step reads (a mixture of experts: its routed experts), else the
+            // weight files' size.
+            let bytes = benchbar_mlx::ModelInfo::from_dir(path)
+                .map(|m| m.decode_read_bytes)
+                .ok()
+                .or_else(|| weight_bytes(path))?;
+            Some((r.model.id.clone(), bytes))
         })
         .collect();
     let input = ReportInput {
