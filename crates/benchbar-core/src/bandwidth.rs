@@ -71,7 +71,7 @@ pub fn machine_bandwidth(machine: &MachineInfo, override_gbps: Option<f64>) -> O
     let name = machine.chip.as_deref().unwrap_or(&machine.cpu);
     chip_bandwidth_gbps(name).map(|(chip, gbps)| Bandwidth {
         gbps,
-        source: format!("built-in table: Apple {chip}"),
+        source: format!("Apple's published figure for the {chip}, not measured"),
     })
 }
 
@@ -112,7 +112,10 @@ mod tests {
     fn override_wins_and_roofline_is_a_ratio() {
         let mut m = crate::testkit::synthetic_meta(None, "m", "v").machine;
         let table = machine_bandwidth(&m, None).unwrap();
-        assert_eq!(table.source, "built-in table: Apple M3 Max");
+        assert_eq!(
+            table.source,
+            "Apple's published figure for the M3 Max, not measured"
+        );
         let o = machine_bandwidth(&m, Some(123.0)).unwrap();
         assert_eq!((o.gbps, o.source.as_str()), (123.0, "override"));
         m.chip = None;
