@@ -276,6 +276,17 @@ def write_tokenizer(dst: Path, cache={}):
     (dst / "tokenizer_config.json").write_text(json.dumps(tokenizer_config(), indent=2))
 
 
+def write_config_and_tokenizer(out: Path, cfg):
+    """config.json, generation_config.json (the two EOS ids) and the tokenizer files."""
+    from mlx_lm.utils import save_config
+
+    save_config(cfg, out / "config.json")
+    (out / "generation_config.json").write_text(
+        json.dumps({"bos_token_id": 151643, "eos_token_id": [151645, 151643], "do_sample": False}, indent=2)
+    )
+    write_tokenizer(out)
+
+
 def model_config(shape):
     cfg = {
         "architectures": ["Qwen3ForCausalLM"],
@@ -317,7 +328,7 @@ def save_sharded(out: Path, model, n_shards: int):
 def make_model(out: Path, shape: str, seed: int, quantize_bits=None, group_size=64, bf16_sharded=False):
     import mlx.core as mx
     from mlx_lm.models import qwen3
-    from mlx_lm.utils import quantize_model, save_config, save_model
+    from mlx_lm.utils import quantize_model, save_model
 
     cfg = model_config(shape)
     if bf16_sharded:
@@ -336,11 +347,7 @@ def make_model(out: Path, shape: str, seed: int, quantize_bits=None, group_size=
         save_sharded(out, model, 2)
     else:
         save_model(out, model)
-    save_config(cfg, out / "config.json")
-    (out / "generation_config.json").write_text(
-        json.dumps({"bos_token_id": 151643, "eos_token_id": [151645, 151643], "do_sample": False}, indent=2)
-    )
-    write_tokenizer(out)
+    write_config_and_tokenizer(out, cfg)
 
 
 # A Qwen3-MoE (qwen3_moe) on the tiny shape: layer 0 dense (mlp_only_layers), layer 1 with 8
@@ -364,7 +371,7 @@ def make_moe(out: Path, seed: int, hf_layout: bool):
     import mlx.core as mx
     from mlx.utils import tree_flatten
     from mlx_lm.models import qwen3_moe
-    from mlx_lm.utils import save_config, save_model
+    from mlx_lm.utils import save_model
 
     cfg = model_config("tiny")
     cfg.update(TINY_MOE)
@@ -384,11 +391,7 @@ def make_moe(out: Path, seed: int, hf_layout: bool):
         mx.save_safetensors(str(out / "model.safetensors"), weights, metadata={"format": "pt"})
     else:
         save_model(out, model)
-    save_config(cfg, out / "config.json")
-    (out / "generation_config.json").write_text(
-        json.dumps({"bos_token_id": 151643, "eos_token_id": [151645, 151643], "do_sample": False}, indent=2)
-    )
-    write_tokenizer(out)
+    write_config_and_tokenizer(out, cfg)
 
 
 def atomic_dir(final: Path, build):

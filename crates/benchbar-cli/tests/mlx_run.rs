@@ -324,19 +324,30 @@ fn every_quantization_and_qwen3_moe_generate_mlx_lm_tokens_and_run() {
             .take_while(|t| ![151643, 151645].contains(t))
             .take(12)
             .collect();
-        let out = env
-            .cmd()
-            .args(["generate", "--prompt", "Hello", "--max-tokens", "12"])
-            .args(["--chat", "--format", "json", "--model"])
-            .arg(&model)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{variant}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        // `benchbar ARGS --format json --model MODEL`, succeeding, as JSON
+        let json = |args: &[&str]| -> serde_json::Value {
+            let out = env
+                .cmd()
+                .args(args)
+                .args(["--format", "json", "--model"])
+                .arg(&model)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{variant}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            serde_json::from_slice(&out.stdout).unwrap()
+        };
+        let v = json(&[
+            "generate",
+            "--prompt",
+            "Hello",
+            "--max-tokens",
+            "12",
+            "--chat",
+        ]);
         let got: Vec<u64> = v["generated_token_ids"]
             .as_array()
             .unwrap()
@@ -344,20 +355,7 @@ fn every_quantization_and_qwen3_moe_generate_mlx_lm_tokens_and_run() {
             .map(|t| t.as_u64().unwrap())
             .collect();
         assert_eq!(got, want, "{variant}: greedy tokens against mlx_lm's");
-        let out = env
-            .cmd()
-            .args([
-                "run", "-p", "16", "-n", "4", "-r", "1", "--format", "json", "--model",
-            ])
-            .arg(&model)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{variant}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let v = json(&["run", "-p", "16", "-n", "4", "-r", "1"]);
         assert_eq!(v["model"]["quantization"], label, "{variant}");
     }
 }

@@ -81,30 +81,24 @@ pub(crate) fn nbytes(a: &Array) -> usize {
     a.nbytes()
 }
 
-pub(crate) fn to_f32_vec(a: &Array) -> Result<Vec<f32>> {
+/// `a` as `dtype`, contiguous, copied to the host.
+fn host_vec<T: mlx_rs::ArrayElement + Clone>(a: &Array, dtype: mlx_rs::Dtype) -> Result<Vec<T>> {
     if a.size() == 0 {
         return Ok(Vec::new());
     }
     let x = a
-        .as_dtype(mlx_rs::Dtype::Float32)
+        .as_dtype(dtype)
         .and_then(|x| x.contiguous())
         .map_err(mlx)?;
-    x.try_as_slice::<f32>()
-        .map(<[f32]>::to_vec)
-        .map_err(slice_err)
+    x.try_as_slice::<T>().map(<[T]>::to_vec).map_err(slice_err)
+}
+
+pub(crate) fn to_f32_vec(a: &Array) -> Result<Vec<f32>> {
+    host_vec(a, mlx_rs::Dtype::Float32)
 }
 
 pub(crate) fn to_i32_vec(a: &Array) -> Result<Vec<i32>> {
-    if a.size() == 0 {
-        return Ok(Vec::new());
-    }
-    let x = a
-        .as_dtype(mlx_rs::Dtype::Int32)
-        .and_then(|x| x.contiguous())
-        .map_err(mlx)?;
-    x.try_as_slice::<i32>()
-        .map(<[i32]>::to_vec)
-        .map_err(slice_err)
+    host_vec(a, mlx_rs::Dtype::Int32)
 }
 
 pub(crate) fn eval(arrays: &[Array]) -> Result<()> {

@@ -26,17 +26,33 @@ fn some_int(value: i32) -> mlx_sys::mlx_optional_int {
     }
 }
 
-/// An mlx-c operation that writes one array into `res`, as an owned [`Array`].
-fn c_op(what: &str, op: impl FnOnce(&mut mlx_sys::mlx_array) -> i32) -> Result<Array> {
+/// An mlx-c operation that writes one array into `res` on the default stream, as an owned
+/// [`Array`].
+fn c_op(
+    what: &str,
+    op: impl FnOnce(&mut mlx_sys::mlx_array, mlx_sys::mlx_stream) -> i32,
+) -> Result<Array> {
+    let stream = mlx_rs::Stream::thread_local_or_default();
     // SAFETY: mlx_array_new returns an empty, owned array handle for the op to fill.
     let mut res = unsafe { mlx_sys::mlx_array_new() };
-    if op(&mut res) != 0 {
+    if op(&mut res, stream.as_ptr()) != 0 {
         // SAFETY: `res` is the handle created above, not used after this.
         unsafe { mlx_sys::mlx_array_free(res) };
         return Err(Error::Mlx(format!("{what} failed")));
     }
     // SAFETY: on success `res` is an owned array handle; Array takes ownership (frees it).
     Ok(unsafe { Array::from_ptr(res) })
+}
+
+/// `a` where `present`, else mlx-c's empty handle (an absent optional array, as mlx-rs
+/// passes it).
+fn maybe(a: &Array, present: bool) -> mlx_sys::mlx_array {
+    if present {
+        a.as_ptr()
+    } else {
+        // SAFETY: mlx_array_new only makes an empty handle (nothing allocated, nothing to free).
+        unsafe { mlx_sys::mlx_array_new() }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -52,48 +68,27 @@ pub(crate) fn quantized_matmul(
     mode: u8,
 ) -> Result<Array> {
     let mode = mode_name(mode)?;
-    let stream = mlx_rs::Stream::thread_local_or_default();
-    c_op("quantized_matmul", |res| {
-        // SAFETY: every handle is valid for the call (borrowed arrays, the stream above; an
-        // absent bias is mlx-c's empty handle, as mlx-rs passes it); `mode` is a NUL-terminated
-        // static string; `res` is the output handle.
+    let (g, b) = (some_int(group_size), some_int(bits));
+    c_op("quantized_matmul", |res, s| {
+        let (x, w, sc, bi) = (
+            x.as_ptr(),
+            w.as_ptr(),
+            scales.as_ptr(),
+            maybe(biases, has_biases),
+        );
+        // SAFETY: every handle is valid for the call (borrowed arrays, the default stream);
+        // `mode` is a NUL-terminated static string; `res` is the output handle.
         unsafe {
-            mlx_sys::mlx_quantized_matmul(
-                res,
-                x.as_ptr(),
-                w.as_ptr(),
-                scales.as_ptr(),
-                if has_biases {
-                    biases.as_ptr()
-                } else {
-                    mlx_sys::mlx_array_new()
-                },
-                transpose,
-                some_int(group_size),
-                some_int(bits),
-                mode.as_ptr(),
-                stream.as_ptr(),
-            )
+            mlx_sys::mlx_quantized_matmul(res, x, w, sc, bi, transpose, g, b, mode.as_ptr(), s)
         }
     })
 }
 
 pub(crate) fn gather_mm(a: &Array, b: &Array, rhs: &Array, sorted: bool) -> Result<Array> {
-    let stream = mlx_rs::Stream::thread_local_or_default();
-    c_op("gather_mm", |res| {
-        // SAFETY: every handle is valid for the call (borrowed arrays, the stream above; no
-        // left-hand indices: mlx-c's empty handle); `res` is the output handle.
-        unsafe {
-            mlx_sys::mlx_gather_mm(
-                res,
-                a.as_ptr(),
-                b.as_ptr(),
-                mlx_sys::mlx_array_new(),
-                rhs.as_ptr(),
-                sorted,
-                stream.as_ptr(),
-            )
-        }
+    c_op("gather_mm", |res, s| {
+        let lhs = maybe(a, false);
+        // SAFETY: as in `quantized_matmul`; no left-hand indices.
+        unsafe { mlx_sys::mlx_gather_mm(res, a.as_ptr(), b.as_ptr(), lhs, rhs.as_ptr(), sorted, s) }
     })
 }
 
@@ -112,28 +107,31 @@ pub(crate) fn gather_qmm(
     sorted: bool,
 ) -> Result<Array> {
     let mode = mode_name(mode)?;
-    let stream = mlx_rs::Stream::thread_local_or_default();
-    c_op("gather_qmm", |res| {
-        // SAFETY: as in `quantized_matmul`; no left-hand indices (mlx-c's empty handle).
+    let (g, b) = (some_int(group_size), some_int(bits));
+    c_op("gather_qmm", |res, s| {
+        let (x, w, sc, bi) = (
+            x.as_ptr(),
+            w.as_ptr(),
+            scales.as_ptr(),
+            maybe(biases, has_biases),
+        );
+        let (lhs, rhs) = (maybe(scales, false), rhs.as_ptr());
+        // SAFETY: as in `quantized_matmul`; no left-hand indices.
         unsafe {
             mlx_sys::mlx_gather_qmm(
                 res,
-                x.as_ptr(),
-                w.as_ptr(),
-                scales.as_ptr(),
-                if has_biases {
-                    biases.as_ptr()
-                } else {
-                    mlx_sys::mlx_array_new()
-                },
-                mlx_sys::mlx_array_new(),
-                rhs.as_ptr(),
+                x,
+                w,
+                sc,
+                bi,
+                lhs,
+                rhs,
                 transpose,
-                some_int(group_size),
-                some_int(bits),
+                g,
+                b,
                 mode.as_ptr(),
                 sorted,
-                stream.as_ptr(),
+                s,
             )
         }
     })
@@ -149,30 +147,28 @@ pub(crate) fn dequantize(
     mode: u8,
 ) -> Result<Array> {
     let mode = mode_name(mode)?;
-    let stream = mlx_rs::Stream::thread_local_or_default();
+    let (g, b) = (some_int(group_size), some_int(bits));
     let no_dtype = mlx_sys::mlx_optional_dtype {
         value: mlx_sys::mlx_dtype__MLX_FLOAT32, // ignored: has_value is false
         has_value: false,
     };
-    c_op("dequantize", |res| {
-        // SAFETY: as in `quantized_matmul`; no global scale (mlx-c's empty handle) and no
-        // output dtype (MLX's default for the mode).
+    c_op("dequantize", |res, s| {
+        let (w, sc, bi) = (w.as_ptr(), scales.as_ptr(), maybe(biases, has_biases));
+        let global_scale = maybe(scales, false);
+        // SAFETY: as in `quantized_matmul`; no global scale and no output dtype (MLX's default
+        // for the mode).
         unsafe {
             mlx_sys::mlx_dequantize(
                 res,
-                w.as_ptr(),
-                scales.as_ptr(),
-                if has_biases {
-                    biases.as_ptr()
-                } else {
-                    mlx_sys::mlx_array_new()
-                },
-                some_int(group_size),
-                some_int(bits),
+                w,
+                sc,
+                bi,
+                g,
+                b,
                 mode.as_ptr(),
-                mlx_sys::mlx_array_new(),
+                global_scale,
                 no_dtype,
-                stream.as_ptr(),
+                s,
             )
         }
     })
