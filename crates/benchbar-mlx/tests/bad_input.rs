@@ -277,7 +277,7 @@ fn a_prompt_beyond_the_context_is_one_error_and_yarn_stretches_it() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("20 tokens") && e.contains("context of 24"),
+        e.contains("20 prompt tokens") && e.contains("context of 24"),
         "{e}"
     );
     let opts = benchbar_mlx::GenerateOptions {

@@ -48,7 +48,7 @@ impl Qwen3Runtime {
         let context = self.model.config().context_tokens();
         if longest + opts.max_tokens > context {
             return Err(Error::Invalid(format!(
-                "a prompt of {longest} tokens and {} to generate exceed the model's context of \
+                "{longest} prompt tokens and {} to generate exceed the model's context of \
                  {context} tokens (config.json: max_position_embeddings, or rope_scaling's yarn \
                  factor times original_max_position_embeddings)",
                 opts.max_tokens
