@@ -281,20 +281,8 @@ pub enum RopeFreqs<'a> {
     Given(&'a Array),
 }
 
-/// Fused rotary embedding on the last axis of `[B, H, L, D]`.
+/// Fused rotary embedding on the last axis of `[B, H, L, D]` with the frequencies `freqs`.
 pub fn rope(
-    x: &Array,
-    dims: i32,
-    traditional: bool,
-    base: f32,
-    scale: f32,
-    offset: RopeOffset<'_>,
-) -> Result<Array> {
-    rope_with(x, dims, traditional, RopeFreqs::Base(base), scale, offset)
-}
-
-/// [`rope`] with the frequencies `freqs`.
-pub fn rope_with(
     x: &Array,
     dims: i32,
     traditional: bool,

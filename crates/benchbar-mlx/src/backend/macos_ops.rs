@@ -230,6 +230,15 @@ pub(crate) fn rms_norm(x: &Array, w: &Array, has_weight: bool, eps: f32) -> Resu
     fast::rms_norm(x, has_weight.then_some(w), eps).map_err(mlx)
 }
 
+/// mlx-rs's (base, frequencies) pair: the base, or the given frequencies without one.
+fn base_or_freqs(base: f32, freqs: &Array, has_freqs: bool) -> (Option<f32>, Option<&Array>) {
+    if has_freqs {
+        (None, Some(freqs))
+    } else {
+        (Some(base), None)
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn rope(
     x: &Array,
@@ -241,11 +250,7 @@ pub(crate) fn rope(
     freqs: &Array,
     has_freqs: bool,
 ) -> Result<Array> {
-    let (base, freqs) = if has_freqs {
-        (None, Some(freqs))
-    } else {
-        (Some(base), None)
-    };
+    let (base, freqs) = base_or_freqs(base, freqs, has_freqs);
     fast::rope(x, dims, traditional, base, scale, offset, freqs).map_err(mlx)
 }
 
@@ -260,11 +265,7 @@ pub(crate) fn rope_offsets(
     freqs: &Array,
     has_freqs: bool,
 ) -> Result<Array> {
-    let (base, freqs) = if has_freqs {
-        (None, Some(freqs))
-    } else {
-        (Some(base), None)
-    };
+    let (base, freqs) = base_or_freqs(base, freqs, has_freqs);
     fast::rope_dynamic(x, dims, traditional, base, scale, offsets, freqs).map_err(mlx)
 }
 

@@ -90,10 +90,9 @@ impl Attention {
     ) -> Result<Attention> {
         let (h, d) = (cfg.hidden_size, cfg.head_dim);
         let (nq, nkv) = (cfg.num_attention_heads, cfg.num_key_value_heads);
+        let rope = Rope::new(cfg)?;
         // The kernel computes plain RoPE (no scaled variants).
-        let qk_kernel = opts
-            .kernel(Kernel::QkNormRope)
-            .filter(|_| cfg.rope_scaling_block().is_none());
+        let qk_kernel = opts.kernel(Kernel::QkNormRope).filter(|_| rope.is_plain());
         // The attention kernel handles 1, 2, 4 or 8 q heads per kv head.
         let attn_kernel = opts
             .kernel(Kernel::Attention)
@@ -116,7 +115,7 @@ impl Attention {
             k_norm: RmsNorm::load(w, &format!("{p}.k_norm"), d, cfg.rms_norm_eps)?,
             n_heads: nq as i32,
             head_dim: d as i32,
-            rope: Rope::new(cfg)?,
+            rope,
             scale: (d as f32).powf(-0.5),
             qk_kernel,
             attn_scratch: match attn_kernel {

@@ -101,7 +101,7 @@ impl Rope {
             Some(f) => RopeFreqs::Given(f),
             None => RopeFreqs::Base(self.base),
         };
-        ops::rope_with(x, self.dims, false, freqs, self.scale, off)
+        ops::rope(x, self.dims, false, freqs, self.scale, off)
     }
 }
 
