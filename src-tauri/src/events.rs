@@ -173,6 +173,7 @@ mod tests {
             reps: 1,
             adaptive: None,
             warmup: 0,
+            load: None,
         }
     }
 

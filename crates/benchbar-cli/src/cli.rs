@@ -221,6 +221,22 @@ pub struct RunArgs {
     /// (more than 0; default: all at once).
     #[arg(long, value_name = "RPS", allow_negative_numbers = true, value_parser = positive_f64)]
     pub rate: Option<f64>,
+    /// openai engine: concurrency levels, comma separated, each 1 to 256 (a sweep: one cell per
+    /// level and prompt; each trial sends --requests requests keeping that many in flight, the
+    /// next as one finishes, every request with its own prompt). Instead of -b.
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',', allow_negative_numbers = true, value_parser = values::level)]
+    pub concurrency: Option<Vec<u32>>,
+    /// With --concurrency: requests per trial of every level, at least the highest level
+    /// (default: 4 x the level, at least 8).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = count::<u32, 1>)]
+    pub requests: Option<u32>,
+    /// With --concurrency: the SLO's time to first token, ms (more than 0); the report gives
+    /// the goodput, the requests/s (and tok/s) of requests meeting every SLO given.
+    #[arg(long, value_name = "MS", allow_negative_numbers = true, value_parser = values::finite)]
+    pub slo_ttft_ms: Option<f64>,
+    /// With --concurrency: the SLO's mean inter-token latency per request, ms (more than 0).
+    #[arg(long, value_name = "MS", allow_negative_numbers = true, value_parser = values::finite)]
+    pub slo_itl_ms: Option<f64>,
     /// openai engine: endpoint: auto (chat for text prompts, completions for -p N), chat or
     /// completions.
     #[arg(long, value_enum, default_value_t = HttpEndpoint::Auto)]

@@ -5,6 +5,7 @@
 //!
 //! * [`spec`] — what to run: suites, run specs, the cell plan.
 //! * [`sample`] — what an engine measured: raw per-token timestamps per request.
+//! * [`load`] — concurrency sweeps for servers: levels, SLO, goodput.
 //! * [`adaptive`] — adaptive repetitions (`-r auto`): when a cell has measured enough.
 //! * [`bandwidth`] — Apple chips' memory bandwidth (the roofline, cross-machine comparisons).
 //! * [`catalogue`] — the metric catalogue: name, unit, direction, heading, how to read it.
@@ -26,6 +27,7 @@ pub mod catalogue;
 pub mod document;
 pub mod error;
 pub mod fmt;
+pub mod load;
 pub mod machines;
 pub mod metrics;
 pub mod regression;

@@ -257,6 +257,11 @@ pub struct CellReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub repetitions: Option<crate::adaptive::RepetitionsReport>,
+    /// A server's concurrency level (`--concurrency`): requests/s, output tok/s, the most in
+    /// flight, and the SLO's goodput; absent for a batch cell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub load: Option<crate::load::LoadReport>,
     /// Statistics.
     pub summary: CellSummary,
     /// Energy (`energy_j`, `avg_power_w`, `peak_power_w`, `tokens_per_joule`,
@@ -408,6 +413,7 @@ pub fn build_cell(raw: &CellRaw) -> CellReport {
         gen_tokens: raw.plan.gen_tokens,
         reps: raw.trials.len() as u32,
         repetitions: crate::adaptive::repetitions_report(raw),
+        load: crate::load::load_report(raw),
         summary,
         power: raw.power.clone().into(),
         trials: raw
@@ -457,11 +463,17 @@ pub fn apply_grades(report: &mut RunReport, row: &ModelTargets) {
     report.grades = grade_row(row, &measured(&report.cells));
 }
 
-/// Extracts the values the matrix grades from a run's cells.
+/// Extracts the values the matrix grades from a run's cells (concurrency cells are not
+/// graded: their requests queue behind each other, which the matrix does not measure).
 pub fn measured(cells: &[CellReport]) -> Measured {
+    let cells: Vec<&CellReport> = cells.iter().filter(|c| c.load.is_none()).collect();
     let mean = |s: &Option<Stats>| s.as_ref().map(|s| s.mean);
     let single: Vec<&CellReport> = {
-        let b1: Vec<&CellReport> = cells.iter().filter(|c| c.batch_size == 1).collect();
+        let b1: Vec<&CellReport> = cells
+            .iter()
+            .copied()
+            .filter(|c| c.batch_size == 1)
+            .collect();
         let short: Vec<&CellReport> = b1
             .iter()
             .copied()
@@ -475,7 +487,7 @@ pub fn measured(cells: &[CellReport]) -> Measured {
     };
     let avg = |xs: Vec<f64>| (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64);
     let mut batch_tps = std::collections::BTreeMap::<u32, Vec<f64>>::new();
-    for c in cells {
+    for c in &cells {
         if let Some(v) = mean(&c.summary.decode_tps) {
             batch_tps.entry(c.batch_size).or_default().push(v);
         }

@@ -47,6 +47,20 @@ pub struct RunSpec {
     pub adaptive: Option<crate::adaptive::AdaptiveReps>,
     /// `--warmup N`: discarded runs before the measured ones.
     pub warmup: Option<u32>,
+    /// `--concurrency 1,2,4`: a server's concurrency levels (each selected prompt becomes one
+    /// cell per level, see [`crate::load`]); replaces batch sizes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub concurrency: Option<Vec<u32>>,
+    /// `--requests N`: requests per trial of every level (default
+    /// [`crate::load::default_requests`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub requests_per_level: Option<u32>,
+    /// `--slo-ttft-ms` / `--slo-itl-ms`: the SLO goodput is judged against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub slo: Option<crate::load::Slo>,
 }
 
 /// Largest batch size the engines support.
@@ -71,11 +85,21 @@ impl RunSpec {
             reps: None,
             adaptive: None,
             warmup: None,
+            concurrency: None,
+            requests_per_level: None,
+            slo: None,
         }
     }
 
     /// Rejects values that cannot produce a measurement.
     pub fn validate(&self) -> Result<()> {
+        crate::load::SweepSpec {
+            levels: self.concurrency.as_deref(),
+            requests: self.requests_per_level,
+            slo: self.slo,
+            batch_sizes_given: self.batch_sizes.is_some(),
+        }
+        .validate()?;
         if let Some(bs) = &self.batch_sizes {
             if bs.is_empty() {
                 return Err(Error::InvalidSpec("batch size list is empty".into()));
@@ -133,14 +157,24 @@ impl RunSpec {
         Ok(cells)
     }
 
+    /// The batch sizes of a test's cells: `-b`, else each concurrency level once (a test
+    /// batched at several sizes in the suite is one prompt), else the suite's.
     fn batch_sizes_for(&self, test: &TestDef) -> Vec<u32> {
-        match &self.batch_sizes {
-            Some(bs) => bs.clone(),
-            None => test.batch_sizes.clone(),
+        match (&self.batch_sizes, &self.concurrency) {
+            (Some(bs), _) => bs.clone(),
+            (None, Some(levels)) => levels.clone(),
+            (None, None) => test.batch_sizes.clone(),
         }
     }
 
     fn cell(&self, test: &TestDef, batch_size: u32, suite: &Suite) -> CellPlan {
+        let load = self.concurrency.as_ref().map(|_| crate::load::LoadPlan {
+            concurrency: batch_size,
+            requests: self
+                .requests_per_level
+                .unwrap_or_else(|| crate::load::default_requests(batch_size)),
+            slo: self.slo.filter(|s| !s.is_empty()),
+        });
         let (prompt, category) = match self.prompt_tokens {
             Some(tokens) => (PromptSpec::Synthetic { tokens }, Category::Synthetic),
             None => (
@@ -174,6 +208,7 @@ impl RunSpec {
             },
             adaptive,
             warmup: self.warmup.unwrap_or(suite.warmup),
+            load,
         }
     }
 }
@@ -198,6 +233,11 @@ pub struct CellPlan {
     pub adaptive: Option<crate::adaptive::AdaptiveReps>,
     /// Discarded warmup repetitions.
     pub warmup: u32,
+    /// A server's concurrency level: each trial sends `requests` requests keeping
+    /// `batch_size` in flight ([`crate::load`]); absent for a batch cell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub load: Option<crate::load::LoadPlan>,
 }
 
 #[cfg(test)]

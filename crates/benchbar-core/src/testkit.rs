@@ -72,6 +72,7 @@ pub fn synthetic_cell(tps: &[f64], ttft_ms: &[f64], mem_bytes: u64) -> CellRaw {
             reps: tps.len() as u32,
             adaptive: None,
             warmup: 1,
+            load: None,
         },
         trials: tps
             .iter()

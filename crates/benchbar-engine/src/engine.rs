@@ -35,8 +35,13 @@ pub type Result<T> = std::result::Result<T, EngineError>;
 pub struct TrialRequest {
     /// The prompt every request of the batch uses.
     pub prompt: PromptSpec,
-    /// Requests submitted together.
+    /// Requests of the trial: submitted together, or with `concurrency` kept at most that many
+    /// in flight.
     pub batch_size: u32,
+    /// A server's concurrency level: at most this many of the `batch_size` requests in flight,
+    /// the next sent as soon as one finishes (a closed loop); None sends all at once. Only
+    /// engines whose [`Engine::supports_concurrency`] is true honour it.
+    pub concurrency: Option<u32>,
     /// Tokens to generate per request.
     pub max_tokens: u32,
     /// Suppress end-of-sequence so every request generates exactly `max_tokens`.
@@ -130,6 +135,12 @@ pub trait Engine: Send {
     ) -> Result<TrialSample> {
         let _ = cancel;
         self.run_trial(request, on_token)
+    }
+
+    /// Whether the engine honours [`TrialRequest::concurrency`] (servers over HTTP do; an
+    /// in-process engine decodes a batch in lockstep and does not).
+    fn supports_concurrency(&self) -> bool {
+        false
     }
 
     /// The model's context length and memory footprint, where the engine knows them (None:

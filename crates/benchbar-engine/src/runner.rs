@@ -111,7 +111,8 @@ pub fn run_cells(
             }
             let request = TrialRequest {
                 prompt: cell.prompt.clone(),
-                batch_size: cell.batch_size,
+                batch_size: cell.load.map_or(cell.batch_size, |l| l.requests),
+                concurrency: cell.load.map(|l| l.concurrency),
                 max_tokens: cell.gen_tokens,
                 fixed_length: true,
                 seed: trial_seed(ci, ti, warmup),

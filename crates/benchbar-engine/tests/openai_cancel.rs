@@ -105,6 +105,7 @@ fn request() -> TrialRequest {
             text: "Hello".into(),
         },
         batch_size: 2,
+        concurrency: None,
         max_tokens: 8,
         fixed_length: true,
         seed: 7,
@@ -164,6 +165,7 @@ fn a_run_against_a_hung_server_is_cancelled_within_a_second() {
         reps: 3,
         adaptive: None,
         warmup: 1,
+        load: None,
     }];
     let cancel = Arc::new(AtomicBool::new(false));
     let setter = cancel_later(cancel.clone(), Duration::from_millis(300));

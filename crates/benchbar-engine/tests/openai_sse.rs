@@ -152,6 +152,7 @@ fn request(max_tokens: u32, batch: u32) -> TrialRequest {
             text: "Hello".into(),
         },
         batch_size: batch,
+        concurrency: None,
         max_tokens,
         fixed_length: true,
         seed: 42,

@@ -68,10 +68,11 @@ fn is_generation(c: &CellReport) -> bool {
     )
 }
 
-/// A batch-1 cell of an ordinary prompt (not memory stress): the cells whose response times
+/// A batch-1 cell of an ordinary prompt (not memory stress, not a concurrency level): the
+/// cells whose response times
 /// are comparable across runs, used for the window's pooled latency and the charts.
 pub fn is_single_request(c: &CellReport) -> bool {
-    c.batch_size == 1 && c.category != Category::MemoryStress
+    c.batch_size == 1 && c.load.is_none() && c.category != Category::MemoryStress
 }
 
 /// Per-request end-to-end latencies of a cell's successful trials, ms.

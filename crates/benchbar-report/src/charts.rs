@@ -1,5 +1,6 @@
 //! Charts of a run or a window of runs, as PNG and SVG (plotters): response time and memory
-//! over time, response-time and memory distributions, decode tok/s trend per model.
+//! over time, response-time and memory distributions, decode tok/s trend per model, and a
+//! concurrency sweep's throughput against latency.
 //!
 //! The data ([`chart_specs`]) serialises, for an app that draws the same charts itself.
 //! Over one run, "time" is the trial sequence; over a window, each run is one point at its
@@ -228,11 +229,52 @@ pub fn chart_specs(runs: &[RunReport]) -> Vec<ChartSpec> {
     ];
     specs
         .into_iter()
+        .chain(sweep_chart(runs))
         .filter(|s| match &s.kind {
             ChartKind::Lines(series) => !series.is_empty(),
             ChartKind::Histogram(bins) => !bins.is_empty(),
         })
         .collect()
+}
+
+/// Throughput against latency of the newest run with a concurrency sweep: per test, output
+/// tok/s (x) against TTFT p50 and E2E p50 (y), one point per level.
+fn sweep_chart(runs: &[RunReport]) -> Option<ChartSpec> {
+    let r = runs
+        .iter()
+        .rev()
+        .find(|r| r.cells.iter().any(|c| c.load.is_some()))?;
+    let mut series: Vec<Series> = Vec::new();
+    for c in &r.cells {
+        let Some(l) = &c.load else { continue };
+        let Some(x) = l.output_tps else { continue };
+        for (what, stats) in [
+            ("TTFT p50", &c.summary.ttft_ms),
+            ("E2E p50", &c.summary.e2e_ms),
+        ] {
+            let Some(y) = stats.as_ref().and_then(|s| s.p50) else {
+                continue;
+            };
+            let label = format!("{} {what}", c.test);
+            match series.iter_mut().find(|s| s.label == label) {
+                Some(s) => s.points.push((x, y)),
+                None => series.push(Series {
+                    label,
+                    points: vec![(x, y)],
+                }),
+            }
+        }
+    }
+    Some(ChartSpec {
+        file_stem: "chart-concurrency",
+        title: format!(
+            "Throughput against latency (run {}, one point per concurrency level)",
+            r.run_id.unwrap_or_default()
+        ),
+        x_desc: "output tok/s".into(),
+        y_desc: "latency ms (p50)".into(),
+        kind: ChartKind::Lines(series),
+    })
 }
 
 fn register_font() {

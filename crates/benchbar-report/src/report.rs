@@ -262,6 +262,20 @@ fn model_sections(
     out
 }
 
+/// The concurrency sweep of the newest of these runs (newest first) that has one.
+fn sweep_section(runs: &[&RunReport]) -> Option<Section> {
+    let (r, table) = runs
+        .iter()
+        .find_map(|r| benchbar_core::load::sweep_table(&r.cells).map(|t| (*r, t)))?;
+    let mut bullets = vec![format!(
+        "Run {} ({}): latency against load; the chart Throughput against latency draws it",
+        r.run_id.unwrap_or_default(),
+        time(r.started_at)
+    )];
+    bullets.extend(benchbar_core::load::sweep_notes(&r.cells));
+    Some(section("Concurrency sweep".into(), 3, bullets, Some(table)))
+}
+
 fn run_row(r: &RunReport) -> Vec<String> {
     let a = analyse(r, None, None);
     let e2e = summarize(
@@ -343,6 +357,7 @@ pub fn build(input: &ReportInput<'_>) -> Document {
             .push(section(format!("Model: {model}"), 2, bullets, None));
         d.sections
             .extend(model_sections(r, &a, weights, bw.as_ref()));
+        d.sections.extend(sweep_section(&of_model));
     }
     if runs.len() > 1 {
         let e2e: Vec<f64> = runs

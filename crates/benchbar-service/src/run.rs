@@ -66,10 +66,17 @@ impl RunRequest {
         Ok(self.spec.plan(&Suite::seed())?)
     }
 
-    /// Refuses, before anything runs, a plan that `engine`'s model cannot hold: a prompt plus
+    /// Refuses, before anything runs, concurrency levels on an engine that cannot keep requests
+    /// in flight, and a plan that `engine`'s model cannot hold: a prompt plus
     /// generated tokens past its context, or (unless `allow_oversize`) weights plus KV cache
     /// past the machine's memory. Engines that do not know their model's limits pass.
     pub fn check_bounds(&self, engine: &dyn Engine) -> Result<()> {
+        if self.spec.concurrency.is_some() && !engine.supports_concurrency() {
+            return Err(Error::Invalid(format!(
+                "--concurrency measures a server: the {} engine does not keep requests in flight (use --engine openai --url ...)",
+                engine.info().name
+            )));
+        }
         match engine.limits() {
             Some(limits) => bounds::check(
                 &self.plan()?,

@@ -66,6 +66,14 @@ pub(super) fn batch_size(s: &str) -> Result<u32, String> {
     count::<u32, 1>(s).map_err(|_| format!("must be a whole number from 1 to {max}"))
 }
 
+/// A concurrency level: refused here when negative or not a number; the range (1 to
+/// [`benchbar_core::load::MAX_CONCURRENCY`]), an empty list and duplicates are checked with
+/// the run specification.
+pub(super) fn level(s: &str) -> Result<u32, String> {
+    let max = benchbar_core::load::MAX_CONCURRENCY;
+    count::<u32, 1>(s).map_err(|_| format!("must be a whole number from 1 to {max}"))
+}
+
 pub(super) fn finite(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(x) if x.is_finite() => Ok(x),

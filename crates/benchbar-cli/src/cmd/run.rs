@@ -48,6 +48,14 @@ fn request(args: &RunArgs) -> Result<RunRequest> {
         reps,
         adaptive,
         warmup: args.warmup,
+        concurrency: args.concurrency.clone(),
+        requests_per_level: args.requests,
+        slo: (args.slo_ttft_ms.is_some() || args.slo_itl_ms.is_some()).then_some(
+            benchbar_core::load::Slo {
+                ttft_ms: args.slo_ttft_ms,
+                itl_ms: args.slo_itl_ms,
+            },
+        ),
     };
     let req = RunRequest {
         spec,

@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 
+pub mod mlx_server;
+
 /// A temporary folder with a history database path in it.
 pub struct Env {
     /// The folder (removed on drop); the data folder of every command is `dir/data`.

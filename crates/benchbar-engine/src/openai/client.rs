@@ -52,6 +52,9 @@ pub struct StreamRequest {
     pub row: u32,
     /// Wait this long after the trial start before sending (request-rate mode).
     pub delay: Duration,
+    /// Concurrency level: a permit of this semaphore is taken before sending and held until
+    /// the stream ends, so at most its permits are in flight (the send time is taken after).
+    pub gate: Option<std::sync::Arc<tokio::sync::Semaphore>>,
 }
 
 /// Sends the request and reads its SSE stream to `[DONE]`.
@@ -65,6 +68,15 @@ pub async fn stream_completion(
     if !req.delay.is_zero() {
         tokio::time::sleep_until((trial_start + req.delay).into()).await;
     }
+    let _permit = match &req.gate {
+        Some(gate) => Some(
+            gate.clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| format!("POST {url}: {e}"))?,
+        ),
+        None => None,
+    };
     let sent = Instant::now();
     let mut rb = client
         .post(url)

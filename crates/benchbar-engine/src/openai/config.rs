@@ -87,6 +87,8 @@ pub(super) struct Rows {
     pub(super) max_tokens: u32,
     pub(super) fixed: bool,
     pub(super) seed: u64,
+    /// At most this many requests in flight (a concurrency level); None: all at once.
+    pub(super) concurrency: Option<u32>,
 }
 
 #[cfg(test)]

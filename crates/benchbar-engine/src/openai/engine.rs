@@ -187,6 +187,7 @@ impl OpenAiEngine {
             stall_timeout: self.cfg.timeout,
             row: 0,
             delay: Duration::ZERO,
+            gate: None,
         };
         match self
             .rt
@@ -302,6 +303,7 @@ impl OpenAiEngine {
             max_tokens: req.max_tokens,
             fixed: req.fixed_length,
             seed: req.seed,
+            concurrency: req.concurrency,
         };
         self.stream_rows(&rows, &prompts, on_token, cancel)
             .map(|(sample, _)| sample)
@@ -318,6 +320,10 @@ impl Engine for OpenAiEngine {
 
     fn model(&self) -> ModelRef {
         self.model.clone()
+    }
+
+    fn supports_concurrency(&self) -> bool {
+        true
     }
 
     fn notes(&self) -> Vec<String> {
@@ -386,6 +392,7 @@ impl Engine for OpenAiEngine {
             max_tokens: req.max_tokens,
             fixed: false,
             seed: req.seed,
+            concurrency: None,
         };
         let (sample, texts) = self.stream_rows(&rows, &req.prompts, on_token, None)?;
         Ok(TextBatch { sample, texts })

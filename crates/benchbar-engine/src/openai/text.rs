@@ -1,5 +1,6 @@
-//! Streaming a batch of prompts: one request per row, concurrently or at a Poisson rate, each
-//! stream turned into a request sample with per-token timestamps.
+//! Streaming a batch of prompts: one request per row, concurrently (all at once, or at most a
+//! concurrency level in flight) or at a Poisson rate, each stream turned into a request sample
+//! with per-token timestamps.
 
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,6 +47,9 @@ impl OpenAiEngine {
         );
         let mut rng = ChaCha8Rng::seed_from_u64(req.seed ^ 0x0005_EED0_FA11);
         let mut delay = Duration::ZERO;
+        let gate = req
+            .concurrency
+            .map(|n| std::sync::Arc::new(tokio::sync::Semaphore::new(n as usize)));
         let mut requests = Vec::with_capacity(prompts.len());
         for (row, prompt) in (0u32..).zip(prompts) {
             if let (Some(rate), true) = (self.cfg.rate_rps, row > 0) {
@@ -61,6 +65,7 @@ impl OpenAiEngine {
                 stall_timeout: self.cfg.timeout,
                 row,
                 delay,
+                gate: gate.clone(),
             });
         }
         let client = self.client.clone();

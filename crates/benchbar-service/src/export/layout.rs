@@ -207,6 +207,9 @@ fn run(r: &RunReport) -> Document {
     {
         sections.push(energy_section(r));
     }
+    if let Some(t) = benchbar_core::load::sweep_table(&r.cells) {
+        sections.push(Section::table(Some("Concurrency sweep".into()), t));
+    }
     sections.extend(grades_section(r));
     if !r.regressions.is_empty() {
         sections.push(section(
@@ -226,6 +229,7 @@ fn run(r: &RunReport) -> Document {
     }
     let mut notes = r.warnings.clone();
     notes.extend(r.cells.iter().filter_map(adaptive_note));
+    notes.extend(benchbar_core::load::sweep_notes(&r.cells));
     doc(run_preamble(r), sections, notes)
 }
 
