@@ -182,12 +182,31 @@ function renderTable(): void {
           h("button", { class: "small baseline", title: "Set as the baseline for its configuration", onclick: () => void makeBaseline(l.run_id) }, "Baseline"),
           fmt))),
     );
+    if (l.levels?.length) tbody.append(levelsRow(l));
   }
   clear(tableHost,
     h("table", { id: "runs-table" },
       h("thead", null, h("tr", null, h("th", null, ""), h("th", { class: "num" }, "Run"), h("th", null, "Started"), h("th", null, "Model"), h("th", null, "Engine"),
         h("th", null, "Suite"), h("th", { class: "num" }, "Decode tok/s"), h("th", { class: "num" }, "TTFT ms"), h("th", { class: "num" }, "Peak mem"), h("th", null, "Flags"), h("th", null, ""))),
       tbody));
+}
+
+/** A concurrency sweep's levels under its run: output tok/s against median latency per level. */
+function levelsRow(l: HistoryLine): HTMLElement {
+  return h("tr", { class: "levels", "data-levels-of": l.run_id },
+    h("td", null, ""),
+    h("td", { colspan: 10 },
+      h("table", { class: "levels-table" },
+        h("thead", null, h("tr", null, h("th", null, "Concurrency sweep"), h("th", { class: "num" }, "Level"), h("th", { class: "num" }, "Output tok/s"),
+          h("th", { class: "num" }, "TTFT p50 ms"), h("th", { class: "num" }, "E2E p50 ms"), h("th", { class: "num" }, "Goodput req/s"))),
+        h("tbody", null, (l.levels ?? []).map((v) =>
+          h("tr", { "data-level": v.concurrency },
+            h("td", null, v.test),
+            h("td", { class: "num" }, v.concurrency),
+            h("td", { class: "num" }, num(v.output_tps)),
+            h("td", { class: "num" }, num(v.ttft_p50_ms)),
+            h("td", { class: "num" }, num(v.e2e_p50_ms)),
+            h("td", { class: "num" }, num(v.goodput_rps, 2))))))));
 }
 
 async function runCompare(): Promise<void> {

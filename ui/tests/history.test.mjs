@@ -28,7 +28,7 @@ before(async () => {
 });
 after(async () => env?.close());
 
-const rowIds = (page) => page.$$eval("#runs-table tbody tr", (trs) => trs.map((tr) => Number(tr.dataset.run)));
+const rowIds = (page) => page.$$eval("#runs-table > tbody > tr[data-run]", (trs) => trs.map((tr) => Number(tr.dataset.run)));
 
 test("history lists runs, charts them, and filters by model, engine and suite", async () => {
   const { page, problems, calls } = await openPage(env, "history.html", { fixtures: fx });
@@ -172,6 +172,28 @@ test("no chart data for the filtered runs: the distribution cards are hidden", a
   await page.waitForSelector("#runs-table tbody tr");
   await page.waitForFunction(() => window.__calls.some((c) => c.cmd === "history_charts"));
   assert.equal(await page.locator("[data-spec]:not(.hidden)").count(), 0);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("a run with a concurrency sweep shows its levels under its row", async () => {
+  const history = structuredClone(fx.history);
+  history[1].levels = [
+    { test: "short.1.concurrent", concurrency: 1, output_tps: 64.35, ttft_p50_ms: 33.9, e2e_p50_ms: 446.6, goodput_rps: 1.93 },
+    { test: "short.1.concurrent", concurrency: 8, output_tps: 76.1, ttft_p50_ms: 484, e2e_p50_ms: 3361.8, goodput_rps: null },
+  ];
+  const { page, problems } = await openPage(env, "history.html", { fixtures: { ...fx, history } });
+  await page.waitForSelector('tr.levels[data-levels-of="1"]');
+  // Only the run with levels has them, right under its own row.
+  assert.equal(await page.locator("tr.levels").count(), 1);
+  const next = await page.$eval('tr[data-run="1"]', (tr) => tr.nextElementSibling?.getAttribute("data-levels-of"));
+  assert.equal(next, "1");
+  const rows = await page.$$eval("tr.levels tbody tr", (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  assert.deepEqual(rows, [
+    ["short.1.concurrent", "1", "64.4", "33.9", "446.6", "1.93"],
+    ["short.1.concurrent", "8", "76.1", "484", "3,362", "—"],
+  ]);
+  assert.deepEqual(await rowIds(page), [2, 1, 15, 14, 13, 12, 11, 10]);
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -149,6 +149,21 @@ fn concurrency_sweep_against_mlx_lm_server() {
     let id = v["run_id"].as_i64().unwrap().to_string();
     let again = ok_json(&env.cmd().args(["export", &id]).output().unwrap());
     assert_eq!(again["cells"][1]["load"], cells[1]["load"]);
+    // The history (what the app lists) carries the levels.
+    let history = ok_json(
+        &env.cmd()
+            .args(["history", "--format", "json"])
+            .output()
+            .unwrap(),
+    );
+    let levels = history[0]["levels"].as_array().unwrap();
+    assert_eq!(levels.len(), 2);
+    assert_eq!(levels[1]["concurrency"], 4);
+    assert_eq!(levels[1]["output_tps"], cells[1]["load"]["output_tps"]);
+    assert_eq!(
+        levels[1]["ttft_p50_ms"],
+        cells[1]["summary"]["ttft_ms"]["p50"]
+    );
     let md = env
         .cmd()
         .args(["export", &id, "--format", "md"])

@@ -316,6 +316,42 @@ pub fn sweep_table(cells: &[CellReport]) -> Option<crate::document::Table> {
     })
 }
 
+/// One concurrency level of a run in a line: what the app's history shows per level.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct LevelLine {
+    /// Test name.
+    pub test: String,
+    /// The level.
+    pub concurrency: u32,
+    /// Output tok/s over the wall time.
+    pub output_tps: Option<f64>,
+    /// Median time to first token, ms.
+    pub ttft_p50_ms: Option<f64>,
+    /// Median end-to-end latency, ms.
+    pub e2e_p50_ms: Option<f64>,
+    /// Requests meeting the SLO per second, when one was stated.
+    pub goodput_rps: Option<f64>,
+}
+
+/// The levels of a run's concurrency cells, in run order (empty for a run without).
+pub fn level_lines(cells: &[CellReport]) -> Vec<LevelLine> {
+    let p50 = |s: &Option<crate::stats::Stats>| s.as_ref().and_then(|s| s.p50);
+    cells
+        .iter()
+        .filter_map(|c| {
+            let l = c.load.as_ref()?;
+            Some(LevelLine {
+                test: c.test.clone(),
+                concurrency: l.concurrency,
+                output_tps: l.output_tps,
+                ttft_p50_ms: p50(&c.summary.ttft_ms),
+                e2e_p50_ms: p50(&c.summary.e2e_ms),
+                goodput_rps: l.goodput_rps,
+            })
+        })
+        .collect()
+}
+
 /// Notes on a run's sweep for every document: how a level is measured and the SLO.
 pub fn sweep_notes(cells: &[CellReport]) -> Vec<String> {
     let Some(first) = cells.iter().find_map(|c| c.load.as_ref()) else {

@@ -184,10 +184,14 @@ impl RunSpec {
                 test.category,
             ),
         };
-        let name = match self.prompt_tokens {
+        let mut name = match self.prompt_tokens {
             Some(tokens) => format!("{}.p{tokens}", test.name),
             None => test.name.clone(),
         };
+        // A concurrency level is not a batch: its own name keeps comparisons apart.
+        if load.is_some() {
+            name.push_str(".concurrent");
+        }
         // `-r auto`, or the quick suite when no count was given: adaptive repetitions.
         let adaptive = match (self.reps, self.adaptive, self.suite) {
             (Some(_), _, _) => None,

@@ -80,6 +80,7 @@ pub fn history_line(row: benchbar_store::RunRow, r: &RunReport) -> HistoryLine {
         joules_per_token: (!joules.is_empty())
             .then(|| joules.iter().sum::<f64>() / joules.len() as f64),
         regressions: r.regressions.len(),
+        levels: Some(benchbar_core::load::level_lines(&r.cells)).filter(|l| !l.is_empty()),
         row,
     }
 }

@@ -297,3 +297,44 @@ fn schema_four_databases_upgrade_keeping_origins_and_take_imports() {
     let id = store.save_run(&meta, &cells(), &[]).unwrap();
     assert_eq!(store.load_run(id).unwrap().meta.origin, RunOrigin::Import);
 }
+
+#[test]
+fn concurrency_levels_round_trip_beside_cells_without_them() {
+    use benchbar_core::load::{LoadPlan, Slo};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    let mut store = Store::open(&path).unwrap();
+    let mut c = cells();
+    c[1].plan.batch_size = 4;
+    c[1].plan.load = Some(LoadPlan {
+        concurrency: 4,
+        requests: 16,
+        slo: Some(Slo {
+            ttft_ms: Some(250.0),
+            itl_ms: Some(25.5),
+        }),
+    });
+    for (i, t) in c[1].trials.iter_mut().enumerate() {
+        for r in &mut t.requests {
+            r.start_offset_ns = 1_000_000 * (i as u64 + 1);
+        }
+    }
+    let meta = synthetic_meta(None, "served@127.0.0.1:8080", "openai-compatible");
+    let id = store.save_run(&meta, &c, &[]).unwrap();
+    let loaded = store.load_run(id).unwrap();
+    assert_eq!(
+        loaded.cells, c,
+        "the level, its SLO and send offsets survive"
+    );
+    // A cell without a level is stored as before the sweep existed (no `load` key), so older
+    // databases' cells and these read alike.
+    let plans: Vec<String> = rusqlite::Connection::open(&path)
+        .unwrap()
+        .prepare("SELECT plan_json FROM cells ORDER BY position")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!plans[0].contains("\"load\"") && plans[1].contains("\"load\""));
+}

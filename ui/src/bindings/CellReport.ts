@@ -2,6 +2,7 @@
 import type { Category } from "./Category";
 import type { CellPower } from "./CellPower";
 import type { CellSummary } from "./CellSummary";
+import type { LoadReport } from "./LoadReport";
 import type { RepetitionsReport } from "./RepetitionsReport";
 import type { TrialReport } from "./TrialReport";
 
@@ -38,6 +39,11 @@ reps: number,
  * stopped; absent for a fixed count.
  */
 repetitions?: RepetitionsReport, 
+/**
+ * A server's concurrency level (`--concurrency`): requests/s, output tok/s, the most in
+ * flight, and the SLO's goodput; absent for a batch cell.
+ */
+load?: LoadReport, 
 /**
  * Statistics.
  */

@@ -76,6 +76,11 @@ fn a_level_is_one_cell_per_prompt_with_its_requests_and_slo() {
         .map(|c| (c.batch_size, c.load.unwrap().requests))
         .collect();
     assert_eq!(levels, [(1, 8), (4, 16), (16, 64)], "4 x level, at least 8");
+    // Named apart from batch cells, so that no comparison pairs a level with a batch.
+    assert!(
+        plan.iter().all(|c| c.test == "short.1.concurrent"),
+        "{plan:?}"
+    );
     assert!(plan
         .iter()
         .all(|c| c.load.unwrap().slo.unwrap().ttft_ms == Some(250.0)
@@ -186,6 +191,16 @@ fn goodput_counts_the_requests_meeting_the_slo_over_wall_time() {
     assert_eq!(cell.load.as_ref(), Some(&l));
     let ttft = cell.summary.ttft_ms.as_ref().unwrap();
     assert_eq!((ttft.n, ttft.p50, ttft.p95), (6, Some(10.0), None));
+    let line = &level_lines(std::slice::from_ref(&cell))[0];
+    assert_eq!(
+        (
+            line.concurrency,
+            line.output_tps,
+            line.ttft_p50_ms,
+            line.goodput_rps
+        ),
+        (2, Some(18.0), Some(10.0), Some(4.0))
+    );
     let table = sweep_table(std::slice::from_ref(&cell)).unwrap();
     assert_eq!(table.rows.len(), 1);
     assert!(table.rows[0].contains(&"4/6 · 4.00 req/s".to_string()));

@@ -77,6 +77,10 @@ pub struct HistoryLine {
     pub joules_per_token: Option<f64>,
     /// Regressions recorded with the run.
     pub regressions: usize,
+    /// A concurrency sweep's levels (`--concurrency`), absent for a run without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub levels: Option<Vec<benchbar_core::load::LevelLine>>,
 }
 
 /// One baseline of `benchbar baseline show`.

@@ -123,6 +123,7 @@ fn history_line(model: &str, status: RunStatus) -> HistoryLine {
         ttft_ms: None,
         peak_memory_bytes: None,
         joules_per_token: None,
+        levels: None,
         regressions: 0,
     }
 }
