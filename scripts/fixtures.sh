@@ -7,7 +7,8 @@
 #      make_fixtures.py, and copies in every other MLX quantization (affine 5/6-bit, mxfp4,
 #      nvfp4, mxfp8, mixed recipes) by quantize_fixtures.py (mlx_lm's converter); a tiny
 #      Qwen3-MoE (mlx_lm's class; stacked and HF per-expert layouts, and 4-bit); f32 copies with
-#      YaRN and linear RoPE scaling
+#      YaRN and linear RoPE scaling; the hybrids Qwen3.5 (mlx-community and HF layouts; bf16
+#      4-bit), Qwen3.5-MoE (f32, 4-bit) and Qwen3-Next by make_hybrid_fixtures.py
 #   3. mlx_lm oracle outputs for each (same MLX and BLAS as the Rust binary)
 # Needs scripts/setup-python.sh first. Env: BENCHBAR_FIXTURES (default <repo>/.fixtures).
 set -euo pipefail
@@ -18,11 +19,13 @@ PY="$ROOT/.venv/bin/python"
 
 "$PY" scripts/make_fixtures.py --verify --texts 3000
 "$PY" scripts/make_fixtures.py --out "$FIX" --only bf16 --only moe --only moe-hf
+HYBRIDS="qwen3_5 qwen3_5-hf qwen3_5_moe qwen3_next"
+"$PY" scripts/make_hybrid_fixtures.py --out "$FIX" >/dev/null
 # The builtins as the binary makes them (a fresh copy: the generator may have changed).
 rm -rf "$FIX/tiny-f32" "$FIX/tiny-4bit" "$FIX/tiny-8bit"
 cargo run -q -p benchbar-mlx --example make_builtin -- "$FIX" >/dev/null
 # Every other MLX quantization, made from those by mlx_lm's own converter; RoPE scaling.
-QUANTIZED="6bit 5bit-g32 mxfp4 nvfp4 mxfp8 mixed-3-6 mixed-2-6 moe-4bit yarn rope-linear"
+QUANTIZED="6bit 5bit-g32 mxfp4 nvfp4 mxfp8 mixed-3-6 mixed-2-6 moe-4bit qwen3_5-4bit qwen3_5_moe-4bit yarn rope-linear"
 for v in $QUANTIZED; do rm -rf "$FIX/tiny-$v"; done
 "$PY" scripts/quantize_fixtures.py --fixtures "$FIX" >/dev/null
 
@@ -31,7 +34,7 @@ for ob in /usr/lib/x86_64-linux-gnu/libopenblas.so.0 /usr/lib/aarch64-linux-gnu/
   [ -e "$ob" ] && PRELOAD="$ob"
 done
 pids=()
-for v in f32 4bit 8bit bf16 moe moe-hf $QUANTIZED; do
+for v in f32 4bit 8bit bf16 moe moe-hf $HYBRIDS $QUANTIZED; do
   LD_PRELOAD="$PRELOAD" "$PY" scripts/mlx_oracle.py --model "$FIX/tiny-$v" --out "$FIX/oracle/tiny-$v.json" --chat &
   pids+=($!)
 done

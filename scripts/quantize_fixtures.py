@@ -5,7 +5,7 @@ whose config.json asks for scaled RoPE (`config`: the same weights, keys replace
 
     quantize_fixtures.py --fixtures DIR [--only NAME]...
 
-Reads DIR/tiny-f32 and DIR/tiny-bf16 (scripts/fixtures.sh makes them) and writes DIR/tiny-NAME
+Reads DIR/tiny-f32, DIR/tiny-bf16, DIR/tiny-moe and the hybrids (scripts/fixtures.sh makes them) and writes DIR/tiny-NAME
 for each recipe below (all of them without --only). A copy already there is kept.
 """
 
@@ -30,6 +30,11 @@ RECIPES = {
     # Qwen3-MoE, 4-bit as mlx-community ships it (the model's own predicate keeps the routers
     # at 8 bits)
     "moe-4bit": ("moe", dict(q_bits=4, q_group_size=64)),
+    # The hybrids (scripts/make_hybrid_fixtures.py): Qwen3.5 in bf16 at 4 bits (the float parts,
+    # and the f32 A_log mlx_lm keeps, in the dtype mlx-community ships), Qwen3.5-MoE at 4 bits
+    # with its 8-bit router and shared-expert gates (per-module entries under language_model.)
+    "qwen3_5-4bit": ("qwen3_5", dict(q_bits=4, q_group_size=64, dtype="bfloat16")),
+    "qwen3_5_moe-4bit": ("qwen3_5_moe", dict(q_bits=4, q_group_size=64)),
     # Qwen3's documented long-context setting, and linear position scaling
     "yarn": ("f32", dict(config={"rope_scaling": {
         "rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}})),

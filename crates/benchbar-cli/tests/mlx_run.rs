@@ -293,7 +293,7 @@ fn adaptive_repetitions_stop_on_precision_or_on_time() {
 /// scripts/fixtures.sh) and on the Qwen3-MoE ones: the greedy tokens are mlx_lm's (its oracle
 /// file), and a run stores the quantization's name.
 #[test]
-fn every_quantization_and_qwen3_moe_generate_mlx_lm_tokens_and_run() {
+fn every_quantization_and_family_member_generate_mlx_lm_tokens_and_run() {
     let env = Env::new();
     for (variant, label) in [
         ("6bit", "6bit"),
@@ -306,6 +306,12 @@ fn every_quantization_and_qwen3_moe_generate_mlx_lm_tokens_and_run() {
         ("moe", "f32"),
         ("moe-hf", "f32"),
         ("moe-4bit", "4bit"),
+        ("qwen3_5", "f32"),
+        ("qwen3_5-hf", "f32"),
+        ("qwen3_5_moe", "f32"),
+        ("qwen3_next", "f32"),
+        ("qwen3_5-4bit", "4bit"),
+        ("qwen3_5_moe-4bit", "4bit"),
     ] {
         let model = models_dir().join(format!("tiny-{variant}"));
         let oracle = models_dir().join(format!("oracle/tiny-{variant}.json"));

@@ -100,8 +100,12 @@ pub struct Embeddings {
 pub struct ModelLimits {
     /// Longest sequence (prompt plus generated tokens) the model takes.
     pub context_tokens: u32,
-    /// Bytes of KV cache one token of one sequence takes (keys and values, every layer).
+    /// Bytes of KV cache one token of one sequence takes (keys and values, every attention
+    /// layer).
     pub kv_bytes_per_token: u64,
+    /// Bytes of fixed-size state one sequence keeps whatever its length (a hybrid's linear
+    /// attention layers; 0 for others).
+    pub state_bytes_per_sequence: u64,
     /// Bytes of the model's weights once loaded.
     pub weights_bytes: u64,
 }

@@ -147,10 +147,10 @@ impl Engine for MlxEngine {
         } else {
             2
         };
-        let per_layer = (cfg.num_key_value_heads * cfg.head_dim) as u64;
         Some(ModelLimits {
             context_tokens: u32::try_from(cfg.context_tokens()).unwrap_or(u32::MAX),
-            kv_bytes_per_token: 2 * cfg.num_hidden_layers as u64 * per_layer * elem_bytes,
+            kv_bytes_per_token: cfg.kv_bytes_per_token(elem_bytes),
+            state_bytes_per_sequence: cfg.state_bytes_per_sequence(elem_bytes),
             weights_bytes: self.runtime.info().size_bytes,
         })
     }

@@ -103,6 +103,7 @@ inline std::unique_ptr<Arr> binary(uint8_t op, const Arr& a, const Arr& b) {
     case 11: return wrap(mx::logical_and(a.a, b.a));
     case 12: return wrap(mx::floor_divide(a.a, b.a));
     case 13: return wrap(mx::power(a.a, b.a));
+    case 14: return wrap(mx::logaddexp(a.a, b.a));
     default: throw std::invalid_argument("benchbar: unknown binary op");
   }
 }
@@ -157,6 +158,11 @@ inline std::unique_ptr<Arr> sort(const Arr& a, int32_t axis) { return wrap(mx::s
 inline std::unique_ptr<Arr> argsort(const Arr& a, int32_t axis) { return wrap(mx::argsort(a.a, axis)); }
 inline std::unique_ptr<Arr> argpartition(const Arr& a, int32_t kth, int32_t axis) {
   return wrap(mx::argpartition(a.a, kth, axis));
+}
+// Convolution over the middle axis: input [N, L, C_in], weight [C_out, K, C_in / groups],
+// stride 1, no padding, no dilation.
+inline std::unique_ptr<Arr> conv1d(const Arr& a, const Arr& w, int32_t groups) {
+  return wrap(mx::conv1d(a.a, w.a, 1, 0, 1, groups));
 }
 inline std::unique_ptr<Arr> cumsum(const Arr& a, int32_t axis, bool reverse, bool inclusive) {
   return wrap(mx::cumsum(a.a, axis, reverse, inclusive));

@@ -1,5 +1,7 @@
-//! Preallocated KV cache, grown in steps of 256 positions (as mlx_lm's `KVCache`); with a
-//! reserve, the first write allocates room for the whole generation, so decode never grows it.
+//! One layer's cache: for an attention layer the keys and values, preallocated and grown in
+//! steps of 256 positions (as mlx_lm's `KVCache`; with a reserve, the first write allocates
+//! room for the whole generation, so decode never grows it); for a Gated DeltaNet layer of the
+//! hybrids the convolution's last inputs and the recurrent state (mlx_lm's `ArraysCache`).
 
 use crate::ops::{self, Array};
 use crate::Result;
@@ -7,13 +9,17 @@ use crate::Result;
 /// Growth step in positions.
 pub const KV_STEP: i32 = 256;
 
-/// Keys and values of one layer: `[B, Nkv, capacity, D]`, valid up to `offset`.
+/// Keys and values of one layer: `[B, Nkv, capacity, D]`, valid up to `offset`; or, for a
+/// Gated DeltaNet layer, its state after `offset` positions.
 #[derive(Debug, Clone, Default)]
 pub struct KvCache {
     keys: Option<Array>,
     values: Option<Array>,
     offset: usize,
     reserve: usize,
+    /// Gated DeltaNet: the last `kernel - 1` convolution inputs `[B, kernel - 1, C]` and the
+    /// recurrent state `[B, Hv, Dv, Dk]` (f32).
+    linear: Option<(Array, Array)>,
 }
 
 impl KvCache {
@@ -52,7 +58,24 @@ impl KvCache {
 
     /// The arrays to evaluate to materialise the cache.
     pub fn state(&self) -> Vec<&Array> {
-        self.keys.iter().chain(self.values.iter()).collect()
+        let linear = self.linear.iter().flat_map(|(c, s)| [c, s]);
+        self.keys
+            .iter()
+            .chain(self.values.iter())
+            .chain(linear)
+            .collect()
+    }
+
+    /// Gated DeltaNet: the convolution inputs and recurrent state, `None` before the first
+    /// position.
+    pub fn linear_state(&self) -> Option<&(Array, Array)> {
+        self.linear.as_ref()
+    }
+
+    /// Gated DeltaNet: store the state after `positions` more positions.
+    pub fn set_linear_state(&mut self, conv: Array, recurrent: Array, positions: usize) {
+        self.linear = Some((conv, recurrent));
+        self.offset += positions;
     }
 
     /// Append `k, v [B, Nkv, L, D]`; return all valid `[B, Nkv, offset + L, D]`.

@@ -14,6 +14,34 @@
 use crate::backend::{self as b, CompiledRaw, Raw};
 use crate::ops::Array;
 use crate::Result;
+use std::cell::RefCell;
+use std::thread::LocalKey;
+
+/// A thread's compile-cache entry for one function (created at its first call).
+pub(crate) type CompiledSlot = LocalKey<RefCell<Option<CompiledFn>>>;
+
+/// `f` of `inputs`, compiled in `slot` where `fuse` (made `shapeless` at its first call), else
+/// run as MLX's eager ops.
+pub(crate) fn call_compiled(
+    slot: &'static CompiledSlot,
+    shapeless: bool,
+    fuse: bool,
+    f: &TraceFn<'_>,
+    inputs: &[&Array],
+) -> Result<Vec<Array>> {
+    if !fuse {
+        let owned: Vec<Array> = inputs.iter().map(|a| (*a).clone()).collect();
+        return f(&owned);
+    }
+    slot.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let compiled = match slot.as_mut() {
+            Some(c) => c,
+            None => slot.insert(CompiledFn::new(shapeless)?),
+        };
+        compiled.call(f, inputs)
+    })
+}
 
 /// The function being traced: `inputs -> outputs`.
 pub type TraceFn<'a> = dyn Fn(&[Array]) -> Result<Vec<Array>> + 'a;

@@ -1,15 +1,22 @@
 //! `config.json` of a Qwen3 checkpoint (HF key names).
 
 pub use crate::quantization::{LayerQuant, QuantizationConfig};
+
+mod hybrid;
 use crate::{Error, Result};
 use serde::Deserialize;
 use std::path::Path;
 
 /// The `model_type`s this crate runs.
-pub const MODEL_TYPES: &[&str] = &["qwen3", "qwen3_moe"];
+pub const MODEL_TYPES: &[&str] = &["qwen3", "qwen3_moe", "qwen3_next", "qwen3_5", "qwen3_5_moe"];
 
-/// Qwen3 hyper-parameters, as in HF's `config.json` (dense `qwen3` and mixture-of-experts
-/// `qwen3_moe`).
+/// The hybrid `model_type`s: Gated DeltaNet (linear attention) layers with a gated
+/// full-attention layer every `full_attention_interval` layers.
+pub const HYBRID_MODEL_TYPES: &[&str] = &["qwen3_next", "qwen3_5", "qwen3_5_moe"];
+
+/// Qwen3 hyper-parameters, as in HF's `config.json` (dense `qwen3`, mixture-of-experts
+/// `qwen3_moe`, and the hybrids `qwen3_next`, `qwen3_5`, `qwen3_5_moe`, whose text part is
+/// flattened into these keys at load: see `config/hybrid.rs`).
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct Qwen3Config {
     /// Must be "qwen3".
@@ -69,6 +76,35 @@ pub struct Qwen3Config {
     /// Weight dtype as declared by HF ("bfloat16", ...).
     #[serde(default)]
     pub torch_dtype: Option<String>,
+    /// Fraction of each head rotated by RoPE (hybrids: 0.25; Qwen3: the whole head).
+    #[serde(default = "default_partial_rotary")]
+    pub partial_rotary_factor: f64,
+    /// Hybrids: every this many layers is a full-attention layer (counted from 1), the others
+    /// Gated DeltaNet layers.
+    #[serde(default)]
+    pub full_attention_interval: usize,
+    /// Gated DeltaNet value heads.
+    #[serde(default)]
+    pub linear_num_value_heads: usize,
+    /// Gated DeltaNet key (and query) heads.
+    #[serde(default)]
+    pub linear_num_key_heads: usize,
+    /// Gated DeltaNet key head width.
+    #[serde(default)]
+    pub linear_key_head_dim: usize,
+    /// Gated DeltaNet value head width.
+    #[serde(default)]
+    pub linear_value_head_dim: usize,
+    /// Gated DeltaNet causal convolution width.
+    #[serde(default)]
+    pub linear_conv_kernel_dim: usize,
+    /// Hybrid MoE: the always-on shared expert's hidden width.
+    #[serde(default)]
+    pub shared_expert_intermediate_size: usize,
+}
+
+fn default_partial_rotary() -> f64 {
+    1.0
 }
 
 fn default_sparse_step() -> usize {
@@ -91,6 +127,7 @@ impl Qwen3Config {
         })?;
         let raw: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Error::file(&path, format!("malformed JSON: {e}")))?;
+        let raw = hybrid::flatten(raw, &path)?;
         match raw.get("model_type").and_then(|v| v.as_str()) {
             Some(t) if MODEL_TYPES.contains(&t) => {}
             Some(other) => {
@@ -158,12 +195,12 @@ impl Qwen3Config {
                 self.num_attention_heads, self.num_key_value_heads
             ));
         }
-        if self.model_type == "qwen3_moe" {
+        if self.model_type == "qwen3_moe" || (self.is_hybrid() && self.num_experts > 0) {
             if self.num_experts == 0 || self.moe_intermediate_size == 0 {
-                return bad(
-                    "qwen3_moe: \"num_experts\" and \"moe_intermediate_size\" must be positive"
-                        .into(),
-                );
+                return bad(format!(
+                    "{}: \"num_experts\" and \"moe_intermediate_size\" must be positive",
+                    self.model_type
+                ));
             }
             if !(1..=self.num_experts).contains(&self.num_experts_per_tok) {
                 return bad(format!(
@@ -174,6 +211,9 @@ impl Qwen3Config {
             if self.decoder_sparse_step == 0 {
                 return bad("\"decoder_sparse_step\" must be positive".into());
             }
+        }
+        if self.is_hybrid() {
+            hybrid::validate(self, path)?;
         }
         if let Some(rs) = self.rope_scaling_block() {
             match rope_scaling_type(rs) {
@@ -230,18 +270,72 @@ impl Qwen3Config {
         let Some(q) = &self.quantization else {
             return LayerQuant::Infer;
         };
-        if name == "lm_head" {
-            q.layer(name)
+        q.layer(&self.module_path(name))
+    }
+
+    /// mlx_lm's module path of the weights named `{name}.*` (without the `model.` prefix):
+    /// `model.{name}` or `lm_head`, under `language_model.` for `qwen3_5` and `qwen3_5_moe`
+    /// (whose mlx_lm class wraps the text model).
+    pub fn module_path(&self, name: &str) -> String {
+        let path = if name == "lm_head" {
+            name.to_string()
         } else {
-            q.layer(&format!("model.{name}"))
+            format!("model.{name}")
+        };
+        if self.model_type.starts_with("qwen3_5") {
+            format!("language_model.{path}")
+        } else {
+            path
         }
     }
 
-    /// Whether layer `layer` (from 0) is a mixture-of-experts layer (as mlx_lm's Qwen3-MoE decides).
+    /// Whether this is a hybrid (Gated DeltaNet + gated attention) model.
+    pub fn is_hybrid(&self) -> bool {
+        HYBRID_MODEL_TYPES.contains(&self.model_type.as_str())
+    }
+
+    /// Whether layer `layer` (from 0) is a Gated DeltaNet layer (hybrids; as mlx_lm decides).
+    pub fn is_linear_layer(&self, layer: usize) -> bool {
+        self.is_hybrid() && !(layer + 1).is_multiple_of(self.full_attention_interval)
+    }
+
+    /// Dimensions RoPE rotates at the start of each head (`head_dim` times
+    /// `partial_rotary_factor`, as mlx_lm's `int()`).
+    pub fn rotary_dims(&self) -> usize {
+        (self.head_dim as f64 * self.partial_rotary_factor) as usize
+    }
+
+    /// Whether layer `layer` (from 0) is a mixture-of-experts layer (as mlx_lm decides: every
+    /// layer of a `qwen3_5` with experts; by `mlp_only_layers` and `decoder_sparse_step` else).
     pub fn is_moe_layer(&self, layer: usize) -> bool {
+        if self.model_type.starts_with("qwen3_5") {
+            return self.num_experts > 0;
+        }
         self.num_experts > 0
             && !self.mlp_only_layers.contains(&layer)
             && (layer + 1).is_multiple_of(self.decoder_sparse_step)
+    }
+
+    /// Bytes of KV cache one token of one sequence takes, at `elem_bytes` an element: keys and
+    /// values of every attention layer (a hybrid's Gated DeltaNet layers keep none).
+    pub fn kv_bytes_per_token(&self, elem_bytes: u64) -> u64 {
+        let attention = (0..self.num_hidden_layers)
+            .filter(|&l| !self.is_linear_layer(l))
+            .count() as u64;
+        2 * attention * (self.num_key_value_heads * self.head_dim) as u64 * elem_bytes
+    }
+
+    /// Bytes of fixed-size state one sequence keeps whatever its length (a hybrid's Gated
+    /// DeltaNet layers: the convolution's last inputs at `elem_bytes` an element and the f32
+    /// recurrent state); 0 for the others.
+    pub fn state_bytes_per_sequence(&self, elem_bytes: u64) -> u64 {
+        let linear = (0..self.num_hidden_layers)
+            .filter(|&l| self.is_linear_layer(l))
+            .count() as u64;
+        let (hk, hv) = (self.linear_num_key_heads, self.linear_num_value_heads);
+        let (dk, dv) = (self.linear_key_head_dim, self.linear_value_head_dim);
+        let conv = (self.linear_conv_kernel_dim.saturating_sub(1) * (2 * hk * dk + hv * dv)) as u64;
+        linear * (conv * elem_bytes + (hv * dv * dk) as u64 * 4)
     }
 
     /// EOS ids declared in config.json (may be empty).

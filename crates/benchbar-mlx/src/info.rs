@@ -19,7 +19,9 @@ pub struct ModelInfo {
     /// Bytes of weight files on disk.
     pub size_bytes: u64,
     /// Bytes one decode step reads, for the roofline: the weight files, less (for a mixture of
-    /// experts) the share of the expert tensors a token does not route to (`1 − k / E`).
+    /// experts) the share of the routed expert tensors a token does not route to (`1 − k / E`;
+    /// a shared expert is always read) and less the tensors the text model never reads (a
+    /// vision tower, a multi-token-prediction head).
     pub decode_read_bytes: u64,
 }
 
@@ -31,6 +33,7 @@ impl ModelInfo {
         let mut params = 0u64;
         let mut size = 0u64;
         let mut expert_bytes = 0u64;
+        let mut unused_bytes = 0u64;
         let mut float_dtype: Option<String> = None;
         let mut quant_bits: Option<i32> = cfg.quantization.as_ref().map(|q| q.default.bits);
         for f in &files {
@@ -38,6 +41,11 @@ impl ModelInfo {
             let header = weights::read_header(f)?;
             for (name, t) in &header {
                 let n: u64 = t.shape.iter().product::<usize>() as u64;
+                if weights::is_unused(name) {
+                    // a vision tower or multi-token-prediction head: on disk, never read
+                    unused_bytes += n * elem_bytes(&t.dtype);
+                    continue;
+                }
                 if name.contains(".mlp.switch_mlp.") || name.contains(".mlp.experts.") {
                     expert_bytes += n * elem_bytes(&t.dtype);
                 }
@@ -84,7 +92,9 @@ impl ModelInfo {
             quantization,
             param_count: params,
             size_bytes: size,
-            decode_read_bytes: size - (expert_bytes as f64 * idle_share) as u64,
+            decode_read_bytes: size
+                .saturating_sub(unused_bytes)
+                .saturating_sub((expert_bytes as f64 * idle_share) as u64),
         })
     }
 }
@@ -115,6 +125,11 @@ pub(crate) fn model_id(dir: &Path) -> String {
         .unwrap_or_else(|| dir.display().to_string())
 }
 
+/// A mixture-of-experts router or shared-expert gate (mlx_lm's converter keeps them at 8 bits).
+fn is_moe_gate(path: &str) -> bool {
+    path.ends_with(".mlp.gate") || path.ends_with(".shared_expert_gate")
+}
+
 /// The quantization as checkpoints name it: `4bit` (affine), `mxfp4`, and `-mixed` where
 /// modules differ from the default (mixed recipes, DWQ); the 8-bit routers of mixture-of-experts
 /// checkpoints (`….mlp.gate`) do not count, as mlx-community's names do not count them.
@@ -127,7 +142,7 @@ fn quant_label(q: &crate::config::QuantizationConfig) -> String {
     let differs = q
         .modules
         .iter()
-        .any(|(path, m)| !path.ends_with(".mlp.gate") && *m != Some(q.default));
+        .any(|(path, m)| !is_moe_gate(path) && *m != Some(q.default));
     if differs {
         format!("{base}-mixed")
     } else {

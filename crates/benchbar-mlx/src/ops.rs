@@ -153,6 +153,12 @@ pub fn argpartition(a: &Array, kth: i32, axis: i32) -> Result<Array> {
     arr(b::arr(b::argpartition(&a.0, kth, axis)))
 }
 
+/// Convolution over the middle axis, stride 1, no padding: `a [N, L, C_in]`, `w [C_out, K,
+/// C_in / groups]` -> `[N, L - K + 1, C_out]` (`groups == C_in == C_out`: depthwise).
+pub fn conv1d(a: &Array, w: &Array, groups: i32) -> Result<Array> {
+    arr(b::arr(b::conv1d(&a.0, &w.0, groups)))
+}
+
 /// Cumulative sum along `axis`.
 pub fn cumsum(a: &Array, axis: i32, reverse: bool, inclusive: bool) -> Result<Array> {
     arr(b::arr(b::cumsum(&a.0, axis, reverse, inclusive)))

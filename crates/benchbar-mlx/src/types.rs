@@ -97,6 +97,8 @@ pub enum BinaryOp {
     FloorDivide = 12,
     /// a ^ b
     Power = 13,
+    /// log(e^a + e^b) (`logaddexp(x, 0)` is mlx's softplus)
+    LogAddExp = 14,
 }
 }
 

@@ -154,9 +154,28 @@ pub fn read_header(path: &Path) -> Result<BTreeMap<String, TensorInfo>> {
     Ok(out)
 }
 
-/// Normalise a checkpoint tensor name: drop the `model.` prefix HF and mlx-community use.
+/// Normalise a checkpoint tensor name: drop the `model.` prefix HF and mlx-community use, and
+/// the text model's prefix of the vision-language `qwen3_5` checkpoints
+/// (`language_model.model.`, HF's `model.language_model.`, `language_model.` before `lm_head`).
 pub fn canonical_name(name: &str) -> &str {
-    name.strip_prefix("model.").unwrap_or(name)
+    [
+        "language_model.model.",
+        "model.language_model.",
+        "language_model.",
+        "model.",
+    ]
+    .iter()
+    .find_map(|p| name.strip_prefix(p))
+    .unwrap_or(name)
+}
+
+/// Tensors the text model does not use, never loaded (as mlx_lm's `sanitize` drops them): a
+/// vision tower and the multi-token-prediction head.
+pub fn is_unused(name: &str) -> bool {
+    ["vision_tower", "model.visual", "visual.", "mtp."]
+        .iter()
+        .any(|p| name.starts_with(p))
+        || name.contains(".mtp.")
 }
 
 /// Largest group of tensors [`Weights::materialize`] reads between two looks at the cancel
@@ -164,6 +183,7 @@ pub fn canonical_name(name: &str) -> &str {
 pub const MATERIALIZE_GROUP_BYTES: usize = 512 << 20;
 
 /// All tensors of a checkpoint, keyed by canonical name, plus which file each came from.
+#[derive(Clone)]
 pub struct Weights {
     tensors: HashMap<String, (Array, PathBuf)>,
 }
@@ -186,7 +206,7 @@ impl Weights {
             }
             let loaded =
                 crate::device::load_safetensors(f).map_err(|e| Error::file(f, e.to_string()))?;
-            for (name, arr) in loaded {
+            for (name, arr) in loaded.into_iter().filter(|(n, _)| !is_unused(n)) {
                 tensors.insert(canonical_name(&name).to_string(), (arr, f.clone()));
             }
         }
@@ -234,6 +254,34 @@ impl Weights {
                 .map(|(n, a)| (canonical_name(&n).to_string(), (a, origin.to_path_buf())))
                 .collect(),
         }
+    }
+
+    /// The tensor names (canonical), in no particular order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.tensors.keys().map(String::as_str)
+    }
+
+    /// Replace tensor `name` by `f` of it (the checkpoint-layout conversions of
+    /// [`crate::models`]); absent: nothing happens.
+    pub(crate) fn update(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&Array) -> Result<Array>,
+    ) -> Result<()> {
+        if let Some((a, _)) = self.tensors.get_mut(name) {
+            *a = f(a)?;
+        }
+        Ok(())
+    }
+
+    /// Remove tensor `name`, with the file it came from.
+    pub(crate) fn remove(&mut self, name: &str) -> Option<(Array, PathBuf)> {
+        self.tensors.remove(name)
+    }
+
+    /// Add tensor `name` (read from `file`).
+    pub(crate) fn insert(&mut self, name: String, a: Array, file: PathBuf) {
+        self.tensors.insert(name, (a, file));
     }
 
     /// Whether a tensor exists.

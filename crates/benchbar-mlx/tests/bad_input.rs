@@ -125,6 +125,72 @@ fn mixture_of_experts_mistakes_name_the_key() {
 }
 
 #[test]
+fn hybrid_mistakes_name_the_key() {
+    // a vision-language config without its text model
+    let (_t, d) = broken("qwen3_5", |d| {
+        edit_config(d, |v| {
+            v.as_object_mut().unwrap().remove("text_config");
+            v["vision_config"] = serde_json::json!({"depth": 1});
+        })
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("config.json") && e.contains("text_config") && e.contains("unsupported"),
+        "{e}"
+    );
+    // value heads that are not a multiple of the key heads
+    let (_t, d) = broken("qwen3_5", |d| {
+        edit_config(d, |v| v["text_config"]["linear_num_value_heads"] = 3.into())
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("config.json") && e.contains("linear_num_value_heads"),
+        "{e}"
+    );
+    // a convolution width the tensors do not have: the tensor and both shapes are named
+    let (_t, d) = broken("qwen3_5", |d| {
+        edit_config(d, |v| v["text_config"]["linear_conv_kernel_dim"] = 3.into())
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("model.safetensors")
+            && e.contains("layers.0.linear_attn.conv1d.weight")
+            && e.contains("[192, 4, 1]")
+            && e.contains("[192, 3, 1]"),
+        "{e}"
+    );
+    // Qwen3-Next without a key mlx_lm requires
+    let (_t, d) = broken("qwen3_next", |d| {
+        edit_config(d, |v| {
+            v.as_object_mut().unwrap().remove("partial_rotary_factor");
+        })
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("config.json") && e.contains("partial_rotary_factor"),
+        "{e}"
+    );
+    // an expert count that disagrees with the router of a Qwen3.5-MoE
+    let (_t, d) = broken("qwen3_5_moe", |d| {
+        edit_config(d, |v| v["text_config"]["num_experts"] = 8.into())
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("model.safetensors") && e.contains("layers.0.mlp.gate.weight"),
+        "{e}"
+    );
+    // a missing shared expert gate
+    let (_t, d) = broken("qwen3_5_moe", |d| {
+        edit_config(d, |v| v["text_config"]["shared_expert_intermediate_size"] = 0.into())
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("config.json") && e.contains("shared_expert_intermediate_size"),
+        "{e}"
+    );
+}
+
+#[test]
 fn missing_weights() {
     let (_t, d) = broken("f32", |d| {
         std::fs::remove_file(d.join("model.safetensors")).unwrap()

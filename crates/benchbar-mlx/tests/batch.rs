@@ -19,8 +19,17 @@ fn prompts(rt: &Qwen3Runtime) -> Vec<Vec<u32>> {
 
 #[test]
 fn batch4_left_padded_matches_batch1() {
-    // the mixture-of-experts model too: its router and expert gathers see every row's tokens
-    for variant in ["f32", "4bit", "moe", "moe-4bit"] {
+    // the mixture-of-experts model too: its router and expert gathers see every row's tokens;
+    // the hybrids: the padding must leave the Gated DeltaNet's convolution and state untouched
+    for variant in [
+        "f32",
+        "4bit",
+        "moe",
+        "moe-4bit",
+        "qwen3_5",
+        "qwen3_5_moe",
+        "qwen3_next",
+    ] {
         let mut rt = Qwen3Runtime::load(&common::model_dir(variant)).unwrap();
         let ps = prompts(&rt);
         let opts = GenerateOptions {

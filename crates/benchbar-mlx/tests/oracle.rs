@@ -116,6 +116,26 @@ fn tiny_qwen3_moe_matches_mlx_lm() {
     check_against_oracle("moe-4bit", 1e-3);
 }
 
+/// The hybrids: Qwen3.5 (Gated DeltaNet layers and gated attention with partial RoPE; its
+/// config nested in `text_config`) as mlx-community lays it out and as HF ships it (offset norms,
+/// `[C, 1, K]` convolutions, a vision tower to skip), Qwen3.5-MoE (routed plus shared experts)
+/// and Qwen3-Next (interleaved projections, a dense layer among the MoE ones).
+#[test]
+fn tiny_hybrids_match_mlx_lm() {
+    for variant in ["qwen3_5", "qwen3_5-hf", "qwen3_5_moe", "qwen3_next"] {
+        check_against_oracle(variant, 1e-4);
+    }
+}
+
+/// The hybrids quantized by mlx_lm's converter: Qwen3.5 as bf16 at 4 bits (f32 A_log),
+/// Qwen3.5-MoE at 4 bits with 8-bit router and shared-expert gates (per-module entries under
+/// `language_model.`).
+#[test]
+fn tiny_quantized_hybrids_match_mlx_lm() {
+    check_against_oracle("qwen3_5-4bit", 1e-2);
+    check_against_oracle("qwen3_5_moe-4bit", 1e-3);
+}
+
 /// RoPE scaling: YaRN (factor 4 over 32,768, Qwen3's long-context setting: blended
 /// frequencies and q/k scaled by mscale) and linear.
 #[test]

@@ -26,6 +26,8 @@ param_count: number,
 size_bytes: number, 
 /**
  * Bytes one decode step reads, for the roofline: the weight files, less (for a mixture of
- * experts) the share of the expert tensors a token does not route to (`1 − k / E`).
+ * experts) the share of the routed expert tensors a token does not route to (`1 − k / E`;
+ * a shared expert is always read) and less the tensors the text model never reads (a
+ * vision tower, a multi-token-prediction head).
  */
 decode_read_bytes: number, };

@@ -62,6 +62,7 @@ pub(crate) mod ffi {
         fn argsort(a: &Arr, axis: i32) -> Result<UniquePtr<Arr>>;
         fn argpartition(a: &Arr, kth: i32, axis: i32) -> Result<UniquePtr<Arr>>;
         fn cumsum(a: &Arr, axis: i32, reverse: bool, inclusive: bool) -> Result<UniquePtr<Arr>>;
+        fn conv1d(a: &Arr, w: &Arr, groups: i32) -> Result<UniquePtr<Arr>>;
 
         fn matmul(a: &Arr, b: &Arr) -> Result<UniquePtr<Arr>>;
         #[allow(clippy::too_many_arguments)]

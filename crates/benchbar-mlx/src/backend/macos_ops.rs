@@ -125,6 +125,7 @@ pub(crate) fn binary(op: u8, a: &Array, b: &Array) -> Result<Array> {
         BinaryOp::LogicalAnd => ops::logical_and(a, b),
         BinaryOp::FloorDivide => ops::floor_divide(a, b),
         BinaryOp::Power => ops::power(a, b),
+        BinaryOp::LogAddExp => ops::logaddexp(a, b),
     }
     .map_err(mlx)
 }
@@ -215,6 +216,10 @@ pub(crate) fn argpartition(a: &Array, kth: i32, axis: i32) -> Result<Array> {
 
 pub(crate) fn cumsum(a: &Array, axis: i32, reverse: bool, inclusive: bool) -> Result<Array> {
     ops::cumsum(a, axis, reverse, inclusive).map_err(mlx)
+}
+
+pub(crate) fn conv1d(a: &Array, w: &Array, groups: i32) -> Result<Array> {
+    ops::conv1d(a, w, 1, 0, 1, groups).map_err(mlx)
 }
 
 pub(crate) fn matmul(a: &Array, b: &Array) -> Result<Array> {

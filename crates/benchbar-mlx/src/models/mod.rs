@@ -2,6 +2,7 @@
 //! [`crate::nn`] (candle-style: `new(cfg, weights)` + `forward`; field names are the
 //! checkpoint's names).
 
+mod hybrid;
 mod qwen3;
 
-pub use qwen3::{DecoderLayer, Qwen3};
+pub use qwen3::{DecoderLayer, Mixer, Qwen3};

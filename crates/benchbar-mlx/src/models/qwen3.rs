@@ -1,6 +1,8 @@
-//! Qwen3 and Qwen3-MoE (`qwen3_moe`: the same model with a mixture-of-experts MLP in the layers
-//! the config names), written once on [`crate::ops`] and [`crate::nn`] (candle-style:
-//! `new(cfg, weights)` + `forward`).
+//! The Qwen3 family, written once on [`crate::ops`] and [`crate::nn`] (candle-style:
+//! `new(cfg, weights)` + `forward`): Qwen3, Qwen3-MoE (`qwen3_moe`: a mixture-of-experts MLP in
+//! the layers the config names), and the hybrids (`qwen3_next`, `qwen3_5`, `qwen3_5_moe`:
+//! Gated DeltaNet layers with a gated full-attention layer every `full_attention_interval`, a
+//! dense MLP or experts with a shared expert).
 //!
 //! Shapes: B batch, L new tokens, T cached+new tokens, H hidden, Nq/Nkv heads, D head_dim,
 //! I intermediate, V vocab.
@@ -9,8 +11,8 @@ use crate::cache::KvCache;
 use crate::config::Qwen3Config;
 use crate::fast::Kernels;
 use crate::nn::{
-    Attention, AttnInputs, BlockIn, BlockOut, Embedding, Input, Linear, Mlp, Residual, RmsNorm,
-    SparseMoe, Stacked,
+    Attention, AttnInputs, BlockIn, BlockOut, Embedding, GatedAttention, GatedDeltaNet, Input,
+    Linear, Mlp, Residual, RmsNorm, SparseMoe,
 };
 use crate::ops::Array;
 use crate::options::{Kernel, ModelOptions};
@@ -23,7 +25,7 @@ pub enum FeedForward {
     /// SwiGLU MLP.
     Dense(Mlp),
     /// Routed experts.
-    Experts(SparseMoe),
+    Experts(Box<SparseMoe>),
 }
 
 impl FeedForward {
@@ -35,11 +37,59 @@ impl FeedForward {
     }
 }
 
+/// A layer's token mixer.
+#[derive(Debug, Clone)]
+pub enum Mixer {
+    /// Qwen3's self-attention.
+    Attention(Attention),
+    /// The hybrids' gated full attention.
+    Gated(GatedAttention),
+    /// The hybrids' Gated DeltaNet (linear attention).
+    Linear(GatedDeltaNet),
+}
+
+impl Mixer {
+    /// The layer at index `n` of `cfg`.
+    fn new(cfg: &Qwen3Config, w: &Weights, n: usize, opts: &ModelOptions) -> Result<Mixer> {
+        let p = format!("layers.{n}");
+        Ok(if cfg.is_linear_layer(n) {
+            Mixer::Linear(GatedDeltaNet::new(
+                cfg,
+                w,
+                &format!("{p}.linear_attn"),
+                opts,
+            )?)
+        } else if cfg.is_hybrid() {
+            Mixer::Gated(GatedAttention::new(
+                cfg,
+                w,
+                &format!("{p}.self_attn"),
+                opts,
+            )?)
+        } else {
+            Mixer::Attention(Attention::new(cfg, w, &format!("{p}.self_attn"), opts)?)
+        })
+    }
+
+    fn forward(&self, x: &BlockIn, cache: &mut KvCache, inp: &AttnInputs) -> Result<BlockOut> {
+        match self {
+            Mixer::Attention(a) => a.forward(x, cache, inp),
+            Mixer::Gated(a) => a.forward(x, cache, inp),
+            Mixer::Linear(a) => a.forward(x, cache, inp),
+        }
+    }
+
+    /// Whether this layer keeps keys and values (an attention layer).
+    pub fn is_attention(&self) -> bool {
+        !matches!(self, Mixer::Linear(_))
+    }
+}
+
 /// One pre-norm decoder layer.
 #[derive(Debug, Clone)]
 pub struct DecoderLayer {
     input_layernorm: RmsNorm,
-    self_attn: Attention,
+    mixer: Mixer,
     post_attention_layernorm: RmsNorm,
     mlp: FeedForward,
 }
@@ -53,7 +103,7 @@ impl DecoderLayer {
         inp: &AttnInputs,
     ) -> Result<()> {
         let x = stream.input(&self.input_layernorm)?;
-        stream.take(self.self_attn.forward(&x, cache, inp)?);
+        stream.take(self.mixer.forward(&x, cache, inp)?);
         let x = stream.input(&self.post_attention_layernorm)?;
         stream.take(self.mlp.forward(&x)?);
         Ok(())
@@ -80,6 +130,7 @@ impl Qwen3 {
     /// kernels and fusion of `opts` (used as given: [`crate::Qwen3Runtime`] gives only kernels
     /// that run here).
     pub fn new(cfg: &Qwen3Config, w: &Weights, opts: &ModelOptions) -> Result<Qwen3> {
+        let w = &*super::hybrid::convert_checkpoint(cfg, w)?;
         let (h, i, v) = (cfg.hidden_size, cfg.intermediate_size, cfg.vocab_size);
         // Each projection with what config.json says of its quantization.
         let linear = |name: &str, out: usize, inp: usize| {
@@ -89,34 +140,20 @@ impl Qwen3 {
         let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
         for n in 0..cfg.num_hidden_layers {
             let p = format!("layers.{n}");
+            let norm = |name: &str| RmsNorm::load(w, &format!("{p}.{name}"), h, cfg.rms_norm_eps);
             layers.push(DecoderLayer {
-                input_layernorm: RmsNorm::load(
-                    w,
-                    &format!("{p}.input_layernorm"),
-                    h,
-                    cfg.rms_norm_eps,
-                )?,
-                self_attn: Attention::new(cfg, w, &format!("{p}.self_attn"), opts)?,
-                post_attention_layernorm: RmsNorm::load(
-                    w,
-                    &format!("{p}.post_attention_layernorm"),
-                    h,
-                    cfg.rms_norm_eps,
-                )?,
+                input_layernorm: norm("input_layernorm")?,
+                mixer: Mixer::new(cfg, w, n, opts)?,
+                post_attention_layernorm: norm("post_attention_layernorm")?,
                 mlp: if cfg.is_moe_layer(n) {
-                    FeedForward::Experts(SparseMoe::new(cfg, w, &format!("{p}.mlp"), opts)?)
+                    FeedForward::Experts(Box::new(SparseMoe::new(
+                        cfg,
+                        w,
+                        &format!("{p}.mlp"),
+                        opts,
+                    )?))
                 } else {
-                    FeedForward::Dense(Mlp {
-                        gate_up_proj: Stacked::new(
-                            vec![
-                                linear(&format!("{p}.mlp.gate_proj"), i, h)?,
-                                linear(&format!("{p}.mlp.up_proj"), i, h)?,
-                            ],
-                            opts,
-                        )?,
-                        down_proj: linear(&format!("{p}.mlp.down_proj"), h, i)?,
-                        fuse: opts.fuse,
-                    })
+                    FeedForward::Dense(Mlp::load(cfg, w, &format!("{p}.mlp"), i, opts)?)
                 },
             });
         }
@@ -142,13 +179,20 @@ impl Qwen3 {
         &self.cfg
     }
 
-    /// Whether any layer is quantized (the embeddings or the first layer's output projection).
+    /// Whether any layer is quantized (the embeddings or the first attention layer's output
+    /// projection).
     pub fn is_quantized(&self) -> bool {
         self.embed_tokens.0.is_quantized()
-            || self
-                .layers
-                .first()
-                .is_some_and(|l| l.self_attn.o_proj().is_quantized())
+            || self.layers.iter().find_map(|l| match &l.mixer {
+                Mixer::Attention(a) => Some(a.o_proj().is_quantized()),
+                Mixer::Gated(a) => Some(a.o_proj().is_quantized()),
+                Mixer::Linear(_) => None,
+            }) == Some(true)
+    }
+
+    /// Whether each layer keeps keys and values (false: a Gated DeltaNet layer's fixed state).
+    pub fn attention_layers(&self) -> Vec<bool> {
+        self.layers.iter().map(|l| l.mixer.is_attention()).collect()
     }
 
     /// Fresh per-layer caches.

@@ -24,6 +24,9 @@ pub struct AttnInputs {
     pub mask: Option<Array>,
     /// Per-row RoPE start positions `[B]` (left padding) or `None` for the cache offset.
     pub rope_offsets: Option<Array>,
+    /// Bool `[B, L]`: which new positions are tokens (false: left padding), for the Gated
+    /// DeltaNet layers; `None` when all are.
+    pub ssm_mask: Option<Array>,
 }
 
 impl AttnInputs {
@@ -39,6 +42,7 @@ impl AttnInputs {
                 mask_kind,
                 mask: None,
                 rope_offsets: None,
+                ssm_mask: None,
             });
         }
         let b = pads.len() as i32;
@@ -53,10 +57,19 @@ impl AttnInputs {
         let valid = ops::binary(ops::BinaryOp::LessEqual, &pad_arr, &rinds)?;
         let mask = ops::binary(ops::BinaryOp::LogicalAnd, &causal, &valid)?;
         let offs: Vec<i32> = pads.iter().map(|&p| offset - p as i32).collect();
+        // ssm_mask[b, i] = offset + i >= pad[b], where some position is padding
+        let ssm_mask = if pads.iter().any(|&p| p as i32 > offset) {
+            let pos = ops::reshape(&ops::arange(offset, t)?, &[1, l])?;
+            let pad_col = Array::from_i32(&pads_i, &[b, 1])?;
+            Some(ops::binary(ops::BinaryOp::GreaterEqual, &pos, &pad_col)?)
+        } else {
+            None
+        };
         Ok(AttnInputs {
             mask_kind: MaskKind::Array,
             mask: Some(mask),
             rope_offsets: Some(Array::from_i32(&offs, &[b])?),
+            ssm_mask,
         })
     }
 }
@@ -92,7 +105,9 @@ impl Attention {
         let (nq, nkv) = (cfg.num_attention_heads, cfg.num_key_value_heads);
         let rope = Rope::new(cfg)?;
         // The kernel computes plain RoPE (no scaled variants).
-        let qk_kernel = opts.kernel(Kernel::QkNormRope).filter(|_| rope.is_plain());
+        let qk_kernel = opts
+            .kernel(Kernel::QkNormRope)
+            .filter(|_| rope.is_plain() && cfg.rotary_dims() == d);
         // The attention kernel handles 1, 2, 4 or 8 q heads per kv head.
         let attn_kernel = opts
             .kernel(Kernel::Attention)
@@ -202,17 +217,6 @@ impl Attention {
         )?))
     }
 
-    /// Attention output `[B, Nq, L, D]` -> `[B, L, Nq · D]` (the output projection's input).
-    fn merge_heads(&self, o: &Array, b: i32, l: i32) -> Result<Array> {
-        let merged = [b, l, self.n_heads * self.head_dim];
-        // At one position [B, Nq, 1, D] is already [B, 1, Nq·D] in memory: no transpose node.
-        if l == 1 {
-            ops::reshape(o, &merged)
-        } else {
-            ops::reshape(&ops::transpose(o, &[0, 2, 1, 3])?, &merged)
-        }
-    }
-
     /// The block on `x.x` (`[B, L, H]`): its output `[B, L, H]`, or the stream `x.fold_into`
     /// plus it.
     pub(crate) fn forward(
@@ -244,8 +248,18 @@ impl Attention {
             inp.mask.as_ref(),
         )?;
         // the output projection, with the residual add folded in where it can be
-        self.o_proj
-            .forward_residual(&self.merge_heads(&o, b, l)?, h)
+        self.o_proj.forward_residual(&merge_heads(&o, b, l)?, h)
+    }
+}
+
+/// Attention output `[B, Nq, L, D]` -> `[B, L, Nq · D]` (the output projection's input).
+pub(crate) fn merge_heads(o: &Array, b: i32, l: i32) -> Result<Array> {
+    let merged = [b, l, o.dim(1) * o.dim(3)];
+    // At one position [B, Nq, 1, D] is already [B, 1, Nq·D] in memory: no transpose node.
+    if l == 1 {
+        ops::reshape(o, &merged)
+    } else {
+        ops::reshape(&ops::transpose(o, &[0, 2, 1, 3])?, &merged)
     }
 }
 

@@ -8,10 +8,13 @@
 //! separate projections (for comparisons).
 
 use super::linear::Linear;
-use super::residual::{BlockIn, BlockOut};
+use super::residual::{BlockIn, BlockOut, Input};
 use super::stacked::Stacked;
-use crate::compiled::CompiledFn;
+use crate::compiled::{call_compiled, CompiledFn};
+use crate::config::Qwen3Config;
 use crate::ops::{self, Array};
+use crate::options::ModelOptions;
+use crate::weights::Weights;
 use crate::{Error, Result};
 use std::cell::RefCell;
 
@@ -34,20 +37,8 @@ pub fn swiglu(gate: &Array, up: &Array) -> Result<Array> {
 
 /// `silu(gate) * up`, compiled into one kernel where `fuse`, else MLX's three eager ops.
 pub(crate) fn swiglu_with(gate: &Array, up: &Array, fuse: bool) -> Result<Array> {
-    let mut out = if fuse {
-        SWIGLU.with(|cell| {
-            let mut slot = cell.borrow_mut();
-            if slot.is_none() {
-                *slot = Some(CompiledFn::new(true)?);
-            }
-            slot.as_mut()
-                .expect("just set")
-                .call(&swiglu_body, &[gate, up])
-        })?
-    } else {
-        swiglu_body(&[gate.clone(), up.clone()])?
-    };
-    out.pop()
+    call_compiled(&SWIGLU, true, fuse, &swiglu_body, &[gate, up])?
+        .pop()
         .ok_or_else(|| Error::Mlx("swiglu: no output".into()))
 }
 
@@ -62,6 +53,41 @@ pub struct Mlp {
 }
 
 impl Mlp {
+    /// The MLP at prefix `p` (`layers.{n}.mlp`, or a MoE block's `shared_expert`) of hidden
+    /// width `inter`.
+    pub(crate) fn load(
+        cfg: &Qwen3Config,
+        w: &Weights,
+        p: &str,
+        inter: usize,
+        opts: &ModelOptions,
+    ) -> Result<Mlp> {
+        let h = cfg.hidden_size;
+        let linear = |name: &str, out: usize, inp: usize| {
+            let name = format!("{p}.{name}");
+            Linear::load(w, &name, out, inp, cfg.layer_quant(&name), opts)
+        };
+        Ok(Mlp {
+            gate_up_proj: Stacked::new(
+                vec![linear("gate_proj", inter, h)?, linear("up_proj", inter, h)?],
+                opts,
+            )?,
+            down_proj: linear("down_proj", h, inter)?,
+            fuse: opts.fuse,
+        })
+    }
+
+    /// `[B, L, H] -> [B, L, H]`.
+    pub(crate) fn forward_plain(&self, x: &Array) -> Result<Array> {
+        let x = BlockIn {
+            x: Input::Plain(x.clone()),
+            fold_into: None,
+        };
+        match self.forward(&x)? {
+            BlockOut::Pending(y) | BlockOut::Summed(y) => Ok(y),
+        }
+    }
+
     /// `[B, L, H] -> [B, L, H]` on `x.x`, or the stream `x.fold_into` plus that where the down
     /// projection folds the add in ([`Linear::forward_residual`]).
     pub(crate) fn forward(&self, x: &BlockIn) -> Result<BlockOut> {

@@ -4,9 +4,9 @@
 //! sorted by expert first when there are many (prefill), as mlx_lm's `SwitchGLU` does.
 
 use super::linear::{check_expected, quant_of, Linear};
-use super::mlp::swiglu;
+use super::mlp::{swiglu, Mlp};
 use crate::config::{LayerQuant, Qwen3Config};
-use crate::ops::{self, Array, Dtype, QuantParams, ReduceOp};
+use crate::ops::{self, Array, Dtype, QuantParams, ReduceOp, UnaryOp};
 use crate::options::ModelOptions;
 use crate::weights::Weights;
 use crate::{Error, Result};
@@ -137,13 +137,16 @@ impl SwitchGlu {
 }
 
 /// Qwen3-MoE's sparse MLP block: softmax router (in f32), top-k experts, optionally
-/// renormalised scores, the experts' outputs summed by score.
+/// renormalised scores, the experts' outputs summed by score; in the hybrids plus an always-on
+/// shared expert scaled by `sigmoid(shared_expert_gate(x))`.
 #[derive(Debug, Clone)]
 pub struct SparseMoe {
     gate: Linear,
     switch_mlp: SwitchGlu,
     top_k: i32,
     norm_topk_prob: bool,
+    /// The hybrids' shared expert and its one-output gate.
+    shared: Option<(Mlp, Linear)>,
 }
 
 impl SparseMoe {
@@ -165,6 +168,16 @@ impl SparseMoe {
             },
             top_k: cfg.num_experts_per_tok as i32,
             norm_topk_prob: cfg.norm_topk_prob,
+            shared: match cfg.is_hybrid() {
+                true => {
+                    let size = cfg.shared_expert_intermediate_size;
+                    let mlp = Mlp::load(cfg, w, &format!("{p}.shared_expert"), size, opts)?;
+                    let name = format!("{p}.shared_expert_gate");
+                    let gate = Linear::load(w, &name, 1, h, cfg.layer_quant(&name), opts)?;
+                    Some((mlp, gate))
+                }
+                false => None,
+            },
         })
     }
 
@@ -186,6 +199,14 @@ impl SparseMoe {
         let y = self.switch_mlp.forward(x, &inds)?; // [B, L, k, H]
         let dtype = y.dtype().unwrap_or(Dtype::F32);
         let weighted = ops::mul(&y, &ops::reshape(&scores, &[y.dim(0), y.dim(1), k, 1])?)?;
-        ops::astype(&ops::reduce(ReduceOp::Sum, &weighted, -2, false)?, dtype)
+        let y = ops::astype(&ops::reduce(ReduceOp::Sum, &weighted, -2, false)?, dtype)?;
+        let Some((mlp, gate)) = &self.shared else {
+            return Ok(y);
+        };
+        let shared = ops::mul(
+            &ops::unary(UnaryOp::Sigmoid, &gate.forward(x)?)?,
+            &mlp.forward_plain(x)?,
+        )?;
+        ops::add(&y, &shared)
     }
 }

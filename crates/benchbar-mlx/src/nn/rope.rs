@@ -7,7 +7,8 @@ use crate::config::{rope_scaling_type, Qwen3Config};
 use crate::ops::{self, Array, BinaryOp, Dtype, RopeFreqs, RopeOffset};
 use crate::{Error, Result};
 
-/// A rotary embedding over a whole head (`dims`, not traditional).
+/// A rotary embedding over the first `dims` of each head (the whole head in Qwen3, a quarter in
+/// the hybrids), not traditional.
 #[derive(Debug, Clone)]
 pub struct Rope {
     dims: i32,
@@ -34,7 +35,7 @@ impl Rope {
 
     /// The embedding of `cfg` (its `rope_scaling` was checked by [`Qwen3Config::from_dir`]).
     pub fn new(cfg: &Qwen3Config) -> Result<Rope> {
-        let (dims, base) = (cfg.head_dim as i32, cfg.rope_theta as f32);
+        let (dims, base) = (cfg.rotary_dims() as i32, cfg.rope_theta as f32);
         let Some(scaling) = cfg.rope_scaling_block() else {
             return Ok(Rope::plain(dims, base));
         };

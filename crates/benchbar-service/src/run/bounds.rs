@@ -50,6 +50,7 @@ pub fn check(
         let kv_bytes = limits
             .kv_bytes_per_token
             .saturating_mul(sequence)
+            .saturating_add(limits.state_bytes_per_sequence)
             .saturating_mul(u64::from(cell.batch_size));
         let need = limits.weights_bytes.saturating_add(kv_bytes);
         if !allow_oversize && memory_bytes > 0 && need > memory_bytes {
@@ -80,6 +81,7 @@ mod tests {
         ModelLimits {
             context_tokens: 40_960,
             kv_bytes_per_token: 100 * 1024,
+            state_bytes_per_sequence: 0,
             weights_bytes: GIB,
         }
     }
