@@ -55,9 +55,11 @@ const fn moe(repo_id: &'static str, model: &'static str, params: (u64, u64), bit
 }
 
 /// The seed's variants (its "7B" rows are Qwen3-8B, the size Qwen3 ships), then the rest of the
-/// Qwen3 family as mlx-community publishes it: 0.6B, 4B-2507 (4/6/8-bit), 14B 4-bit, 32B, and
-/// the 30B-A3B mixtures of experts (30.5B parameters, 3.3B active).
-pub const VARIANTS: [Variant; 21] = [
+/// Qwen3 family as mlx-community publishes it: 0.6B, 4B-2507 (4/6/8-bit), 14B 4-bit, 32B, the
+/// 30B-A3B mixtures of experts (30.5B parameters, 3.3B active), and the Qwen3.5/3.6 hybrids
+/// (Gated DeltaNet + gated attention; vision-language checkpoints whose text model BenchBar
+/// runs): 0.8B, 2B, 4B, 9B, 3.6-27B, and the 35B-A3B and 122B-A10B mixtures of experts.
+pub const VARIANTS: [Variant; 30] = [
     v(
         "mlx-community/Qwen3-1.7B-4bit",
         "Qwen3-1.7B",
@@ -168,6 +170,60 @@ pub const VARIANTS: [Variant; 21] = [
         "Qwen3-Coder-30B-A3B-Instruct",
         (30_500_000_000, 3_300_000_000),
         8,
+    ),
+    f(
+        "mlx-community/Qwen3.5-0.8B-MLX-4bit",
+        "Qwen3.5-0.8B",
+        800_000_000,
+        4,
+    ),
+    f(
+        "mlx-community/Qwen3.5-2B-MLX-4bit",
+        "Qwen3.5-2B",
+        2_000_000_000,
+        4,
+    ),
+    f(
+        "mlx-community/Qwen3.5-4B-4bit",
+        "Qwen3.5-4B",
+        4_000_000_000,
+        4,
+    ),
+    f(
+        "mlx-community/Qwen3.5-9B-4bit",
+        "Qwen3.5-9B",
+        9_000_000_000,
+        4,
+    ),
+    f(
+        "mlx-community/Qwen3.5-9B-8bit",
+        "Qwen3.5-9B",
+        9_000_000_000,
+        8,
+    ),
+    f(
+        "mlx-community/Qwen3.6-27B-4bit",
+        "Qwen3.6-27B",
+        27_000_000_000,
+        4,
+    ),
+    moe(
+        "mlx-community/Qwen3.5-35B-A3B-4bit",
+        "Qwen3.5-35B-A3B",
+        (35_000_000_000, 3_000_000_000),
+        4,
+    ),
+    moe(
+        "mlx-community/Qwen3.6-35B-A3B-4bit",
+        "Qwen3.6-35B-A3B",
+        (35_000_000_000, 3_000_000_000),
+        4,
+    ),
+    moe(
+        "mlx-community/Qwen3.5-122B-A10B-4bit",
+        "Qwen3.5-122B-A10B",
+        (122_000_000_000, 10_000_000_000),
+        4,
     ),
 ];
 
@@ -336,9 +392,22 @@ mod tests {
             "mlx-community/Qwen3-32B-4bit",
             "mlx-community/Qwen3-30B-A3B-4bit",
             "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit",
+            "mlx-community/Qwen3.5-9B-4bit",
+            "mlx-community/Qwen3.6-27B-4bit",
+            "mlx-community/Qwen3.5-35B-A3B-4bit",
         ] {
             assert!(names.contains(&repo), "{repo}");
         }
+        // the hybrids' mixtures of experts name their active parameters; none is a seed row
+        let a3b35 = VARIANTS
+            .iter()
+            .find(|v| v.repo_id == "mlx-community/Qwen3.5-35B-A3B-4bit")
+            .unwrap();
+        assert_eq!(a3b35.active_param_count, 3_000_000_000);
+        assert!(VARIANTS
+            .iter()
+            .filter(|v| v.model.starts_with("Qwen3.5") || v.model.starts_with("Qwen3.6"))
+            .all(|v| !v.seed));
         let gib = 1u64 << 30;
         let six = VARIANTS.iter().find(|v| v.bits == 6).unwrap();
         assert_eq!(entry(six, None, 0, 64 * gib).quantization, "6bit");
