@@ -215,3 +215,17 @@ fn goodput_counts_the_requests_meeting_the_slo_over_wall_time() {
     assert!(load_report(&batch).is_none());
     assert!(sweep_table(&[build_cell(&batch)]).is_none());
 }
+
+#[test]
+fn levels_are_not_graded_as_single_requests_or_batches() {
+    let t = trial(0, 500, vec![req(0, &[10, 20, 30]), req(0, &[10, 20, 30])]);
+    let level = build_cell(&load_cell(None, vec![t.clone()]));
+    let m = crate::report::measured(std::slice::from_ref(&level));
+    assert_eq!((m.single_batch_tps, m.optimal_batch_tps), (None, None));
+    assert!(m.batch_tps.is_empty());
+    // The same trial as a batch cell is graded.
+    let mut raw = load_cell(None, vec![t]);
+    raw.plan.load = None;
+    let m = crate::report::measured(&[build_cell(&raw)]);
+    assert!(m.optimal_batch_tps.is_some() && m.batch_tps.contains_key(&2));
+}
