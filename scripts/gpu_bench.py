@@ -3,7 +3,10 @@
 
     gpu_bench.py models --out DIR --tokenizer TOKDIR [--shapes qwen3-1.7b,qwen3-8b]
         random-weight checkpoints DIR/<shape>-bf16 and DIR/<shape>-4bit (mlx_lm's own Qwen3
-        model, seeded, saved with mlx_lm's save_model; 4-bit = MLX affine, group 64)
+        model, seeded, saved with mlx_lm's save_model; 4-bit = MLX affine, group 64); the
+        mixture-of-experts and hybrid shapes of FAMILY (qwen3-30b-a3b, qwen3.5-9b) only as
+        DIR/<shape>-4bit, quantized by mlx_lm's converter code (its 8-bit routers) straight from
+        the lazily made bf16 weights (their bf16 copies would not fit the device's disk)
     gpu_bench.py bandwidth --json OUT
         device memory bandwidth of a 4 GiB bf16 array, each the fastest of 50 after at least 1 s
         of the same (clocks up; a median taken while the GPU is still slow understates it): read
@@ -29,19 +32,103 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
+# Mixture-of-experts and hybrid shapes (config.json as published, random weights).
+QWEN3_30B_A3B = dict(  # Qwen/Qwen3-30B-A3B's config.json (issue #21: 48 layers, 128 experts, 8 active)
+    model_type="qwen3_moe", architectures=["Qwen3MoeForCausalLM"], hidden_size=2048,
+    num_hidden_layers=48, num_attention_heads=32, num_key_value_heads=4, head_dim=128,
+    intermediate_size=6144, num_experts=128, num_experts_per_tok=8, moe_intermediate_size=768,
+    decoder_sparse_step=1, mlp_only_layers=[], norm_topk_prob=True, tie_word_embeddings=False,
+    max_position_embeddings=40960, rope_theta=1000000, rms_norm_eps=1e-6, vocab_size=151936,
+    eos_token_id=151645, torch_dtype="bfloat16")
+QWEN3_5_9B_TEXT = dict(  # Qwen/Qwen3.5-9B's config.json text_config (as a public test fixture copies it)
+    model_type="qwen3_5_text", hidden_size=4096, intermediate_size=12288, num_hidden_layers=32,
+    full_attention_interval=4, num_attention_heads=16, num_key_value_heads=4, head_dim=256,
+    linear_num_key_heads=16, linear_num_value_heads=32, linear_key_head_dim=128,
+    linear_value_head_dim=128, linear_conv_kernel_dim=4, vocab_size=248320, rms_norm_eps=1e-6,
+    tie_word_embeddings=False, max_position_embeddings=262144, eos_token_id=248044,
+    rope_parameters={"rope_type": "default", "rope_theta": 10000000, "partial_rotary_factor": 0.25,
+                     "mrope_section": [11, 11, 10], "mrope_interleaved": True})
 
-def cmd_models(args):
+
+def qwen3_5(text):
+    return {"model_type": "qwen3_5", "architectures": ["Qwen3_5ForConditionalGeneration"],
+            "text_config": text, "tie_word_embeddings": False, "torch_dtype": "bfloat16"}
+
+
+FAMILY = {
+    "qwen3-30b-a3b": QWEN3_30B_A3B,
+    "qwen3.5-9b": qwen3_5(QWEN3_5_9B_TEXT),
+    # the same kinds at a tiny size: the script checked on a CPU before a device run
+    "tiny-qwen3-moe": dict(QWEN3_30B_A3B, hidden_size=64, num_hidden_layers=2,
+                           num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+                           num_experts=8, num_experts_per_tok=2, moe_intermediate_size=64),
+    "tiny-qwen3.5": qwen3_5(dict(QWEN3_5_9B_TEXT, hidden_size=64, intermediate_size=128,
+                                 num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2,
+                                 head_dim=16, linear_num_key_heads=2, linear_num_value_heads=4,
+                                 linear_key_head_dim=32, linear_value_head_dim=32)),
+}
+
+
+def write_files(d, cfg, tok):
+    """config.json, generation_config.json and the tokenizer beside a saved model."""
     import shutil
 
+    from mlx_lm.utils import save_config
+
+    save_config(cfg, d / "config.json")
+    (d / "generation_config.json").write_text(
+        json.dumps({"bos_token_id": 151643, "eos_token_id": [151645, 151643]})
+    )
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(tok / f, d / f)
+
+
+def family_model(shape, out, tok, seed):
+    """DIR/<shape>-4bit of a FAMILY shape: made lazily in bf16 (A_log kept f32, as mlx_lm's
+    converter keeps it), quantized to 4 bits with the model's own predicate, then evaluated."""
+    import copy
+
+    import mlx.core as mx
+    from mlx.utils import tree_map_with_path
+    from mlx_lm.utils import _get_classes, quantize_model, save_model
+
+    d = Path(out) / f"{shape}-4bit"
+    if (d / "config.json").exists():
+        return
+    t0 = time.time()
+    cfg = copy.deepcopy(FAMILY[shape])
+    mx.random.seed(seed)
+    model_class, args_class = _get_classes(config=cfg)
+    model = model_class(args_class.from_dict(copy.deepcopy(cfg)))
+    keep = getattr(model, "cast_predicate", lambda _: True)
+    model.update(tree_map_with_path(
+        lambda k, v: v.astype(mx.bfloat16) if keep(k) and mx.issubdtype(v.dtype, mx.floating) else v,
+        model.parameters()))
+    model, cfg = quantize_model(model, cfg, 64, 4)
+    for layer in model.layers:  # a layer at a time: bounded peak memory
+        mx.eval(layer.parameters())
+    mx.eval(model.parameters())
+    d.mkdir(parents=True, exist_ok=True)
+    save_model(d, model)
+    write_files(d, cfg, tok)
+    print(f"gpu_bench: wrote {d} ({time.time() - t0:.0f} s)", flush=True)
+    del model
+    mx.clear_cache()
+
+
+def cmd_models(args):
     import mlx.core as mx
     from mlx_lm.models import qwen3
-    from mlx_lm.utils import quantize_model, save_config, save_model
+    from mlx_lm.utils import quantize_model, save_model
 
     sys.path.insert(0, str(HERE))
     import make_fixtures  # shapes and config (no tokenizer building here: TOKDIR is given)
 
     tok = Path(args.tokenizer)
     for shape in args.shapes.split(","):
+        if shape in FAMILY:
+            family_model(shape, args.out, tok, args.seed)
+            continue
         cfg = make_fixtures.model_config(shape)
         cfg["torch_dtype"] = "bfloat16"
         dirs = {v: Path(args.out) / f"{shape}-{v}" for v in ("bf16", "4bit")}
@@ -59,12 +146,7 @@ def cmd_models(args):
                 mx.eval(model.parameters())
             d.mkdir(parents=True, exist_ok=True)
             save_model(d, model)
-            save_config(c, d / "config.json")
-            (d / "generation_config.json").write_text(
-                json.dumps({"bos_token_id": 151643, "eos_token_id": [151645, 151643]})
-            )
-            for f in ("tokenizer.json", "tokenizer_config.json"):
-                shutil.copy(tok / f, d / f)
+            write_files(d, c, tok)
             print(f"gpu_bench: wrote {d} ({time.time() - t0:.0f} s)", flush=True)
         del model
         mx.clear_cache()
@@ -219,25 +301,39 @@ def cmd_bbrun(args):
 
 def bytes_per_step(model_dir, b, ctx):
     """Bytes one decode step must read: every weight tensor (less the embedding table when the
-    head is untied: one row of it is gathered) plus the KV cache of `b` rows at `ctx`
-    positions (bf16)."""
+    head is untied: one row of it is gathered; of a mixture of experts' routed experts only the
+    k of E a token uses; never a vision tower or multi-token-prediction head) plus, per row, the
+    KV cache of the attention layers at `ctx` positions (bf16) and a hybrid's Gated DeltaNet
+    state (f32 recurrent state, bf16 convolution inputs)."""
     import struct
 
     cfg = json.loads((Path(model_dir) / "config.json").read_text())
+    cfg = cfg.get("text_config", cfg)
+    experts = cfg.get("num_experts") or 0
+    share = cfg.get("num_experts_per_tok", 0) / experts if experts else 1.0
     total = 0
     for f in Path(model_dir).glob("*.safetensors"):
         with open(f, "rb") as fh:
             (n,) = struct.unpack("<Q", fh.read(8))
             header = json.loads(fh.read(n))
         for name, t in header.items():
-            if name == "__metadata__":
+            if name == "__metadata__" or "vision_tower" in name or "visual." in name or "mtp." in name:
                 continue
             size = t["data_offsets"][1] - t["data_offsets"][0]
             if not cfg.get("tie_word_embeddings", True) and "embed_tokens" in name:
                 continue
-            total += size
-    kv = cfg["num_hidden_layers"] * 2 * cfg["num_key_value_heads"] * cfg["head_dim"] * 2 * ctx
-    return total + b * kv
+            total += size * (share if ".switch_mlp." in name else 1.0)
+    layers = cfg["num_hidden_layers"]
+    interval = cfg.get("full_attention_interval") if "linear_num_value_heads" in cfg else None
+    attn = sum(1 for l in range(layers) if not interval or (l + 1) % interval == 0)
+    kv = attn * 2 * cfg["num_key_value_heads"] * cfg["head_dim"] * 2 * ctx
+    state = 0
+    if interval:
+        hk, hv = cfg["linear_num_key_heads"], cfg["linear_num_value_heads"]
+        dk, dv = cfg["linear_key_head_dim"], cfg["linear_value_head_dim"]
+        conv = (cfg.get("linear_conv_kernel_dim", 4) - 1) * (2 * hk * dk + hv * dv) * 2
+        state = (layers - attn) * (hv * dv * dk * 4 + conv)
+    return int(total) + b * (kv + state)
 
 
 def stat(summary, key):

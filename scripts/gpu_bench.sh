@@ -46,6 +46,9 @@
 # Each row says whether its timestamps are exact (last gap / median gap ~ 1; docs/perf-notes.md).
 # Energy: NVML's whole-GPU energy counter integrated over each timed generate call (BenchBar:
 # bounds from BENCHBAR_MLX_TRACE) or trial (mlx_lm), over the tokens generated in them.
+# The Qwen3 family's other shapes (4-bit only; scripts/gpu_bench.py FAMILY): a Qwen3-30B-A3B
+# (mixture of experts) and a Qwen3.5-9B (hybrid), e.g.
+#   SHAPES=qwen3-30b-a3b,qwen3.5-9b scripts/gpu_bench.sh run qwen3-30b-a3b-4bit qwen3.5-9b-4bit
 # Env: P (prompt tokens, 512), G (generated, 128), REPS (3), BATCHES ("1 16"),
 #      VARIANTS ("default nokernels"), SHAPES (models to generate, "qwen3-1.7b,qwen3-8b"),
 #      KCHECK (1: run kernel_check first; 0: skip it), TIMELINE (models to trace after `run`),

@@ -37,8 +37,10 @@ thread_local! {
 /// One Gated DeltaNet layer.
 #[derive(Debug, Clone)]
 pub struct GatedDeltaNet {
-    /// `qwen3_5`: q|k|v, z, b, a; `qwen3_next`: q|k|v|z interleaved per key head, b|a.
+    /// `qwen3_5`: q|k|v and z; `qwen3_next`: q|k|v|z interleaved per key head.
     in_proj: Stacked,
+    /// `qwen3_5`: b and a; `qwen3_next`: b|a interleaved per key head.
+    in_proj_ba: Stacked,
     /// The `qwen3_next` layout of `in_proj`.
     interleaved: bool,
     /// Depthwise convolution `[C, kernel, 1]`.
@@ -77,18 +79,21 @@ impl GatedDeltaNet {
             Linear::load(w, &name, out, inp, cfg.layer_quant(&name), opts)
         };
         let interleaved = cfg.model_type == "qwen3_next";
-        let parts = if interleaved {
-            vec![
-                linear("in_proj_qkvz", conv_dim + value_dim, h)?,
-                linear("in_proj_ba", 2 * hv, h)?,
-            ]
+        // Two products: the wide q|k|v|z one and the narrow b|a one (stacked into one, the wide
+        // one's width would leave MLX CUDA's batched quantized product for its slow path).
+        let (wide, narrow) = if interleaved {
+            (
+                vec![linear("in_proj_qkvz", conv_dim + value_dim, h)?],
+                vec![linear("in_proj_ba", 2 * hv, h)?],
+            )
         } else {
-            vec![
-                linear("in_proj_qkv", conv_dim, h)?,
-                linear("in_proj_z", value_dim, h)?,
-                linear("in_proj_b", hv, h)?,
-                linear("in_proj_a", hv, h)?,
-            ]
+            (
+                vec![
+                    linear("in_proj_qkv", conv_dim, h)?,
+                    linear("in_proj_z", value_dim, h)?,
+                ],
+                vec![linear("in_proj_b", hv, h)?, linear("in_proj_a", hv, h)?],
+            )
         };
         let a_log = w.get(&format!("{p}.A_log"), Some(&[hv as i32]))?;
         let neg_a = ops::unary(
@@ -97,7 +102,8 @@ impl GatedDeltaNet {
         )?;
         ops::eval(&[&neg_a])?;
         Ok(GatedDeltaNet {
-            in_proj: Stacked::new(parts, opts)?,
+            in_proj: Stacked::new(wide, opts)?,
+            in_proj_ba: Stacked::new(narrow, opts)?,
             interleaved,
             conv1d: w.get(
                 &format!("{p}.conv1d.weight"),
@@ -121,7 +127,8 @@ impl GatedDeltaNet {
     fn project(&self, x: &Array) -> Result<[Array; 4]> {
         let (b, s) = (x.dim(0), x.dim(1));
         let (hk, hv, dk, dv) = (self.hk, self.hv, self.dk, self.dv);
-        let outs = self.in_proj.forward(x)?;
+        let mut outs = self.in_proj.forward(x)?;
+        outs.extend(self.in_proj_ba.forward(x)?);
         if !self.interleaved {
             let [qkv, z, bb, a]: [Array; 4] = outs.try_into().map_err(|_| parts_error())?;
             return Ok([qkv, ops::reshape(&z, &[b, s, hv, dv])?, bb, a]);
