@@ -70,6 +70,7 @@ pub use error::{Error, Result};
 pub use info::ModelInfo;
 pub use options::{DecodeOrder, EngineOptions, Kernel, KernelSet, ModelOptions};
 pub use runtime::{GenerateOptions, Qwen3Runtime, TokenEvent};
+pub use runtime::{kv_cache_bytes, Context};
 pub use sampler::Sampling;
 pub use tokenizer::{apply_chat_template, ChatMessage};
 

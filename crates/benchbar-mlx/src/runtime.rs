@@ -14,7 +14,10 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
+mod context;
 mod generate;
+
+pub use context::{kv_cache_bytes, Context};
 
 /// Options for [`Qwen3Runtime::generate`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

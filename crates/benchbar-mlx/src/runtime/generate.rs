@@ -59,20 +59,21 @@ impl Qwen3Runtime {
         }
         let trace_start = std::time::SystemTime::now();
         let mut host = HostTimes::default();
-        let out = self.generate_inner(prompts, opts, cancel, on_token, &mut host)?;
+        let out = self.generate_inner(prompts, opts, cancel, on_token, &mut host, None)?;
         if let Some(path) = &self.options.trace {
             trace_call(path, trace_start, &out, &host);
         }
         Ok(out)
     }
 
-    fn generate_inner(
+    pub(super) fn generate_inner(
         &mut self,
         prompts: &[Vec<u32>],
         opts: &GenerateOptions,
         cancel: &AtomicBool,
         on_token: &mut dyn FnMut(TokenEvent),
         host: &mut HostTimes,
+        mut context: Option<&mut super::Context>,
     ) -> Result<Vec<Vec<u32>>> {
         let check = || {
             if cancel.load(Ordering::Relaxed) {
@@ -100,23 +101,14 @@ impl Qwen3Runtime {
         let mut sampler = Sampler::new(opts.sampling, vocab, suppress)?;
         // Room for the whole generation from the first write: the cache never grows (no
         // reallocation or copy mid-run).
-        let mut cache: Vec<KvCache> = self.model.new_cache_reserved(max_len + opts.max_tokens);
+        let mut cache: Vec<KvCache> = match context.as_deref_mut() {
+            Some(c) => std::mem::take(c.cache_mut()),
+            None => self.model.new_cache_reserved(max_len + opts.max_tokens),
+        };
         let mode = self.options.decode_order;
 
         // 1. prefill all but the last prompt position, in chunks (as mlx_lm's generate_step)
-        let mut pos = 0;
-        while pos + 1 < max_len {
-            check()?;
-            let end = (pos + chunk).min(max_len - 1);
-            let ids = self.ids_array(&padded, pos, end)?;
-            let inp = AttnInputs::new(end - pos, pos, &pads)?;
-            let h = self.model.forward_hidden(&ids, &mut cache, &inp)?;
-            let mut st: Vec<&Array> = cache.iter().flat_map(|c| c.state()).collect();
-            st.push(&h);
-            ops::async_eval(&st)?;
-            wait_cancellable(&h, cancel)?;
-            pos = end;
-        }
+        self.prefill_chunks(&padded, max_len - 1, &pads, chunk, &mut cache, cancel)?;
         // 2. first token from the last prompt position (allocates the caches if the prompt was
         //    one token)
         check()?;
@@ -209,7 +201,41 @@ impl Qwen3Runtime {
                 None => break,
             }
         }
+        // A context's caches go back to it (now holding the prompt and generation too).
+        if let Some(c) = context {
+            *c.cache_mut() = cache;
+        }
         Ok(out)
+    }
+
+    /// Prefills positions `[0, end)` of `padded` into `cache` after the positions it already
+    /// holds, in chunks of `chunk`, waiting for each (cancellably) before the next.
+    pub(super) fn prefill_chunks(
+        &self,
+        padded: &[Vec<u32>],
+        end: usize,
+        pads: &[usize],
+        chunk: usize,
+        cache: &mut [KvCache],
+        cancel: &AtomicBool,
+    ) -> Result<()> {
+        let base = cache.first().map(|c| c.offset()).unwrap_or(0);
+        let mut pos = 0;
+        while pos < end {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Error::Cancelled);
+            }
+            let to = (pos + chunk.max(1)).min(end);
+            let ids = self.ids_array(padded, pos, to)?;
+            let inp = AttnInputs::new(to - pos, base + pos, pads)?;
+            let h = self.model.forward_hidden(&ids, cache, &inp)?;
+            let mut st: Vec<&Array> = cache.iter().flat_map(|c| c.state()).collect();
+            st.push(&h);
+            ops::async_eval(&st)?;
+            wait_cancellable(&h, cancel)?;
+            pos = to;
+        }
+        Ok(())
     }
 
     /// One decode step: `ids [B, 1] -> sampled tokens [B]` (lazy).
