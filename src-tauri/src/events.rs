@@ -174,6 +174,8 @@ mod tests {
             adaptive: None,
             warmup: 0,
             load: None,
+            depth_tokens: None,
+            prefix: None,
         }
     }
 

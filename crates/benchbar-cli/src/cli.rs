@@ -150,7 +150,8 @@ pub struct RunArgs {
     /// comma separated (e.g. mlx,openai), run the same suite on each and print them side by side.
     #[arg(long, default_value = "mlx")]
     pub engine: String,
-    /// Suite: quick, standard or full.
+    /// Suite: quick, standard, full, or long-context (the quick prompt at depths 0, 1024, 2048,
+    /// ... up to the model's context, skipping with a note those past the machine's memory).
     #[arg(long, default_value = "quick")]
     pub suite: String,
     /// Synthetic prompts of N tokens (1 or more) instead of the seed's prompts.
@@ -237,6 +238,16 @@ pub struct RunArgs {
     /// With --concurrency: the SLO's mean inter-token latency per request, ms (more than 0).
     #[arg(long, value_name = "MS", allow_negative_numbers = true, value_parser = values::finite)]
     pub slo_itl_ms: Option<f64>,
+    /// mlx engine: context depths in tokens, comma separated (llama-bench's -d): each prompt
+    /// is measured after that many tokens of fresh context are in the KV cache, one cell per
+    /// depth; the context's own prefill is not measured.
+    #[arg(long = "depth", value_name = "TOKENS,...", value_delimiter = ',', allow_negative_numbers = true, value_parser = values::depth)]
+    pub depths: Option<Vec<u32>>,
+    /// A fresh prefix of N tokens before each prompt, timed cold (whole prompt from an empty
+    /// cache) and cached (prefix put in the cache first, untimed: in-process a saved KV cache,
+    /// over HTTP a request of the prefix alone, which only a server with prompt caching reuses).
+    #[arg(long, value_name = "TOKENS", allow_negative_numbers = true, value_parser = count::<u32, 1>)]
+    pub cached_prefix: Option<u32>,
     /// openai engine: endpoint: auto (chat for text prompts, completions for -p N), chat or
     /// completions.
     #[arg(long, value_enum, default_value_t = HttpEndpoint::Auto)]

@@ -24,6 +24,7 @@
 pub mod adaptive;
 pub mod bandwidth;
 pub mod catalogue;
+pub mod depth;
 pub mod document;
 pub mod error;
 pub mod fmt;

@@ -233,6 +233,7 @@ mod tests {
             counters: EngineCounters {
                 mlx_peak_memory_bytes: Some(1234),
                 process_peak_memory_bytes: None,
+                kv_cache_bytes: None,
             },
             energy: None,
             error: None,

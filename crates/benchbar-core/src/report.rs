@@ -262,6 +262,21 @@ pub struct CellReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub load: Option<crate::load::LoadReport>,
+    /// Context depth (`--depth`): tokens of context in the cache before the measured prompt;
+    /// absent for a cell without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub depth_tokens: Option<u32>,
+    /// A prefix before the prompt (`--cached-prefix`), timed cold or cached; absent for a cell
+    /// without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub prefix: Option<crate::depth::PrefixPlan>,
+    /// Mean KV cache the successful trials held at their end, bytes, where the engine
+    /// measures it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub kv_cache_bytes: Option<u64>,
     /// Statistics.
     pub summary: CellSummary,
     /// Energy (`energy_j`, `avg_power_w`, `peak_power_w`, `tokens_per_joule`,
@@ -414,6 +429,9 @@ pub fn build_cell(raw: &CellRaw) -> CellReport {
         reps: raw.trials.len() as u32,
         repetitions: crate::adaptive::repetitions_report(raw),
         load: crate::load::load_report(raw),
+        depth_tokens: raw.plan.depth_tokens,
+        prefix: raw.plan.prefix,
+        kv_cache_bytes: crate::depth::kv_cache_bytes(raw),
         summary,
         power: raw.power.clone().into(),
         trials: raw

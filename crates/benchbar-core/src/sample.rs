@@ -55,6 +55,11 @@ pub struct EngineCounters {
     /// Process peak physical footprint (VmHWM / phys_footprint) after the trial, bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_peak_memory_bytes: Option<u64>,
+    /// KV cache the trial's requests held at its end (keys and values as allocated, any
+    /// linear state), bytes, where the engine measures it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub kv_cache_bytes: Option<u64>,
 }
 
 /// Energy of one trial split at the first token (counter readings at phase boundaries).

@@ -61,6 +61,17 @@ pub struct RunSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub slo: Option<crate::load::Slo>,
+    /// `--depth 0,4096,16384`: context depths (each selected prompt becomes one cell per
+    /// depth, measured after that many tokens of context are in the cache, see
+    /// [`crate::depth`]); the `long-context` suite's depths when absent there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub depths: Option<Vec<u32>>,
+    /// `--cached-prefix N`: each selected prompt after a fresh prefix of N tokens, timed cold
+    /// and with the prefix cached (two cells, see [`crate::depth`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub cached_prefix_tokens: Option<u32>,
 }
 
 /// Largest batch size the engines support.
@@ -88,6 +99,8 @@ impl RunSpec {
             concurrency: None,
             requests_per_level: None,
             slo: None,
+            depths: None,
+            cached_prefix_tokens: None,
         }
     }
 
@@ -98,6 +111,12 @@ impl RunSpec {
             requests: self.requests_per_level,
             slo: self.slo,
             batch_sizes_given: self.batch_sizes.is_some(),
+        }
+        .validate()?;
+        crate::depth::DepthSpec {
+            depths: self.depths.as_deref(),
+            cached_prefix_tokens: self.cached_prefix_tokens,
+            concurrency_given: self.concurrency.is_some(),
         }
         .validate()?;
         if let Some(bs) = &self.batch_sizes {
@@ -151,10 +170,23 @@ impl RunSpec {
         let mut cells = Vec::new();
         for test in tests {
             for batch_size in self.batch_sizes_for(test) {
-                cells.push(self.cell(test, batch_size, suite));
+                cells.extend(crate::depth::expand(
+                    self.cell(test, batch_size, suite),
+                    self.depths_planned().as_deref(),
+                    self.cached_prefix_tokens,
+                ));
             }
         }
         Ok(cells)
+    }
+
+    /// The depths to plan: `--depth`, else the `long-context` suite's.
+    pub fn depths_planned(&self) -> Option<Vec<u32>> {
+        match (&self.depths, self.suite) {
+            (Some(d), _) => Some(d.clone()),
+            (None, SuiteName::LongContext) => Some(crate::depth::long_context_depths()),
+            (None, _) => None,
+        }
     }
 
     /// The batch sizes of a test's cells: `-b`, else each concurrency level once (a test
@@ -204,15 +236,21 @@ impl RunSpec {
             category,
             prompt,
             batch_size,
-            gen_tokens: self.gen_tokens.unwrap_or(test.gen_tokens),
-            reps: match (self.reps, adaptive) {
-                (Some(r), _) => r,
-                (None, Some(a)) => a.max_reps,
-                (None, None) => test.reps,
+            gen_tokens: self.gen_tokens.unwrap_or(match self.suite {
+                SuiteName::LongContext => crate::depth::LONG_CONTEXT_GEN_TOKENS,
+                _ => test.gen_tokens,
+            }),
+            reps: match (self.reps, adaptive, self.suite) {
+                (Some(r), _, _) => r,
+                (None, Some(a), _) => a.max_reps,
+                (None, None, SuiteName::LongContext) => crate::depth::LONG_CONTEXT_REPS,
+                (None, None, _) => test.reps,
             },
             adaptive,
             warmup: self.warmup.unwrap_or(suite.warmup),
             load,
+            depth_tokens: None,
+            prefix: None,
         }
     }
 }
@@ -242,6 +280,16 @@ pub struct CellPlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub load: Option<crate::load::LoadPlan>,
+    /// Context depth: tokens of context in the cache before the measured prompt
+    /// ([`crate::depth`]); absent for a cell without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub depth_tokens: Option<u32>,
+    /// A prefix before the prompt, cold or cached ([`crate::depth`]); absent for a cell
+    /// without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub prefix: Option<crate::depth::PrefixPlan>,
 }
 
 #[cfg(test)]

@@ -17,6 +17,10 @@ pub enum SuiteName {
     Standard,
     /// Everything the seed lists.
     Full,
+    /// The quick suite's prompt at context depths from 0 to the model's context, in steps that
+    /// fit the machine's memory ([`crate::depth::long_context_depths`]).
+    #[serde(rename = "long-context")]
+    LongContext,
 }
 
 impl SuiteName {
@@ -26,6 +30,7 @@ impl SuiteName {
             SuiteName::Quick => "quick",
             SuiteName::Standard => "standard",
             SuiteName::Full => "full",
+            SuiteName::LongContext => "long-context",
         }
     }
 }
@@ -43,6 +48,7 @@ impl FromStr for SuiteName {
             "quick" => Ok(SuiteName::Quick),
             "standard" => Ok(SuiteName::Standard),
             "full" => Ok(SuiteName::Full),
+            "long-context" => Ok(SuiteName::LongContext),
             other => Err(Error::UnknownSuite(other.to_string())),
         }
     }
@@ -191,7 +197,7 @@ impl Suite {
     /// The tests (with batch sizes) a suite runs, in order.
     pub fn tests_for(&self, name: SuiteName) -> &[TestDef] {
         match name {
-            SuiteName::Quick => &self.quick,
+            SuiteName::Quick | SuiteName::LongContext => &self.quick,
             SuiteName::Standard => &self.standard,
             SuiteName::Full => &self.full,
         }

@@ -25,6 +25,7 @@ pub fn synthetic_trial(index: u32, tps: f64, ttft_ms: f64, n: u32, mem_bytes: u6
         counters: EngineCounters {
             mlx_peak_memory_bytes: Some(mem_bytes),
             process_peak_memory_bytes: None,
+            kv_cache_bytes: None,
         },
         energy: None,
         error: None,
@@ -73,6 +74,8 @@ pub fn synthetic_cell(tps: &[f64], ttft_ms: &[f64], mem_bytes: u64) -> CellRaw {
             adaptive: None,
             warmup: 1,
             load: None,
+            depth_tokens: None,
+            prefix: None,
         },
         trials: tps
             .iter()

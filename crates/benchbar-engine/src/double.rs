@@ -259,6 +259,7 @@ impl TestDoubleEngine {
             counters: EngineCounters {
                 mlx_peak_memory_bytes: Some(self.memory_bytes),
                 process_peak_memory_bytes: None,
+                kv_cache_bytes: None,
             },
             energy: None,
             error: None,

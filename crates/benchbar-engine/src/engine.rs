@@ -49,6 +49,13 @@ pub struct TrialRequest {
     /// Per-trial seed: synthetic prompts and any cache-busting nonce derive from it, so every
     /// trial gets a fresh prompt.
     pub seed: u64,
+    /// Context depth: this many tokens of context (drawn from the seed) are in the cache
+    /// before the trial is timed; their prefill is not measured. Only engines whose
+    /// [`Engine::supports_depth`] is true honour it.
+    pub depth_tokens: Option<u32>,
+    /// A fresh prefix (drawn from the seed) before the prompt, timed with it (cold) or put in
+    /// the cache untimed first (cached).
+    pub prefix: Option<benchbar_core::depth::PrefixPlan>,
 }
 
 /// A token as it arrives.
@@ -144,6 +151,12 @@ pub trait Engine: Send {
     /// Whether the engine honours [`TrialRequest::concurrency`] (servers over HTTP do; an
     /// in-process engine decodes a batch in lockstep and does not).
     fn supports_concurrency(&self) -> bool {
+        false
+    }
+
+    /// Whether the engine honours [`TrialRequest::depth_tokens`] (an in-process engine holds
+    /// its KV cache; a server keeps none between requests but a prompt cache).
+    fn supports_depth(&self) -> bool {
         false
     }
 

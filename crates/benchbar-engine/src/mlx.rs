@@ -9,7 +9,7 @@ use std::time::Instant;
 use benchbar_core::report::{EngineInfo, ModelRef};
 use benchbar_core::sample::{EngineCounters, RequestSample, TrialSample};
 use benchbar_core::spec::PromptSpec;
-use benchbar_mlx::{GenerateOptions, Qwen3Runtime, TokenEvent};
+use benchbar_mlx::{Context, GenerateOptions, Qwen3Runtime, TokenEvent};
 
 /// How the in-process engine builds and runs its model (kernels, fusion, decode order, trace).
 pub use benchbar_mlx::EngineOptions as MlxOptions;
@@ -24,6 +24,19 @@ use crate::engine::{
 /// Token ids below this are ordinary BPE tokens in Qwen3's vocabulary (151,643 ranks); the
 /// added/special tokens start here. Synthetic prompts draw from the ordinary ones.
 const QWEN3_ORDINARY_TOKENS: u32 = 151_643;
+
+/// Mixed into a trial's seed for its depth's context and its prefix, so that neither repeats
+/// the synthetic prompt drawn from the seed itself.
+const DEPTH_SALT: u64 = 0xD3F7_0000_0000_0001;
+const PREFIX_SALT: u64 = 0x9F1C_0000_0000_0002;
+
+/// An MLX error as an engine error (a cancel stays a cancel).
+fn mlx_error(e: benchbar_mlx::Error) -> EngineError {
+    match e {
+        benchbar_mlx::Error::Cancelled => EngineError::Cancelled,
+        e => EngineError::Request(e.to_string()),
+    }
+}
 
 /// The in-process MLX engine.
 pub struct MlxEngine {
@@ -90,12 +103,51 @@ impl MlxEngine {
                 .runtime
                 .encode(text, true)
                 .map_err(|e| EngineError::Request(e.to_string())),
-            PromptSpec::Synthetic { tokens } => {
-                let vocab = (self.runtime.config().vocab_size as u32).min(QWEN3_ORDINARY_TOKENS);
-                let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                Ok((0..*tokens).map(|_| rng.gen_range(0..vocab)).collect())
-            }
+            PromptSpec::Synthetic { tokens } => Ok(self.synthetic_ids(*tokens, seed)),
         }
+    }
+
+    /// `n` random ordinary token ids drawn from `seed`.
+    fn synthetic_ids(&self, n: u32, seed: u64) -> Vec<u32> {
+        let vocab = (self.runtime.config().vocab_size as u32).min(QWEN3_ORDINARY_TOKENS);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        (0..n).map(|_| rng.gen_range(0..vocab)).collect()
+    }
+
+    /// A trial with a context depth or a prefix: the context (the depth's tokens, or a cached
+    /// prefix) is prefilled into fresh caches and evaluated before the clock starts; a cold
+    /// prefix is part of the timed prompt. The trial's KV cache is measured at its end.
+    fn context_trial(
+        &mut self,
+        req: &TrialRequest,
+        prompt: Vec<u32>,
+        opts: &GenerateOptions,
+        cancel: &AtomicBool,
+        on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
+    ) -> Result<TrialSample> {
+        let prefix = req
+            .prefix
+            .map(|p| (p, self.synthetic_ids(p.prefix_tokens, req.seed ^ PREFIX_SALT)));
+        let (context, timed, cached_tokens) = match (req.depth_tokens, prefix) {
+            (_, Some((p, ids))) if p.cached => (ids, prompt, p.prefix_tokens),
+            (_, Some((_, ids))) => (Vec::new(), [ids, prompt].concat(), 0),
+            (Some(d), None) => (self.synthetic_ids(d, req.seed ^ DEPTH_SALT), prompt, 0),
+            (None, None) => (Vec::new(), prompt, 0),
+        };
+        let rows = req.batch_size as usize;
+        let reserve = timed.len() + opts.max_tokens;
+        let mut ctx = self
+            .runtime
+            .prefill_context(&context, rows, reserve, opts, cancel)
+            .map_err(mlx_error)?;
+        let prompts = vec![timed; rows];
+        let (mut sample, _) =
+            self.generate_timed(&prompts, opts, cancel, on_token, Some(&mut ctx))?;
+        for r in &mut sample.requests {
+            r.prompt_tokens += cached_tokens;
+        }
+        sample.counters.kv_cache_bytes = Some(ctx.cache_bytes());
+        Ok(sample)
     }
 }
 
@@ -172,13 +224,16 @@ impl Engine for MlxEngine {
         cancel: &AtomicBool,
     ) -> Result<TrialSample> {
         let ids = self.prompt_ids(&req.prompt, req.seed)?;
-        let prompts = vec![ids; req.batch_size as usize];
         let opts = GenerateOptions {
             max_tokens: req.max_tokens as usize,
             suppress_eos: req.fixed_length,
             ..GenerateOptions::default()
         };
-        self.generate_timed(&prompts, &opts, cancel, on_token)
+        if req.depth_tokens.is_some() || req.prefix.is_some() {
+            return self.context_trial(req, ids, &opts, cancel, on_token);
+        }
+        let prompts = vec![ids; req.batch_size as usize];
+        self.generate_timed(&prompts, &opts, cancel, on_token, None)
             .map(|(sample, _)| sample)
     }
 
@@ -199,7 +254,7 @@ impl Engine for MlxEngine {
             ..GenerateOptions::default()
         };
         let (sample, ids) =
-            self.generate_timed(&prompts, &opts, &AtomicBool::new(false), on_token)?;
+            self.generate_timed(&prompts, &opts, &AtomicBool::new(false), on_token, None)?;
         let texts = ids
             .iter()
             .map(|row| self.runtime.decode(row))
@@ -212,6 +267,10 @@ impl Engine for MlxEngine {
         MAX_TEXT_BATCH
     }
 
+    fn supports_depth(&self) -> bool {
+        true
+    }
+
     fn embed(&mut self, texts: &[String]) -> Result<Embeddings> {
         crate::embed::embed(&self.runtime, &self.model.id, texts)
     }
@@ -222,7 +281,8 @@ const MAX_TEXT_BATCH: u32 = 16;
 
 impl MlxEngine {
     /// Generates for `prompts` (one row each, batched), timestamping every token after it is
-    /// evaluated; returns the raw sample and the generated ids per row. Ends with
+    /// evaluated (after `context`, when given: its caches hold the context already); returns
+    /// the raw sample and the generated ids per row. Ends with
     /// [`EngineError::Cancelled`] once `cancel` is set or `on_token` breaks.
     fn generate_timed(
         &mut self,
@@ -230,29 +290,33 @@ impl MlxEngine {
         opts: &GenerateOptions,
         cancel: &AtomicBool,
         on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
+        context: Option<&mut Context>,
     ) -> Result<(TrialSample, Vec<Vec<u32>>)> {
         let mut offsets: Vec<Vec<u64>> = vec![Vec::with_capacity(opts.max_tokens); prompts.len()];
         let mut cancelled = false;
         benchbar_mlx::reset_peak_memory();
         let start = Instant::now();
-        let ids = self
-            .runtime
-            .generate_cancellable(prompts, opts, cancel, &mut |ev: TokenEvent| {
-                let elapsed_ns = ev.at.saturating_duration_since(start).as_nanos() as u64;
-                offsets[ev.row].push(elapsed_ns);
-                if !cancelled {
-                    let tick = TokenTick {
-                        row: ev.row as u32,
-                        step: ev.step as u32,
-                        elapsed_ns,
-                    };
-                    cancelled = on_token(tick).is_break();
-                }
-            })
-            .map_err(|e| match e {
-                benchbar_mlx::Error::Cancelled => EngineError::Cancelled,
-                e => EngineError::Request(e.to_string()),
-            })?;
+        let mut on_event = |ev: TokenEvent| {
+            let elapsed_ns = ev.at.saturating_duration_since(start).as_nanos() as u64;
+            offsets[ev.row].push(elapsed_ns);
+            if !cancelled {
+                let tick = TokenTick {
+                    row: ev.row as u32,
+                    step: ev.step as u32,
+                    elapsed_ns,
+                };
+                cancelled = on_token(tick).is_break();
+            }
+        };
+        let ids = match context {
+            Some(ctx) => self
+                .runtime
+                .generate_after(ctx, prompts, opts, cancel, &mut on_event),
+            None => self
+                .runtime
+                .generate_cancellable(prompts, opts, cancel, &mut on_event),
+        }
+        .map_err(mlx_error)?;
         if cancelled {
             return Err(EngineError::Cancelled);
         }
@@ -278,6 +342,7 @@ impl MlxEngine {
             counters: EngineCounters {
                 mlx_peak_memory_bytes: Some(benchbar_mlx::memory().peak_bytes),
                 process_peak_memory_bytes: benchbar_power::process_peak().map(|p| p.peak_bytes),
+                kv_cache_bytes: None,
             },
             energy: None,
             error: None,

@@ -116,6 +116,8 @@ pub fn run_cells(
                 max_tokens: cell.gen_tokens,
                 fixed_length: true,
                 seed: trial_seed(ci, ti, warmup),
+                depth_tokens: cell.depth_tokens,
+                prefix: cell.prefix,
             };
             if !warmup && cell_start.is_none() {
                 cell_start = power.map(|p| p.snapshot());

@@ -109,6 +109,8 @@ fn request() -> TrialRequest {
         max_tokens: 8,
         fixed_length: true,
         seed: 7,
+        depth_tokens: None,
+        prefix: None,
     }
 }
 
@@ -166,6 +168,8 @@ fn a_run_against_a_hung_server_is_cancelled_within_a_second() {
         adaptive: None,
         warmup: 1,
         load: None,
+        depth_tokens: None,
+        prefix: None,
     }];
     let cancel = Arc::new(AtomicBool::new(false));
     let setter = cancel_later(cancel.clone(), Duration::from_millis(300));

@@ -115,6 +115,8 @@ fn request(requests: u32, concurrency: Option<u32>) -> TrialRequest {
         max_tokens: 12,
         fixed_length: true,
         seed: 9,
+        depth_tokens: None,
+        prefix: None,
     }
 }
 

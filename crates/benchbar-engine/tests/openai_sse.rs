@@ -156,6 +156,8 @@ fn request(max_tokens: u32, batch: u32) -> TrialRequest {
         max_tokens,
         fixed_length: true,
         seed: 42,
+        depth_tokens: None,
+        prefix: None,
     }
 }
 

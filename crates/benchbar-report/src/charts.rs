@@ -230,6 +230,7 @@ pub fn chart_specs(runs: &[RunReport]) -> Vec<ChartSpec> {
     specs
         .into_iter()
         .chain(sweep_chart(runs))
+        .chain(crate::depth::depth_charts(runs))
         .filter(|s| match &s.kind {
             ChartKind::Lines(series) => !series.is_empty(),
             ChartKind::Histogram(bins) => !bins.is_empty(),

@@ -13,6 +13,7 @@
 
 pub mod analysis;
 pub mod charts;
+mod depth;
 pub mod fmt;
 pub mod report;
 

@@ -81,6 +81,9 @@ pub fn history_line(row: benchbar_store::RunRow, r: &RunReport) -> HistoryLine {
             .then(|| joules.iter().sum::<f64>() / joules.len() as f64),
         regressions: r.regressions.len(),
         levels: Some(benchbar_core::load::level_lines(&r.cells)).filter(|l| !l.is_empty()),
+        depths: Some(benchbar_core::depth::depth_lines(&r.cells)).filter(|l| !l.is_empty()),
+        prompt_cache: Some(benchbar_core::depth::prompt_cache_lines(&r.cells))
+            .filter(|l| !l.is_empty()),
         row,
     }
 }

@@ -77,14 +77,37 @@ impl RunRequest {
                 engine.info().name
             )));
         }
+        if self.spec.depths_planned().is_some() && !engine.supports_depth() {
+            return Err(Error::Invalid(format!(
+                "--depth measures a context held in the engine's KV cache: the {} engine keeps none between requests (use the in-process engine, or --cached-prefix N for a server's prompt cache)",
+                engine.info().name
+            )));
+        }
         match engine.limits() {
             Some(limits) => bounds::check(
-                &self.plan()?,
+                &self.plan_for(engine)?.0,
                 &limits,
                 machine_info().memory_bytes,
                 self.allow_oversize,
             ),
             None => Ok(()),
+        }
+    }
+
+    /// The cells to run on `engine`: [`RunRequest::plan`], less the `long-context` suite's own
+    /// depths that `engine`'s model cannot hold (past its context, or unless `allow_oversize`
+    /// past the machine's memory), each named in a note. Depths given with `--depth` are not
+    /// dropped: [`RunRequest::check_bounds`] refuses them.
+    pub fn plan_for(&self, engine: &dyn Engine) -> Result<(Vec<CellPlan>, Vec<String>)> {
+        let plan = self.plan()?;
+        match (engine.limits(), &self.spec.depths) {
+            (Some(limits), None) if self.spec.depths_planned().is_some() => Ok(bounds::fit(
+                plan,
+                &limits,
+                machine_info().memory_bytes,
+                self.allow_oversize,
+            )),
+            _ => Ok((plan, Vec::new())),
         }
     }
 }
@@ -151,10 +174,12 @@ pub fn execute(
     ctx: &mut RunContext<'_>,
     observer: &mut dyn FnMut(MeasureEvent<'_>),
 ) -> Result<RunResult> {
-    let plan = req.plan()?;
+    let (plan, skipped) = req.plan_for(&*ctx.engine)?;
     req.check_bounds(&*ctx.engine)?;
     let matrix = ctx.matrix;
-    let measured = measure(&mut *ctx.engine, &plan, req, ctx.cancel, matrix, observer);
+    let mut measured = measure(&mut *ctx.engine, &plan, req, ctx.cancel, matrix, observer);
+    measured.meta.warnings.extend(skipped.iter().cloned());
+    measured.report.warnings.extend(skipped);
     let status = measured.status();
     let Measured {
         meta,

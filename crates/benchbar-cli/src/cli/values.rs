@@ -74,6 +74,13 @@ pub(super) fn level(s: &str) -> Result<u32, String> {
     count::<u32, 1>(s).map_err(|_| format!("must be a whole number from 1 to {max}"))
 }
 
+/// A context depth: refused here when negative or not a number; the range, an empty list and
+/// duplicates are checked with the run specification.
+pub(super) fn depth(s: &str) -> Result<u32, String> {
+    let max = benchbar_core::depth::MAX_DEPTH_TOKENS;
+    count::<u32, 0>(s).map_err(|_| format!("must be a whole number of tokens from 0 to {max}"))
+}
+
 pub(super) fn finite(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(x) if x.is_finite() => Ok(x),

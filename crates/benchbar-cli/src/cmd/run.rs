@@ -56,6 +56,8 @@ fn request(args: &RunArgs) -> Result<RunRequest> {
                 itl_ms: args.slo_itl_ms,
             },
         ),
+        depths: args.depths.clone(),
+        cached_prefix_tokens: args.cached_prefix,
     };
     let req = RunRequest {
         spec,
@@ -71,7 +73,6 @@ fn request(args: &RunArgs) -> Result<RunRequest> {
 /// baseline, stores and prints the report (several engines: one side-by-side table per test).
 pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
     let req = request(&args)?;
-    let plan = req.plan()?;
     let names = split_engines(&req.spec.engine);
     for (i, n) in names.iter().enumerate() {
         if names[..i].contains(n) {
@@ -117,7 +118,8 @@ pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
     let mut statuses = Vec::with_capacity(engines.len());
     let mut announcements = Vec::new();
     for engine in &mut engines {
-        let mut progress = RunProgress::new(&plan);
+        // The long-context suite drops the depths this engine's model cannot hold.
+        let mut progress = RunProgress::new(&req.plan_for(engine.as_ref())?.0);
         let mut ctx = RunContext {
             engine: engine.as_mut(),
             store: store.as_mut(),

@@ -138,6 +138,8 @@ fn load_cell(slo: Option<Slo>, trials: Vec<TrialSample>) -> CellRaw {
                 requests: 3,
                 slo,
             }),
+            depth_tokens: None,
+            prefix: None,
         },
         trials,
         power: None,

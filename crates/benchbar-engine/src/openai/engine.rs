@@ -45,6 +45,9 @@ impl std::fmt::Debug for OpenAiEngine {
     }
 }
 
+/// Mixed into a trial's seed for its prefix, so that it does not repeat the prompt's text.
+const PREFIX_SALT: u64 = 0x9F1C_0000_0000_0002;
+
 impl OpenAiEngine {
     /// Checks the URL, loads the tokenizer, asks `GET /models` for the server's identity, and
     /// probes that streaming reports `usage` (without it and without a tokenizer the run is
@@ -284,7 +287,8 @@ impl OpenAiEngine {
         }
     }
 
-    /// One trial, cancellable while waiting when `cancel` is given.
+    /// One trial, cancellable while waiting when `cancel` is given; a prefix (`--cached-prefix`)
+    /// goes before every prompt, fresh per trial (needs the tokenizer to be exact).
     fn trial(
         &mut self,
         req: &TrialRequest,
@@ -295,9 +299,35 @@ impl OpenAiEngine {
             (Endpoint::Auto, PromptSpec::Text { .. }) | (Endpoint::Chat, _) => Endpoint::Chat,
             _ => Endpoint::Completions,
         };
-        let prompts = (0..req.batch_size)
+        let mut prompts = (0..req.batch_size)
             .map(|row| self.prompt_text(&req.prompt, req.seed, row))
             .collect::<Result<Vec<_>>>()?;
+        if let Some(p) = req.prefix {
+            // A fresh prefix per trial and row before each prompt; cached: sent alone first,
+            // untimed, so that a server with prompt caching holds it when the prompt comes.
+            let synthetic = PromptSpec::Synthetic {
+                tokens: p.prefix_tokens,
+            };
+            let prefixes = (0..req.batch_size)
+                .map(|row| self.prompt_text(&synthetic, req.seed ^ PREFIX_SALT, row))
+                .collect::<Result<Vec<_>>>()?;
+            if p.cached {
+                let prime = Rows {
+                    endpoint,
+                    max_tokens: 1,
+                    fixed: false,
+                    seed: req.seed ^ PREFIX_SALT,
+                    concurrency: req.concurrency,
+                };
+                let mut ignore = |_| ControlFlow::Continue(());
+                self.stream_rows(&prime, &prefixes, &mut ignore, cancel)?;
+            }
+            prompts = prefixes
+                .into_iter()
+                .zip(prompts)
+                .map(|(a, b)| format!("{a}\n\n{b}"))
+                .collect();
+        }
         let rows = Rows {
             endpoint,
             max_tokens: req.max_tokens,

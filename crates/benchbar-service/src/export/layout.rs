@@ -210,6 +210,12 @@ fn run(r: &RunReport) -> Document {
     if let Some(t) = benchbar_core::load::sweep_table(&r.cells) {
         sections.push(Section::table(Some("Concurrency sweep".into()), t));
     }
+    if let Some(t) = benchbar_core::depth::depth_table(&r.cells) {
+        sections.push(Section::table(Some("Context depth".into()), t));
+    }
+    if let Some(t) = benchbar_core::depth::prompt_cache_table(&r.cells) {
+        sections.push(Section::table(Some("Cold and cached prompt".into()), t));
+    }
     sections.extend(grades_section(r));
     if !r.regressions.is_empty() {
         sections.push(section(
@@ -230,6 +236,8 @@ fn run(r: &RunReport) -> Document {
     let mut notes = r.warnings.clone();
     notes.extend(r.cells.iter().filter_map(adaptive_note));
     notes.extend(benchbar_core::load::sweep_notes(&r.cells));
+    notes.extend(benchbar_core::depth::depth_notes(&r.cells));
+    notes.extend(benchbar_core::depth::prompt_cache_notes(&r.cells));
     doc(run_preamble(r), sections, notes)
 }
 

@@ -81,6 +81,14 @@ pub struct HistoryLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub levels: Option<Vec<benchbar_core::load::LevelLine>>,
+    /// A depth sweep's depths (`--depth`, the `long-context` suite), absent for a run without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub depths: Option<Vec<benchbar_core::depth::DepthLine>>,
+    /// Cold against cached prompts (`--cached-prefix`), absent for a run without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub prompt_cache: Option<Vec<benchbar_core::depth::PromptCacheLine>>,
 }
 
 /// One baseline of `benchbar baseline show`.

@@ -124,6 +124,8 @@ fn history_line(model: &str, status: RunStatus) -> HistoryLine {
         peak_memory_bytes: None,
         joules_per_token: None,
         levels: None,
+        depths: None,
+        prompt_cache: None,
         regressions: 0,
     }
 }
