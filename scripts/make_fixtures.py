@@ -91,6 +91,9 @@ TINY = dict(
 )
 SHAPES = {
     "tiny": TINY,
+    # heads of 64: what KV-cache quantization needs (MLX quantizes in groups of 32 or more)
+    "tiny-hd64": dict(TINY, hidden_size=128, num_attention_heads=4, num_key_value_heads=2,
+                      head_dim=64, intermediate_size=256),
     "qwen3-0.6b": dict(
         hidden_size=1024,
         num_hidden_layers=28,

@@ -2,6 +2,7 @@
 """Reference outputs from mlx_lm (same MLX as the Rust engine) for the Rust oracle test.
 
     mlx_oracle.py --model DIR --out FILE.json [--steps 64] [--prompt TEXT]... [--chat]
+                  [--kv-bits B [--kv-group-size G]]
 
 For each prompt (default: a fixed, varied set) it writes the prompt token ids (mlx_lm's own
 tokenizer, chat template applied with enable_thinking=False when --chat), the f32 logits of the
@@ -36,6 +37,9 @@ def main():
     ap.add_argument("--steps", type=int, default=64)
     ap.add_argument("--prompt", action="append", help="prompt text (repeatable)")
     ap.add_argument("--chat", action="store_true", help="apply the chat template (enable_thinking=False)")
+    ap.add_argument("--kv-bits", type=int, help="greedy tokens with the KV cache quantized from the "
+                    "first forward call on (generate_step's kv_bits, quantized_kv_start=0)")
+    ap.add_argument("--kv-group-size", type=int, default=64)
     args = ap.parse_args()
 
     import mlx.core as mx
@@ -63,7 +67,10 @@ def main():
         mx.eval(logits)
         rows.append(logits)
         tokens = []
-        for tok, _ in generate_step(mx.array(ids), model, max_tokens=args.steps):
+        kv = {}
+        if args.kv_bits:
+            kv = dict(kv_bits=args.kv_bits, kv_group_size=args.kv_group_size, quantized_kv_start=0)
+        for tok, _ in generate_step(mx.array(ids), model, max_tokens=args.steps, **kv):
             tokens.append(int(tok))
         records.append(
             {
@@ -83,6 +90,8 @@ def main():
         "mlx_version": mx.__version__,
         "model": str(args.model),
         "steps": args.steps,
+        "kv_bits": args.kv_bits,
+        "kv_group_size": args.kv_group_size if args.kv_bits else None,
         "vocab": int(rows[0].shape[0]),
         "logits_file": logits_path.name,
         "prompts": records,

@@ -20,6 +20,9 @@ let lines: HistoryLine[] = [];
 const selected: number[] = [];
 
 const fModel = h("select", { id: "f-model", "aria-label": "Model", onchange: () => void reload() });
+/** The engine's name, with its KV-cache quantization where the run had one (`--kv-bits`). */
+const engineLabel = (e: { name: string; kv_cache?: { bits: number; group_size: number } }) =>
+  e.kv_cache ? `${e.name} · KV ${e.kv_cache.bits}-bit` : e.name;
 const fEngine = h("select", { id: "f-engine", "aria-label": "Engine", onchange: () => void reload() });
 const fSuite = h("select", { id: "f-suite", "aria-label": "Suite", onchange: () => void reload() });
 const fLimit = h("select", { id: "f-limit", "aria-label": "Limit", onchange: () => void reload() },
@@ -169,7 +172,7 @@ function renderTable(): void {
         h("td", { class: "num" }, `#${l.run_id}`),
         h("td", null, when(l.started_at)),
         h("td", { class: "model" }, l.model.id),
-        h("td", { class: "engine", title: l.engine.version }, l.engine.name),
+        h("td", { class: "engine", title: l.engine.version }, engineLabel(l.engine)),
         h("td", null, l.suite),
         h("td", { class: "num" }, num(l.decode_tps)),
         h("td", { class: "num" }, num(l.ttft_ms)),

@@ -197,3 +197,15 @@ test("a run with a concurrency sweep shows its levels under its row", async () =
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test("a run with a quantized KV cache says so beside its engine", async () => {
+  const history = structuredClone(fx.history);
+  history[0].engine = { ...history[0].engine, kv_cache: { bits: 4, group_size: 64, start_tokens: 0 } };
+  const plain = history[1].engine.name;
+  const { page, problems } = await openPage(env, "history.html", { fixtures: { ...fx, history } });
+  await page.waitForSelector('tr[data-run="2"] td.engine');
+  assert.equal(await page.$eval('tr[data-run="2"] td.engine', (td) => td.textContent), `${history[0].engine.name} · KV 4-bit`);
+  assert.equal(await page.$eval('tr[data-run="1"] td.engine', (td) => td.textContent), plain);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

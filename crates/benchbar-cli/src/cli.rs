@@ -248,6 +248,19 @@ pub struct RunArgs {
     /// over HTTP a request of the prefix alone, which only a server with prompt caching reuses).
     #[arg(long, value_name = "TOKENS", allow_negative_numbers = true, value_parser = count::<u32, 1>)]
     pub cached_prefix: Option<u32>,
+    /// mlx engine: also run with the KV cache quantized to these bits (mlx_lm's kv_bits; 2, 3,
+    /// 4, 5, 6 or 8, comma separated), one run each beside the unquantized cache's, printed
+    /// side by side: speed, peak memory and the same tokens' time per position.
+    #[arg(long, value_name = "BITS,...", value_delimiter = ',', allow_negative_numbers = true, value_parser = count::<u32, 1>)]
+    pub kv_bits: Option<Vec<u32>>,
+    /// With --kv-bits: elements per scale and bias, 32, 64 or 128 (default 64; must divide the
+    /// model's head size).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = count::<u32, 1>)]
+    pub kv_group_size: Option<u32>,
+    /// With --kv-bits: positions a layer's cache holds before it is quantized (default 0: from
+    /// the first forward call on; mlx_lm's own default is 5000).
+    #[arg(long, value_name = "TOKENS", allow_negative_numbers = true, value_parser = count::<u32, 0>)]
+    pub kv_start: Option<u32>,
     /// openai engine: endpoint: auto (chat for text prompts, completions for -p N), chat or
     /// completions.
     #[arg(long, value_enum, default_value_t = HttpEndpoint::Auto)]

@@ -41,5 +41,6 @@ pub fn mlx_options() -> MlxOptions {
         fuse: parse_switch(var("BENCHBAR_MLX_FUSE").as_deref(), true),
         decode_order: DecodeOrder::parse(var("BENCHBAR_MLX_PIPELINE").as_deref()),
         trace: std::env::var_os("BENCHBAR_MLX_TRACE").map(std::path::PathBuf::from),
+        kv_quant: None,
     }
 }

@@ -36,8 +36,27 @@ pub struct MachineInfo {
 pub struct EngineInfo {
     /// Engine name (`mlx`, `openai`, ...).
     pub name: String,
-    /// Engine version, including the MLX version for MLX engines.
+    /// Engine version, including the MLX version for MLX engines (and the KV-cache
+    /// quantization, so that such a run is never another's baseline).
     pub version: String,
+    /// The in-process engine's KV-cache quantization (`--kv-bits`); absent: keys and values in
+    /// the model's dtype.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub kv_cache: Option<KvCacheQuant>,
+}
+
+/// KV-cache quantization of a run (mlx_lm's `kv_bits` semantics: keys and values MLX-affine
+/// quantized once the cache holds `start_tokens` positions, attention through quantized
+/// matrix products).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct KvCacheQuant {
+    /// Bits per element (4 or 8).
+    pub bits: u32,
+    /// Elements per scale and bias (32, 64 or 128).
+    pub group_size: u32,
+    /// Positions held before the cache is quantized (0: from the first forward call).
+    pub start_tokens: u32,
 }
 
 /// The model a run measured.

@@ -48,6 +48,7 @@ pub fn synthetic_meta(run_id: Option<i64>, model: &str, engine_version: &str) ->
         engine: EngineInfo {
             name: "mlx".into(),
             version: engine_version.into(),
+            kv_cache: None,
         },
         model: ModelRef {
             id: model.into(),

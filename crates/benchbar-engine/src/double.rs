@@ -139,6 +139,7 @@ impl Engine for TestDoubleEngine {
         EngineInfo {
             name: "test-double".into(),
             version: "test-double 1 (synthetic timings, not a measurement)".into(),
+            kv_cache: None,
         }
     }
 

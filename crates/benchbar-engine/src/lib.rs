@@ -21,5 +21,5 @@ pub use engine::{
     Embeddings, Engine, EngineError, ModelLimits, Result, TextBatch, TextRequest, TokenTick,
     TrialRequest,
 };
-pub use mlx::{MlxEngine, MlxOptions};
+pub use mlx::{KvQuant, MlxEngine, MlxOptions};
 pub use openai::{OpenAiConfig, OpenAiEngine};

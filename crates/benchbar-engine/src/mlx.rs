@@ -6,13 +6,14 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use benchbar_core::report::{EngineInfo, ModelRef};
+use benchbar_core::report::{EngineInfo, KvCacheQuant, ModelRef};
 use benchbar_core::sample::{EngineCounters, RequestSample, TrialSample};
 use benchbar_core::spec::PromptSpec;
 use benchbar_mlx::{Context, GenerateOptions, Qwen3Runtime, TokenEvent};
 
 /// How the in-process engine builds and runs its model (kernels, fusion, decode order, trace).
 pub use benchbar_mlx::EngineOptions as MlxOptions;
+pub use benchbar_mlx::KvQuant;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -125,9 +126,12 @@ impl MlxEngine {
         cancel: &AtomicBool,
         on_token: &mut dyn FnMut(TokenTick) -> ControlFlow<()>,
     ) -> Result<TrialSample> {
-        let prefix = req
-            .prefix
-            .map(|p| (p, self.synthetic_ids(p.prefix_tokens, req.seed ^ PREFIX_SALT)));
+        let prefix = req.prefix.map(|p| {
+            (
+                p,
+                self.synthetic_ids(p.prefix_tokens, req.seed ^ PREFIX_SALT),
+            )
+        });
         let (context, timed, cached_tokens) = match (req.depth_tokens, prefix) {
             (_, Some((p, ids))) if p.cached => (ids, prompt, p.prefix_tokens),
             (_, Some((_, ids))) => (Vec::new(), [ids, prompt].concat(), 0),
@@ -181,9 +185,25 @@ pub fn mlx_engine_version() -> String {
 
 impl Engine for MlxEngine {
     fn info(&self) -> EngineInfo {
+        let kv = self.runtime.options().kv_quant;
+        let version = match kv {
+            Some(k) => format!(
+                "{} · KV cache {}-bit (groups of {}, from {} tokens)",
+                mlx_engine_version(),
+                k.bits,
+                k.group_size,
+                k.start_tokens
+            ),
+            None => mlx_engine_version(),
+        };
         EngineInfo {
             name: "mlx".into(),
-            version: mlx_engine_version(),
+            version,
+            kv_cache: kv.map(|k| KvCacheQuant {
+                bits: k.bits as u32,
+                group_size: k.group_size as u32,
+                start_tokens: u32::try_from(k.start_tokens).unwrap_or(u32::MAX),
+            }),
         }
     }
 
@@ -201,7 +221,15 @@ impl Engine for MlxEngine {
         };
         Some(ModelLimits {
             context_tokens: u32::try_from(cfg.context_tokens()).unwrap_or(u32::MAX),
-            kv_bytes_per_token: cfg.kv_bytes_per_token(elem_bytes),
+            kv_bytes_per_token: match self.runtime.options().kv_quant {
+                // per element: the packed bits, plus a scale and a bias per group
+                Some(k) => {
+                    let elements = cfg.kv_bytes_per_token(1);
+                    let (bits, group) = (k.bits as u64, k.group_size as u64);
+                    elements * bits / 8 + elements / group * 2 * elem_bytes
+                }
+                None => cfg.kv_bytes_per_token(elem_bytes),
+            },
             state_bytes_per_sequence: cfg.state_bytes_per_sequence(elem_bytes),
             weights_bytes: self.runtime.info().size_bytes,
         })
@@ -227,6 +255,7 @@ impl Engine for MlxEngine {
         let opts = GenerateOptions {
             max_tokens: req.max_tokens as usize,
             suppress_eos: req.fixed_length,
+            kv_quant: self.runtime.options().kv_quant,
             ..GenerateOptions::default()
         };
         if req.depth_tokens.is_some() || req.prefix.is_some() {
@@ -251,6 +280,7 @@ impl Engine for MlxEngine {
         let opts = GenerateOptions {
             max_tokens: req.max_tokens as usize,
             suppress_eos: false,
+            kv_quant: self.runtime.options().kv_quant,
             ..GenerateOptions::default()
         };
         let (sample, ids) =

@@ -3,8 +3,44 @@
 //! room for the whole generation, so decode never grows it); for a Gated DeltaNet layer of the
 //! hybrids the convolution's last inputs and the recurrent state (mlx_lm's `ArraysCache`).
 
-use crate::ops::{self, Array};
+use crate::ops::{self, Array, QuantParams};
 use crate::Result;
+
+mod quantized;
+
+/// KV-cache quantization (mlx_lm's `kv_bits`, `kv_group_size` and `quantized_kv_start`): once
+/// a layer's cache holds `start` positions (checked after each forward call, as mlx_lm does),
+/// its keys and values are kept MLX-affine quantized and attention runs through quantized
+/// matrix products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KvQuant {
+    /// Bits per element (MLX affine: 2, 3, 4, 5, 6 or 8).
+    pub bits: i32,
+    /// Elements per scale (32, 64 or 128; must divide the head size).
+    pub group_size: i32,
+    /// Positions held before the cache is quantized (mlx_lm's default: 5,000).
+    pub start_tokens: usize,
+}
+
+impl KvQuant {
+    /// mlx_lm's defaults: groups of 64, quantized from 5,000 positions.
+    pub fn bits(bits: i32) -> KvQuant {
+        KvQuant {
+            bits,
+            group_size: 64,
+            start_tokens: 5000,
+        }
+    }
+
+    /// The MLX quantization parameters.
+    pub fn params(&self) -> QuantParams {
+        QuantParams::affine(self.group_size, self.bits)
+    }
+}
+
+/// Quantized keys or values: packed `[B, Nkv, capacity, D · bits / 32]` (u32), scales and
+/// biases `[B, Nkv, capacity, D / group]`.
+pub type QuantizedKv = [Array; 3];
 
 /// Growth step in positions.
 pub const KV_STEP: i32 = 256;
@@ -20,6 +56,11 @@ pub struct KvCache {
     /// Gated DeltaNet: the last `kernel - 1` convolution inputs `[B, kernel - 1, C]` and the
     /// recurrent state `[B, Hv, Dv, Dk]` (f32).
     linear: Option<(Array, Array)>,
+    /// Once quantized ([`KvCache::quantize`]): the parameters, and the keys and values (`None`
+    /// before the first write).
+    quantized: Option<(QuantParams, Option<(QuantizedKv, QuantizedKv)>)>,
+    /// When to quantize ([`KvCache::set_kv_quant`]).
+    kv_quant: Option<KvQuant>,
 }
 
 impl KvCache {
@@ -53,16 +94,24 @@ impl KvCache {
 
     /// Allocated positions.
     pub fn capacity(&self) -> usize {
-        self.keys.as_ref().map(|k| k.dim(2) as usize).unwrap_or(0)
+        match &self.quantized {
+            Some((_, Some((k, _)))) => k[0].dim(2) as usize,
+            _ => self.keys.as_ref().map(|k| k.dim(2) as usize).unwrap_or(0),
+        }
     }
 
     /// The arrays to evaluate to materialise the cache.
     pub fn state(&self) -> Vec<&Array> {
         let linear = self.linear.iter().flat_map(|(c, s)| [c, s]);
+        let quantized = self
+            .quantized
+            .iter()
+            .flat_map(|(_, kv)| kv.iter().flat_map(|(k, v)| k.iter().chain(v.iter())));
         self.keys
             .iter()
             .chain(self.values.iter())
             .chain(linear)
+            .chain(quantized)
             .collect()
     }
 

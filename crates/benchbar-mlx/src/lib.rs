@@ -61,6 +61,7 @@ pub mod tokenizer;
 mod types;
 pub mod weights;
 
+pub use cache::KvQuant;
 pub use config::{QuantizationConfig, Qwen3Config};
 pub use device::{
     device_description, device_name, memory, mlx_build, mlx_version, reset_peak_memory, MemoryStats,
@@ -69,8 +70,8 @@ pub use discovery::{hf_cache_dir, list_models, models_dir, resolve_model};
 pub use error::{Error, Result};
 pub use info::ModelInfo;
 pub use options::{DecodeOrder, EngineOptions, Kernel, KernelSet, ModelOptions};
-pub use runtime::{GenerateOptions, Qwen3Runtime, TokenEvent};
 pub use runtime::{kv_cache_bytes, Context};
+pub use runtime::{GenerateOptions, Qwen3Runtime, TokenEvent};
 pub use sampler::Sampling;
 pub use tokenizer::{apply_chat_template, ChatMessage};
 

@@ -177,6 +177,8 @@ pub struct EngineOptions {
     /// Unix seconds, the generated token count, and the median host µs per decode step spent
     /// building the graph and encoding it. Read by scripts/gpu_bench.py.
     pub trace: Option<PathBuf>,
+    /// The KV cache of every generation quantized ([`crate::KvQuant`]; `--kv-bits`).
+    pub kv_quant: Option<crate::KvQuant>,
 }
 
 impl Default for EngineOptions {
@@ -186,6 +188,7 @@ impl Default for EngineOptions {
             fuse: true,
             decode_order: DecodeOrder::Thread,
             trace: None,
+            kv_quant: None,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! [`Qwen3Runtime`]: load a checkpoint directory, tokenize, and generate with per-token events.
 
+use crate::cache::KvQuant;
 use crate::config::{ids_of, Qwen3Config};
 use crate::info::ModelInfo;
 use crate::models::Qwen3;
@@ -30,6 +31,9 @@ pub struct GenerateOptions {
     pub suppress_eos: bool,
     /// Prompt tokens per prefill forward pass.
     pub prefill_chunk: usize,
+    /// Quantize the KV cache ([`KvQuant`]); `None`: keys and values stay in the model's dtype.
+    #[serde(default)]
+    pub kv_quant: Option<KvQuant>,
 }
 
 impl Default for GenerateOptions {
@@ -39,6 +43,7 @@ impl Default for GenerateOptions {
             sampling: Sampling::greedy(),
             suppress_eos: false,
             prefill_chunk: 2048,
+            kv_quant: None,
         }
     }
 }
@@ -123,6 +128,18 @@ impl Qwen3Runtime {
             return Err(Error::file(dir, "not a directory"));
         }
         let cfg = Qwen3Config::from_dir(dir)?;
+        if let Some(kv) = options.kv_quant {
+            if let Some(why) = kv.params().unsupported() {
+                return Err(Error::Invalid(format!("KV-cache quantization: {why}")));
+            }
+            if !cfg.head_dim.is_multiple_of(kv.group_size as usize) {
+                return Err(Error::Invalid(format!(
+                    "KV-cache quantization in groups of {} needs heads whose size it divides; \
+                     this model's heads have {} (config.json: head_dim)",
+                    kv.group_size, cfg.head_dim
+                )));
+            }
+        }
         let tokenizer = Tokenizer::from_dir(dir, cfg.vocab_size)?;
         let info = ModelInfo::from_dir(dir)?;
         let w = Weights::load(dir)?;

@@ -181,7 +181,9 @@ fn hybrid_mistakes_name_the_key() {
     );
     // a missing shared expert gate
     let (_t, d) = broken("qwen3_5_moe", |d| {
-        edit_config(d, |v| v["text_config"]["shared_expert_intermediate_size"] = 0.into())
+        edit_config(d, |v| {
+            v["text_config"]["shared_expert_intermediate_size"] = 0.into()
+        })
     });
     let e = load_err(&d);
     assert!(

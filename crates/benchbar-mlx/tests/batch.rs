@@ -130,6 +130,7 @@ fn sampling_is_seeded_and_respects_top_k() {
         sampling: s,
         suppress_eos: true,
         prefill_chunk: 512,
+        kv_quant: None,
     };
     let a = rt
         .generate(std::slice::from_ref(&p), &opts, &mut |_| {})

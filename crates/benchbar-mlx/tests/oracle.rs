@@ -3,10 +3,16 @@
 
 mod common;
 
-use benchbar_mlx::{GenerateOptions, Qwen3Runtime, Sampling};
+use benchbar_mlx::{GenerateOptions, KvQuant, Qwen3Runtime, Sampling};
 
 fn check_against_oracle(variant: &str, logit_tol: f32) {
-    let (doc, logits) = common::oracle(variant);
+    check_against_oracle_kv(variant, logit_tol, None);
+}
+
+/// [`check_against_oracle`] with the KV cache quantized as mlx_lm's oracle ran it (from the
+/// first forward call; the prompt in one prefill call, as mlx_lm's 2,048-token chunks take it).
+fn check_against_oracle_kv(variant: &str, logit_tol: f32, kv: Option<KvQuant>) {
+    let (doc, logits) = common::oracle_kv(variant, kv.map(|k| k.bits));
     let mut rt = Qwen3Runtime::load(&common::model_dir(variant)).unwrap();
     let vocab = doc["vocab"].as_u64().unwrap() as usize;
     let steps = doc["steps"].as_u64().unwrap() as usize;
@@ -38,7 +44,8 @@ fn check_against_oracle(variant: &str, logit_tol: f32) {
             max_tokens: steps,
             sampling: Sampling::greedy(),
             suppress_eos: false,
-            prefill_chunk: 7,
+            prefill_chunk: if kv.is_some() { 2048 } else { 7 },
+            kv_quant: kv,
         };
         let out = rt
             .generate(std::slice::from_ref(&want_ids), &opts, &mut |_| {})
@@ -134,6 +141,36 @@ fn tiny_hybrids_match_mlx_lm() {
 fn tiny_quantized_hybrids_match_mlx_lm() {
     check_against_oracle("qwen3_5-4bit", 1e-2);
     check_against_oracle("qwen3_5_moe-4bit", 1e-3);
+}
+
+/// KV-cache quantization (mlx_lm's `kv_bits` 4 and 8, groups of 64, from the first call on):
+/// the greedy tokens through quantized keys and values and quantized attention. The 4-bit
+/// cache must change some prompt's tokens (else the check would not see it quantize).
+#[test]
+fn kv_cache_quantization_matches_mlx_lm() {
+    for bits in [4, 8] {
+        let kv = KvQuant {
+            start_tokens: 0,
+            ..KvQuant::bits(bits)
+        };
+        check_against_oracle_kv("hd64-f32", 1e-4, Some(kv));
+    }
+    let (doc, _) = common::oracle_kv("hd64-f32", Some(4));
+    let mut rt = Qwen3Runtime::load(&common::model_dir("hd64-f32")).unwrap();
+    let opts = GenerateOptions {
+        max_tokens: doc["steps"].as_u64().unwrap() as usize,
+        ..Default::default()
+    };
+    let changed = doc["prompts"].as_array().unwrap().iter().any(|p| {
+        let ids = common::ids(&p["prompt_ids"]);
+        let float = rt.generate(&[ids], &opts, &mut |_| {}).unwrap();
+        let quantized = common::ids(&p["greedy"]);
+        float[0] != quantized[..float[0].len().min(quantized.len())]
+    });
+    assert!(
+        changed,
+        "the 4-bit KV cache changed no prompt's greedy tokens"
+    );
 }
 
 /// RoPE scaling: YaRN (factor 4 over 32,768, Qwen3's long-context setting: blended

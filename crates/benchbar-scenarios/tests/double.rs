@@ -304,6 +304,7 @@ impl Engine for TrialsOnly {
         EngineInfo {
             name: "trials-only".into(),
             version: "0".into(),
+            kv_cache: None,
         }
     }
     fn model(&self) -> ModelRef {

@@ -98,7 +98,13 @@ pub fn open_cancellable(
         "mlx" if options.is_empty() => {
             Ok(Box::new(MlxEngine::load_cancellable(model, mlx, cancel)?))
         }
-        "mlx" => invalid(format!("the mlx engine takes no options ('{engine}')")),
+        "mlx" => {
+            let mlx = MlxOptions {
+                kv_quant: Some(kv_quant(engine, options)?),
+                ..mlx.clone()
+            };
+            Ok(Box::new(MlxEngine::load_cancellable(model, &mlx, cancel)?))
+        }
         "openai" if options.is_empty() => Ok(Box::new(open_openai(http)?)),
         "openai" => invalid(format!(
             "the openai engine takes no options ('{engine}'); use --url, --served-model, ..."
@@ -106,6 +112,43 @@ pub fn open_cancellable(
         "" => invalid("empty engine name in --engine".into()),
         other => invalid(format!("unknown engine '{other}' (available: mlx, openai)")),
     }
+}
+
+/// The KV-cache quantization of `mlx:kv-bits=B[,kv-group-size=G][,kv-start=T]` (what
+/// `--kv-bits` expands to): bits and group size as MLX's affine quantization takes them (group
+/// 64 by default), quantized from the first forward call unless `kv-start` says otherwise.
+pub fn kv_quant(engine: &str, options: &str) -> Result<benchbar_engine::KvQuant> {
+    let bad = |why: &str| {
+        Error::Invalid(format!(
+            "{why} in '{engine}' (the mlx engine takes kv-bits=B[,kv-group-size=G][,kv-start=T])"
+        ))
+    };
+    let mut kv = benchbar_engine::KvQuant {
+        bits: -1,
+        group_size: 64,
+        start_tokens: 0,
+    };
+    for part in options.split(',') {
+        let (key, value) = part.split_once('=').ok_or_else(|| bad("no key=value"))?;
+        let number: u32 = value
+            .parse()
+            .map_err(|_| bad(&format!("{key}: '{value}' is not a whole number")))?;
+        match key {
+            "kv-bits" => kv.bits = number as i32,
+            "kv-group-size" => kv.group_size = number as i32,
+            "kv-start" => kv.start_tokens = number as usize,
+            other => return Err(bad(&format!("unknown option '{other}'"))),
+        }
+    }
+    if kv.bits < 0 {
+        return Err(bad("kv-bits is missing"));
+    }
+    if let Some(why) = kv.params().unsupported() {
+        return Err(Error::Invalid(format!(
+            "--kv-bits / --kv-group-size: {why}"
+        )));
+    }
+    Ok(kv)
 }
 
 fn open_openai(http: &HttpOptions) -> Result<OpenAiEngine> {
@@ -170,7 +213,10 @@ mod tests {
         for (engine, needle) in [
             ("gpt", "unknown engine 'gpt'"),
             ("", "empty engine name"),
-            ("mlx:fast", "takes no options"),
+            ("mlx:fast", "no key=value"),
+            ("mlx:kv-bits=7", "7 bits"),
+            ("mlx:kv-bits=4,kv-group-size=16", "groups of 16"),
+            ("mlx:kv-group-size=32", "kv-bits is missing"),
             ("openai", "needs --url"),
         ] {
             let err = open_with(engine, "builtin:tiny", &http)

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/004_scenarios.sql"),
     include_str!("../migrations/005_import_origin.sql"),
     include_str!("../migrations/006_run_counts.sql"),
+    include_str!("../migrations/007_kv_cache.sql"),
 ];
 
 /// The schema version this build writes.

@@ -54,7 +54,8 @@ pub struct RunRow {
 }
 
 const RUN_COLUMNS: &str = "id, started_at, status, suite, model_id, model_path, quantization, \
-                           engine_name, engine_version, machine_json, warnings_json, regressions_json, power_json, origin";
+                           engine_name, engine_version, machine_json, warnings_json, regressions_json, power_json, origin, \
+                           engine_kv_cache_json";
 
 fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<(RunMeta, String)> {
     let json_err = |i: usize, e: serde_json::Error| {
@@ -92,6 +93,11 @@ fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<(RunMeta, String)> {
             engine: EngineInfo {
                 name: r.get(7)?,
                 version: r.get(8)?,
+                kv_cache: r
+                    .get::<_, Option<String>>(14)?
+                    .map(|k| serde_json::from_str(&k))
+                    .transpose()
+                    .map_err(|e| json_err(14, e))?,
             },
             machine: serde_json::from_str(&machine).map_err(|e| json_err(9, e))?,
             warnings: serde_json::from_str(&warnings).map_err(|e| json_err(10, e))?,
@@ -349,8 +355,9 @@ pub(crate) fn insert_run(
     let key = RunKey::new(&meta.model, &meta.engine, &meta.machine).canonical();
     tx.execute(
         "INSERT INTO runs (started_at, status, suite, model_id, model_path, quantization, engine_name, \
-         engine_version, machine_json, run_key, warnings_json, regressions_json, power_json, origin) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         engine_version, machine_json, run_key, warnings_json, regressions_json, power_json, origin, \
+         engine_kv_cache_json) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             meta.started_at.to_rfc3339(),
             meta.status.as_str(),
@@ -366,6 +373,7 @@ pub(crate) fn insert_run(
             serde_json::to_string(regressions)?,
             meta.power.as_ref().map(serde_json::to_string).transpose()?,
             meta.origin.as_str(),
+            meta.engine.kv_cache.as_ref().map(serde_json::to_string).transpose()?,
         ],
     )?;
     let run_id = tx.last_insert_rowid();

@@ -3,6 +3,7 @@ import type { Category } from "./Category";
 import type { CellPower } from "./CellPower";
 import type { CellSummary } from "./CellSummary";
 import type { LoadReport } from "./LoadReport";
+import type { PrefixPlan } from "./PrefixPlan";
 import type { RepetitionsReport } from "./RepetitionsReport";
 import type { TrialReport } from "./TrialReport";
 
@@ -44,6 +45,21 @@ repetitions?: RepetitionsReport,
  * flight, and the SLO's goodput; absent for a batch cell.
  */
 load?: LoadReport, 
+/**
+ * Context depth (`--depth`): tokens of context in the cache before the measured prompt;
+ * absent for a cell without.
+ */
+depth_tokens?: number, 
+/**
+ * A prefix before the prompt (`--cached-prefix`), timed cold or cached; absent for a cell
+ * without.
+ */
+prefix?: PrefixPlan, 
+/**
+ * Mean KV cache the successful trials held at their end, bytes, where the engine
+ * measures it.
+ */
+kv_cache_bytes?: number, 
 /**
  * Statistics.
  */

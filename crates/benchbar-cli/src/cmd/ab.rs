@@ -128,7 +128,16 @@ fn values(row: &Row<'_>, line: Line) -> Vec<Option<f64>> {
 
 fn label(r: &RunReport) -> String {
     match r.run_id {
-        Some(id) => format!("{} (run {id})", r.engine.name),
+        Some(id) => format!("{} (run {id})", name(r)),
+        None => name(r),
+    }
+}
+
+/// The engine's name, and its KV-cache quantization where it has one (`mlx` beside
+/// `mlx KV 4-bit` for `--kv-bits 4`).
+fn name(r: &RunReport) -> String {
+    match &r.engine.kv_cache {
+        Some(kv) => format!("{} KV {}-bit", r.engine.name, kv.bits),
         None => r.engine.name.clone(),
     }
 }
@@ -173,7 +182,7 @@ fn document(reports: &[RunReport]) -> Document {
         .collect();
     let engines: Vec<Value> = reports
         .iter()
-        .map(|r| json!({"name": r.engine.name, "version": r.engine.version, "run_id": r.run_id, "model": r.model.id}))
+        .map(|r| json!({"name": r.engine.name, "version": r.engine.version, "kv_cache": r.engine.kv_cache, "run_id": r.run_id, "model": r.model.id}))
         .collect();
     Document {
         title: format!("Engines side by side: {}", reports[0].model.id),
@@ -192,11 +201,7 @@ fn document(reports: &[RunReport]) -> Document {
         sections,
         notes: reports
             .iter()
-            .flat_map(|r| {
-                r.warnings
-                    .iter()
-                    .map(move |w| format!("{}: {w}", r.engine.name))
-            })
+            .flat_map(|r| r.warnings.iter().map(move |w| format!("{}: {w}", name(r))))
             .collect(),
         data: Some(json!({
             "engines": engines,
@@ -211,12 +216,8 @@ fn document(reports: &[RunReport]) -> Document {
 fn header(reports: &[RunReport]) -> Vec<String> {
     let mut h = vec!["metric".to_string()];
     h.extend(reports.iter().map(label));
-    let first = &reports[0].engine.name;
-    h.extend(
-        reports[1..]
-            .iter()
-            .map(|r| format!("{}/{first}", r.engine.name)),
-    );
+    let first = &name(&reports[0]);
+    h.extend(reports[1..].iter().map(|r| format!("{}/{first}", name(r))));
     h
 }
 
@@ -258,11 +259,11 @@ fn comparison_json(reports: &[RunReport]) -> Vec<Value> {
 /// One row per test and metric: every engine's value, then each ratio to the first.
 fn long_table(reports: &[RunReport]) -> Table {
     let mut headers = vec!["test".to_string(), "batch_size".into(), "metric".into()];
-    headers.extend(reports.iter().map(|r| r.engine.name.clone()));
+    headers.extend(reports.iter().map(name));
     headers.extend(
         reports[1..]
             .iter()
-            .map(|r| format!("{}/{}", r.engine.name, reports[0].engine.name)),
+            .map(|r| format!("{}/{}", name(r), name(&reports[0]))),
     );
     let raw = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     let mut t = Table {

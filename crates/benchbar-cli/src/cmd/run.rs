@@ -69,11 +69,43 @@ fn request(args: &RunArgs) -> Result<RunRequest> {
     Ok(req)
 }
 
+/// `--kv-bits`: the mlx engine beside one `mlx:kv-bits=B,...` per bits value (see
+/// [`benchbar_service::open::kv_quant`]). Without it, `names` as they are; its options without
+/// it, or beside another engine, are one error.
+fn with_kv_variants(names: Vec<String>, args: &RunArgs) -> Result<Vec<String>> {
+    let Some(bits) = &args.kv_bits else {
+        if args.kv_group_size.is_some() || args.kv_start.is_some() {
+            anyhow::bail!("--kv-group-size and --kv-start go with --kv-bits");
+        }
+        return Ok(names);
+    };
+    if names != ["mlx"] {
+        anyhow::bail!(
+            "--kv-bits quantizes the in-process engine's KV cache: use it with --engine mlx alone"
+        );
+    }
+    let mut out = names;
+    for (i, b) in bits.iter().enumerate() {
+        if bits[..i].contains(b) {
+            anyhow::bail!("--kv-bits lists {b} twice");
+        }
+        let spec = format!(
+            "mlx:kv-bits={b},kv-group-size={},kv-start={}",
+            args.kv_group_size.unwrap_or(64),
+            args.kv_start.unwrap_or(0)
+        );
+        // the values are checked here, before any model loads
+        benchbar_service::open::kv_quant(&spec, spec.split_once(':').map_or("", |p| p.1))?;
+        out.push(spec);
+    }
+    Ok(out)
+}
+
 /// Runs the benchmark on each engine of `--engine` (one run each), compares each with its
 /// baseline, stores and prints the report (several engines: one side-by-side table per test).
 pub fn run(db: Option<&Path>, args: RunArgs) -> Result<ExitCode> {
     let req = request(&args)?;
-    let names = split_engines(&req.spec.engine);
+    let names = with_kv_variants(split_engines(&req.spec.engine), &args)?;
     for (i, n) in names.iter().enumerate() {
         if names[..i].contains(n) {
             anyhow::bail!("engine '{n}' is listed twice in --engine");

@@ -345,6 +345,7 @@ impl Engine for OpenAiEngine {
         EngineInfo {
             name: "openai".into(),
             version: self.version.clone(),
+            kv_cache: None,
         }
     }
 

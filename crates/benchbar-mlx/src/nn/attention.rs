@@ -3,6 +3,7 @@
 //! ([`crate::fast`]), the q/k norms and RoPE with the cache write, and the attention over the
 //! cache, run as two of them instead of MLX's ops.
 
+use super::kv_attention::attend;
 use super::linear::Linear;
 use super::residual::{BlockIn, BlockOut, Input, RmsNorm};
 use super::rope::Rope;
@@ -230,23 +231,15 @@ impl Attention {
             None => RopeOffset::Scalar(cache.offset() as i32),
         };
         if let Some(o) = self.kernel_step(&x.x, cache, off)? {
+            cache.quantize_when_due()?;
             return self.o_proj.forward_residual(&o, x.fold_into.as_ref());
         }
         let h = x.fold_into.as_ref();
         let x = x.x.value()?;
         let (b, l) = (x.dim(0), x.dim(1));
         let (q, k, v) = self.qkv(&x, off)?;
-        // 3. cache: [B, Nkv, T, D]
-        let (k, v) = cache.update_and_fetch(&k, &v)?;
-        // 4. fused attention (GQA): [B, Nq, L, D] -> [B, L, Nq*D]
-        let o = ops::scaled_dot_product_attention(
-            &q,
-            &k,
-            &v,
-            self.scale,
-            inp.mask_kind,
-            inp.mask.as_ref(),
-        )?;
+        // 3. cache and attention (GQA): [B, Nq, L, D]
+        let o = attend(&q, &k, &v, cache, self.scale, inp)?;
         // the output projection, with the residual add folded in where it can be
         self.o_proj.forward_residual(&merge_heads(&o, b, l)?, h)
     }

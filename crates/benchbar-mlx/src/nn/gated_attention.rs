@@ -4,6 +4,7 @@
 //! is multiplied by `sigmoid(gate)` before the output projection.
 
 use super::attention::{merge_heads, qk_norm_rope, AttnInputs};
+use super::kv_attention::attend;
 use super::linear::Linear;
 use super::residual::{BlockIn, BlockOut, RmsNorm};
 use super::rope::Rope;
@@ -99,15 +100,7 @@ impl GatedAttention {
         };
         let norms = (&self.q_norm.w, &self.k_norm.w);
         let (q, k) = qk_norm_rope(&queries, &k, norms, self.q_norm.eps, &self.rope, off, true)?;
-        let (k, v) = cache.update_and_fetch(&k, &v)?;
-        let o = ops::scaled_dot_product_attention(
-            &q,
-            &k,
-            &v,
-            self.scale,
-            inp.mask_kind,
-            inp.mask.as_ref(),
-        )?;
+        let o = attend(&q, &k, &v, cache, self.scale, inp)?;
         let gated = ops::mul(
             &merge_heads(&o, b, l)?,
             &ops::unary(UnaryOp::Sigmoid, &gate)?,

@@ -8,6 +8,7 @@
 mod attention;
 mod gated_attention;
 mod gated_delta;
+mod kv_attention;
 mod linear;
 mod mlp;
 mod moe;

@@ -105,6 +105,9 @@ impl Qwen3Runtime {
             Some(c) => std::mem::take(c.cache_mut()),
             None => self.model.new_cache_reserved(max_len + opts.max_tokens),
         };
+        for c in cache.iter_mut() {
+            c.set_kv_quant(opts.kv_quant);
+        }
         let mode = self.options.decode_order;
 
         // 1. prefill all but the last prompt position, in chunks (as mlx_lm's generate_step)

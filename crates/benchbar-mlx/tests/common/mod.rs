@@ -62,6 +62,8 @@ pub const QUANTIZED: &[(&str, &str)] = &[
     ("mixed-3-6", "bf16"),
     ("mixed-2-6", "f32"),
     ("moe-4bit", "moe"),
+    ("qwen3_5-4bit", "qwen3_5"),
+    ("qwen3_5_moe-4bit", "qwen3_5_moe"),
     ("yarn", "f32"),
     ("rope-linear", "f32"),
 ];
@@ -95,24 +97,43 @@ pub fn model_dir(variant: &str) -> PathBuf {
     }
     if !dir.join("config.json").exists() {
         let out = fixtures();
-        run_py(&[
-            "scripts/make_fixtures.py",
-            "--out",
-            out.to_str().unwrap(),
-            "--only",
-            variant,
-        ]);
+        let out = out.to_str().unwrap();
+        match variant {
+            "qwen3_5" | "qwen3_5-hf" | "qwen3_5_moe" | "qwen3_next" => run_py(&[
+                "scripts/make_hybrid_fixtures.py",
+                "--out",
+                out,
+                "--only",
+                variant,
+            ]),
+            "hd64-f32" => run_py(&[
+                "scripts/make_fixtures.py",
+                "--out",
+                out,
+                "--shape",
+                "tiny-hd64",
+            ]),
+            _ => run_py(&["scripts/make_fixtures.py", "--out", out, "--only", variant]),
+        }
     }
     dir
 }
 
 /// The oracle JSON for `tiny-<variant>` (chat prompts), generated if missing or older than the model.
 pub fn oracle(variant: &str) -> (serde_json::Value, Vec<f32>) {
+    oracle_kv(variant, None)
+}
+
+/// [`oracle`], the greedy tokens with mlx_lm's KV cache quantized to `kv_bits` (groups of 64)
+/// from the first forward call (`tiny-<variant>-kv<bits>.json`).
+pub fn oracle_kv(variant: &str, kv_bits: Option<i32>) -> (serde_json::Value, Vec<f32>) {
     let dir = model_dir(variant);
     let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let path = fixtures()
-        .join("oracle")
-        .join(format!("tiny-{variant}.json"));
+    let name = match kv_bits {
+        Some(b) => format!("tiny-{variant}-kv{b}.json"),
+        None => format!("tiny-{variant}.json"),
+    };
+    let path = fixtures().join("oracle").join(name);
     let stale = match (
         std::fs::metadata(&path),
         std::fs::metadata(dir.join("config.json")),
@@ -121,14 +142,19 @@ pub fn oracle(variant: &str) -> (serde_json::Value, Vec<f32>) {
         _ => true,
     };
     if stale {
-        run_py(&[
+        let bits = kv_bits.map(|b| b.to_string());
+        let mut args = vec![
             "scripts/mlx_oracle.py",
             "--model",
             dir.to_str().unwrap(),
             "--out",
             path.to_str().unwrap(),
             "--chat",
-        ]);
+        ];
+        if let Some(b) = &bits {
+            args.extend(["--kv-bits", b]);
+        }
+        run_py(&args);
     }
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
