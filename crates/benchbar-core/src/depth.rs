@@ -31,7 +31,9 @@ pub const MAX_DEPTHS: usize = 32;
 /// The `long-context` suite's depths: 0, then powers of two from 1,024 to 1,048,576 tokens;
 /// those past the model's context or the machine's memory are skipped with a note.
 pub fn long_context_depths() -> Vec<u32> {
-    std::iter::once(0).chain((10..=20).map(|e| 1 << e)).collect()
+    std::iter::once(0)
+        .chain((10..=20).map(|e| 1 << e))
+        .collect()
 }
 
 /// Generated tokens per request of the `long-context` suite.

@@ -37,7 +37,12 @@ pub(crate) fn depth_sections(runs: &[&RunReport]) -> Vec<Section> {
             time(r.started_at)
         )];
         bullets.extend(prompt_cache_notes(&r.cells));
-        out.push(section("Cold and cached prompt".into(), 3, bullets, Some(table)));
+        out.push(section(
+            "Cold and cached prompt".into(),
+            3,
+            bullets,
+            Some(table),
+        ));
     }
     out
 }
@@ -80,7 +85,9 @@ pub(crate) fn depth_charts(runs: &[RunReport]) -> Vec<ChartSpec> {
     let mb = |b: f64| b / 1e6;
     let memory = series(" peak (MLX)", &|l| l.peak_memory_bytes.map(mb))
         .into_iter()
-        .chain(series(" KV cache", &|l| l.kv_cache_bytes.map(|b| mb(b as f64))))
+        .chain(series(" KV cache", &|l| {
+            l.kv_cache_bytes.map(|b| mb(b as f64))
+        }))
         .collect();
     vec![
         chart(

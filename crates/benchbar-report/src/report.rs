@@ -44,7 +44,12 @@ fn strings(xs: &[&str]) -> Vec<String> {
     xs.iter().map(|s| s.to_string()).collect()
 }
 
-pub(crate) fn section(title: String, level: u8, bullets: Vec<String>, table: Option<Table>) -> Section {
+pub(crate) fn section(
+    title: String,
+    level: u8,
+    bullets: Vec<String>,
+    table: Option<Table>,
+) -> Section {
     Section {
         title: Some(title),
         level,
@@ -358,8 +363,7 @@ pub fn build(input: &ReportInput<'_>) -> Document {
         d.sections
             .extend(model_sections(r, &a, weights, bw.as_ref()));
         d.sections.extend(sweep_section(&of_model));
-        d.sections
-            .extend(crate::depth::depth_sections(&of_model));
+        d.sections.extend(crate::depth::depth_sections(&of_model));
     }
     if runs.len() > 1 {
         let e2e: Vec<f64> = runs

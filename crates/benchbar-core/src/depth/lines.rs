@@ -81,7 +81,8 @@ pub fn prompt_cache_lines(cells: &[CellReport]) -> Vec<PromptCacheLine> {
         .filter_map(|cached| {
             let p = cached.prefix.filter(|p| p.cached)?;
             let cold = cells.iter().find(|c| {
-                c.prefix.is_some_and(|q| !q.cached && q.prefix_tokens == p.prefix_tokens)
+                c.prefix
+                    .is_some_and(|q| !q.cached && q.prefix_tokens == p.prefix_tokens)
                     && c.batch_size == cached.batch_size
                     && base_test(c) == base_test(cached)
             })?;

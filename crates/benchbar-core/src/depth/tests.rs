@@ -111,7 +111,9 @@ fn report_cell(test: &str, ttft_ms: &[f64], f: impl Fn(&mut CellPlan)) -> CellRe
 #[test]
 fn depth_lines_and_table_carry_depth_and_kv_cache() {
     let cells = [
-        report_cell("short.1.d0", &[10.0, 10.0, 10.0], |p| p.depth_tokens = Some(0)),
+        report_cell("short.1.d0", &[10.0, 10.0, 10.0], |p| {
+            p.depth_tokens = Some(0)
+        }),
         report_cell("short.1.d256", &[20.0, 20.0, 20.0], |p| {
             p.depth_tokens = Some(256)
         }),
@@ -123,7 +125,11 @@ fn depth_lines_and_table_carry_depth_and_kv_cache() {
         (lines[1].test.as_str(), lines[1].depth_tokens),
         ("short.1", 256)
     );
-    assert_eq!(lines[1].kv_cache_bytes, Some(2000), "mean of 1000, 2000, 3000");
+    assert_eq!(
+        lines[1].kv_cache_bytes,
+        Some(2000),
+        "mean of 1000, 2000, 3000"
+    );
     let ttft = lines[1].ttft_p50_ms.unwrap();
     assert!((ttft - 20.0).abs() < 1.0, "{ttft}");
     let t = depth_table(&cells).unwrap();
@@ -145,7 +151,11 @@ fn a_cached_cell_is_paired_with_its_cold_cell() {
     };
     let cells = [
         report_cell("short.1.prefix100.cold", &[40.0, 40.0, 40.0], prefix(false)),
-        report_cell("short.1.prefix100.cached", &[10.0, 10.0, 10.0], prefix(true)),
+        report_cell(
+            "short.1.prefix100.cached",
+            &[10.0, 10.0, 10.0],
+            prefix(true),
+        ),
     ];
     let lines = prompt_cache_lines(&cells);
     assert_eq!(lines.len(), 1);
@@ -154,6 +164,9 @@ fn a_cached_cell_is_paired_with_its_cold_cell() {
     let saved = l.saved_pct.unwrap();
     assert!((saved - 75.0).abs() < 3.0, "{saved}");
     assert_eq!(prompt_cache_table(&cells).unwrap().rows.len(), 1);
-    assert!(prompt_cache_lines(&cells[1..]).is_empty(), "no cold cell, no pair");
+    assert!(
+        prompt_cache_lines(&cells[1..]).is_empty(),
+        "no cold cell, no pair"
+    );
     assert_eq!(prompt_cache_notes(&cells).len(), 1);
 }
