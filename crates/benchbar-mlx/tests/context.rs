@@ -7,7 +7,7 @@ mod common;
 
 use std::sync::atomic::AtomicBool;
 
-use benchbar_mlx::{Error, GenerateOptions, Qwen3Runtime};
+use benchbar_mlx::{Error, GenerateOptions, KvQuant, Qwen3Runtime};
 
 fn ids(rt: &Qwen3Runtime, text: &str) -> Vec<u32> {
     rt.encode(text, false).unwrap()
@@ -107,4 +107,36 @@ fn prompts_that_cannot_follow_a_context_are_refused() {
         .unwrap_err()
         .to_string()
         .contains("exceed the model's context"));
+}
+
+#[test]
+fn a_quantized_cache_holds_the_context_quantized() {
+    let mut rt = Qwen3Runtime::load(&common::model_dir("hd64-f32")).unwrap();
+    let no = AtomicBool::new(false);
+    let context: Vec<u32> = (0..600).map(|i| 100 + (i * 7) % 900).collect();
+    let prompt: Vec<u32> = vec![11, 12, 13, 14];
+    let quant = |bits| GenerateOptions {
+        kv_quant: Some(KvQuant {
+            start_tokens: 0,
+            ..KvQuant::bits(bits)
+        }),
+        ..opts(6)
+    };
+    let plain = rt.prefill_context(&context, 1, 16, &opts(6), &no).unwrap();
+    let mut q8 = rt.prefill_context(&context, 1, 16, &quant(8), &no).unwrap();
+    assert!(
+        q8.cache_bytes() * 2 < plain.cache_bytes(),
+        "8-bit {} bytes, unquantized {}",
+        q8.cache_bytes(),
+        plain.cache_bytes()
+    );
+    // The same tokens as the whole sequence generated with the same quantized cache.
+    let whole: Vec<u32> = context.iter().chain(&prompt).copied().collect();
+    let expect = rt
+        .generate_cancellable(&[whole], &quant(8), &no, &mut |_| {})
+        .unwrap();
+    let got = rt
+        .generate_after(&mut q8, &[prompt], &quant(8), &no, &mut |_| {})
+        .unwrap();
+    assert_eq!(got, expect);
 }

@@ -51,7 +51,8 @@ pub fn kv_cache_bytes(cache: &[KvCache]) -> u64 {
 
 impl Qwen3Runtime {
     /// Prefills `context` (the same tokens in each of `rows` rows) into fresh caches with room
-    /// for `reserve_tokens` more positions, in chunks of `opts.prefill_chunk`, and waits until
+    /// for `reserve_tokens` more positions (quantized as `opts.kv_quant` says), in chunks of
+    /// `opts.prefill_chunk`, and waits until
     /// they are evaluated. The flag is read before each chunk and while one computes (as in
     /// [`Qwen3Runtime::generate_cancellable`]); a set flag returns [`Error::Cancelled`].
     pub fn prefill_context(
@@ -76,6 +77,10 @@ impl Qwen3Runtime {
         let mut cache = self
             .model
             .new_cache_reserved(context.len() + reserve_tokens);
+        // A quantized cache (mlx_lm's kv_bits) quantizes the context as it is prefilled.
+        for c in cache.iter_mut() {
+            c.set_kv_quant(opts.kv_quant);
+        }
         let padded = vec![context.to_vec(); rows];
         let pads = vec![0; rows];
         self.prefill_chunks(
