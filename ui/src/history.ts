@@ -186,6 +186,8 @@ function renderTable(): void {
           fmt))),
     );
     if (l.levels?.length) tbody.append(levelsRow(l));
+    if (l.depths?.length) tbody.append(depthsRow(l));
+    if (l.prompt_cache?.length) tbody.append(promptCacheRow(l));
   }
   clear(tableHost,
     h("table", { id: "runs-table" },
@@ -210,6 +212,43 @@ function levelsRow(l: HistoryLine): HTMLElement {
             h("td", { class: "num" }, num(v.ttft_p50_ms)),
             h("td", { class: "num" }, num(v.e2e_p50_ms)),
             h("td", { class: "num" }, num(v.goodput_rps, 2))))))));
+}
+
+/** A table under a run's row (`kind` names it for tests and styles). */
+function subRow(l: HistoryLine, kind: string, headers: string[], rows: HTMLElement[]): HTMLElement {
+  return h("tr", { class: `sub ${kind}`, [`data-${kind}-of`]: l.run_id },
+    h("td", null, ""),
+    h("td", { colspan: 10 },
+      h("table", { class: "levels-table" },
+        h("thead", null, h("tr", null, ...headers.map((t, i) => h("th", i ? { class: "num" } : null, t)))),
+        h("tbody", null, rows))));
+}
+
+const mb = (bytes: number | null | undefined) => (bytes == null ? "—" : `${num(bytes / 1e6)} MB`);
+
+/** A depth sweep under its run: decode tok/s, TTFT and memory against context depth. */
+function depthsRow(l: HistoryLine): HTMLElement {
+  return subRow(l, "depths", ["Context depth", "Depth tokens", "Decode tok/s", "TTFT p50 ms", "Peak memory", "KV cache"],
+    (l.depths ?? []).map((d) =>
+      h("tr", { "data-depth": d.depth_tokens },
+        h("td", null, d.test),
+        h("td", { class: "num" }, d.depth_tokens),
+        h("td", { class: "num" }, num(d.decode_tps)),
+        h("td", { class: "num" }, num(d.ttft_p50_ms)),
+        h("td", { class: "num" }, mb(d.peak_memory_bytes)),
+        h("td", { class: "num" }, mb(d.kv_cache_bytes)))));
+}
+
+/** The same prompt's TTFT cold and with its prefix cached, under its run. */
+function promptCacheRow(l: HistoryLine): HTMLElement {
+  return subRow(l, "prompt-cache", ["Cached prefix", "Prefix tokens", "Cold TTFT p50 ms", "Cached TTFT p50 ms", "Saved"],
+    (l.prompt_cache ?? []).map((c) =>
+      h("tr", { "data-prefix": c.prefix_tokens },
+        h("td", null, c.test),
+        h("td", { class: "num" }, c.prefix_tokens),
+        h("td", { class: "num" }, num(c.cold_ttft_p50_ms)),
+        h("td", { class: "num" }, num(c.cached_ttft_p50_ms)),
+        h("td", { class: "num" }, c.saved_pct == null ? "—" : `${num(c.saved_pct)}%`))));
 }
 
 async function runCompare(): Promise<void> {

@@ -198,6 +198,33 @@ test("a run with a concurrency sweep shows its levels under its row", async () =
   await page.close();
 });
 
+test("a depth sweep and a cold/cached prompt show under their runs", async () => {
+  const history = structuredClone(fx.history);
+  history[0].depths = [
+    { test: "short.1.p32", batch_size: 1, depth_tokens: 0, decode_tps: 112.2, ttft_p50_ms: 14.51, peak_memory_bytes: 41.3e6, kv_cache_bytes: 131072 },
+    { test: "short.1.p32", batch_size: 1, depth_tokens: 1024, decode_tps: 110.8, ttft_p50_ms: 17.01, peak_memory_bytes: 41.7e6, kv_cache_bytes: 540672 },
+  ];
+  history[1].prompt_cache = [
+    { test: "short.1.p16", batch_size: 1, prefix_tokens: 1024, prompt_tokens: 1040, cold_ttft_p50_ms: 161.5, cached_ttft_p50_ms: 16.09, saved_pct: 90.04 },
+  ];
+  const { page, problems } = await openPage(env, "history.html", { fixtures: { ...fx, history } });
+  await page.waitForSelector('tr.depths[data-depths-of="2"]');
+  // Each right under its own run's row, and only there.
+  assert.equal(await page.$eval('tr[data-run="2"]', (tr) => tr.nextElementSibling?.getAttribute("data-depths-of")), "2");
+  assert.equal(await page.$eval('tr[data-run="1"]', (tr) => tr.nextElementSibling?.getAttribute("data-prompt-cache-of")), "1");
+  assert.equal(await page.locator("tr.depths").count(), 1);
+  assert.equal(await page.locator("tr.prompt-cache").count(), 1);
+  const cells = (sel) => page.$$eval(`${sel} tbody tr`, (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  assert.deepEqual(await cells("tr.depths"), [
+    ["short.1.p32", "0", "112.2", "14.5", "41.3 MB", "0.13 MB"],
+    ["short.1.p32", "1024", "110.8", "17", "41.7 MB", "0.54 MB"],
+  ]);
+  assert.deepEqual(await cells("tr.prompt-cache"), [["short.1.p16", "1024", "161.5", "16.1", "90%"]]);
+  assert.deepEqual(await rowIds(page), [2, 1, 15, 14, 13, 12, 11, 10]);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("a run with a quantized KV cache says so beside its engine", async () => {
   const history = structuredClone(fx.history);
   history[0].engine = { ...history[0].engine, kv_cache: { bits: 4, group_size: 64, start_tokens: 0 } };
