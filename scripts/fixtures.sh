@@ -28,7 +28,7 @@ HYBRIDS="qwen3_5 qwen3_5-hf qwen3_5_moe qwen3_next"
 rm -rf "$FIX/tiny-f32" "$FIX/tiny-4bit" "$FIX/tiny-8bit"
 cargo run -q -p benchbar-mlx --example make_builtin -- "$FIX" >/dev/null
 # Every other MLX quantization, made from those by mlx_lm's own converter; RoPE scaling.
-QUANTIZED="6bit 5bit-g32 mxfp4 nvfp4 mxfp8 mixed-3-6 mixed-2-6 moe-4bit qwen3_5-4bit qwen3_5_moe-4bit yarn rope-linear"
+QUANTIZED="6bit 5bit-g32 mxfp4 nvfp4 mxfp8 mixed-3-6 mixed-2-6 moe-4bit qwen3_5-4bit qwen3_5_moe-4bit yarn rope-linear rope-llama3 rope-longrope rope-dynamic qwen3_5-yarn"
 for v in $QUANTIZED; do rm -rf "$FIX/tiny-$v"; done
 "$PY" scripts/quantize_fixtures.py --fixtures "$FIX" >/dev/null
 

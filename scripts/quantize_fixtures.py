@@ -39,6 +39,20 @@ RECIPES = {
     "yarn": ("f32", dict(config={"rope_scaling": {
         "rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}})),
     "rope-linear": ("f32", dict(config={"rope_scaling": {"type": "linear", "factor": 2.0}})),
+    # the other RoPE types mlx_lm's initialize_rope takes: Llama 3's bands, LongRoPE's per-pair
+    # factors (and its input scale), dynamic NTK past a short trained context (128 positions, so
+    # the prompts pass it), and YaRN on a hybrid's quarter-head rotation (only that part scaled)
+    "rope-llama3": ("f32", dict(config={"rope_scaling": {
+        "rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+        "original_max_position_embeddings": 8192}})),
+    "rope-longrope": ("f32", dict(config={"rope_scaling": {
+        "type": "longrope", "original_max_position_embeddings": 4096,
+        "short_factor": [1.0] * 8, "long_factor": [1.0, 1.1, 1.3, 1.6, 2.0, 2.6, 3.3, 4.0]}})),
+    "rope-dynamic": ("f32", dict(config={"max_position_embeddings": 128,
+                                         "rope_scaling": {"type": "dynamic", "factor": 4.0}})),
+    "qwen3_5-yarn": ("qwen3_5", dict(text_config={"rope_parameters": {
+        "rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 8192,
+        "rope_theta": 10000000, "partial_rotary_factor": 0.25}})),
 }
 
 
@@ -60,10 +74,11 @@ def main():
         # convert refuses an existing folder: build beside it, then rename into place
         tmp = Path(tempfile.mkdtemp(dir=args.fixtures, prefix=f".tiny-{name}."))
         shutil.rmtree(tmp)
-        if "config" in kwargs:
+        if "config" in kwargs or "text_config" in kwargs:
             shutil.copytree(src, tmp)
             cfg = json.loads((tmp / "config.json").read_text())
-            cfg.update(kwargs["config"])
+            cfg.update(kwargs.get("config", {}))
+            cfg.get("text_config", {}).update(kwargs.get("text_config", {}))
             (tmp / "config.json").write_text(json.dumps(cfg, indent=2))
         else:
             convert(hf_path=str(src), mlx_path=str(tmp), quantize=True, **kwargs)

@@ -312,6 +312,10 @@ fn every_quantization_and_family_member_generate_mlx_lm_tokens_and_run() {
         ("qwen3_next", "f32"),
         ("qwen3_5-4bit", "4bit"),
         ("qwen3_5_moe-4bit", "4bit"),
+        ("rope-llama3", "f32"),
+        ("rope-longrope", "f32"),
+        ("rope-dynamic", "f32"),
+        ("qwen3_5-yarn", "f32"),
     ] {
         let model = models_dir().join(format!("tiny-{variant}"));
         let oracle = models_dir().join(format!("oracle/tiny-{variant}.json"));

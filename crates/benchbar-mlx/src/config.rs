@@ -216,25 +216,7 @@ impl Qwen3Config {
             hybrid::validate(self, path)?;
         }
         if let Some(rs) = self.rope_scaling_block() {
-            match rope_scaling_type(rs) {
-                "linear" | "yarn" => {
-                    if !rs
-                        .get("factor")
-                        .and_then(|f| f.as_f64())
-                        .is_some_and(|f| f > 0.0)
-                    {
-                        return bad(format!(
-                            "\"rope_scaling.factor\" must be a positive number: {rs}"
-                        ));
-                    }
-                }
-                other => {
-                    return Err(Error::unsupported(
-                        path,
-                        format!("rope_scaling type \"{other}\" (supported: default, linear, yarn)"),
-                    ))
-                }
-            }
+            validate_rope_scaling(rs, self.rotary_dims(), path)?;
         }
         Ok(())
     }
@@ -250,14 +232,19 @@ impl Qwen3Config {
     /// times the original context it stretches (`original_max_position_embeddings`, where
     /// given), else `max_position_embeddings`.
     pub fn context_tokens(&self) -> usize {
-        let yarn = self
-            .rope_scaling_block()
-            .filter(|rs| rope_scaling_type(rs) == "yarn");
-        match yarn.and_then(|rs| {
+        let stretched = self.rope_scaling_block().and_then(|rs| {
             let factor = rs.get("factor")?.as_f64()?;
-            let original = rs.get("original_max_position_embeddings")?.as_f64()?;
-            Some((factor * original) as usize)
-        }) {
+            match rope_scaling_type(rs) {
+                "yarn" | "deepseek_yarn" | "telechat3-yarn" => {
+                    let original = rs.get("original_max_position_embeddings")?.as_f64()?;
+                    Some((factor * original) as usize)
+                }
+                // dynamic NTK grows the base past the trained context: up to factor times it
+                "dynamic" => Some((factor * self.max_position_embeddings as f64) as usize),
+                _ => None,
+            }
+        });
+        match stretched {
             Some(n) => n.max(self.max_position_embeddings),
             None => self.max_position_embeddings,
         }
@@ -344,13 +331,80 @@ impl Qwen3Config {
     }
 }
 
-/// `rope_type` (or `type`) of a `rope_scaling` block.
+/// `type` (or `rope_type`) of a `rope_scaling` block, as mlx_lm reads it.
 pub(crate) fn rope_scaling_type(scaling: &serde_json::Value) -> &str {
     scaling
-        .get("rope_type")
-        .or_else(|| scaling.get("type"))
+        .get("type")
         .and_then(|t| t.as_str())
+        .filter(|t| !t.is_empty())
+        .or_else(|| scaling.get("rope_type").and_then(|t| t.as_str()))
         .unwrap_or("default")
+}
+
+/// The RoPE types mlx_lm's `initialize_rope` takes.
+pub const ROPE_TYPES: &[&str] = &[
+    "default",
+    "linear",
+    "yarn",
+    "deepseek_yarn",
+    "telechat3-yarn",
+    "llama3",
+    "longrope",
+    "dynamic",
+    "proportional",
+    "mrope",
+];
+
+/// The keys each type needs, as mlx_lm reads them (a missing one is one error naming it).
+fn validate_rope_scaling(rs: &serde_json::Value, rotary_dims: usize, path: &Path) -> Result<()> {
+    let bad = |m: String| Err(Error::file(path, m));
+    let kind = rope_scaling_type(rs);
+    if !ROPE_TYPES.contains(&kind) {
+        return Err(Error::unsupported(
+            path,
+            format!(
+                "rope_scaling type \"{kind}\" (supported: {})",
+                ROPE_TYPES.join(", ")
+            ),
+        ));
+    }
+    let positive = |key: &str| {
+        rs.get(key)
+            .and_then(|f| f.as_f64())
+            .is_some_and(|f| f > 0.0)
+    };
+    let needs_factor = [
+        "linear",
+        "yarn",
+        "deepseek_yarn",
+        "telechat3-yarn",
+        "llama3",
+        "dynamic",
+    ];
+    if needs_factor.contains(&kind) && !positive("factor") {
+        return bad(format!(
+            "\"rope_scaling.factor\" must be a positive number: {rs}"
+        ));
+    }
+    if kind == "longrope" {
+        for key in [
+            "original_max_position_embeddings",
+            "short_factor",
+            "long_factor",
+        ] {
+            if rs.get(key).is_none() {
+                return bad(format!("rope_scaling (longrope): missing key \"{key}\""));
+            }
+        }
+        let n = rs["long_factor"].as_array().map(Vec::len);
+        if n != Some(rotary_dims / 2) {
+            return bad(format!(
+                "\"rope_scaling.long_factor\" must list {} numbers (one per rotated pair)",
+                rotary_dims / 2
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn ids_of(v: Option<&serde_json::Value>) -> Vec<u32> {

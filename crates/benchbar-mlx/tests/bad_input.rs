@@ -360,7 +360,18 @@ fn a_prompt_beyond_the_context_is_one_error_and_yarn_stretches_it() {
     // YaRN: factor 4 over 32,768 positions
     let rt = Qwen3Runtime::load(&common::model_dir("yarn")).unwrap();
     assert_eq!(rt.config().context_tokens(), 131_072);
-    // scaling types mlx_lm has but BenchBar does not are named
+    // a type mlx_lm does not know names the ones it does; a longrope block without its
+    // factors names the key
+    let (_t, d) = broken("f32", |d| {
+        edit_config(d, |v| {
+            v["rope_scaling"] = serde_json::json!({"rope_type": "su-v2", "factor": 2.0})
+        })
+    });
+    let e = load_err(&d);
+    assert!(
+        e.contains("su-v2") && e.contains("default, linear, yarn") && e.contains("longrope"),
+        "{e}"
+    );
     let (_t, d) = broken("f32", |d| {
         edit_config(d, |v| {
             v["rope_scaling"] = serde_json::json!({"rope_type": "longrope", "factor": 2.0})
@@ -368,7 +379,10 @@ fn a_prompt_beyond_the_context_is_one_error_and_yarn_stretches_it() {
     });
     let e = load_err(&d);
     assert!(
-        e.contains("longrope") && e.contains("default, linear, yarn"),
+        e.contains("config.json") && e.contains("original_max_position_embeddings"),
         "{e}"
     );
+    // dynamic NTK: up to factor times the trained context
+    let rt = Qwen3Runtime::load(&common::model_dir("rope-dynamic")).unwrap();
+    assert_eq!(rt.config().context_tokens(), 512);
 }

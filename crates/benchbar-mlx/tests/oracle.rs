@@ -181,6 +181,22 @@ fn tiny_rope_scaling_matches_mlx_lm() {
     check_against_oracle("rope-linear", 1e-4);
 }
 
+/// The other RoPE types mlx_lm's `initialize_rope` takes: Llama 3's frequency bands, LongRoPE's
+/// per-pair factors with its input scale, dynamic NTK past a trained context of 128 positions
+/// (the longer prompts pass it, so the base grows between steps), and YaRN on a hybrid's
+/// quarter-head rotation (only the rotated part scaled).
+#[test]
+fn tiny_other_rope_types_match_mlx_lm() {
+    for variant in [
+        "rope-llama3",
+        "rope-longrope",
+        "rope-dynamic",
+        "qwen3_5-yarn",
+    ] {
+        check_against_oracle(variant, 1e-4);
+    }
+}
+
 /// The tokenizer embedded for `builtin:tiny` is the one scripts/make_fixtures.py builds and
 /// verifies against tiktoken (its copy in the Python-made bf16 fixture).
 #[test]

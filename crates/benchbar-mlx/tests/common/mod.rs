@@ -66,6 +66,10 @@ pub const QUANTIZED: &[(&str, &str)] = &[
     ("qwen3_5_moe-4bit", "qwen3_5_moe"),
     ("yarn", "f32"),
     ("rope-linear", "f32"),
+    ("rope-llama3", "f32"),
+    ("rope-longrope", "f32"),
+    ("rope-dynamic", "f32"),
+    ("qwen3_5-yarn", "qwen3_5"),
 ];
 
 /// `<fixtures>/tiny-<variant>`, generated if missing: f32, 4bit and 8bit by benchbar-mlx
