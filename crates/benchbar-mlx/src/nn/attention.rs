@@ -75,6 +75,47 @@ impl AttnInputs {
     }
 }
 
+/// An attention layer's projections and q/k norms, as the checkpoint names them under `p`.
+pub(crate) struct AttnWeights {
+    /// q | k | v (one stacked matmul when they can be stacked).
+    pub(crate) qkv_proj: Stacked,
+    pub(crate) o_proj: Linear,
+    pub(crate) q_norm: RmsNorm,
+    pub(crate) k_norm: RmsNorm,
+}
+
+impl AttnWeights {
+    /// The layer at `p`; the q projection yields `q_parts` values per head and position (the
+    /// hybrids' gated attention: 2, query and gate).
+    pub(crate) fn load(
+        cfg: &Qwen3Config,
+        w: &Weights,
+        p: &str,
+        q_parts: usize,
+        opts: &ModelOptions,
+    ) -> Result<AttnWeights> {
+        let (h, d) = (cfg.hidden_size, cfg.head_dim);
+        let (nq, nkv) = (cfg.num_attention_heads, cfg.num_key_value_heads);
+        let linear = |name: &str, out: usize, inp: usize| {
+            let name = format!("{p}.{name}");
+            Linear::load(w, &name, out, inp, cfg.layer_quant(&name), opts)
+        };
+        Ok(AttnWeights {
+            qkv_proj: Stacked::new(
+                vec![
+                    linear("q_proj", q_parts * nq * d, h)?,
+                    linear("k_proj", nkv * d, h)?,
+                    linear("v_proj", nkv * d, h)?,
+                ],
+                opts,
+            )?,
+            o_proj: linear("o_proj", h, nq * d)?,
+            q_norm: RmsNorm::load(w, &format!("{p}.q_norm"), d, cfg.rms_norm_eps)?,
+            k_norm: RmsNorm::load(w, &format!("{p}.k_norm"), d, cfg.rms_norm_eps)?,
+        })
+    }
+}
+
 /// Self-attention with q/k RMSNorm, RoPE, GQA and a KV cache.
 #[derive(Debug, Clone)]
 pub struct Attention {
@@ -102,7 +143,7 @@ impl Attention {
         p: &str,
         opts: &ModelOptions,
     ) -> Result<Attention> {
-        let (h, d) = (cfg.hidden_size, cfg.head_dim);
+        let d = cfg.head_dim;
         let (nq, nkv) = (cfg.num_attention_heads, cfg.num_key_value_heads);
         let rope = Rope::new(cfg)?;
         // The kernel computes plain RoPE (no scaled variants).
@@ -113,22 +154,17 @@ impl Attention {
         let attn_kernel = opts
             .kernel(Kernel::Attention)
             .filter(|_| qk_kernel.is_some() && nq % nkv == 0 && matches!(nq / nkv, 1 | 2 | 4 | 8));
-        let linear = |name: &str, out: usize, inp: usize| {
-            let name = format!("{p}.{name}");
-            Linear::load(w, &name, out, inp, cfg.layer_quant(&name), opts)
-        };
+        let AttnWeights {
+            qkv_proj,
+            o_proj,
+            q_norm,
+            k_norm,
+        } = AttnWeights::load(cfg, w, p, 1, opts)?;
         Ok(Attention {
-            qkv_proj: Stacked::new(
-                vec![
-                    linear("q_proj", nq * d, h)?,
-                    linear("k_proj", nkv * d, h)?,
-                    linear("v_proj", nkv * d, h)?,
-                ],
-                opts,
-            )?,
-            o_proj: linear("o_proj", h, nq * d)?,
-            q_norm: RmsNorm::load(w, &format!("{p}.q_norm"), d, cfg.rms_norm_eps)?,
-            k_norm: RmsNorm::load(w, &format!("{p}.k_norm"), d, cfg.rms_norm_eps)?,
+            qkv_proj,
+            o_proj,
+            q_norm,
+            k_norm,
             n_heads: nq as i32,
             head_dim: d as i32,
             rope,

@@ -3,7 +3,7 @@
 //! output gate: the q projection yields each head's query and a gate, and the attention output
 //! is multiplied by `sigmoid(gate)` before the output projection.
 
-use super::attention::{merge_heads, qk_norm_rope, AttnInputs};
+use super::attention::{merge_heads, qk_norm_rope, AttnInputs, AttnWeights};
 use super::kv_attention::attend;
 use super::linear::Linear;
 use super::residual::{BlockIn, BlockOut, RmsNorm};
@@ -39,24 +39,19 @@ impl GatedAttention {
         p: &str,
         opts: &ModelOptions,
     ) -> Result<GatedAttention> {
-        let (h, d) = (cfg.hidden_size, cfg.head_dim);
+        let d = cfg.head_dim;
         let (nq, nkv) = (cfg.num_attention_heads, cfg.num_key_value_heads);
-        let linear = |name: &str, out: usize, inp: usize| {
-            let name = format!("{p}.{name}");
-            Linear::load(w, &name, out, inp, cfg.layer_quant(&name), opts)
-        };
+        let AttnWeights {
+            qkv_proj,
+            o_proj,
+            q_norm,
+            k_norm,
+        } = AttnWeights::load(cfg, w, p, 2, opts)?;
         Ok(GatedAttention {
-            qkv_proj: Stacked::new(
-                vec![
-                    linear("q_proj", 2 * nq * d, h)?,
-                    linear("k_proj", nkv * d, h)?,
-                    linear("v_proj", nkv * d, h)?,
-                ],
-                opts,
-            )?,
-            o_proj: linear("o_proj", h, nq * d)?,
-            q_norm: RmsNorm::load(w, &format!("{p}.q_norm"), d, cfg.rms_norm_eps)?,
-            k_norm: RmsNorm::load(w, &format!("{p}.k_norm"), d, cfg.rms_norm_eps)?,
+            qkv_proj,
+            o_proj,
+            q_norm,
+            k_norm,
             n_heads: nq as i32,
             n_kv_heads: nkv as i32,
             head_dim: d as i32,
