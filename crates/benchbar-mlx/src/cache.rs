@@ -7,6 +7,7 @@ use crate::ops::{self, Array, QuantParams};
 use crate::Result;
 
 mod quantized;
+pub(crate) use quantized::three;
 
 /// KV-cache quantization (mlx_lm's `kv_bits`, `kv_group_size` and `quantized_kv_start`): once
 /// a layer's cache holds `start` positions (checked after each forward call, as mlx_lm does),
@@ -148,8 +149,8 @@ impl KvCache {
             match (self.keys.take(), self.values.take()) {
                 (Some(mut ok), Some(mut ov)) => {
                     if prev % KV_STEP != 0 {
-                        ok = ops::slice(&ok, &[0, 0, 0, 0], &[b, nkv, prev, d])?;
-                        ov = ops::slice(&ov, &[0, 0, 0, 0], &[b, nkv, prev, dv])?;
+                        ok = first_positions(&ok, prev)?;
+                        ov = first_positions(&ov, prev)?;
                     }
                     self.keys = Some(ops::concatenate(&[&ok, &new_k], 2)?);
                     self.values = Some(ops::concatenate(&[&ov, &new_v], 2)?);
@@ -213,13 +214,16 @@ impl KvCache {
             return Err(crate::Error::Mlx("KV cache: nothing stored".into()));
         };
         let end = self.offset as i32;
-        if end >= keys.dim(2) {
-            return Ok((keys.clone(), values.clone()));
-        }
-        let (ks, vs) = (keys.shape(), values.shape());
-        Ok((
-            ops::slice(keys, &[0, 0, 0, 0], &[ks[0], ks[1], end, ks[3]])?,
-            ops::slice(values, &[0, 0, 0, 0], &[vs[0], vs[1], end, vs[3]])?,
-        ))
+        Ok((first_positions(keys, end)?, first_positions(values, end)?))
     }
+}
+
+/// `a`'s positions `..end` on axis 2 (`[B, Nkv, positions, ..]`; the whole array when it has no
+/// more).
+fn first_positions(a: &Array, end: i32) -> Result<Array> {
+    let s = a.shape();
+    if end >= s[2] {
+        return Ok(a.clone());
+    }
+    ops::slice(a, &[0, 0, 0, 0], &[s[0], s[1], end, s[3]])
 }

@@ -1,20 +1,12 @@
 //! A layer's keys and values kept MLX-affine quantized ([`super::KvQuant`]), as mlx_lm's
 //! `KVCache.to_quantized` and `QuantizedKVCache` keep them.
 
-use super::{KvCache, KvQuant, QuantizedKv, KV_STEP};
+use super::{first_positions, KvCache, KvQuant, QuantizedKv, KV_STEP};
 use crate::ops::{self, Array, Dtype, QuantParams};
 use crate::{Error, Result};
 
-/// `a`'s positions `..end` on axis 2 (the whole array when it has no more).
-fn first_positions(a: &Array, end: i32) -> Result<Array> {
-    let s = a.shape();
-    if end >= s[2] {
-        return Ok(a.clone());
-    }
-    ops::slice(a, &[0, 0, 0, 0], &[s[0], s[1], end, s[3]])
-}
-
-fn three(v: Vec<Array>) -> Result<QuantizedKv> {
+/// Packed weights, scales and biases from a list of three.
+pub(crate) fn three(v: Vec<Array>) -> Result<QuantizedKv> {
     v.try_into()
         .map_err(|_| Error::Mlx("quantized KV: three arrays".into()))
 }
@@ -41,20 +33,6 @@ impl KvCache {
     /// The quantization of the keys and values, once [`KvCache::quantize`] ran.
     pub fn quantization(&self) -> Option<QuantParams> {
         self.quantized.as_ref().map(|(q, _)| *q)
-    }
-
-    /// Bytes the keys and values take (their whole buffers).
-    pub fn kv_bytes(&self) -> usize {
-        match &self.quantized {
-            Some((_, Some((k, v)))) => k.iter().chain(v.iter()).map(Array::nbytes).sum(),
-            Some((_, None)) => 0,
-            None => self
-                .keys
-                .iter()
-                .chain(self.values.iter())
-                .map(Array::nbytes)
-                .sum(),
-        }
     }
 
     /// From now on keep the keys and values quantized with `q` (those stored are quantized

@@ -78,11 +78,6 @@ impl Mixer {
             Mixer::Linear(a) => a.forward(x, cache, inp),
         }
     }
-
-    /// Whether this layer keeps keys and values (an attention layer).
-    pub fn is_attention(&self) -> bool {
-        !matches!(self, Mixer::Linear(_))
-    }
 }
 
 /// One pre-norm decoder layer.
@@ -188,11 +183,6 @@ impl Qwen3 {
                 Mixer::Gated(a) => Some(a.o_proj().is_quantized()),
                 Mixer::Linear(_) => None,
             }) == Some(true)
-    }
-
-    /// Whether each layer keeps keys and values (false: a Gated DeltaNet layer's fixed state).
-    pub fn attention_layers(&self) -> Vec<bool> {
-        self.layers.iter().map(|l| l.mixer.is_attention()).collect()
     }
 
     /// Fresh per-layer caches.

@@ -4,7 +4,7 @@
 //! products, the softmax in f32).
 
 use super::attention::AttnInputs;
-use crate::cache::{KvCache, QuantizedKv};
+use crate::cache::{three, KvCache, QuantizedKv};
 use crate::ops::{self, Array, Dtype, MaskKind, QuantParams};
 use crate::Result;
 
@@ -26,6 +26,13 @@ pub(crate) fn attend(
     // this call attended in float; the next ones quantized, once due
     cache.quantize_when_due()?;
     Ok(o)
+}
+
+/// `[B, Nkv, ..]` as `[B, Nkv, 1, ..]`: broadcast over the query heads sharing a KV head.
+fn per_kv_head(a: &Array) -> Result<Array> {
+    let mut grouped = a.shape();
+    grouped.insert(2, 1);
+    ops::reshape(a, &grouped)
 }
 
 /// The most negative finite value of `dtype` (a masked score, as mlx_lm's `finfo(dtype).min`).
@@ -54,13 +61,7 @@ fn quantized_attention(
     let dtype = q.dtype().unwrap_or(Dtype::F32);
     let mut queries = ops::mul(q, &Array::scalar(scale, dtype)?)?;
     let grouped = |x: &QuantizedKv| -> Result<QuantizedKv> {
-        let mut out = Vec::with_capacity(3);
-        for a in x {
-            let s = a.shape();
-            out.push(ops::reshape(a, &[s[0], s[1], 1, s[2], s[3]])?);
-        }
-        out.try_into()
-            .map_err(|_| crate::Error::Mlx("quantized KV: three arrays".into()))
+        three(x.iter().map(per_kv_head).collect::<Result<_>>()?)
     };
     let (keys, values) = if repeats > 1 {
         queries = ops::reshape(&queries, &[b, nkv, repeats, l, d])?;
@@ -81,10 +82,7 @@ fn quantized_attention(
             Some(ops::binary(ops::BinaryOp::GreaterEqual, &rows, &cols)?)
         }
         MaskKind::Array => match &inp.mask {
-            Some(m) if repeats > 1 && m.ndim() > 3 => {
-                let s = m.shape();
-                Some(ops::reshape(m, &[s[0], s[1], 1, s[2], s[3]])?)
-            }
+            Some(m) if repeats > 1 && m.ndim() > 3 => Some(per_kv_head(m)?),
             m => m.clone(),
         },
     };
