@@ -1,6 +1,7 @@
 //! The measuring session the benchmark runner drives: idle baseline, background
 //! sampler for the watts timeline, cheap snapshots at phase boundaries.
 
+mod sampler;
 mod window;
 
 pub use window::{measure_window, WindowReport};
@@ -17,7 +18,7 @@ use crate::math::{
 };
 use crate::math::{EnergyAccumulator, EnergyPoint};
 use crate::sources::{EnergySource, SourceInfo};
-use crate::system::os::thread_cpu_time_ns;
+use sampler::{read_device_memory, sampler_loop};
 
 /// Cumulative energy at one instant, taken by [`PowerSession::snapshot`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -320,6 +321,10 @@ impl PowerSession {
     /// Stops the sampler and returns everything measured.
     pub fn finish(mut self) -> PowerReport {
         let stats = self.stop_sampler();
+        if self.inner.available {
+            // The last second since the sampler's last device-memory read.
+            read_device_memory(&mut self.inner.lock());
+        }
         let end = if self.inner.available {
             self.inner.snapshot().point
         } else {
@@ -366,63 +371,6 @@ impl Drop for PowerSession {
     fn drop(&mut self) {
         if self.sampler.is_some() {
             let _ = self.stop_sampler();
-        }
-    }
-}
-
-fn sampler_loop(
-    inner: Arc<Inner>,
-    stop: StopFlag,
-    interval: Duration,
-    mut prev: Option<EnergyPoint>,
-) -> SamplerStats {
-    let started = Instant::now();
-    let (flag, cv) = &*stop;
-    let mut next = Instant::now() + interval;
-    loop {
-        {
-            let mut stopped = flag.lock().unwrap_or_else(|e| e.into_inner());
-            loop {
-                if *stopped {
-                    return SamplerStats {
-                        cpu_ns: thread_cpu_time_ns(),
-                        wall_ns: u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX),
-                    };
-                }
-                let now = Instant::now();
-                if now >= next {
-                    break;
-                }
-                stopped = cv
-                    .wait_timeout(stopped, next - now)
-                    .unwrap_or_else(|e| e.into_inner())
-                    .0;
-            }
-        }
-        // Fixed-rate schedule; after a long stall, resume from now instead of bursting.
-        next += interval;
-        let now = Instant::now();
-        if next < now {
-            next = now + interval;
-        }
-        let snap = inner.snapshot();
-        let mut st = inner.lock();
-        if let Some(bytes) = st.source.device_memory_used_bytes() {
-            st.device_memory_peak_bytes =
-                Some(st.device_memory_peak_bytes.map_or(bytes, |p| p.max(bytes)));
-        }
-        let instant = st.source.power_now_w();
-        if let Some(cur) = snap.point {
-            let sample = match instant {
-                Some(domains_w) => Some(PowerSample {
-                    t_ms: cur.t_ns as f64 / 1e6,
-                    total_w: crate::math::total_of(&domains_w),
-                    domains_w,
-                }),
-                None => prev.as_ref().and_then(|p| power_sample(p, &cur, 0)),
-            };
-            st.timeline.extend(sample);
-            prev = Some(cur);
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::error::{PowerError, Result};
 #[cfg(any(target_os = "linux", test))]
-use crate::math::Domain;
+use crate::math::{Domain, DomainMap};
 use crate::sources::{Availability, EnergySource, Reading, SourceInfo};
 
 /// A source that measures nothing and says why.
@@ -138,6 +138,20 @@ impl EnergySource for CompositeSource {
             }
         }
         total
+    }
+
+    fn power_now_w(&mut self) -> Option<DomainMap> {
+        let mut all: Option<DomainMap> = None;
+        for p in &mut self.parts {
+            if let Some(w) = p.power_now_w() {
+                all.get_or_insert_with(DomainMap::new).extend(w);
+            }
+        }
+        all
+    }
+
+    fn counters_on_ticks(&self) -> bool {
+        self.parts.iter().any(|p| p.counters_on_ticks())
     }
 }
 

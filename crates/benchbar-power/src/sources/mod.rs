@@ -129,6 +129,16 @@ pub trait EnergySource: Send {
     fn power_now_w(&mut self) -> Option<DomainMap> {
         None
     }
+
+    /// Whether the sampler reads the counters on every tick. True by default: counters that
+    /// wrap (RAPL's 32-bit ones) must be read more often than they wrap, and without
+    /// [`EnergySource::power_now_w`] the timeline is the counters' difference per tick. A
+    /// source whose counters never wrap and whose every timeline domain comes from
+    /// `power_now_w` (NVML: a 64-bit mJ counter) says false: its counters are then read only
+    /// at the snapshots that bound a phase, one driver call less per tick.
+    fn counters_on_ticks(&self) -> bool {
+        true
+    }
 }
 
 /// The powermetrics interval BenchBar uses, in milliseconds.

@@ -4,10 +4,17 @@
 //! and newer). On GPUs without it, `nvmlDeviceGetPowerUsage` (mW) is integrated over
 //! the read intervals instead, and the source says so. No driver or library means an
 //! unavailable source with the reason, never a panic.
+//!
+//! The sampler's cost is a few driver calls per tick, so it is kept to what the timeline
+//! needs: NVML is initialised once per process and each GPU's handle kept (no per-read
+//! lookup); with the energy counter the sampler reads only `power_usage` on a tick (the
+//! 64-bit counter never wraps, so it is read only at the snapshots that bound a phase), and
+//! the device memory once a second (the session's rule).
 
+use std::sync::OnceLock;
 use std::time::Instant;
 
-use nvml_wrapper::Nvml;
+use nvml_wrapper::{Device, Nvml};
 
 use crate::error::{PowerError, Result};
 use crate::math::{CounterRow, Domain, PowerIntegrator, NVML_GROUP};
@@ -19,17 +26,27 @@ enum Mode {
     IntegratedPower,
 }
 
-#[derive(Debug, Clone)]
 struct Gpu {
     index: u32,
+    device: Device<'static>,
     mode: Mode,
     integrator: PowerIntegrator,
+}
+
+/// NVML, initialised on first use and kept for the process (initialising costs far more
+/// than a read, and a handle borrows it), or why it could not be.
+fn nvml() -> std::result::Result<&'static Nvml, String> {
+    static NVML: OnceLock<std::result::Result<Nvml, String>> = OnceLock::new();
+    NVML.get_or_init(|| {
+        Nvml::init().map_err(|e| format!("NVML not usable (no NVIDIA driver/libnvidia-ml?): {e}"))
+    })
+    .as_ref()
+    .map_err(Clone::clone)
 }
 
 /// NVIDIA GPU energy, power and memory.
 pub struct NvmlSource {
     origin: Instant,
-    nvml: Option<Nvml>,
     gpus: Vec<Gpu>,
     availability: Availability,
     limitations: Vec<String>,
@@ -39,13 +56,9 @@ impl NvmlSource {
     /// Initializes NVML and finds the GPUs. Never fails: without a driver, library or GPU
     /// the source is unavailable with the reason.
     pub fn open() -> NvmlSource {
-        let nvml = match Nvml::init() {
+        let nvml = match nvml() {
             Ok(n) => n,
-            Err(e) => {
-                return NvmlSource::unavailable(format!(
-                    "NVML not usable (no NVIDIA driver/libnvidia-ml?): {e}"
-                ))
-            }
+            Err(e) => return NvmlSource::unavailable(e),
         };
         let count = match nvml.device_count() {
             Ok(c) => c,
@@ -77,6 +90,7 @@ impl NvmlSource {
             };
             gpus.push(Gpu {
                 index,
+                device,
                 mode,
                 integrator: PowerIntegrator::new(),
             });
@@ -90,7 +104,6 @@ impl NvmlSource {
         limitations.push("GPU only; CPU and DRAM not covered".to_owned());
         NvmlSource {
             origin: Instant::now(),
-            nvml: Some(nvml),
             gpus,
             availability: Availability::Available,
             limitations,
@@ -100,7 +113,6 @@ impl NvmlSource {
     fn unavailable(reason: String) -> NvmlSource {
         NvmlSource {
             origin: Instant::now(),
-            nvml: None,
             gpus: Vec::new(),
             availability: Availability::unavailable(reason),
             limitations: Vec::new(),
@@ -110,13 +122,9 @@ impl NvmlSource {
     /// Current power per GPU in watts (`nvmlDeviceGetPowerUsage`), GPUs that fail left out.
     #[cfg(test)]
     pub fn power_usage_w(&self) -> Vec<f64> {
-        let Some(nvml) = &self.nvml else {
-            return Vec::new();
-        };
         self.gpus
             .iter()
-            .filter_map(|g| nvml.device_by_index(g.index).ok())
-            .filter_map(|d| d.power_usage().ok())
+            .filter_map(|g| g.device.power_usage().ok())
             .map(|mw| f64::from(mw) / 1e3)
             .collect()
     }
@@ -137,28 +145,21 @@ impl EnergySource for NvmlSource {
     }
 
     fn read(&mut self) -> Result<Reading> {
-        let Some(nvml) = &self.nvml else {
+        if self.gpus.is_empty() {
             return Err(PowerError::Unavailable(
                 self.availability.reason().unwrap_or("NVML").to_owned(),
             ));
-        };
+        }
         let mut rows = Vec::with_capacity(self.gpus.len());
         let mut errors = Vec::new();
         for g in &mut self.gpus {
-            let device = match nvml.device_by_index(g.index) {
-                Ok(d) => d,
-                Err(e) => {
-                    errors.push(format!("gpu{}: {e}", g.index));
-                    continue;
-                }
-            };
             let channel = format!("gpu{}", g.index);
             match g.mode {
-                Mode::EnergyCounter => match device.total_energy_consumption() {
+                Mode::EnergyCounter => match g.device.total_energy_consumption() {
                     Ok(mj) => rows.push(CounterRow::new(NVML_GROUP, &channel, "mJ", mj)),
                     Err(e) => errors.push(format!("{channel}: {e}")),
                 },
-                Mode::IntegratedPower => match device.power_usage() {
+                Mode::IntegratedPower => match g.device.power_usage() {
                     Ok(mw) => {
                         let t_ns =
                             u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
@@ -179,10 +180,9 @@ impl EnergySource for NvmlSource {
     }
 
     fn device_memory_used_bytes(&mut self) -> Option<u64> {
-        let nvml = self.nvml.as_ref()?;
         let mut total = None;
         for g in &self.gpus {
-            if let Ok(info) = nvml.device_by_index(g.index).and_then(|d| d.memory_info()) {
+            if let Ok(info) = g.device.memory_info() {
                 total = Some(total.unwrap_or(0) + info.used);
             }
         }
@@ -190,14 +190,19 @@ impl EnergySource for NvmlSource {
     }
 
     fn power_now_w(&mut self) -> Option<crate::math::DomainMap> {
-        let nvml = self.nvml.as_ref()?;
         let mut total_w = None;
         for g in &self.gpus {
-            if let Ok(mw) = nvml.device_by_index(g.index).and_then(|d| d.power_usage()) {
+            if let Ok(mw) = g.device.power_usage() {
                 total_w = Some(total_w.unwrap_or(0.0) + f64::from(mw) / 1e3);
             }
         }
         total_w.map(|w| [(crate::math::Domain::Gpu, w)].into_iter().collect())
+    }
+
+    /// With the energy counter (64-bit, never wraps) the timeline needs only `power_usage`;
+    /// integrated power needs a read per tick to integrate.
+    fn counters_on_ticks(&self) -> bool {
+        self.gpus.iter().any(|g| g.mode == Mode::IntegratedPower)
     }
 }
 

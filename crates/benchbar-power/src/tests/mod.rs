@@ -9,3 +9,4 @@ mod powermetrics_fuzz;
 mod properties;
 mod rapl_sysfs;
 mod sampler_cost;
+mod sampler_ticks;
