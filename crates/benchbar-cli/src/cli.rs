@@ -46,6 +46,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Print live watts per power domain (a diagnostic of the power source).
     Power(PowerArgs),
+    /// Measure the memory bandwidth of the device MLX runs on (read, the roofline's
+    /// denominator, and copy) and keep it for this machine's reports.
+    Bandwidth(crate::cmd::bandwidth::BandwidthArgs),
     /// List Qwen3 checkpoints in the Hugging Face cache and BenchBar's models folder.
     Models(ModelsArgs),
     /// Generate a completion (the sanity check `mlx_lm.generate` users expect).

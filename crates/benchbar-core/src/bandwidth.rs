@@ -16,7 +16,37 @@
 //!
 //! Used by the report's roofline and by comparisons across machines (decode tok/s per GB/s).
 
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
 use crate::report::MachineInfo;
+
+/// A machine's memory bandwidth as BenchBar measured it on the device MLX runs on
+/// (`benchbar bandwidth`; benchbar-mlx's `bandwidth` module says how). GB/s are 10^9 bytes
+/// per second.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MeasuredBandwidth {
+    /// Read bandwidth, GB/s: the faster of a row reduction and a matrix-vector product over
+    /// one large array, each the fastest of `reps` calls. The roofline's denominator: a
+    /// decode step reads.
+    pub read_gbps: f64,
+    /// The row reduction's read bandwidth, GB/s.
+    pub read_reduce_gbps: f64,
+    /// The matrix-vector product's read bandwidth, GB/s.
+    pub read_gemv_gbps: f64,
+    /// Copy bandwidth, GB/s: bytes read plus bytes written by `x * 1`, fastest of `reps`.
+    pub copy_gbps: f64,
+    /// Bytes of the array read.
+    pub array_bytes: u64,
+    /// Timed calls per operation.
+    pub reps: u32,
+    /// The device, as the engine names it (`gpu (NVIDIA H100 80GB HBM3)`, `cpu`).
+    pub device: String,
+    /// The MLX version that measured it.
+    pub mlx_version: String,
+    /// When it was measured.
+    pub measured_at: DateTime<Utc>,
+}
 
 /// Apple chips and their memory bandwidth in GB/s (10^9 bytes/s), most specific name first.
 pub const APPLE_CHIPS_GBPS: [(&str, f64); 15] = [
@@ -37,13 +67,19 @@ pub const APPLE_CHIPS_GBPS: [(&str, f64); 15] = [
     ("M4", 120.0),
 ];
 
-/// The bandwidth used and where it came from.
+/// The bandwidth a roofline divides by, and where it came from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bandwidth {
-    /// GB/s (10^9 bytes per second).
+    /// GB/s (10^9 bytes per second): the measured read bandwidth, the override, or the
+    /// vendor's figure, in that order of preference below the override.
     pub gbps: f64,
-    /// `override`, or the chip name matched in the built-in table.
+    /// Where `gbps` came from, in words: `override`, the measurement (device, MLX version,
+    /// date), or the vendor's figure for the chip.
     pub source: String,
+    /// The measured copy bandwidth (read + write), shown beside a measured read figure.
+    pub copy_gbps: Option<f64>,
+    /// The vendor's published figure for the chip, shown beside a measured or overridden one.
+    pub vendor_gbps: Option<f64>,
 }
 
 /// Looks a chip name (e.g. `Apple M3 Max`) up in [`APPLE_CHIPS_GBPS`].
@@ -59,19 +95,42 @@ pub fn chip_bandwidth_gbps(chip: &str) -> Option<(&'static str, f64)> {
         .map(|(name, gbps)| (*name, *gbps))
 }
 
-/// The bandwidth of a machine: `override_gbps` if given, else the built-in table by chip name
-/// (or CPU brand); None when neither knows it.
-pub fn machine_bandwidth(machine: &MachineInfo, override_gbps: Option<f64>) -> Option<Bandwidth> {
+/// The bandwidth of a machine: `override_gbps` if given, else BenchBar's measurement of it
+/// (its read figure), else the vendor's figure from the built-in table by chip name (or CPU
+/// brand); None when none is known.
+pub fn machine_bandwidth(
+    machine: &MachineInfo,
+    override_gbps: Option<f64>,
+    measured: Option<&MeasuredBandwidth>,
+) -> Option<Bandwidth> {
+    let name = machine.chip.as_deref().unwrap_or(&machine.cpu);
+    let vendor = chip_bandwidth_gbps(name);
     if let Some(gbps) = override_gbps.filter(|g| g.is_finite() && *g > 0.0) {
         return Some(Bandwidth {
             gbps,
             source: "override".into(),
+            copy_gbps: None,
+            vendor_gbps: vendor.map(|v| v.1),
         });
     }
-    let name = machine.chip.as_deref().unwrap_or(&machine.cpu);
-    chip_bandwidth_gbps(name).map(|(chip, gbps)| Bandwidth {
+    if let Some(m) = measured.filter(|m| m.read_gbps.is_finite() && m.read_gbps > 0.0) {
+        return Some(Bandwidth {
+            gbps: m.read_gbps,
+            source: format!(
+                "read bandwidth measured on {} with MLX {}, {}, by benchbar bandwidth",
+                m.device,
+                m.mlx_version,
+                m.measured_at.format("%Y-%m-%d")
+            ),
+            copy_gbps: Some(m.copy_gbps),
+            vendor_gbps: vendor.map(|v| v.1),
+        });
+    }
+    vendor.map(|(chip, gbps)| Bandwidth {
         gbps,
-        source: format!("Apple's published figure for the {chip}, not measured"),
+        source: format!("Apple's published figure for the {chip}: the vendor's, not measured"),
+        copy_gbps: None,
+        vendor_gbps: Some(gbps),
     })
 }
 
@@ -111,16 +170,42 @@ mod tests {
     #[test]
     fn override_wins_and_roofline_is_a_ratio() {
         let mut m = crate::testkit::synthetic_meta(None, "m", "v").machine;
-        let table = machine_bandwidth(&m, None).unwrap();
+        let table = machine_bandwidth(&m, None, None).unwrap();
         assert_eq!(
             table.source,
-            "Apple's published figure for the M3 Max, not measured"
+            "Apple's published figure for the M3 Max: the vendor's, not measured"
         );
-        let o = machine_bandwidth(&m, Some(123.0)).unwrap();
+        assert_eq!((table.gbps, table.vendor_gbps), (400.0, Some(400.0)));
+        let o = machine_bandwidth(&m, Some(123.0), None).unwrap();
         assert_eq!((o.gbps, o.source.as_str()), (123.0, "override"));
+        // A measurement wins over the table, its read figure the denominator, the copy and
+        // vendor figures beside it; an override still wins over it.
+        let measured = MeasuredBandwidth {
+            read_gbps: 372.5,
+            read_reduce_gbps: 360.0,
+            read_gemv_gbps: 372.5,
+            copy_gbps: 331.0,
+            array_bytes: 1 << 30,
+            reps: 50,
+            device: "gpu (Apple M3 Max)".into(),
+            mlx_version: "0.32.4".into(),
+            measured_at: "2026-12-06T10:00:00Z".parse().unwrap(),
+        };
+        let b = machine_bandwidth(&m, None, Some(&measured)).unwrap();
+        assert_eq!(
+            (b.gbps, b.copy_gbps, b.vendor_gbps),
+            (372.5, Some(331.0), Some(400.0))
+        );
+        assert!(b.source.contains("gpu (Apple M3 Max) with MLX 0.32.4, 2026-12-06"));
+        let o = machine_bandwidth(&m, Some(123.0), Some(&measured)).unwrap();
+        assert_eq!((o.gbps, o.copy_gbps), (123.0, None));
         m.chip = None;
         m.cpu = "Intel Xeon".into();
-        assert_eq!(machine_bandwidth(&m, None), None);
+        assert_eq!(machine_bandwidth(&m, None, None), None);
+        assert_eq!(
+            machine_bandwidth(&m, None, Some(&measured)).unwrap().vendor_gbps,
+            None
+        );
         // 100 tok/s reading 2 GB per token = 200 GB/s, half of a 400 GB/s machine.
         assert_eq!(roofline_pct(100.0, 2e9, 400.0), 50.0);
         assert!(parse_gbps("fast").is_err());

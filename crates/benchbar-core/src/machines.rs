@@ -85,7 +85,7 @@ pub fn compare_machines(first: &RunReport, second: &RunReport) -> Result<Machine
         }
     }
     let side = |r: &RunReport| {
-        let bw: Option<Bandwidth> = machine_bandwidth(&r.machine, None);
+        let bw: Option<Bandwidth> = machine_bandwidth(&r.machine, None, None);
         MachineSide {
             run_id: r.run_id,
             machine: r.machine.clone(),

@@ -7,6 +7,7 @@
 
 #[cfg(feature = "testing")]
 mod double;
+pub mod bandwidth;
 mod embed;
 mod engine;
 pub mod machine;

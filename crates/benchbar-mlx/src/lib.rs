@@ -37,6 +37,7 @@
 
 mod array;
 mod backend;
+pub mod bandwidth;
 pub mod builtin;
 pub mod cache;
 pub mod compiled;

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::analysis::{analyse, e2e_samples_ms, is_single_request, merge_newest, RunAnalysis};
 use crate::fmt::{bytes, num, opt};
-use benchbar_core::bandwidth::{machine_bandwidth, Bandwidth};
+use benchbar_core::bandwidth::{machine_bandwidth, Bandwidth, MeasuredBandwidth};
 use benchbar_core::document::{Document, Section, Table};
 
 /// What the report covers.
@@ -34,6 +34,9 @@ pub struct ReportInput<'a> {
     pub weight_bytes: BTreeMap<String, u64>,
     /// Memory bandwidth override, GB/s.
     pub bandwidth_override_gbps: Option<f64>,
+    /// BenchBar's measurement of the runs' machine (`benchbar bandwidth`), the roofline's
+    /// denominator unless overridden.
+    pub measured_bandwidth: Option<MeasuredBandwidth>,
 }
 
 pub(crate) fn time(t: DateTime<Utc>) -> String {
@@ -79,9 +82,22 @@ pub fn latency_lines(s: &Stats, what: &str) -> Vec<String> {
 fn hardware(r: &RunReport, bw: Option<&Bandwidth>) -> Section {
     let m = &r.machine;
     let bw_line = match bw {
-        Some(b) => format!("Memory bandwidth: {} GB/s ({})", num(b.gbps), b.source),
-        None => "Memory bandwidth: unknown for this machine (pass --bandwidth-gbps or set \
-                 BENCHBAR_MEM_BANDWIDTH_GBPS for the roofline)"
+        Some(b) => {
+            let mut line = format!("Memory bandwidth: {} GB/s ({})", num(b.gbps), b.source);
+            if let Some(copy) = b.copy_gbps {
+                line.push_str(&format!(
+                    "; copy (read + write) {} GB/s; the roofline divides by the read figure, \
+                     what a decode step does",
+                    num(copy)
+                ));
+            }
+            if let (Some(vendor), false) = (b.vendor_gbps, b.source.starts_with("Apple's")) {
+                line.push_str(&format!("; Apple's published figure {} GB/s", num(vendor)));
+            }
+            line
+        }
+        None => "Memory bandwidth: unknown for this machine (run `benchbar bandwidth` on it, \
+                 or pass --bandwidth-gbps or set BENCHBAR_MEM_BANDWIDTH_GBPS, for the roofline)"
             .into(),
     };
     let bullets = vec![
@@ -206,10 +222,13 @@ fn model_sections(
     let roofline = match (a.roofline_pct, weights, bw) {
         (Some(pct), Some(w), Some(b)) => format!(
             "Roofline: {pct:.1}% of memory bandwidth ({} tok/s × {} read per token ÷ {} GB/s; \
-             the weights a decode step reads: of a mixture of experts, its routed experts only)",
+             the weights a decode step reads: of a mixture of experts, its routed experts only){}",
             opt(s.decode_tps, num),
             bytes(w as f64),
-            num(b.gbps)
+            num(b.gbps),
+            b.copy_gbps
+                .map(|copy| format!("; {:.1}% of the copy bandwidth", pct * b.gbps / copy))
+                .unwrap_or_default()
         ),
         (_, None, _) => {
             "Roofline: not computed (the model's weight files are not on this machine)".into()
@@ -327,7 +346,11 @@ pub fn build(input: &ReportInput<'_>) -> Document {
     d.facts.push(format!("Model(s): {}", models.join(", ")));
     d.facts
         .push(format!("Timestamp: {}", time(latest.started_at)));
-    let bw = machine_bandwidth(&latest.machine, input.bandwidth_override_gbps);
+    let bw = machine_bandwidth(
+        &latest.machine,
+        input.bandwidth_override_gbps,
+        input.measured_bandwidth.as_ref(),
+    );
     d.sections.push(hardware(latest, bw.as_ref()));
     for model in &models {
         let weights = input.weight_bytes.get(*model).copied();

@@ -116,7 +116,46 @@ fn input(runs: &[RunReport], scope: Scope) -> ReportInput<'_> {
         scope,
         weight_bytes: BTreeMap::from([(MODEL.to_string(), GB)]),
         bandwidth_override_gbps: None,
+        measured_bandwidth: None,
     }
+}
+
+#[test]
+fn a_measured_bandwidth_is_the_roofline_denominator_with_copy_and_vendor_beside_it() {
+    let runs = [full_run(7, 0, 100.0)];
+    let mut with = input(&runs, Scope::Run(7));
+    with.measured_bandwidth = Some(benchbar_core::bandwidth::MeasuredBandwidth {
+        read_gbps: 250.0,
+        read_reduce_gbps: 240.0,
+        read_gemv_gbps: 250.0,
+        copy_gbps: 200.0,
+        array_bytes: GB,
+        reps: 50,
+        device: "gpu (Apple M3 Max)".into(),
+        mlx_version: "0.32.4".into(),
+        measured_at: "2026-12-06T10:00:00Z".parse().unwrap(),
+    });
+    let md = markdown::render(&build(&with));
+    assert!(
+        md.contains(
+            "Memory bandwidth: 250.0 GB/s (read bandwidth measured on gpu (Apple M3 Max) with MLX \
+             0.32.4, 2026-12-06, by benchbar bandwidth); copy (read + write) 200.0 GB/s; the \
+             roofline divides by the read figure, what a decode step does; Apple's published \
+             figure 400.0 GB/s"
+        ),
+        "{md}"
+    );
+    // The same decode rate against 250 GB/s instead of the table's 400: 1.6× the percentage,
+    // and against the copy figure 1.25× that again.
+    let table = markdown::render(&build(&input(&runs, Scope::Run(7))));
+    let pct = |md: &str, after: &str| -> f64 {
+        let i = md.find(after).unwrap_or_else(|| panic!("no {after:?} in {md}")) + after.len();
+        md[i..].split('%').next().unwrap().trim().parse().unwrap()
+    };
+    let (measured_pct, table_pct) = (pct(&md, "Roofline: "), pct(&table, "Roofline: "));
+    assert!((measured_pct / table_pct - 1.6).abs() < 0.01, "{measured_pct} {table_pct}");
+    let copy_pct = pct(&md, "GB/s; the weights a decode step reads: of a mixture of experts, its routed experts only); ");
+    assert!((copy_pct / measured_pct - 1.25).abs() < 0.01, "{copy_pct} {measured_pct}");
 }
 
 #[test]

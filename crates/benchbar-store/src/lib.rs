@@ -4,6 +4,7 @@
 //! * Every write of a run happens in one transaction: a run is stored whole or not at all.
 //! * A database written by a newer BenchBar is refused before anything is written to it.
 
+mod bandwidth;
 mod counts;
 mod error;
 mod migrate;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/005_import_origin.sql"),
     include_str!("../migrations/006_run_counts.sql"),
     include_str!("../migrations/007_kv_cache.sql"),
+    include_str!("../migrations/008_bandwidth.sql"),
 ];
 
 /// The schema version this build writes.

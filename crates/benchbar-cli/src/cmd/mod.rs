@@ -2,6 +2,7 @@
 //! exporters.
 
 mod ab;
+pub mod bandwidth;
 pub mod import;
 pub mod models;
 pub mod monitor;
@@ -33,6 +34,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Targets(args) => stored::targets(cli.db.as_deref(), args),
         Command::Export(args) => stored::export(&open_store(cli.db.as_deref())?, args),
         Command::Power(args) => power::power(args),
+        Command::Bandwidth(args) => bandwidth::bandwidth(cli.db.as_deref(), args),
         Command::Models(args) => models::models(args),
         Command::Generate(args) => models::generate(args),
         Command::Scenario(args) => scenario::scenario(cli.db.as_deref(), args),

@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use benchbar_core::bandwidth::parse_gbps;
+use benchbar_core::bandwidth::{parse_gbps, MeasuredBandwidth};
 use benchbar_core::report::RunReport;
 use benchbar_core::targets::TargetMatrix;
 use benchbar_report::analysis::weight_bytes;
 use benchbar_report::{prepare_dir, write_report, ReportInput, Scope};
 use benchbar_service::monitor::{human, parse_duration};
 
-use super::open_store;
+use super::{open_store, run_lock};
 
 /// `benchbar report` arguments.
 #[derive(Debug, clap::Args)]
@@ -31,9 +31,37 @@ pub struct ReportArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Memory bandwidth in GB/s for the roofline (default: BENCHBAR_MEM_BANDWIDTH_GBPS, else
-    /// the built-in table of Apple chips).
+    /// BenchBar's measurement of the runs' machine (`benchbar bandwidth`; taken now when this
+    /// is that machine and none is stored), else Apple's published figure for the chip).
     #[arg(long, value_name = "GBPS")]
     pub bandwidth_gbps: Option<String>,
+}
+
+/// The stored bandwidth measurement of the machine `latest` ran on; measured now (and stored)
+/// when there is none and this is that machine, unless a benchmark holds the run lock (the
+/// measurement would disturb it: the report then says the bandwidth is unknown).
+fn measured_bandwidth(
+    db: Option<&Path>,
+    store: &mut benchbar_store::Store,
+    latest: &RunReport,
+) -> Result<Option<MeasuredBandwidth>> {
+    if let Some(m) = store.latest_bandwidth(&latest.machine)? {
+        return Ok(Some(m));
+    }
+    let here = benchbar_engine::machine::machine_info();
+    if here != latest.machine {
+        return Ok(None);
+    }
+    let Ok(_guard) = run_lock(db)?.try_acquire(benchbar_core::report::RunOrigin::Cli) else {
+        eprintln!("memory bandwidth not measured: a benchmark is running");
+        return Ok(None);
+    };
+    eprintln!("measuring this machine's memory bandwidth for the roofline (once; kept)");
+    let options = benchbar_engine::bandwidth::default_options();
+    let measured = benchbar_engine::bandwidth::measure_device(&options)?;
+    store.save_bandwidth(&here, &measured)?;
+    eprintln!("{}", super::bandwidth::describe(&measured));
+    Ok(Some(measured))
 }
 
 /// Environment variable overriding the memory bandwidth, GB/s.
@@ -48,7 +76,7 @@ pub fn report(db: Option<&Path>, args: ReportArgs) -> Result<ExitCode> {
             Err(_) => None,
         },
     };
-    let store = open_store(db)?;
+    let mut store = open_store(db)?;
     let matrix = TargetMatrix::seed();
     let (runs, scope): (Vec<RunReport>, Scope) = match (args.run_id, &args.since) {
         (Some(id), _) => (vec![store.load_run(id)?.report(&matrix)], Scope::Run(id)),
@@ -81,11 +109,16 @@ pub fn report(db: Option<&Path>, args: ReportArgs) -> Result<ExitCode> {
             Some((r.model.id.clone(), bytes))
         })
         .collect();
+    let measured = match (bandwidth, runs.last()) {
+        (None, Some(latest)) => measured_bandwidth(db, &mut store, latest)?,
+        _ => None,
+    };
     let input = ReportInput {
         runs: &runs,
         scope,
         weight_bytes: weights,
         bandwidth_override_gbps: bandwidth,
+        measured_bandwidth: measured,
     };
     let written = write_report(&input, &args.out)?;
     println!("{}", written.markdown.display());

@@ -1,0 +1,49 @@
+//! The memory bandwidth of the device the in-process engine runs on, measured through MLX
+//! (benchbar-mlx's `bandwidth` module) and labelled for the store and the reports.
+
+use std::time::Duration;
+
+use benchbar_core::bandwidth::MeasuredBandwidth;
+use benchbar_mlx::bandwidth::{measure, BandwidthOptions};
+use benchbar_mlx::ops::Dtype;
+
+use crate::{EngineError, Result};
+
+/// How much to measure: an array far past the caches, many timed calls on a GPU; on MLX's CPU
+/// backend a smaller f32 array and fewer calls (each takes milliseconds, not microseconds).
+pub fn default_options() -> BandwidthOptions {
+    if benchbar_mlx::device_name() == "gpu" {
+        BandwidthOptions {
+            array_bytes: 1 << 30,
+            reps: 50,
+            warmup: Duration::from_secs(1),
+            dtype: Dtype::BF16,
+        }
+    } else {
+        BandwidthOptions {
+            array_bytes: 256 << 20,
+            reps: 10,
+            warmup: Duration::from_millis(200),
+            dtype: Dtype::F32,
+        }
+    }
+}
+
+/// Measures MLX's default device with `options`.
+pub fn measure_device(options: &BandwidthOptions) -> Result<MeasuredBandwidth> {
+    let b = measure(options).map_err(|e| EngineError::Request(format!("measuring the memory bandwidth: {e}")))?;
+    Ok(MeasuredBandwidth {
+        read_gbps: b.read_gbps,
+        read_reduce_gbps: b.read_reduce_gbps,
+        read_gemv_gbps: b.read_gemv_gbps,
+        copy_gbps: b.copy_gbps,
+        array_bytes: b.array_bytes,
+        reps: options.reps,
+        device: match benchbar_mlx::device_name() {
+            "gpu" => benchbar_mlx::device_description(),
+            other => other.to_owned(),
+        },
+        mlx_version: benchbar_mlx::mlx_version(),
+        measured_at: chrono::Utc::now(),
+    })
+}
