@@ -11,6 +11,9 @@
 #   scripts/gpu_bench.sh stash              on the GPU machine, carrying .gpu1: keep part 1
 #   scripts/gpu_bench.sh run [MODELS...]    on the GPU machine right after, carrying .gpu2:
 #                                           install, generate, benchmark, table
+#   scripts/gpu_bench.sh product [MODEL]    same machine, after run: the NVML sampler's per-call
+#                                           cost and energy check (nvml_cost, nvml_check.py), then
+#                                           `benchbar bandwidth`, a stored run and `benchbar report`
 #   scripts/gpu_bench.sh ablation [MODELS]  same machine, later: BenchBar with fusion and the loop
 #                                           order switched (BENCHBAR_MLX_FUSE/_PIPELINE)
 #   scripts/gpu_bench.sh profile [MODEL]    on the GPU machine after stash, carrying .gpu2: per-kernel
@@ -121,6 +124,14 @@ prepare() {
     cargo build --release -q -j2 -p benchbar-mlx --example kernel_check
   strip -o .gpu2/benchbar "${CARGO_TARGET_DIR:-$ROOT/target/h-mlx}/release/benchbar"
   strip -o .gpu2/kernel_check "${CARGO_TARGET_DIR:-$ROOT/target/h-mlx}/release/examples/kernel_check"
+  # The power sampler's checks for `product` (no MLX in them).
+  CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target/h-mlx}" \
+    cargo build --release -q -j2 -p benchbar-power --example power_window --example nvml_cost
+  for e in power_window nvml_cost; do
+    strip -o .gpu2/$e "${CARGO_TARGET_DIR:-$ROOT/target/h-mlx}/release/examples/$e"
+  done
+  # The binary travels gzipped (the CUDA wheel's second part leaves little room); `run` unpacks it.
+  gzip -f .gpu2/benchbar
   tar -C "$fx" -czf .gpu2/tokenizer.tgz tokenizer.json tokenizer_config.json
   du -sh .gpu1 .gpu2
 }
@@ -155,6 +166,7 @@ env_setup() {
   MLX_LIB="$(python3 -c 'import mlx; print(list(mlx.__path__)[0])')/lib"
   export LD_LIBRARY_PATH="$MLX_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   BB="$ROOT/.gpu2/benchbar"
+  [ -f "$BB" ] || gzip -dc "$BB.gz" >"$BB"
   chmod +x "$BB"
   export PYTHONUNBUFFERED=1
 }
@@ -302,8 +314,27 @@ profile() { # [MODEL]: per-kernel GPU time of a short batch-1 run (ncu), one tab
   done
 }
 
+product() { # [MODEL]: the product's own measurements on this GPU, after `run` on the same machine
+  env_setup
+  mkdir -p "$OUT"
+  chmod +x .gpu2/power_window .gpu2/nvml_cost
+  # The power sampler: what each NVML call costs, then its energy against NVML's own counter
+  # under load, with its CPU share of one core.
+  .gpu2/nvml_cost 400 | tee "$OUT/nvml-cost.txt"
+  python3 scripts/nvml_check.py .gpu2/power_window 10 2>&1 | tee "$OUT/nvml-check.txt"
+  # benchbar bandwidth, then a stored run and its report: the roofline against the measured
+  # read bandwidth, copy beside it.
+  local db=/root/product.db m="${1:-qwen3.5-9b-4bit}"
+  rm -f "$db"*
+  "$BB" --db "$db" bandwidth | tee "$OUT/bandwidth.txt"
+  BENCHBAR_MLX_PIPELINE=thread "$BB" --db "$db" run --model "$MODELS/$m" -p "$P" -n "$G" -b 1 \
+    -r "$REPS" --warmup 1 --format json >"$OUT/product-run.json"
+  "$BB" --db "$db" report 1 --out "$OUT/report"
+}
+
 case "${1:-}" in
   prepare) prepare ;;
+  product) shift; product "$@" ;;
   stash) stash ;;
   run) shift; run "$@" ;;
   ablation) shift; ablation "$@" ;;
