@@ -11,7 +11,7 @@
 #   scripts/gpu_bench.sh stash              on the GPU machine, carrying .gpu1: keep part 1
 #   scripts/gpu_bench.sh run [MODELS...]    on the GPU machine right after, carrying .gpu2:
 #                                           install, generate, benchmark, table
-#   scripts/gpu_bench.sh product [MODEL]    same machine, after run: the NVML sampler's per-call
+#   scripts/gpu_bench.sh product [MODEL]    on the GPU machine after stash, carrying .gpu2: the NVML sampler's per-call
 #                                           cost and energy check (nvml_cost, nvml_check.py), then
 #                                           `benchbar bandwidth`, a stored run and `benchbar report`
 #   scripts/gpu_bench.sh ablation [MODELS]  same machine, later: BenchBar with fusion and the loop
@@ -314,9 +314,14 @@ profile() { # [MODEL]: per-kernel GPU time of a short batch-1 run (ncu), one tab
   done
 }
 
-product() { # [MODEL]: the product's own measurements on this GPU, after `run` on the same machine
+product() { # [MODEL]: the product's own measurements on this GPU (after stash, carrying .gpu2)
+  local db=/root/product.db m="${1:-qwen3.5-9b-4bit}"
+  install
   env_setup
-  mkdir -p "$OUT"
+  mkdir -p "$OUT" "$MODELS" /root/tok
+  tar -C /root/tok -xzf .gpu2/tokenizer.tgz
+  [ -d "$MODELS/$m" ] ||
+    python3 scripts/gpu_bench.py models --out "$MODELS" --tokenizer /root/tok --shapes "${m%-*}"
   chmod +x .gpu2/power_window .gpu2/nvml_cost
   # The power sampler: what each NVML call costs, then its energy against NVML's own counter
   # under load, with its CPU share of one core.
@@ -324,12 +329,13 @@ product() { # [MODEL]: the product's own measurements on this GPU, after `run` o
   python3 scripts/nvml_check.py .gpu2/power_window 10 2>&1 | tee "$OUT/nvml-check.txt"
   # benchbar bandwidth, then a stored run and its report: the roofline against the measured
   # read bandwidth, copy beside it.
-  local db=/root/product.db m="${1:-qwen3.5-9b-4bit}"
   rm -f "$db"*
-  "$BB" --db "$db" bandwidth | tee "$OUT/bandwidth.txt"
+  python3 scripts/gpu_bench.py bandwidth --json /root/bandwidth.json | tee "$OUT/bandwidth.txt"
+  "$BB" --db "$db" bandwidth | tee -a "$OUT/bandwidth.txt"
   BENCHBAR_MLX_PIPELINE=thread "$BB" --db "$db" run --model "$MODELS/$m" -p "$P" -n "$G" -b 1 \
     -r "$REPS" --warmup 1 --format json >"$OUT/product-run.json"
-  "$BB" --db "$db" report 1 --out "$OUT/report"
+  "$BB" --db "$db" report 1 --out /root/report
+  tar -C /root -czf "$OUT/report.tar.gz" report
 }
 
 case "${1:-}" in

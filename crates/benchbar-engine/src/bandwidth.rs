@@ -9,12 +9,15 @@ use benchbar_mlx::ops::Dtype;
 
 use crate::{EngineError, Result};
 
-/// How much to measure: an array far past the caches, many timed calls on a GPU; on MLX's CPU
-/// backend a smaller f32 array and fewer calls (each takes milliseconds, not microseconds).
-pub fn default_options() -> BandwidthOptions {
+/// How much to measure on a machine of `memory_bytes`: on a GPU 4 GiB (an eighth of the memory
+/// where that is less), far past the caches and long enough per call (over a millisecond at
+/// 3 TB/s) that the wait for the result is a small part of it (1 GiB read 13% slower on an
+/// H100, docs/perf-notes.md), 50 timed calls; on MLX's CPU backend 256 MiB of f32 and fewer calls
+/// (each takes milliseconds there).
+pub fn default_options(memory_bytes: u64) -> BandwidthOptions {
     if benchbar_mlx::device_name() == "gpu" {
         BandwidthOptions {
-            array_bytes: 1 << 30,
+            array_bytes: (4 << 30).min(memory_bytes / 8).max(64 << 20),
             reps: 50,
             warmup: Duration::from_secs(1),
             dtype: Dtype::BF16,

@@ -14,7 +14,7 @@ use super::{open_store, take_run_lock};
 /// `benchbar bandwidth`.
 #[derive(Debug, clap::Args)]
 pub struct BandwidthArgs {
-    /// Size of the array read, MiB (default: 1,024 on a GPU, 256 on the CPU; at most a quarter
+    /// Size of the array read, MiB (default: 4,096 on a GPU, or an eighth of the memory where less; 256 on the CPU; at most a quarter
     /// of the machine's memory).
     #[arg(long, value_name = "MIB", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub array_mib: Option<u64>,
@@ -30,7 +30,7 @@ pub struct BandwidthArgs {
 /// prints.
 pub fn bandwidth(db: Option<&Path>, args: BandwidthArgs) -> Result<ExitCode> {
     let machine = machine_info();
-    let mut options = default_options();
+    let mut options = default_options(machine.memory_bytes);
     if let Some(mib) = args.array_mib {
         let bytes = mib.saturating_mul(1 << 20);
         if bytes > machine.memory_bytes / 4 {

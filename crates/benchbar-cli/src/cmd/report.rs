@@ -57,7 +57,7 @@ fn measured_bandwidth(
         return Ok(None);
     };
     eprintln!("measuring this machine's memory bandwidth for the roofline (once; kept)");
-    let options = benchbar_engine::bandwidth::default_options();
+    let options = benchbar_engine::bandwidth::default_options(here.memory_bytes);
     let measured = benchbar_engine::bandwidth::measure_device(&options)?;
     store.save_bandwidth(&here, &measured)?;
     eprintln!("{}", super::bandwidth::describe(&measured));
