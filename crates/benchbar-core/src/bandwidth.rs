@@ -196,14 +196,18 @@ mod tests {
             (b.gbps, b.copy_gbps, b.vendor_gbps),
             (372.5, Some(331.0), Some(400.0))
         );
-        assert!(b.source.contains("gpu (Apple M3 Max) with MLX 0.32.4, 2026-12-06"));
+        assert!(b
+            .source
+            .contains("gpu (Apple M3 Max) with MLX 0.32.4, 2026-12-06"));
         let o = machine_bandwidth(&m, Some(123.0), Some(&measured)).unwrap();
         assert_eq!((o.gbps, o.copy_gbps), (123.0, None));
         m.chip = None;
         m.cpu = "Intel Xeon".into();
         assert_eq!(machine_bandwidth(&m, None, None), None);
         assert_eq!(
-            machine_bandwidth(&m, None, Some(&measured)).unwrap().vendor_gbps,
+            machine_bandwidth(&m, None, Some(&measured))
+                .unwrap()
+                .vendor_gbps,
             None
         );
         // 100 tok/s reading 2 GB per token = 200 GB/s, half of a 400 GB/s machine.

@@ -34,7 +34,8 @@ pub fn default_options(memory_bytes: u64) -> BandwidthOptions {
 
 /// Measures MLX's default device with `options`.
 pub fn measure_device(options: &BandwidthOptions) -> Result<MeasuredBandwidth> {
-    let b = measure(options).map_err(|e| EngineError::Request(format!("measuring the memory bandwidth: {e}")))?;
+    let b = measure(options)
+        .map_err(|e| EngineError::Request(format!("measuring the memory bandwidth: {e}")))?;
     Ok(MeasuredBandwidth {
         read_gbps: b.read_gbps,
         read_reduce_gbps: b.read_reduce_gbps,

@@ -5,9 +5,9 @@
 //! the token is materialised. The [`runner`] owns warmup, repetitions, fixed generation
 //! length, fresh prompts per trial and cancellation.
 
+pub mod bandwidth;
 #[cfg(feature = "testing")]
 mod double;
-pub mod bandwidth;
 mod embed;
 mod engine;
 pub mod machine;

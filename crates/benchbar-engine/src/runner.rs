@@ -129,7 +129,8 @@ pub fn run_cells(
                     return ControlFlow::Break(());
                 }
                 if first_token.is_none() {
-                    first_token = power.map(|p| p.snapshot());
+                    // Read off this thread: the decode loop is not held for the counter.
+                    first_token = power.map(|p| p.snapshot_later());
                 }
                 observer(RunnerEvent::Token {
                     cell: ci,
@@ -139,6 +140,8 @@ pub fn run_cells(
                 ControlFlow::Continue(())
             };
             let result = engine.run_trial_cancellable(&request, &mut on_token, cancel);
+            // The first token's read finishes before the end's starts: snapshots in time order.
+            let first_token = first_token.map(|p| p.wait());
             let trial_end = power.map(|p| p.snapshot());
             let sample = match result {
                 Ok(mut s) => {

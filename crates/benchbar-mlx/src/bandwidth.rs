@@ -134,7 +134,10 @@ mod tests {
             array_bytes: 1000,
             ..options
         };
-        assert!(measure(&none).unwrap_err().to_string().contains("measure nothing"));
+        assert!(measure(&none)
+            .unwrap_err()
+            .to_string()
+            .contains("measure nothing"));
         let ints = BandwidthOptions {
             dtype: Dtype::I32,
             ..options

@@ -65,7 +65,9 @@ fn main() {
             .field_values_for(&[FieldId(NVML_FI_DEV_POWER_INSTANT)])
             .is_ok()
     });
-    time("clock_info(sm)", &mut || device.clock_info(Clock::SM).is_ok());
+    time("clock_info(sm)", &mut || {
+        device.clock_info(Clock::SM).is_ok()
+    });
     let c = |k: &str| per_call_us.get(k).copied().unwrap_or(f64::NAN);
     // Per 250 ms tick, in % of one core: µs per tick / 250,000 µs × 100.
     let pct = |us: f64| us / 2_500.0;

@@ -43,7 +43,9 @@ mod tests;
 
 pub use error::{PowerError, Result};
 pub use math::{CounterRow, Domain, DomainMap, IdleBaseline, PhaseEnergy, PowerSample};
-pub use session::{measure_window, PowerReport, PowerSession, Snapshot, WindowReport};
+pub use session::{
+    measure_window, PendingSnapshot, PowerReport, PowerSession, Snapshot, WindowReport,
+};
 #[cfg(feature = "testing")]
 pub use sources::replay::{RecordedFrames, Recording, ReplaySource};
 pub use sources::{open_default_source, Availability, EnergySource, Reading, SourceInfo};

@@ -149,13 +149,22 @@ fn a_measured_bandwidth_is_the_roofline_denominator_with_copy_and_vendor_beside_
     // and against the copy figure 1.25× that again.
     let table = markdown::render(&build(&input(&runs, Scope::Run(7))));
     let pct = |md: &str, after: &str| -> f64 {
-        let i = md.find(after).unwrap_or_else(|| panic!("no {after:?} in {md}")) + after.len();
+        let i = md
+            .find(after)
+            .unwrap_or_else(|| panic!("no {after:?} in {md}"))
+            + after.len();
         md[i..].split('%').next().unwrap().trim().parse().unwrap()
     };
     let (measured_pct, table_pct) = (pct(&md, "Roofline: "), pct(&table, "Roofline: "));
-    assert!((measured_pct / table_pct - 1.6).abs() < 0.01, "{measured_pct} {table_pct}");
+    assert!(
+        (measured_pct / table_pct - 1.6).abs() < 0.01,
+        "{measured_pct} {table_pct}"
+    );
     let copy_pct = pct(&md, "GB/s; the weights a decode step reads: of a mixture of experts, its routed experts only); ");
-    assert!((copy_pct / measured_pct - 1.25).abs() < 0.01, "{copy_pct} {measured_pct}");
+    assert!(
+        (copy_pct / measured_pct - 1.25).abs() < 0.01,
+        "{copy_pct} {measured_pct}"
+    );
 }
 
 #[test]

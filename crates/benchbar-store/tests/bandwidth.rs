@@ -31,12 +31,20 @@ fn the_newest_measurement_of_the_machine_is_returned_after_a_reopen() {
         assert_eq!(store.latest_bandwidth(&machine).unwrap(), None);
         // Saved out of time order: the newest by measurement time wins, not the last saved.
         store.save_bandwidth(&machine, &measured(372.0, 1)).unwrap();
-        store.save_bandwidth(&machine, &measured(350.0, 48)).unwrap();
+        store
+            .save_bandwidth(&machine, &measured(350.0, 48))
+            .unwrap();
         store.save_bandwidth(&other, &measured(240.0, 0)).unwrap();
     }
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.latest_bandwidth(&machine).unwrap().unwrap().read_gbps, 372.0);
-    assert_eq!(store.latest_bandwidth(&other).unwrap().unwrap().read_gbps, 240.0);
+    assert_eq!(
+        store.latest_bandwidth(&machine).unwrap().unwrap().read_gbps,
+        372.0
+    );
+    assert_eq!(
+        store.latest_bandwidth(&other).unwrap().unwrap().read_gbps,
+        240.0
+    );
     let mut third = machine.clone();
     third.memory_bytes += 1;
     assert_eq!(store.latest_bandwidth(&third).unwrap(), None);

@@ -30,6 +30,28 @@ pub struct Snapshot {
     pub point: Option<EnergyPoint>,
 }
 
+/// A snapshot being taken on another thread ([`PowerSession::snapshot_later`]).
+#[derive(Debug)]
+pub enum PendingSnapshot {
+    /// Being read.
+    Reading(JoinHandle<Snapshot>),
+    /// Already read.
+    Ready(Snapshot),
+}
+
+impl PendingSnapshot {
+    /// The snapshot, once its read has finished (without a reading if that thread died).
+    pub fn wait(self) -> Snapshot {
+        match self {
+            PendingSnapshot::Ready(s) => s,
+            PendingSnapshot::Reading(h) => h.join().unwrap_or(Snapshot {
+                t_ns: 0,
+                point: None,
+            }),
+        }
+    }
+}
+
 /// Energy figures of one benchmark cell: the core's record (prefill/decode joules are filled
 /// by the runner from per-trial snapshots).
 pub use benchbar_core::report::CellPower;
@@ -247,10 +269,28 @@ impl PowerSession {
         self.idle.as_ref()
     }
 
-    /// Reads the cumulative counters now, with a monotonic timestamp. Cheap (one counter
-    /// read under a short lock); safe from any thread.
+    /// Reads the cumulative counters now, with a monotonic timestamp; safe from any thread.
+    /// One counter read under a short lock, but a read can cost milliseconds (NVML's energy
+    /// counter: 3.8 ms of CPU on an H100): inside a timed region use [`Self::snapshot_later`].
     pub fn snapshot(&self) -> Snapshot {
         self.inner.snapshot()
+    }
+
+    /// Reads the counters on a thread of its own, started now, so that the caller (a decode
+    /// loop at its first token) is not held for the read; [`PendingSnapshot::wait`] gives it.
+    /// Where no thread can be started, reads now.
+    pub fn snapshot_later(&self) -> PendingSnapshot {
+        if !self.inner.available {
+            return PendingSnapshot::Ready(self.inner.snapshot());
+        }
+        let inner = Arc::clone(&self.inner);
+        match std::thread::Builder::new()
+            .name("benchbar-power-mark".to_owned())
+            .spawn(move || inner.snapshot())
+        {
+            Ok(handle) => PendingSnapshot::Reading(handle),
+            Err(_) => PendingSnapshot::Ready(self.inner.snapshot()),
+        }
     }
 
     /// Energy between two snapshots, idle subtracted; `None` when either snapshot has no

@@ -115,3 +115,40 @@ fn a_composite_takes_instant_power_where_a_part_has_it_and_counters_elsewhere() 
         assert!((s.total_w - (42.0 + cpu_w)).abs() < 1e-9, "{s:?}");
     }
 }
+
+/// Test double: a replayed counter whose every read takes 50 ms, as NVML's energy counter
+/// takes milliseconds of a driver call.
+struct SlowSource(ReplaySource);
+
+impl EnergySource for SlowSource {
+    fn info(&self) -> SourceInfo {
+        self.0.info()
+    }
+    fn read(&mut self) -> crate::Result<Reading> {
+        std::thread::sleep(Duration::from_millis(50));
+        self.0.read()
+    }
+}
+
+#[test]
+fn a_snapshot_taken_later_does_not_hold_the_caller_for_the_read() {
+    let replay = ReplaySource::constant_power("nvml", "gpu0", 10.0, 20, 100);
+    let session = PowerSession::start(
+        Box::new(SlowSource(replay)),
+        Duration::from_secs(60),
+        Duration::ZERO,
+    );
+    let a = session.snapshot();
+    let t = Instant::now();
+    let pending = session.snapshot_later();
+    let returned_after = t.elapsed();
+    let b = pending.wait();
+    assert!(
+        returned_after < Duration::from_millis(25),
+        "held {returned_after:?} for a 50 ms read"
+    );
+    assert!(t.elapsed() >= Duration::from_millis(50));
+    // The read happened: one more frame of 10 W over 20 ms of the recording.
+    let e = session.energy_between(&a, &b).unwrap();
+    assert!((e.total_j - 0.2).abs() < 1e-9, "{e:?}");
+}
