@@ -177,6 +177,7 @@ function renderTable(): void {
         h("td", { class: "num" }, num(l.decode_tps)),
         h("td", { class: "num" }, num(l.ttft_ms)),
         h("td", { class: "num" }, gb(l.peak_memory_bytes)),
+        rooflineCell(l),
         h("td", null,
           l.origin === "import" ? h("span", { class: "pill", title: "Measured on another machine, imported from a result bundle" }, "imported") : null,
           l.status === "completed" ? null : h("span", { class: "pill bad" }, l.status),
@@ -192,8 +193,19 @@ function renderTable(): void {
   clear(tableHost,
     h("table", { id: "runs-table" },
       h("thead", null, h("tr", null, h("th", null, ""), h("th", { class: "num" }, "Run"), h("th", null, "Started"), h("th", null, "Model"), h("th", null, "Engine"),
-        h("th", null, "Suite"), h("th", { class: "num" }, "Decode tok/s"), h("th", { class: "num" }, "TTFT ms"), h("th", { class: "num" }, "Peak mem"), h("th", null, "Flags"), h("th", null, ""))),
+        h("th", null, "Suite"), h("th", { class: "num" }, "Decode tok/s"), h("th", { class: "num" }, "TTFT ms"), h("th", { class: "num" }, "Peak mem"),
+        h("th", { class: "num", title: "Single-request decode against the memory bandwidth: tok/s × bytes a decode step reads ÷ the measured read bandwidth (benchbar bandwidth)" }, "Roofline"),
+        h("th", null, "Flags"), h("th", null, ""))),
       tbody));
+}
+
+/** The run's roofline %, with the bandwidth it divides by (read, measured or the vendor's figure) and the copy figure beside it. */
+function rooflineCell(l: HistoryLine): HTMLElement {
+  const r = l.roofline;
+  if (!r) return h("td", { class: "num roofline", title: "Model weights or memory bandwidth unknown (benchbar bandwidth measures it)" }, "—");
+  const copy = r.pct_of_copy != null && r.copy_gbps != null ? `; ${r.pct_of_copy.toFixed(1)}% of the copy bandwidth (${num(r.copy_gbps)} GB/s)` : "";
+  const title = `${num(r.decode_tps)} tok/s × ${gb(r.bytes_per_token)} a token ÷ ${num(r.bandwidth_gbps)} GB/s: ${r.bandwidth_source}${copy}`;
+  return h("td", { class: "num roofline", title }, `${r.pct.toFixed(1)}%`);
 }
 
 /** A concurrency sweep's levels under its run: output tok/s against median latency per level. */

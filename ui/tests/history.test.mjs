@@ -22,6 +22,10 @@ before(async () => {
     l.peak_memory_bytes = 2.9e9 + i * 2e7;
     l.joules_per_token = 0.21 + 0.01 * Math.sin(i);
     l.regressions = i === 5 ? 1 : 0;
+    if (i === 5) {
+      l.roofline = { pct: 42.25, pct_of_copy: 47.5, decode_tps: 96, bytes_per_token: 1.1e9, bandwidth_gbps: 250, copy_gbps: 222.4,
+        bandwidth_source: "read bandwidth measured on gpu (Apple M3 Max) with MLX 0.32.4, 2026-12-06, by benchbar bandwidth" };
+    }
     extra.push(l);
   }
   fx.history = [r2, r1, ...extra.reverse()];
@@ -35,7 +39,12 @@ test("history lists runs, charts them, and filters by model, engine and suite", 
   await page.waitForSelector("#runs-table tbody tr");
   assert.deepEqual(await rowIds(page), [2, 1, 15, 14, 13, 12, 11, 10]);
   const first = await page.$$eval("#runs-table tbody tr:first-child td", (tds) => tds.map((td) => td.textContent));
-  assert.deepEqual(first.slice(3, 9), ["builtin:tiny", "test-double", "quick", "79.7", "13", "1.07 GB"]);
+  assert.deepEqual(first.slice(3, 10), ["builtin:tiny", "test-double", "quick", "79.7", "13", "1.07 GB", "—"]);
+  // A run with a roofline: its percentage, and what it divides by (read, copy beside it) on hover.
+  const roof = page.locator('#runs-table tr[data-run="15"] td.roofline');
+  assert.equal(await roof.textContent(), "42.3%");
+  const title = await roof.getAttribute("title");
+  assert.ok(title.includes("÷ 250 GB/s: read bandwidth measured on gpu (Apple M3 Max)") && title.includes("47.5% of the copy bandwidth"), title);
   for (const key of ["decode", "ttft", "memory", "energy"]) {
     assert.equal(await page.locator(`#chart-${key} canvas`).count(), 1, key);
   }

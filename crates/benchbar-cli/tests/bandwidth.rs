@@ -87,7 +87,7 @@ fn a_measurement_is_kept_and_is_the_reports_roofline_denominator() {
             .split(' ')
             .next()
             .unwrap()
-            .replace(',', "")
+            .replace([',', '%'], "")
             .parse()
             .unwrap()
     };
@@ -101,6 +101,46 @@ fn a_measurement_is_kept_and_is_the_reports_roofline_denominator() {
     let roofline = md.lines().find(|l| l.contains("Roofline: ")).unwrap();
     assert!(near(after(roofline, "÷ "), read), "{roofline}");
     assert!(roofline.contains("of the copy bandwidth"), "{roofline}");
+    // The JSON report (`export`) and the history carry the same roofline, new fields only.
+    let out = env
+        .cmd()
+        .env("BENCHBAR_MODELS_DIR", models_dir())
+        .args(["export", &id, "--format", "json"])
+        .output()
+        .unwrap();
+    let run: Value = serde_json::from_str(&ok(&out).0).unwrap();
+    let r = &run["roofline"];
+    assert_eq!(r["bandwidth_gbps"].as_f64(), Some(read), "{run}");
+    assert_eq!(r["copy_gbps"].as_f64(), Some(copy), "{run}");
+    let (pct, tps, bytes) = (
+        r["pct"].as_f64().unwrap(),
+        r["decode_tps"].as_f64().unwrap(),
+        r["bytes_per_token"].as_f64().unwrap(),
+    );
+    assert!(
+        (pct - tps * bytes / (read * 1e9) * 100.0).abs() < 1e-9,
+        "{r}"
+    );
+    assert!(
+        near(after(roofline, "Roofline: "), pct),
+        "{roofline} vs {r}"
+    );
+    let out = env
+        .cmd()
+        .args(["export", &id, "--format", "md"])
+        .output()
+        .unwrap();
+    assert!(
+        ok(&out).0.contains("roofline: "),
+        "the Markdown export says it too"
+    );
+    let out = env
+        .cmd()
+        .args(["history", "--format", "json"])
+        .output()
+        .unwrap();
+    let lines: Value = serde_json::from_str(&ok(&out).0).unwrap();
+    assert_eq!(lines[0]["roofline"], *r);
     // An override still wins, without the copy figure.
     let out_dir = env.dir.path().join("override");
     let out = env

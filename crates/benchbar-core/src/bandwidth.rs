@@ -82,6 +82,54 @@ pub struct Bandwidth {
     pub vendor_gbps: Option<f64>,
 }
 
+/// How close a run's single-request decode came to the memory-bandwidth roofline: the bytes a
+/// decode step reads at the run's decode rate, against the machine's bandwidth.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Roofline {
+    /// Percent of `bandwidth_gbps` reached: `decode_tps × bytes_per_token ÷ bandwidth`.
+    pub pct: f64,
+    /// The same against the measured copy bandwidth (read + write), where measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub pct_of_copy: Option<f64>,
+    /// The single-request decode rate, tokens/s (the target matrix's `single_batch_tps`).
+    pub decode_tps: f64,
+    /// Bytes one decode step reads (the weights; of a mixture of experts, the routed share).
+    pub bytes_per_token: u64,
+    /// The denominator, GB/s: the measured read bandwidth, an override or the vendor's figure.
+    pub bandwidth_gbps: f64,
+    /// The measured copy bandwidth, GB/s, where measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub copy_gbps: Option<f64>,
+    /// Where the denominator came from, in words.
+    pub bandwidth_source: String,
+}
+
+impl Roofline {
+    /// The roofline of a run's single-request decode rate (its generation cells; see
+    /// [`crate::report::single_decode_tps`]); None without such a rate.
+    pub fn of_run(
+        run: &crate::report::RunReport,
+        bytes_per_token: u64,
+        bandwidth: &Bandwidth,
+    ) -> Option<Roofline> {
+        let decode_tps = crate::report::single_decode_tps(&run.cells)?;
+        let pct = roofline_pct(decode_tps, bytes_per_token as f64, bandwidth.gbps);
+        Some(Roofline {
+            pct,
+            pct_of_copy: bandwidth
+                .copy_gbps
+                .map(|c| roofline_pct(decode_tps, bytes_per_token as f64, c)),
+            decode_tps,
+            bytes_per_token,
+            bandwidth_gbps: bandwidth.gbps,
+            copy_gbps: bandwidth.copy_gbps,
+            bandwidth_source: bandwidth.source.clone(),
+        })
+    }
+}
+
 /// Looks a chip name (e.g. `Apple M3 Max`) up in [`APPLE_CHIPS_GBPS`].
 pub fn chip_bandwidth_gbps(chip: &str) -> Option<(&'static str, f64)> {
     let words: Vec<&str> = chip.split_whitespace().collect();

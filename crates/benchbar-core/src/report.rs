@@ -404,6 +404,12 @@ pub struct RunReport {
     /// Power, memory and thermal context.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power: Option<RunPower>,
+    /// How close the single-request decode came to the memory-bandwidth roofline, where the
+    /// model's weights and the machine's bandwidth are known (filled when a stored run is
+    /// shown or exported; absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub roofline: Option<crate::bandwidth::Roofline>,
 }
 
 /// Builds a cell's report from its raw trials.
@@ -483,6 +489,7 @@ pub fn build_report(meta: &RunMeta, cells: &[CellRaw], matrix: &TargetMatrix) ->
         regressions: Vec::new(),
         warnings: meta.warnings.clone(),
         power: meta.power.clone(),
+        roofline: None,
     };
     match matrix.row_for_model(&meta.model.id) {
         Some(row) => apply_grades(&mut report, row),
@@ -498,6 +505,22 @@ pub fn build_report(meta: &RunMeta, cells: &[CellRaw], matrix: &TargetMatrix) ->
 pub fn apply_grades(report: &mut RunReport, row: &ModelTargets) {
     report.target_row = Some(row.name.clone());
     report.grades = grade_row(row, &measured(&report.cells));
+}
+
+/// A cell that generates as an ordinary request does (not memory stress, not latency
+/// consistency): the cells a run's decode rate is read from.
+pub fn is_generation(c: &CellReport) -> bool {
+    !matches!(
+        c.category,
+        Category::MemoryStress | Category::LatencyConsistency
+    )
+}
+
+/// The single-request decode rate of a run's generation cells (the matrix's
+/// `single_batch_tps`), tokens/s.
+pub fn single_decode_tps(cells: &[CellReport]) -> Option<f64> {
+    let generation: Vec<CellReport> = cells.iter().filter(|c| is_generation(c)).cloned().collect();
+    measured(&generation).single_batch_tps
 }
 
 /// Extracts the values the matrix grades from a run's cells (concurrency cells are not

@@ -1,6 +1,7 @@
 //! The memory bandwidth of the device the in-process engine runs on, measured through MLX
 //! (benchbar-mlx's `bandwidth` module) and labelled for the store and the reports.
 
+use std::path::Path;
 use std::time::Duration;
 
 use benchbar_core::bandwidth::MeasuredBandwidth;
@@ -50,4 +51,21 @@ pub fn measure_device(options: &BandwidthOptions) -> Result<MeasuredBandwidth> {
         mlx_version: benchbar_mlx::mlx_version(),
         measured_at: chrono::Utc::now(),
     })
+}
+
+/// Bytes one decode step of the model in `dir` reads, the roofline's numerator per token: its
+/// weights as benchbar-mlx reads the checkpoint (of a mixture of experts the routed experts'
+/// share; a vision tower left out), else the size of its safetensors files; None when neither
+/// is known (no such folder here).
+pub fn decode_read_bytes(dir: &Path) -> Option<u64> {
+    if let Ok(info) = benchbar_mlx::ModelInfo::from_dir(dir) {
+        return Some(info.decode_read_bytes);
+    }
+    let total: u64 = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "safetensors"))
+        .filter_map(|e| e.metadata().ok().map(|m| m.len()))
+        .sum();
+    (total > 0).then_some(total)
 }

@@ -2,7 +2,7 @@
 //! the seed's single-inference summary, batch performance, latency consistency and memory
 //! stress, plus energy per token and the roofline.
 
-use benchbar_core::report::{measured, CellReport, RunReport};
+use benchbar_core::report::{is_generation, measured, CellReport, RunReport};
 use benchbar_core::spec::Category;
 use benchbar_core::stats::{summarize, Stats};
 
@@ -59,13 +59,6 @@ pub struct RunAnalysis {
     pub joules_per_token: Option<f64>,
     /// Percent of the memory-bandwidth roofline at the single-inference decode rate.
     pub roofline_pct: Option<f64>,
-}
-
-fn is_generation(c: &CellReport) -> bool {
-    !matches!(
-        c.category,
-        Category::MemoryStress | Category::LatencyConsistency
-    )
 }
 
 /// A batch-1 cell of an ordinary prompt (not memory stress, not a concurrency level): the
@@ -157,19 +150,6 @@ pub fn analyse(
         joules_per_token: summarize(&jpt).map(|s| s.mean),
         roofline_pct: roofline,
     }
-}
-
-/// The bytes one decode step reads, approximated by the model's weight files: the sum of the
-/// `*.safetensors` sizes in `dir` (None when there are none). KV-cache reads, small at the
-/// suite's context lengths, are not counted, so the roofline is a slight underestimate.
-pub fn weight_bytes(dir: &std::path::Path) -> Option<u64> {
-    let total: u64 = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().extension().is_some_and(|x| x == "safetensors"))
-        .filter_map(|e| e.metadata().ok().map(|m| m.len()))
-        .sum();
-    (total > 0).then_some(total)
 }
 
 /// Which part of a merged analysis came from an older run.

@@ -1,6 +1,10 @@
 //! Reads of the history shared by the CLI and the app: history lines, comparisons, graded
 //! targets. Each returns the document the exporters render.
 
+use std::collections::HashMap;
+use std::path::Path;
+
+use benchbar_core::bandwidth::{machine_bandwidth, Roofline};
 use benchbar_core::machines::{compare_machines, different_machines, MachineComparison};
 use benchbar_core::regression::{compare_runs, Comparison, RunKey};
 use benchbar_core::report::{apply_grades, CellSummary, RunReport};
@@ -29,12 +33,44 @@ pub fn report(store: &Store, run_id: i64) -> Result<RunReport> {
     Ok(store.load_run(run_id)?.report(&TargetMatrix::seed()))
 }
 
+/// [`report`] with its roofline ([`roofline`]): what the app's run detail and `benchbar
+/// export` show.
+pub fn report_with_roofline(store: &Store, run_id: i64) -> Result<RunReport> {
+    let mut r = report(store, run_id)?;
+    r.roofline = roofline(store, &r, &mut HashMap::new())?;
+    Ok(r)
+}
+
+/// A run's roofline: its single-request decode rate times the bytes a decode step of its model
+/// reads (where the model folder is on this machine; `bytes_by_path` keeps what was read for a
+/// listing's many runs of one model), against the newest bandwidth measurement of the run's
+/// machine (`benchbar bandwidth`), else Apple's published figure for its chip.
+fn roofline(
+    store: &Store,
+    r: &RunReport,
+    bytes_by_path: &mut HashMap<String, Option<u64>>,
+) -> Result<Option<Roofline>> {
+    let Some(path) = r.model.path.as_deref() else {
+        return Ok(None);
+    };
+    let bytes = *bytes_by_path
+        .entry(path.to_owned())
+        .or_insert_with(|| benchbar_engine::bandwidth::decode_read_bytes(Path::new(path)));
+    let Some(bytes) = bytes else {
+        return Ok(None);
+    };
+    let measured = store.latest_bandwidth(&r.machine)?;
+    Ok(machine_bandwidth(&r.machine, None, measured.as_ref())
+        .and_then(|bw| Roofline::of_run(r, bytes, &bw)))
+}
+
 /// The history listing, newest first.
 pub fn history(store: &Store, filter: &HistoryFilter) -> Result<Vec<HistoryLine>> {
     if filter.limit == 0 {
         return Err(Error::Invalid("--limit must be at least 1".into()));
     }
     let matrix = TargetMatrix::seed();
+    let mut bytes_by_path = HashMap::new();
     let wanted = |row: &benchbar_store::RunRow| {
         filter.engine.as_ref().is_none_or(|e| &row.engine.name == e)
             && filter.suite.as_ref().is_none_or(|s| &row.suite == s)
@@ -52,7 +88,8 @@ pub fn history(store: &Store, filter: &HistoryFilter) -> Result<Vec<HistoryLine>
         .filter(wanted)
         .take(filter.limit)
         .map(|row| {
-            let r = store.load_run(row.run_id)?.report(&matrix);
+            let mut r = store.load_run(row.run_id)?.report(&matrix);
+            r.roofline = roofline(store, &r, &mut bytes_by_path)?;
             Ok(history_line(row, &r))
         })
         .collect()
@@ -80,6 +117,7 @@ pub fn history_line(row: benchbar_store::RunRow, r: &RunReport) -> HistoryLine {
         joules_per_token: (!joules.is_empty())
             .then(|| joules.iter().sum::<f64>() / joules.len() as f64),
         regressions: r.regressions.len(),
+        roofline: r.roofline.clone(),
         levels: Some(benchbar_core::load::level_lines(&r.cells)).filter(|l| !l.is_empty()),
         depths: Some(benchbar_core::depth::depth_lines(&r.cells)).filter(|l| !l.is_empty()),
         prompt_cache: Some(benchbar_core::depth::prompt_cache_lines(&r.cells))

@@ -68,7 +68,7 @@ pub async fn history_charts(
 /// One run's report (as `benchbar export N --format json`).
 #[tauri::command]
 pub async fn get_run(state: State<'_, AppState>, run_id: i64) -> CmdResult<RunReport> {
-    Ok(query::report(&store(&state)?, run_id)?)
+    Ok(query::report_with_roofline(&store(&state)?, run_id)?)
 }
 
 /// Compares `run_id` with `base_run_id` (as `benchbar compare BASE RUN`): with regression

@@ -4,6 +4,7 @@ import type { EngineInfo } from "./EngineInfo";
 import type { LevelLine } from "./LevelLine";
 import type { ModelRef } from "./ModelRef";
 import type { PromptCacheLine } from "./PromptCacheLine";
+import type { Roofline } from "./Roofline";
 import type { RunOrigin } from "./RunOrigin";
 import type { RunStatus } from "./RunStatus";
 
@@ -31,6 +32,10 @@ joules_per_token: number | null,
  * Regressions recorded with the run.
  */
 regressions: number, 
+/**
+ * How close its single-request decode came to the memory-bandwidth roofline, where known.
+ */
+roofline?: Roofline, 
 /**
  * A concurrency sweep's levels (`--concurrency`), absent for a run without one.
  */

@@ -5,6 +5,7 @@ import type { Grade } from "./Grade";
 import type { MachineInfo } from "./MachineInfo";
 import type { ModelRef } from "./ModelRef";
 import type { Regression } from "./Regression";
+import type { Roofline } from "./Roofline";
 import type { RunPower } from "./RunPower";
 import type { RunStatus } from "./RunStatus";
 
@@ -63,4 +64,10 @@ warnings: Array<string>,
 /**
  * Power, memory and thermal context.
  */
-power?: RunPower | null, };
+power?: RunPower | null, 
+/**
+ * How close the single-request decode came to the memory-bandwidth roofline, where the
+ * model's weights and the machine's bandwidth are known (filled when a stored run is
+ * shown or exported; absent in older files).
+ */
+roofline?: Roofline, };

@@ -9,7 +9,6 @@ use anyhow::{bail, Result};
 use benchbar_core::bandwidth::{parse_gbps, MeasuredBandwidth};
 use benchbar_core::report::RunReport;
 use benchbar_core::targets::TargetMatrix;
-use benchbar_report::analysis::weight_bytes;
 use benchbar_report::{prepare_dir, write_report, ReportInput, Scope};
 use benchbar_service::monitor::{human, parse_duration};
 
@@ -100,12 +99,7 @@ pub fn report(db: Option<&Path>, args: ReportArgs) -> Result<ExitCode> {
         .iter()
         .filter_map(|r| {
             let path = Path::new(r.model.path.as_deref()?);
-            // What a decode step reads (a mixture of experts: its routed experts), else the
-            // weight files' size.
-            let bytes = benchbar_mlx::ModelInfo::from_dir(path)
-                .map(|m| m.decode_read_bytes)
-                .ok()
-                .or_else(|| weight_bytes(path))?;
+            let bytes = benchbar_engine::bandwidth::decode_read_bytes(path)?;
             Some((r.model.id.clone(), bytes))
         })
         .collect();

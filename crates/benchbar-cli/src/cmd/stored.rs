@@ -95,7 +95,7 @@ pub fn export(store: &Store, args: ExportArgs) -> Result<ExitCode> {
     if args.format == Format::Table {
         bail!("export supports --format json, csv, md or html");
     }
-    let r = query::report(store, run_id)?;
+    let r = query::report_with_roofline(store, run_id)?;
     emit(&render(&Doc::Run(&r), args.format), args.output.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -64,7 +64,7 @@ fn run_preamble(r: &RunReport) -> Vec<String> {
         .run_id
         .map_or_else(|| "(not saved)".into(), |i| i.to_string());
     let m = &r.machine;
-    vec![
+    let mut lines = vec![
         format!(
             "BenchBar run {id} · {} · {}",
             r.status.as_str(),
@@ -99,7 +99,25 @@ fn run_preamble(r: &RunReport) -> Vec<String> {
                 .as_ref()
                 .map_or("not sampled", |p| p.power_source.as_str())
         ),
-    ]
+    ];
+    lines.extend(r.roofline.as_ref().map(roofline_line));
+    lines
+}
+
+/// `roofline: 63.2% of 3,012 GB/s (source) · 65.6% of the copy bandwidth 2,901 GB/s`.
+fn roofline_line(f: &benchbar_core::bandwidth::Roofline) -> String {
+    format!(
+        "roofline: {:.1}% of {} GB/s ({} tok/s × {} a token; {}){}",
+        f.pct,
+        num(f.bandwidth_gbps),
+        num(f.decode_tps),
+        bytes(f.bytes_per_token as f64),
+        f.bandwidth_source,
+        match (f.pct_of_copy, f.copy_gbps) {
+            (Some(p), Some(c)) => format!(" · {p:.1}% of the copy bandwidth {} GB/s", num(c)),
+            _ => String::new(),
+        }
+    )
 }
 
 /// The metrics of the results table (the process footprint is in JSON and CSV only).

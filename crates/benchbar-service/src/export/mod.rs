@@ -77,6 +77,10 @@ pub struct HistoryLine {
     pub joules_per_token: Option<f64>,
     /// Regressions recorded with the run.
     pub regressions: usize,
+    /// How close its single-request decode came to the memory-bandwidth roofline, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub roofline: Option<benchbar_core::bandwidth::Roofline>,
     /// A concurrency sweep's levels (`--concurrency`), absent for a run without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]

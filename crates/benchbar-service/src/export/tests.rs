@@ -120,6 +120,7 @@ fn history_line(model: &str, status: RunStatus) -> HistoryLine {
             origin: RunOrigin::Cli,
         },
         decode_tps: Some(100.0),
+        roofline: None,
         ttft_ms: None,
         peak_memory_bytes: None,
         joules_per_token: None,
