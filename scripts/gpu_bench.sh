@@ -335,6 +335,7 @@ product() { # [MODEL]: the product's own measurements on this GPU (after stash, 
   BENCHBAR_MLX_PIPELINE=thread "$BB" --db "$db" run --model "$MODELS/$m" -p "$P" -n "$G" -b 1 \
     -r "$REPS" --warmup 1 --format json >"$OUT/product-run.json"
   "$BB" --db "$db" report 1 --out /root/report
+  "$BB" --db "$db" export 1 --format md >/root/report/export.md
   tar -C /root -czf "$OUT/report.tar.gz" report
 }
 
