@@ -17,7 +17,7 @@ use crate::math::{
     IdleBaseline, PhaseEnergy, PowerSample,
 };
 use crate::math::{EnergyAccumulator, EnergyPoint};
-use crate::sources::{EnergySource, SourceInfo};
+use crate::sources::{EnergySource, Reading, SourceInfo};
 use sampler::{read_device_memory, sampler_loop};
 
 /// Cumulative energy at one instant, taken by [`PowerSession::snapshot`].
@@ -118,6 +118,18 @@ impl Inner {
     }
 
     fn snapshot(&self) -> Snapshot {
+        self.snapshot_by(|s| s.read())
+    }
+
+    /// A snapshot of what the sampler reads on a tick ([`EnergySource::read_on_tick`]).
+    fn tick_snapshot(&self) -> Snapshot {
+        self.snapshot_by(|s| s.read_on_tick())
+    }
+
+    fn snapshot_by(
+        &self,
+        read: impl FnOnce(&mut dyn EnergySource) -> crate::Result<Reading>,
+    ) -> Snapshot {
         if !self.available {
             return Snapshot {
                 t_ns: self.now_ns(),
@@ -126,7 +138,7 @@ impl Inner {
         }
         let mut st = self.lock();
         let now = self.now_ns();
-        match st.source.read() {
+        match read(st.source.as_mut()) {
             Ok(reading) => {
                 let t_ns = reading.t_ns.unwrap_or(now);
                 let domains_j = st.acc.update(&reading.rows);

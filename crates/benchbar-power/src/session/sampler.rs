@@ -49,7 +49,7 @@ pub(super) fn sampler_loop(
         // Counters are read on a tick only where the source needs it (counters that wrap, or a
         // timeline differentiated from them); their snapshots at phase bounds give the joules.
         let counters = inner.lock().source.counters_on_ticks();
-        let snap = counters.then(|| inner.snapshot());
+        let snap = counters.then(|| inner.tick_snapshot());
         let mut st = inner.lock();
         // The device-memory level persists (allocators keep their buffers), so once a second
         // catches its peak; every tick would double the sampler's driver calls (NVML).

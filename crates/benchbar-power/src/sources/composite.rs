@@ -153,6 +153,21 @@ impl EnergySource for CompositeSource {
     fn counters_on_ticks(&self) -> bool {
         self.parts.iter().any(|p| p.counters_on_ticks())
     }
+
+    fn read_on_tick(&mut self) -> Result<Reading> {
+        let mut rows = Vec::new();
+        let mut errors = Vec::new();
+        for p in self.parts.iter_mut().filter(|p| p.counters_on_ticks()) {
+            match p.read_on_tick() {
+                Ok(r) => rows.extend(r.rows),
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+        if rows.is_empty() && !errors.is_empty() {
+            return Err(PowerError::Platform(errors.join("; ")));
+        }
+        Ok(Reading { rows, t_ns: None })
+    }
 }
 
 #[cfg(test)]

@@ -139,6 +139,13 @@ pub trait EnergySource: Send {
     fn counters_on_ticks(&self) -> bool {
         true
     }
+
+    /// The sampler's read on a tick (when [`EnergySource::counters_on_ticks`]): every counter
+    /// by default; a composite reads only its parts that need ticks (a RAPL package beside an
+    /// NVIDIA GPU: not the GPU's costly energy counter). Counters left out keep their totals.
+    fn read_on_tick(&mut self) -> Result<Reading> {
+        self.read()
+    }
 }
 
 /// The powermetrics interval BenchBar uses, in milliseconds.

@@ -94,7 +94,7 @@ fn a_counter_that_may_wrap_is_read_every_tick() {
 
 #[test]
 fn a_composite_takes_instant_power_where_a_part_has_it_and_counters_elsewhere() {
-    let (gpu, _, _) = counting(false);
+    let (gpu, gpu_reads, _) = counting(false);
     let cpu = ReplaySource::constant_power("rapl", "package-0", 7.0, 20, 100_000);
     let composite = CompositeSource::new(vec![Box::new(gpu), Box::new(cpu)]);
     // The RAPL-like part's counters need the ticks, so the composite's do.
@@ -114,6 +114,8 @@ fn a_composite_takes_instant_power_where_a_part_has_it_and_counters_elsewhere() 
         assert!(cpu_w > 0.0, "{s:?}");
         assert!((s.total_w - (42.0 + cpu_w)).abs() < 1e-9, "{s:?}");
     }
+    // The ticks read the RAPL-like part only: the GPU-like counter at start and finish.
+    assert_eq!(gpu_reads.load(Ordering::SeqCst), 2);
 }
 
 /// Test double: a replayed counter whose every read takes 50 ms, as NVML's energy counter
