@@ -16,6 +16,10 @@ pub(super) fn sampler_loop(
     mut prev: Option<EnergyPoint>,
 ) -> SamplerStats {
     let started = Instant::now();
+    // Counters are read on a tick only where the source needs it (counters that wrap, or a
+    // timeline differentiated from them); their snapshots at phase bounds give the joules.
+    // A property of the source: asked once.
+    let counters = inner.lock().source.counters_on_ticks();
     let mut last_memory: Option<Instant> = None;
     let (flag, cv) = &*stop;
     let mut next = Instant::now() + interval;
@@ -46,9 +50,6 @@ pub(super) fn sampler_loop(
             next = now + interval;
         }
         let tick_ns = inner.now_ns();
-        // Counters are read on a tick only where the source needs it (counters that wrap, or a
-        // timeline differentiated from them); their snapshots at phase bounds give the joules.
-        let counters = inner.lock().source.counters_on_ticks();
         let snap = counters.then(|| inner.tick_snapshot());
         let mut st = inner.lock();
         // The device-memory level persists (allocators keep their buffers), so once a second

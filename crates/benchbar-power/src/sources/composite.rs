@@ -112,18 +112,7 @@ impl EnergySource for CompositeSource {
     }
 
     fn read(&mut self) -> Result<Reading> {
-        let mut rows = Vec::new();
-        let mut errors = Vec::new();
-        for p in &mut self.parts {
-            match p.read() {
-                Ok(r) => rows.extend(r.rows),
-                Err(e) => errors.push(e.to_string()),
-            }
-        }
-        if rows.is_empty() && !errors.is_empty() {
-            return Err(PowerError::Platform(errors.join("; ")));
-        }
-        Ok(Reading { rows, t_ns: None })
+        merged(self.parts.iter_mut(), |p| p.read())
     }
 
     fn thermal_pressure(&self) -> Option<String> {
@@ -155,19 +144,32 @@ impl EnergySource for CompositeSource {
     }
 
     fn read_on_tick(&mut self) -> Result<Reading> {
-        let mut rows = Vec::new();
-        let mut errors = Vec::new();
-        for p in self.parts.iter_mut().filter(|p| p.counters_on_ticks()) {
-            match p.read_on_tick() {
-                Ok(r) => rows.extend(r.rows),
-                Err(e) => errors.push(e.to_string()),
-            }
-        }
-        if rows.is_empty() && !errors.is_empty() {
-            return Err(PowerError::Platform(errors.join("; ")));
-        }
-        Ok(Reading { rows, t_ns: None })
+        merged(
+            self.parts.iter_mut().filter(|p| p.counters_on_ticks()),
+            |p| p.read_on_tick(),
+        )
     }
+}
+
+/// The rows of `parts`' readings together (no time of their own); an error only when every
+/// part failed.
+#[cfg(any(target_os = "linux", test))]
+fn merged<'a>(
+    parts: impl Iterator<Item = &'a mut Box<dyn EnergySource>>,
+    read: impl Fn(&mut dyn EnergySource) -> Result<Reading>,
+) -> Result<Reading> {
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for p in parts {
+        match read(p.as_mut()) {
+            Ok(r) => rows.extend(r.rows),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if rows.is_empty() && !errors.is_empty() {
+        return Err(PowerError::Platform(errors.join("; ")));
+    }
+    Ok(Reading { rows, t_ns: None })
 }
 
 #[cfg(test)]
