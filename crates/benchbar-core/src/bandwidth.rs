@@ -115,18 +115,22 @@ impl Roofline {
         bandwidth: &Bandwidth,
     ) -> Option<Roofline> {
         let decode_tps = crate::report::single_decode_tps(&run.cells)?;
-        let pct = roofline_pct(decode_tps, bytes_per_token as f64, bandwidth.gbps);
-        Some(Roofline {
-            pct,
-            pct_of_copy: bandwidth
-                .copy_gbps
-                .map(|c| roofline_pct(decode_tps, bytes_per_token as f64, c)),
+        Some(Roofline::new(decode_tps, bytes_per_token, bandwidth))
+    }
+
+    /// The roofline of a decode rate reading `bytes_per_token` a step, against `bandwidth`
+    /// (and its copy figure, where measured).
+    pub fn new(decode_tps: f64, bytes_per_token: u64, bandwidth: &Bandwidth) -> Roofline {
+        let pct_of = |gbps: f64| roofline_pct(decode_tps, bytes_per_token as f64, gbps);
+        Roofline {
+            pct: pct_of(bandwidth.gbps),
+            pct_of_copy: bandwidth.copy_gbps.map(pct_of),
             decode_tps,
             bytes_per_token,
             bandwidth_gbps: bandwidth.gbps,
             copy_gbps: bandwidth.copy_gbps,
             bandwidth_source: bandwidth.source.clone(),
-        })
+        }
     }
 }
 

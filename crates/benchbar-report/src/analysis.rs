@@ -6,7 +6,7 @@ use benchbar_core::report::{is_generation, measured, CellReport, RunReport};
 use benchbar_core::spec::Category;
 use benchbar_core::stats::{summarize, Stats};
 
-use benchbar_core::bandwidth::{roofline_pct, Bandwidth};
+use benchbar_core::bandwidth::{Bandwidth, Roofline};
 
 /// The seed's "single inference performance": batch-1 generation cells.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,8 +57,8 @@ pub struct RunAnalysis {
     pub stress: Vec<StressResult>,
     /// Mean joules per generated token over the cells that measured energy.
     pub joules_per_token: Option<f64>,
-    /// Percent of the memory-bandwidth roofline at the single-inference decode rate.
-    pub roofline_pct: Option<f64>,
+    /// The memory-bandwidth roofline at the single-inference decode rate.
+    pub roofline: Option<Roofline>,
 }
 
 /// A batch-1 cell of an ordinary prompt (not memory stress, not a concurrency level): the
@@ -131,7 +131,7 @@ pub fn analyse(
         .filter_map(|c| c.power.as_ref().and_then(|p| p.joules_per_token))
         .collect();
     let roofline = match (m.single_batch_tps, weight_bytes, bandwidth) {
-        (Some(tps), Some(bytes), Some(bw)) => Some(roofline_pct(tps, bytes as f64, bw.gbps)),
+        (Some(tps), Some(bytes), Some(bw)) => Some(Roofline::new(tps, bytes, bw)),
         _ => None,
     };
     RunAnalysis {
@@ -148,7 +148,7 @@ pub fn analyse(
         latency: summarize(&consistency),
         stress,
         joules_per_token: summarize(&jpt).map(|s| s.mean),
-        roofline_pct: roofline,
+        roofline,
     }
 }
 

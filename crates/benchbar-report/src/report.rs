@@ -219,15 +219,16 @@ fn model_sections(
         .find_map(|c| c.power.as_ref().map(|p| p.power_source.as_str()))
         .or(r.power.as_ref().map(|p| p.power_source.as_str()))
         .unwrap_or("not sampled");
-    let roofline = match (a.roofline_pct, weights, bw) {
-        (Some(pct), Some(w), Some(b)) => format!(
-            "Roofline: {pct:.1}% of memory bandwidth ({} tok/s × {} read per token ÷ {} GB/s; \
+    let roofline = match (&a.roofline, weights, bw) {
+        (Some(f), Some(_), Some(_)) => format!(
+            "Roofline: {:.1}% of memory bandwidth ({} tok/s × {} read per token ÷ {} GB/s; \
              the weights a decode step reads: of a mixture of experts, its routed experts only){}",
-            opt(s.decode_tps, num),
-            bytes(w as f64),
-            num(b.gbps),
-            b.copy_gbps
-                .map(|copy| format!("; {:.1}% of the copy bandwidth", pct * b.gbps / copy))
+            f.pct,
+            num(f.decode_tps),
+            bytes(f.bytes_per_token as f64),
+            num(f.bandwidth_gbps),
+            f.pct_of_copy
+                .map(|p| format!("; {p:.1}% of the copy bandwidth"))
                 .unwrap_or_default()
         ),
         (_, None, _) => {

@@ -46,14 +46,25 @@ pub fn bandwidth(db: Option<&Path>, args: BandwidthArgs) -> Result<ExitCode> {
     }
     let mut store = open_store(db)?;
     let _lock = take_run_lock(db)?;
-    let measured = measure_device(&options)?;
-    store.save_bandwidth(&machine, &measured)?;
+    let measured = measure_and_keep(&mut store, &machine, &options)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&measured)?);
     } else {
         println!("{}", describe(&measured));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Measures this machine's device with `options` and stores it for `machine` (this one); the
+/// caller holds the run lock.
+pub fn measure_and_keep(
+    store: &mut benchbar_store::Store,
+    machine: &benchbar_core::report::MachineInfo,
+    options: &benchbar_mlx::bandwidth::BandwidthOptions,
+) -> Result<MeasuredBandwidth> {
+    let measured = measure_device(options)?;
+    store.save_bandwidth(machine, &measured)?;
+    Ok(measured)
 }
 
 /// One line: the read figure (the roofline's denominator) with both of its measures, the copy

@@ -57,8 +57,7 @@ fn measured_bandwidth(
     };
     eprintln!("measuring this machine's memory bandwidth for the roofline (once; kept)");
     let options = benchbar_engine::bandwidth::default_options(here.memory_bytes);
-    let measured = benchbar_engine::bandwidth::measure_device(&options)?;
-    store.save_bandwidth(&here, &measured)?;
+    let measured = super::bandwidth::measure_and_keep(store, &here, &options)?;
     eprintln!("{}", super::bandwidth::describe(&measured));
     Ok(Some(measured))
 }
